@@ -1,0 +1,3 @@
+from oss_tracker.cli import main
+
+main()

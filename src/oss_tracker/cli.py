@@ -1,0 +1,282 @@
+"""Command line: parse, call, render, map errors to exit codes. Nothing else lives here."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from oss_tracker import __version__
+from oss_tracker import errors as codes
+
+log = logging.getLogger("oss_tracker")
+
+app = typer.Typer(
+    help="Keep a local history of what open-model publishers release on the Hugging Face Hub, and how it is used.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class Fmt(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+class State:
+    debug = False
+    verbosity = 0  # -1 quiet, 0 normal, 1 verbose
+
+
+def default_db() -> Path:
+    """`$OSS_TRACKER_DB`, else `$XDG_DATA_HOME/oss-tracker/oss-tracker.db` (~/.local/share/...)."""
+    env = os.environ.get("OSS_TRACKER_DB")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "oss-tracker" / "oss-tracker.db"
+
+
+DbOpt = Annotated[
+    Path | None,
+    typer.Option("--db", help="SQLite file. Default: $OSS_TRACKER_DB, else ~/.local/share/oss-tracker/oss-tracker.db."),
+]
+FmtOpt = Annotated[Fmt, typer.Option("--format", "-f", help="Output format.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"oss-tracker {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More detail on stderr.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", envvar="OSS_TRACKER_DEBUG", help="Show tracebacks on errors.")
+    ] = False,
+) -> None:
+    """Keep a local history of what open-model publishers release on the Hugging Face Hub."""
+    State.debug = debug
+    State.verbosity = -1 if quiet else (1 if verbose or debug else 0)
+    _setup_logging()
+
+
+def _setup_logging() -> None:
+    level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.DEBUG}[State.verbosity]
+    handler: logging.Handler
+    if sys.stderr.isatty():
+        from rich.logging import RichHandler
+
+        handler = RichHandler(show_path=False, show_time=False, markup=False)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S%z"))
+    root = logging.getLogger("oss_tracker")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+def _stdout():
+    from rich.console import Console
+
+    return Console(soft_wrap=False, highlight=False)
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.echo(f"oss-tracker: error: {message}", err=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """One line on stderr and an exit code for every failure; a traceback only with --debug."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except KeyboardInterrupt:
+        raise _fail("interrupted: nothing from this run was stored", codes.FAILED) from None
+    except Exception as err:
+        if State.debug:
+            raise
+        from oss_tracker.errors import describe
+
+        raise _fail(describe(err), getattr(err, "exit_code", codes.FAILED)) from None
+
+
+def _open(db: Path | None, *, create: bool):
+    from oss_tracker.store import open_db
+
+    return open_db(db or default_db(), create=create)
+
+
+# -- sync ---------------------------------------------------------------------------
+@app.command()
+def sync(
+    org: Annotated[
+        list[str] | None,
+        typer.Option("--org", help="Organization to poll (repeatable). Default: deepseek-ai, Qwen, moonshotai, MiniMaxAI."),
+    ] = None,
+    db: DbOpt = None,
+    endpoint: Annotated[
+        str | None, typer.Option("--endpoint", envvar="HF_ENDPOINT", help="Hub endpoint (a mirror, or a test Hub).")
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token", help="Hub token. Default: $HF_TOKEN or the huggingface_hub login.", show_default=False
+        ),
+    ] = None,
+    record: Annotated[Path | None, typer.Option("--record", help="Save every Hub response into this folder.")] = None,
+    replay: Annotated[
+        Path | None, typer.Option("--replay", help="Replay a folder saved with --record instead of the Hub.")
+    ] = None,
+    wait: Annotated[
+        float, typer.Option("--wait", min=0, help="Seconds to wait for another running sync before giving up.")
+    ] = 0.0,
+    retries: Annotated[int, typer.Option("--retries", min=0, help="Retries of a failed Hub request.")] = 5,
+    retry_wait: Annotated[
+        float,
+        typer.Option("--retry-wait", min=0, envvar="OSS_TRACKER_RETRY_WAIT", help="First retry wait in seconds."),
+    ] = 1.0,
+    max_wait: Annotated[
+        float,
+        typer.Option("--max-wait", min=0, envvar="OSS_TRACKER_MAX_WAIT", help="Longest single wait in seconds."),
+    ] = 300.0,
+    timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds before a Hub request times out.")] = 60.0,
+    now: Annotated[
+        datetime | None, typer.Option("--now", hidden=True, help="Pretend the run starts at this UTC time.")
+    ] = None,
+) -> None:
+    """Poll the watched organizations and store one snapshot run in the database."""
+    if record is not None and replay is not None:
+        raise typer.BadParameter("use --record or --replay, not both", param_hint="--record")
+    orgs = _dedupe(org) if org else None
+    with _errors():
+        from oss_tracker import hub
+        from oss_tracker.lock import sync_lock
+        from oss_tracker.replay import read_manifest
+        from oss_tracker.sync import DEFAULT_ORGS, SyncFailed, run_sync
+        from oss_tracker.transport import RetryPolicy
+
+        path = db or default_db()
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
+        if replay is not None:
+            recorded = read_manifest(replay).get("recorded_at")
+            if now is None and recorded:
+                now = datetime.fromisoformat(recorded.replace("Z", "+00:00"))
+            fixed = now
+            clock = lambda: fixed  # noqa: E731 - a replay is dated by its recording
+        start = (now.replace(tzinfo=now.tzinfo or UTC) if now else clock()).astimezone(UTC)
+        store_db = _open(path, create=True)
+        with sync_lock(path, wait=wait):
+            session = hub.connect(
+                endpoint=endpoint,
+                token=token,
+                replay=replay,
+                record=record,
+                policy=RetryPolicy(retries=retries, base_wait=retry_wait, max_wait=max_wait),
+                timeout=timeout,
+                started_at=start,
+            )
+            try:
+                with _progress() as progress:
+                    summary = run_sync(
+                        store_db, session, orgs or list(DEFAULT_ORGS), now=start, clock=clock, progress=progress
+                    )
+            except SyncFailed as err:
+                raise _fail(f"sync failed, nothing stored: {err}", codes.FAILED) from None
+            finally:
+                session.close()
+        if State.verbosity >= 0 or summary.status != "ok":
+            typer.echo(summary.line(), err=True)
+        if summary.status != "ok":
+            raise typer.Exit(codes.PARTIAL)
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for item in items:
+        name = item.strip()
+        if not name or "/" in name:
+            raise typer.BadParameter(f"'{item}' is not an organization name", param_hint="--org")
+        seen.setdefault(name.lower(), name)
+    return list(seen.values())
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, int], None] | None]:
+    """A live line of per-org counts on a terminal; nothing at all otherwise."""
+    if not sys.stderr.isatty() or State.verbosity < 0:
+        yield None
+        return
+    from rich.console import Console
+
+    counts: dict[str, int] = {}
+    with Console(stderr=True).status("Fetching…") as status:
+
+        def update(org: str, n: int) -> None:
+            counts[org] = n
+            status.update("Fetching " + ", ".join(f"{o}: {c:,}" for o, c in counts.items()))
+
+        yield update
+
+
+# -- reports ------------------------------------------------------------------------
+def _show(report_fn: Callable[[], object], fmt: Fmt) -> None:
+    from oss_tracker.render import render
+
+    render(report_fn(), fmt.value, _stdout())
+
+
+@app.command()
+def report(
+    org: Annotated[str, typer.Option("--org", help="Organization to report on.")],
+    db: DbOpt = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="How many top models to list.")] = 10,
+    fmt: FmtOpt = Fmt.table,
+) -> None:
+    """Totals with change since the previous snapshot, top models, licence mix, releases per month."""
+    with _errors():
+        from oss_tracker.reports import org_report
+
+        database = _open(db, create=False)
+        _show(lambda: org_report(database, org, top=top), fmt)
+
+
+@app.command()
+def changes(
+    org: Annotated[str | None, typer.Option("--org", help="Only this organization.")] = None,
+    db: DbOpt = None,
+    fmt: FmtOpt = Fmt.table,
+) -> None:
+    """What changed between the last two syncs: new, removed, renamed, licence changes."""
+    with _errors():
+        from oss_tracker.reports import changes as changes_report
+
+        database = _open(db, create=False)
+        _show(lambda: changes_report(database, org), fmt)
+
+
+def main() -> None:
+    app(prog_name="oss-tracker")

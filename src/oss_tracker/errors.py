@@ -1,0 +1,58 @@
+"""One table from exceptions to one-line messages, and the exit codes.
+
+Imports nothing heavy: huggingface_hub's error types are looked up by name so that
+report commands, which never touch the Hub, do not pay for importing it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+# Exit codes (documented in the README).
+OK = 0
+FAILED = 1  # nothing stored: all orgs failed, bad database, bad recording...
+USAGE = 2  # wrong options or arguments (Typer's own code too)
+PARTIAL = 3  # a run was stored, but at least one org failed or came back incomplete
+BUSY = 4  # another sync holds the lock
+
+
+class TrackerError(Exception):
+    """An error whose message is already fit for the user."""
+
+    exit_code = FAILED
+
+
+class UnknownOrg(TrackerError):
+    """The Hub answered 404 for an organization's overview."""
+
+
+class NoData(TrackerError):
+    """A report asked about something the database has no snapshot of."""
+
+
+class Busy(TrackerError):
+    exit_code = BUSY
+
+
+def describe(err: BaseException) -> str:
+    """A short, token-free sentence for any error met while syncing or reporting."""
+    if type(err).__module__.startswith("oss_tracker."):
+        return str(err)  # our own errors are written for the user
+    if isinstance(err, json.JSONDecodeError):
+        return "the Hub sent a page that is not JSON"
+    if isinstance(err, sqlite3.OperationalError) and "full" in str(err):
+        return "the disk is full: the run was rolled back"
+    if isinstance(err, sqlite3.Error):
+        return f"database error: {err}"
+    name = type(err).__name__
+    response = getattr(err, "response", None)
+    status = getattr(response, "status_code", None)
+    if name == "RepositoryNotFoundError":
+        return "repository not found on the Hub (404)"
+    if status is not None:
+        path = getattr(getattr(getattr(response, "request", None), "url", None), "path", "")
+        return f"the Hub answered HTTP {status} for {path}".rstrip()
+    if isinstance(err, OSError) and err.strerror:
+        return f"{err.strerror}{': ' + str(err.filename) if err.filename else ''}"
+    return f"{name}: {err}" if str(err) else name

@@ -1,0 +1,191 @@
+"""Fetching from the Hub through huggingface_hub: plain records out, no SQLite, no printing."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx2
+from huggingface_hub import HfApi, constants
+from huggingface_hub.utils import set_client_factory
+
+from oss_tracker import __version__, licenses
+from oss_tracker.records import ModelRecord, OrgOverview
+from oss_tracker.replay import REPLAY_ENDPOINT, FolderRecorder, ReplayTransport
+from oss_tracker.transport import HubTransport, RetryPolicy
+
+log = logging.getLogger("oss_tracker")
+
+# Every listing field the reports read. `baseModels` and `childrenModelCount` are
+# detail-only: the listing answers them with HTTP 400.
+LISTING_EXPAND = [
+    "createdAt",
+    "lastModified",
+    "downloads",
+    "downloadsAllTime",
+    "likes",
+    "trendingScore",
+    "tags",
+    "cardData",
+    "pipeline_tag",
+    "library_name",
+    "gated",
+    "safetensors",
+    "sha",
+]
+RELATIONS = ("finetune", "quantized", "adapter", "merge")
+
+
+@dataclass
+class HubSession:
+    """An HfApi wired to the tracker's transport, and that transport (for counts and pacing)."""
+
+    api: HfApi
+    transport: HubTransport
+    endpoint: str
+    recorder: FolderRecorder | None = None
+
+    def close(self) -> None:
+        if self.recorder is not None:
+            self.recorder.close()
+
+
+def connect(
+    *,
+    endpoint: str | None = None,
+    token: str | bool | None = None,
+    replay: Path | None = None,
+    record: Path | None = None,
+    policy: RetryPolicy | None = None,
+    timeout: float = 60.0,
+    started_at: datetime | None = None,
+) -> HubSession:
+    """Build the one HfApi the tracker uses: endpoint, token, library name, transport."""
+    if replay is not None:
+        endpoint = REPLAY_ENDPOINT
+        inner: httpx2.BaseTransport = ReplayTransport(replay)
+        token = False
+    else:
+        endpoint = (endpoint or constants.ENDPOINT).rstrip("/")
+        inner = httpx2.HTTPTransport()
+    recorder = FolderRecorder(record, endpoint, started_at or datetime.now()) if record is not None else None
+    transport = HubTransport(inner, endpoint=endpoint, policy=policy, recorder=recorder)
+    set_client_factory(
+        lambda: httpx2.Client(
+            transport=transport, follow_redirects=True, timeout=httpx2.Timeout(timeout, connect=15.0)
+        )
+    )
+    api = HfApi(endpoint=endpoint, token=token, library_name="oss-tracker", library_version=__version__)
+    return HubSession(api=api, transport=transport, endpoint=endpoint, recorder=recorder)
+
+
+def fetch_overview(api: HfApi, org: str) -> OrgOverview:
+    info = api.get_organization_overview(org)
+    name = info.name if isinstance(info.name, str) and info.name.lower() == org.lower() else org
+    return OrgOverview(name=name, num_models=_int(info.num_models), followers=_int(info.num_followers))
+
+
+def iter_org_models(api: HfApi, org: str) -> Iterator[ModelRecord]:
+    """Every model of an org, each `_id` once, following every page of the listing.
+
+    Sorted by `createdAt`, which does not move while we page (downloads and trending do,
+    and the Hub's keyset cursor can then skip or repeat rows).
+    """
+    seen: set[str] = set()
+    for info in api.list_models(author=org, sort="created_at", expand=LISTING_EXPAND):
+        record = model_record(info)
+        if record is None:
+            log.warning("%s: skipped a listing item with no _id or id", org)
+            continue
+        if record.hub_id in seen:
+            log.info("%s: %s listed twice; kept once", org, record.repo_id)
+            continue
+        seen.add(record.hub_id)
+        yield record
+
+
+def model_record(info: Any) -> ModelRecord | None:
+    """Flatten a huggingface_hub ModelInfo; odd or missing values become None, never an error."""
+    hub_id = getattr(info, "_id", None)
+    repo_id = getattr(info, "id", None)
+    if not isinstance(hub_id, str) or not isinstance(repo_id, str) or not hub_id or not repo_id:
+        return None
+    tags = info.tags if isinstance(info.tags, list) else []
+    card = info.card_data
+    license_name = (
+        getattr(card, "license_name", None) if card is not None and not isinstance(card, str) else None
+    )
+    base, relation = base_from_tags(tags)
+    author = info.author if isinstance(info.author, str) else repo_id.split("/", 1)[0]
+    return ModelRecord(
+        hub_id=hub_id,
+        repo_id=repo_id,
+        author=author,
+        created_at=_iso(info.created_at),
+        last_modified=_iso(info.last_modified),
+        downloads_30d=_int(info.downloads),
+        downloads_all_time=_int(info.downloads_all_time),
+        likes=_int(info.likes),
+        trending=_float(info.trending_score),
+        license=licenses.from_hub(tags, license_name),
+        pipeline_tag=_str(info.pipeline_tag),
+        library_name=_str(info.library_name),
+        parameters=_int(getattr(info.safetensors, "total", None)),
+        gated=_gated(info.gated),
+        base_model=base,
+        base_relation=relation,
+        sha=_str(info.sha),
+    )
+
+
+def base_from_tags(tags: list[Any]) -> tuple[str | None, str | None]:
+    """The declared base and relation from `base_model:RELATION:ID` (or bare `base_model:ID`) tags."""
+    bare = None
+    for tag in tags:
+        if not isinstance(tag, str) or not tag.startswith("base_model:"):
+            continue
+        rest = tag.removeprefix("base_model:")
+        relation, sep, base = rest.partition(":")
+        if sep and relation in RELATIONS and base:
+            return base, relation
+        if not sep and bare is None:
+            bare = rest
+    return bare, None
+
+
+def _iso(value: Any) -> str | None:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def _float(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _gated(value: Any) -> str | None:
+    if value is False:
+        return "false"
+    if value is True:
+        return "true"
+    return value if isinstance(value, str) else None

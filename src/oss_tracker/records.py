@@ -1,0 +1,37 @@
+"""Plain records that flow from hub.py to store.py: no HTTP, no SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from oss_tracker import licenses
+
+
+@dataclass(slots=True)
+class ModelRecord:
+    """One model as listed by the Hub, flattened to what the tracker stores."""
+
+    hub_id: str
+    repo_id: str
+    author: str
+    created_at: str | None
+    last_modified: str | None
+    downloads_30d: int | None
+    downloads_all_time: int | None
+    likes: int | None
+    trending: float | None
+    license: licenses.License
+    pipeline_tag: str | None
+    library_name: str | None
+    parameters: int | None
+    gated: str | None
+    base_model: str | None
+    base_relation: str | None
+    sha: str | None
+
+
+@dataclass(frozen=True)
+class OrgOverview:
+    name: str
+    num_models: int | None
+    followers: int | None

@@ -1,0 +1,275 @@
+"""The SQLite file: schema (sqlite-utils migrations), opening with checks, and writes.
+
+Knows nothing of HTTP. A sync's writes all happen inside one `db.atomic()` block held
+by the caller, so a run is stored whole or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from oss_tracker.records import ModelRecord, OrgOverview
+
+migrations = Migrations("oss_tracker")
+
+
+class StoreError(Exception):
+    """The database file cannot be used: missing, unreadable, not SQLite, or too new."""
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.execute("""
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            day TEXT NOT NULL,
+            endpoint TEXT NOT NULL,
+            orgs TEXT NOT NULL,
+            status TEXT NOT NULL,
+            requests INTEGER NOT NULL DEFAULT 0,
+            tool_version TEXT NOT NULL,
+            message TEXT
+        )""")
+    db.execute("CREATE TABLE orgs (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE)")
+    db.execute("""
+        CREATE TABLE models (
+            id INTEGER PRIMARY KEY,
+            hub_id TEXT NOT NULL UNIQUE,
+            repo_id TEXT NOT NULL,
+            org_id INTEGER NOT NULL REFERENCES orgs(id),
+            created_at TEXT,
+            last_modified TEXT,
+            license TEXT NOT NULL,
+            license_tag TEXT,
+            license_name TEXT,
+            pipeline_tag TEXT,
+            library_name TEXT,
+            parameters INTEGER,
+            gated TEXT,
+            base_model TEXT,
+            base_relation TEXT,
+            sha TEXT,
+            first_seen TEXT NOT NULL,
+            first_seen_run INTEGER NOT NULL REFERENCES runs(id),
+            last_seen TEXT NOT NULL,
+            last_seen_run INTEGER NOT NULL REFERENCES runs(id),
+            removed_at TEXT,
+            removed_run INTEGER REFERENCES runs(id)
+        )""")
+    db.execute("CREATE INDEX models_org ON models(org_id)")
+    db.execute("CREATE INDEX models_repo ON models(repo_id)")
+    # Integer keys and no repeated strings: this is the table that grows every day.
+    db.execute("""
+        CREATE TABLE model_snapshots (
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            model_id INTEGER NOT NULL REFERENCES models(id),
+            downloads_30d INTEGER,
+            downloads_all_time INTEGER,
+            likes INTEGER,
+            trending REAL,
+            PRIMARY KEY (run_id, model_id)
+        ) WITHOUT ROWID""")
+    db.execute("CREATE INDEX model_snapshots_model ON model_snapshots(model_id, run_id)")
+    db.execute("""
+        CREATE TABLE org_snapshots (
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            org_id INTEGER NOT NULL REFERENCES orgs(id),
+            num_models INTEGER,
+            followers INTEGER,
+            listed INTEGER NOT NULL,
+            complete INTEGER NOT NULL,
+            PRIMARY KEY (run_id, org_id)
+        ) WITHOUT ROWID""")
+    db.execute("""
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            model_id INTEGER NOT NULL REFERENCES models(id),
+            kind TEXT NOT NULL,
+            old TEXT,
+            new TEXT,
+            at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX events_run ON events(run_id)")
+
+
+KNOWN = {m.name for m in migrations._migrations}
+
+
+def open_db(path: Path, *, create: bool = True) -> Database:
+    """Open (and if need be create and migrate) the database, or raise StoreError with a reason."""
+    if not path.exists():
+        if not create:
+            raise StoreError(f"no database at {path}: run `oss-tracker sync` first")
+        parent = path.parent if str(path.parent) else Path(".")
+        if not parent.is_dir():
+            try:
+                parent.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                raise StoreError(f"cannot create the folder {parent}: {err.strerror}") from None
+        if not os.access(parent, os.W_OK):
+            raise StoreError(f"cannot create {path}: the folder is not writable")
+    elif create and not os.access(path, os.W_OK):
+        raise StoreError(f"cannot write to {path}: permission denied")
+    try:
+        if create:
+            conn = sqlite3.connect(path, timeout=30)
+        else:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        db = Database(conn)
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as err:
+        raise StoreError(f"{path} is not a usable SQLite database ({err})") from None
+    applied = {m.name for m in migrations.applied(db)}
+    if applied - KNOWN:
+        raise StoreError(f"{path} was written by a newer oss-tracker; upgrade to read it")
+    if create:
+        try:
+            db.enable_wal()
+            migrations.apply(db)
+        except sqlite3.DatabaseError as err:
+            raise StoreError(f"cannot prepare {path}: {err}") from None
+    elif applied != KNOWN:
+        raise StoreError(f"{path} needs an upgrade: run `oss-tracker sync` once to migrate it")
+    return db
+
+
+@dataclass
+class OrgSaved:
+    org: str
+    listed: int
+    new: int
+    renamed: int
+    license_changed: int
+    restored: int
+
+
+def start_run(
+    db: Database, *, started_at: str, day: str, endpoint: str, orgs: list[str], version: str
+) -> int:
+    cursor = db.execute(
+        "INSERT INTO runs (started_at, day, endpoint, orgs, status, tool_version) VALUES (?, ?, ?, ?, ?, ?)",
+        [started_at, day, endpoint, json.dumps(orgs), "running", version],
+    )
+    return int(cursor.lastrowid)
+
+
+def finish_run(
+    db: Database, run_id: int, *, finished_at: str, status: str, requests: int, message: str | None
+) -> None:
+    db.execute(
+        "UPDATE runs SET finished_at = ?, status = ?, requests = ?, message = ? WHERE id = ?",
+        [finished_at, status, requests, message, run_id],
+    )
+
+
+def org_id(db: Database, name: str) -> int:
+    db.execute("INSERT OR IGNORE INTO orgs (name) VALUES (?)", [name])
+    return int(db.execute("SELECT id FROM orgs WHERE name = ?", [name]).fetchone()[0])
+
+
+def save_org(
+    db: Database,
+    run_id: int,
+    now: str,
+    overview: OrgOverview,
+    records: Iterable[ModelRecord],
+    *,
+    complete: bool,
+) -> OrgSaved:
+    """Upsert an org's listed models (keyed by `_id`), their snapshots and the org snapshot."""
+    oid = org_id(db, overview.name)
+    counts = OrgSaved(overview.name, 0, 0, 0, 0, 0)
+    for rec in records:
+        counts.listed += 1
+        row = db.execute(
+            "SELECT id, repo_id, license, removed_at FROM models WHERE hub_id = ?", [rec.hub_id]
+        ).fetchone()
+        values = [
+            rec.repo_id,
+            oid,
+            rec.created_at,
+            rec.last_modified,
+            rec.license.key,
+            rec.license.tag,
+            rec.license.name,
+            rec.pipeline_tag,
+            rec.library_name,
+            rec.parameters,
+            rec.gated,
+            rec.base_model,
+            rec.base_relation,
+            rec.sha,
+        ]
+        if row is None:
+            cursor = db.execute(
+                """INSERT INTO models (repo_id, org_id, created_at, last_modified, license, license_tag,
+                       license_name, pipeline_tag, library_name, parameters, gated, base_model, base_relation,
+                       sha, hub_id, first_seen, first_seen_run, last_seen, last_seen_run)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [*values, rec.hub_id, now, run_id, now, run_id],
+            )
+            model_id = int(cursor.lastrowid)
+            counts.new += 1
+        else:
+            model_id, old_repo, old_license, removed_at = row
+            if old_repo != rec.repo_id:
+                _event(db, run_id, model_id, "renamed", old_repo, rec.repo_id, now)
+                counts.renamed += 1
+            if old_license != rec.license.key:
+                _event(db, run_id, model_id, "license_changed", old_license, rec.license.key, now)
+                counts.license_changed += 1
+            if removed_at is not None:
+                _event(db, run_id, model_id, "restored", removed_at, None, now)
+                counts.restored += 1
+            db.execute(
+                """UPDATE models SET repo_id = ?, org_id = ?, created_at = ?, last_modified = ?, license = ?,
+                       license_tag = ?, license_name = ?, pipeline_tag = ?, library_name = ?, parameters = ?,
+                       gated = ?, base_model = ?, base_relation = ?, sha = ?, last_seen = ?, last_seen_run = ?,
+                       removed_at = NULL, removed_run = NULL
+                   WHERE id = ?""",
+                [*values, now, run_id, model_id],
+            )
+        db.execute(
+            """INSERT INTO model_snapshots (run_id, model_id, downloads_30d, downloads_all_time, likes, trending)
+               VALUES (?, ?, ?, ?, ?, ?)""",
+            [run_id, model_id, rec.downloads_30d, rec.downloads_all_time, rec.likes, rec.trending],
+        )
+    db.execute(
+        "INSERT INTO org_snapshots (run_id, org_id, num_models, followers, listed, complete) VALUES (?, ?, ?, ?, ?, ?)",
+        [run_id, oid, overview.num_models, overview.followers, counts.listed, int(complete)],
+    )
+    return counts
+
+
+def mark_removed(db: Database, run_id: int, now: str, org: str) -> list[str]:
+    """Models of `org` that a complete listing of this run no longer shows: marked, never deleted."""
+    oid = org_id(db, org)
+    gone = db.execute(
+        "SELECT id, repo_id FROM models WHERE org_id = ? AND removed_at IS NULL AND last_seen_run != ?",
+        [oid, run_id],
+    ).fetchall()
+    for model_id, repo_id in gone:
+        db.execute("UPDATE models SET removed_at = ?, removed_run = ? WHERE id = ?", [now, run_id, model_id])
+        _event(db, run_id, model_id, "removed", repo_id, None, now)
+    return [repo_id for _, repo_id in gone]
+
+
+def _event(
+    db: Database, run_id: int, model_id: int, kind: str, old: str | None, new: str | None, at: str
+) -> None:
+    db.execute(
+        "INSERT INTO events (run_id, model_id, kind, old, new, at) VALUES (?, ?, ?, ?, ?, ?)",
+        [run_id, model_id, kind, old, new, at],
+    )

@@ -1,0 +1,192 @@
+"""One sync run: fetch every watched org (concurrently), then store the run in one transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+
+from oss_tracker import __version__, hub, store
+from oss_tracker.errors import UnknownOrg, describe
+from oss_tracker.records import ModelRecord, OrgOverview
+
+log = logging.getLogger("oss_tracker")
+
+DEFAULT_ORGS = ("deepseek-ai", "Qwen", "moonshotai", "MiniMaxAI")
+
+
+@dataclass
+class OrgResult:
+    org: str
+    overview: OrgOverview | None = None
+    models: list[ModelRecord] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Every page was read and no fewer models came back than the overview counts."""
+        if self.error is not None or self.overview is None:
+            return False
+        expected = self.overview.num_models
+        return expected is None or len(self.models) >= expected
+
+
+@dataclass
+class SyncSummary:
+    run_id: int | None
+    status: str  # ok | partial | failed
+    orgs: list[store.OrgSaved]
+    failed: dict[str, str]
+    incomplete: dict[str, str]
+    removed: list[str]
+    requests: int
+    started_at: str
+    finished_at: str
+
+    @property
+    def models(self) -> int:
+        return sum(o.listed for o in self.orgs)
+
+    def line(self) -> str:
+        """The one summary line a cron log keeps."""
+        parts = [
+            f"sync {self.status}: {len(self.orgs)} org(s), {self.models:,} models",
+            f"{sum(o.new for o in self.orgs)} new",
+            f"{len(self.removed)} removed",
+            f"{sum(o.renamed for o in self.orgs)} renamed",
+            f"{sum(o.license_changed for o in self.orgs)} licence change(s)",
+            f"{self.requests} requests",
+        ]
+        if self.run_id is not None:
+            parts.append(f"run #{self.run_id}")
+        text = ", ".join(parts)
+        problems = [f"{org}: {msg}" for org, msg in {**self.incomplete, **self.failed}.items()]
+        return text + (" — " + "; ".join(problems) if problems else "")
+
+
+class SyncFailed(Exception):
+    """No org could be fetched: nothing was written."""
+
+
+ProgressFn = Callable[[str, int], None]
+
+
+def fetch_org(session: hub.HubSession, org: str, progress: ProgressFn | None = None) -> OrgResult:
+    """Overview then full listing of one org. A 404 on the overview is fatal (a wrong name)."""
+    result = OrgResult(org)
+    try:
+        result.overview = _overview(session, org)
+        # The Hub's spelling of the name (`--org qwen` lists and stores `Qwen`).
+        result.org = result.overview.name
+        for record in hub.iter_org_models(session.api, result.org):
+            result.models.append(record)
+            if progress is not None:
+                progress(org, len(result.models))
+    except UnknownOrg:
+        raise
+    except Exception as err:  # noqa: BLE001 - one org's failure must not lose the others
+        result.error = describe(err)
+        log.debug("fetching %s failed", org, exc_info=True)
+    return result
+
+
+def _overview(session: hub.HubSession, org: str) -> OrgOverview:
+    from huggingface_hub.errors import HfHubHTTPError
+
+    try:
+        overview = hub.fetch_overview(session.api, org)
+    except HfHubHTTPError as err:
+        if err.response is not None and err.response.status_code == 404:
+            raise UnknownOrg(f"unknown organization '{org}': the Hub answered 404") from None
+        raise
+    return overview
+
+
+def run_sync(
+    db: Database,
+    session: hub.HubSession,
+    orgs: list[str],
+    *,
+    now: datetime,
+    clock: Callable[[], datetime] | None = None,
+    workers: int = 4,
+    progress: ProgressFn | None = None,
+) -> SyncSummary:
+    """Fetch `orgs` and store them as one run. Raises SyncFailed (nothing written) if all fail."""
+    clock = clock or (lambda: datetime.now(UTC))
+    started = _iso(now)
+    failed: dict[str, str] = {}
+    incomplete: dict[str, str] = {}
+    saved: list[store.OrgSaved] = []
+    removed: list[str] = []
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(orgs)))) as pool:
+        pending: set[Future[OrgResult]] = {pool.submit(fetch_org, session, org, progress) for org in orgs}
+        try:
+            with db.atomic():
+                run_id = store.start_run(
+                    db, started_at=started, day=started[:10], endpoint=session.endpoint, orgs=orgs, version=__version__
+                )
+                complete_orgs: list[str] = []
+                while pending:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        result = future.result()
+                        if result.overview is None:
+                            failed[result.org] = result.error or "no overview"
+                            continue
+                        if result.error is not None:
+                            # A listing cut short is not a snapshot: storing half an org
+                            # would read as a collapse of its downloads.
+                            failed[result.org] = result.error
+                            continue
+                        if not result.complete:
+                            incomplete[result.org] = (
+                                f"listed {len(result.models):,} of {result.overview.num_models:,} models"
+                            )
+                        saved.append(
+                            store.save_org(
+                                db, run_id, started, result.overview, result.models, complete=result.complete
+                            )
+                        )
+                        if result.complete:
+                            complete_orgs.append(result.org)
+                        result.models = []  # let the records go as soon as they are written
+                if not saved:
+                    raise SyncFailed("; ".join(f"{org}: {msg}" for org, msg in failed.items()) or "nothing fetched")
+                # After every org is saved, so a repo moved between two watched orgs is not taken for a removal.
+                for org in complete_orgs:
+                    removed.extend(store.mark_removed(db, run_id, started, org))
+                status = "partial" if failed or incomplete else "ok"
+                finished = _iso(clock())
+                problems = {**incomplete, **failed}
+                store.finish_run(
+                    db,
+                    run_id,
+                    finished_at=finished,
+                    status=status,
+                    requests=session.transport.requests,
+                    message="; ".join(f"{o}: {m}" for o, m in problems.items()) or None,
+                )
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+    return SyncSummary(
+        run_id=run_id,
+        status=status,
+        orgs=sorted(saved, key=lambda o: [x.lower() for x in orgs].index(o.org.lower())),
+        failed=failed,
+        incomplete=incomplete,
+        removed=removed,
+        requests=session.transport.requests,
+        started_at=started,
+        finished_at=finished,
+    )
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
