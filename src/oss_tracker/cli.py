@@ -51,7 +51,9 @@ def default_db() -> Path:
 
 DbOpt = Annotated[
     Path | None,
-    typer.Option("--db", help="SQLite file. Default: $OSS_TRACKER_DB, else ~/.local/share/oss-tracker/oss-tracker.db."),
+    typer.Option(
+        "--db", help="SQLite file. Default: $OSS_TRACKER_DB, else ~/.local/share/oss-tracker/oss-tracker.db."
+    ),
 ]
 FmtOpt = Annotated[Fmt, typer.Option("--format", "-f", help="Output format.")]
 
@@ -89,7 +91,9 @@ def _setup_logging() -> None:
         handler.setFormatter(logging.Formatter("%(message)s"))
     else:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S%z"))
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S%z")
+        )
     root = logging.getLogger("oss_tracker")
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -135,11 +139,15 @@ def _open(db: Path | None, *, create: bool):
 def sync(
     org: Annotated[
         list[str] | None,
-        typer.Option("--org", help="Organization to poll (repeatable). Default: deepseek-ai, Qwen, moonshotai, MiniMaxAI."),
+        typer.Option(
+            "--org",
+            help="Organization to poll (repeatable). Default: deepseek-ai, Qwen, moonshotai, MiniMaxAI.",
+        ),
     ] = None,
     db: DbOpt = None,
     endpoint: Annotated[
-        str | None, typer.Option("--endpoint", envvar="HF_ENDPOINT", help="Hub endpoint (a mirror, or a test Hub).")
+        str | None,
+        typer.Option("--endpoint", envvar="HF_ENDPOINT", help="Hub endpoint (a mirror, or a test Hub)."),
     ] = None,
     token: Annotated[
         str | None,
@@ -147,23 +155,32 @@ def sync(
             "--token", help="Hub token. Default: $HF_TOKEN or the huggingface_hub login.", show_default=False
         ),
     ] = None,
-    record: Annotated[Path | None, typer.Option("--record", help="Save every Hub response into this folder.")] = None,
+    record: Annotated[
+        Path | None, typer.Option("--record", help="Save every Hub response into this folder.")
+    ] = None,
     replay: Annotated[
         Path | None, typer.Option("--replay", help="Replay a folder saved with --record instead of the Hub.")
     ] = None,
     wait: Annotated[
-        float, typer.Option("--wait", min=0, help="Seconds to wait for another running sync before giving up.")
+        float,
+        typer.Option("--wait", min=0, help="Seconds to wait for another running sync before giving up."),
     ] = 0.0,
     retries: Annotated[int, typer.Option("--retries", min=0, help="Retries of a failed Hub request.")] = 5,
     retry_wait: Annotated[
         float,
-        typer.Option("--retry-wait", min=0, envvar="OSS_TRACKER_RETRY_WAIT", help="First retry wait in seconds."),
+        typer.Option(
+            "--retry-wait", min=0, envvar="OSS_TRACKER_RETRY_WAIT", help="First retry wait in seconds."
+        ),
     ] = 1.0,
     max_wait: Annotated[
         float,
-        typer.Option("--max-wait", min=0, envvar="OSS_TRACKER_MAX_WAIT", help="Longest single wait in seconds."),
+        typer.Option(
+            "--max-wait", min=0, envvar="OSS_TRACKER_MAX_WAIT", help="Longest single wait in seconds."
+        ),
     ] = 300.0,
-    timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds before a Hub request times out.")] = 60.0,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=1, help="Seconds before a Hub request times out.")
+    ] = 60.0,
     now: Annotated[
         datetime | None, typer.Option("--now", hidden=True, help="Pretend the run starts at this UTC time.")
     ] = None,
@@ -202,7 +219,12 @@ def sync(
             try:
                 with _progress() as progress:
                     summary = run_sync(
-                        store_db, session, orgs or list(DEFAULT_ORGS), now=start, clock=clock, progress=progress
+                        store_db,
+                        session,
+                        orgs or list(DEFAULT_ORGS),
+                        now=start,
+                        clock=clock,
+                        progress=progress,
                     )
             except SyncFailed as err:
                 raise _fail(f"sync failed, nothing stored: {err}", codes.FAILED) from None

@@ -13,7 +13,9 @@ from oss_tracker.errors import Busy
 
 
 @contextmanager
-def sync_lock(db_path: Path, *, wait: float = 0.0, sleep: Callable[[float], None] = time.sleep) -> Iterator[None]:
+def sync_lock(
+    db_path: Path, *, wait: float = 0.0, sleep: Callable[[float], None] = time.sleep
+) -> Iterator[None]:
     """Hold `DB.lock` for the block; wait up to `wait` seconds for another sync to finish.
 
     flock is released by the kernel when the process dies, even by SIGKILL, so a

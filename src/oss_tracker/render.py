@@ -59,7 +59,9 @@ def to_markdown(report: Report) -> str:
         parts.append("| " + " | ".join(c.title or c.key for c in section.columns) + " |")
         parts.append("|" + "|".join(_md_align(c) for c in section.columns) + "|")
         for row in section.rows:
-            parts.append("| " + " | ".join(_md_escape(cell(row.get(c.key), c.kind)) for c in section.columns) + " |")
+            parts.append(
+                "| " + " | ".join(_md_escape(cell(row.get(c.key), c.kind)) for c in section.columns) + " |"
+            )
         parts.append("")
     if report.footer:
         parts += [f"_{report.footer}_", ""]
@@ -85,7 +87,9 @@ def to_table(report: Report, console: Any) -> None:
             continue
         table = Table(title=section.title, title_justify="left", title_style="bold")
         for c in section.columns:
-            table.add_column(c.title, justify="right" if c.kind in ("int", "delta", "float", "pct") else "left")
+            table.add_column(
+                c.title, justify="right" if c.kind in ("int", "delta", "float", "pct") else "left"
+            )
         for row in section.rows:
             table.add_row(*(_styled(row.get(c.key), c.kind) for c in section.columns))
         console.print(table)

@@ -142,4 +142,6 @@ class ReplayTransport(httpx2.BaseTransport):
         headers = dict(entry.get("headers", {}))
         if "link" in headers:
             headers["link"] = headers["link"].replace("</", f"<{REPLAY_ENDPOINT}/")
-        return httpx2.Response(entry["status"], headers=headers, content=body, request=request)
+        return httpx2.Response(
+            entry["status"], headers=headers, stream=httpx2.ByteStream(body), request=request
+        )

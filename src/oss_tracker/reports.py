@@ -84,7 +84,8 @@ def org_report(db: Database, org: str, *, top: int = 10) -> Report:
                  WHERE s.run_id = ? AND m.org_id = ? AND m.removed_at IS NULL"""
     licenses = dict(
         db.execute(
-            f"SELECT m.license, count(*) AS n {current} GROUP BY m.license ORDER BY n DESC, m.license", [run_id, org_id]
+            f"SELECT m.license, count(*) AS n {current} GROUP BY m.license ORDER BY n DESC, m.license",
+            [run_id, org_id],
         ).fetchall()
     )
     months = dict(
@@ -127,7 +128,8 @@ def org_report(db: Database, org: str, *, top: int = 10) -> Report:
         "followers": "Followers",
     }
     total_rows = [
-        {"metric": label, "value": totals[k], "change": change[k] if change else None} for k, label in labels.items()
+        {"metric": label, "value": totals[k], "change": change[k] if change else None}
+        for k, label in labels.items()
     ]
     return Report(
         title=f"{name} on the Hugging Face Hub",
@@ -205,7 +207,9 @@ def changes(db: Database, org: str | None = None) -> Report:
 
     removed = [old for _, old, _ in events("removed")]
     renamed = [{"from": old, "to": new_id} for _, old, new_id in events("renamed")]
-    license_changed = [{"id": repo, "from": old, "to": new_key} for repo, old, new_key in events("license_changed")]
+    license_changed = [
+        {"id": repo, "from": old, "to": new_key} for repo, old, new_key in events("license_changed")
+    ]
     data = {
         "as_of": as_of,
         "since": previous[1] if previous else None,
@@ -218,7 +222,10 @@ def changes(db: Database, org: str | None = None) -> Report:
         [{"change": "new", "model": i, "detail": ""} for i in new]
         + [{"change": "removed", "model": i, "detail": ""} for i in removed]
         + [{"change": "renamed", "model": r["to"], "detail": f"from {r['from']}"} for r in renamed]
-        + [{"change": "licence", "model": r["id"], "detail": f"{r['from']} -> {r['to']}"} for r in license_changed]
+        + [
+            {"change": "licence", "model": r["id"], "detail": f"{r['from']} -> {r['to']}"}
+            for r in license_changed
+        ]
     )
     since = f"since {previous[1]}" if previous else "(first sync: nothing to compare with)"
     return Report(

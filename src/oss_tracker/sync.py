@@ -128,7 +128,12 @@ def run_sync(
         try:
             with db.atomic():
                 run_id = store.start_run(
-                    db, started_at=started, day=started[:10], endpoint=session.endpoint, orgs=orgs, version=__version__
+                    db,
+                    started_at=started,
+                    day=started[:10],
+                    endpoint=session.endpoint,
+                    orgs=orgs,
+                    version=__version__,
                 )
                 complete_orgs: list[str] = []
                 while pending:
@@ -156,7 +161,9 @@ def run_sync(
                             complete_orgs.append(result.org)
                         result.models = []  # let the records go as soon as they are written
                 if not saved:
-                    raise SyncFailed("; ".join(f"{org}: {msg}" for org, msg in failed.items()) or "nothing fetched")
+                    raise SyncFailed(
+                        "; ".join(f"{org}: {msg}" for org, msg in failed.items()) or "nothing fetched"
+                    )
                 # After every org is saved, so a repo moved between two watched orgs is not taken for a removal.
                 for org in complete_orgs:
                     removed.extend(store.mark_removed(db, run_id, started, org))

@@ -169,7 +169,7 @@ class HubTransport(httpx2.BaseTransport):
             with self._lock:
                 self.retried += 1
             wait = min(wait, policy.max_wait)
-            log.warning("%s from the Hub for %s; retrying in %.1f s", problem, _short(request), wait)
+            log.info("%s from the Hub for %s; retrying in %.1f s", problem, _short(request), wait)
             policy.sleep(wait)
         raise HubUnavailable(f"{problem} for {_short(request)} after {policy.retries + 1} attempts")
 

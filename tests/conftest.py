@@ -1,0 +1,128 @@
+"""Shared test helpers: a fake Hub on 127.0.0.1, the real CLI in-process, tiny Hub-shaped worlds."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from oss_tracker.cli import app
+from tests.fakehub import FakeHub
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def _quiet_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Retry waits of zero: a test never sleeps through the client's backoff.
+    monkeypatch.setenv("OSS_TRACKER_RETRY_WAIT", "0")
+    monkeypatch.setenv("OSS_TRACKER_MAX_WAIT", "0")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+    for name in ("HF_TOKEN", "HF_ENDPOINT", "OSS_TRACKER_DB", "OSS_TRACKER_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def hub() -> Iterator[FakeHub]:
+    with FakeHub({"orgs": {}, "models": []}) as fake:
+        yield fake
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> Result:
+    """Run the real CLI in-process, stdout and stderr apart."""
+    result = CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
+    return Result(result.exit_code, result.stdout, result.stderr)
+
+
+def object_id(created_at: str, name: str) -> str:
+    """A Hub-like `_id`: creation time in seconds, then bytes from the name."""
+    seconds = int(datetime.fromisoformat(created_at.replace("Z", "+00:00")).astimezone(UTC).timestamp())
+    return f"{seconds:08x}" + hashlib.sha1(name.encode()).hexdigest()[:16]
+
+
+def model(
+    repo_id: str,
+    *,
+    created_at: str = "2025-01-20T03:46:07.000Z",
+    downloads: int = 10,
+    all_time: int = 100,
+    likes: int = 1,
+    license: str | None = "mit",
+    license_name: str | None = None,
+    hub_id: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A Hub-shaped model item, as the Hub stores it."""
+    tags = ["transformers", "safetensors", "text-generation", "region:us"]
+    card: dict[str, Any] = {}
+    if license is not None:
+        tags.insert(3, f"license:{license}")
+        card["license"] = license
+    if license_name is not None:
+        card["license_name"] = license_name
+    item = {
+        "_id": hub_id or object_id(created_at, repo_id),
+        "id": repo_id,
+        "author": repo_id.split("/")[0],
+        "createdAt": created_at,
+        "lastModified": created_at,
+        "downloads": downloads,
+        "downloadsAllTime": all_time,
+        "likes": likes,
+        "trendingScore": 3,
+        "private": False,
+        "gated": False,
+        "tags": tags,
+        "cardData": card,
+        "pipeline_tag": "text-generation",
+        "library_name": "transformers",
+        "sha": hashlib.sha1(repo_id.encode()).hexdigest(),
+    }
+    item.update(extra)
+    return item
+
+
+def world(*models: dict[str, Any], followers: dict[str, int] | None = None, **extra: Any) -> dict[str, Any]:
+    orgs = {m["author"] for m in models} | set(followers or {})
+    return {
+        "orgs": {o: {"fullname": o, "numFollowers": (followers or {}).get(o, 100)} for o in orgs},
+        "models": list(models),
+        **extra,
+    }
+
+
+def rows(db: Path, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()
+
+
+def dump(db: Path) -> list[str]:
+    """Every row of every table, to compare a database before and after."""
+    conn = sqlite3.connect(db)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def load_world(day: str) -> dict[str, Any]:
+    return json.loads((FIXTURES / "worlds" / f"{day}.json").read_text())
