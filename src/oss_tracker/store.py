@@ -103,6 +103,36 @@ def m001_initial(db: Database) -> None:
     db.execute("CREATE INDEX events_run ON events(run_id)")
 
 
+@migrations()
+def m002_derivatives(db: Database) -> None:
+    # One row per model per UTC day. A relation column is NULL when the Hub gave only a
+    # total (childrenModelCount as a bare int): never a split the Hub did not give.
+    db.execute("""
+        CREATE TABLE derivative_counts (
+            model_id INTEGER NOT NULL REFERENCES models(id),
+            day TEXT NOT NULL,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            finetune INTEGER,
+            quantized INTEGER,
+            adapter INTEGER,
+            merge INTEGER,
+            total INTEGER NOT NULL,
+            PRIMARY KEY (model_id, day)
+        ) WITHOUT ROWID""")
+    db.execute("CREATE INDEX derivative_counts_run ON derivative_counts(run_id)")
+    # A watched model's own declared bases (`baseModels`), e.g. a DeepSeek distillation on a Qwen base.
+    db.execute("""
+        CREATE TABLE model_bases (
+            model_id INTEGER NOT NULL REFERENCES models(id),
+            base_repo_id TEXT NOT NULL,
+            base_hub_id TEXT,
+            relation TEXT,
+            PRIMARY KEY (model_id, base_repo_id)
+        ) WITHOUT ROWID""")
+
+
+# Later migrations go below, each named mNNN_...; never edit one that has shipped.
+
 KNOWN = {m.name for m in migrations._migrations}
 
 
