@@ -12,8 +12,16 @@ from tests.conftest import dump, model, rows, run, world
 from tests.fakehub import FakeHub
 
 
-def sync(hub: FakeHub, db: Path, *orgs: str, now: str = "2025-11-24T06:00:00Z", extra: tuple[str, ...] = ()):
-    args = ["sync", "--db", str(db), "--endpoint", hub.url, "--now", now]
+def sync(
+    hub: FakeHub,
+    db: Path,
+    *orgs: str,
+    now: str = "2025-11-24T06:00:00Z",
+    extra: tuple[str, ...] = (),
+    derivatives: str = "none",
+):
+    """The real CLI against the fake Hub; derivative counts off unless a test is about them."""
+    args = ["sync", "--db", str(db), "--endpoint", hub.url, "--now", now, "--derivatives", derivatives]
     for org in orgs:
         args += ["--org", org]
     return run(*args, *extra)

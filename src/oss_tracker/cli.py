@@ -35,6 +35,12 @@ class Fmt(StrEnum):
     markdown = "markdown"
 
 
+class Derivatives(StrEnum):
+    auto = "auto"
+    all = "all"
+    none = "none"
+
+
 class State:
     debug = False
     verbosity = 0  # -1 quiet, 0 normal, 1 verbose
@@ -181,6 +187,16 @@ def sync(
     timeout: Annotated[
         float, typer.Option("--timeout", min=1, help="Seconds before a Hub request times out.")
     ] = 60.0,
+    derivatives: Annotated[
+        Derivatives,
+        typer.Option(
+            "--derivatives",
+            help="Derivative counts: auto refreshes the stalest within the rate-limit budget, all refreshes every model, none skips.",
+        ),
+    ] = Derivatives.auto,
+    derivative_workers: Annotated[
+        int, typer.Option("--derivative-workers", min=1, max=16, help="Derivative counts fetched at once.")
+    ] = 8,
     now: Annotated[
         datetime | None, typer.Option("--now", hidden=True, help="Pretend the run starts at this UTC time.")
     ] = None,
@@ -225,6 +241,8 @@ def sync(
                         now=start,
                         clock=clock,
                         progress=progress,
+                        derivative_mode=derivatives.value,
+                        derivative_workers=derivative_workers,
                     )
             except SyncFailed as err:
                 raise _fail(f"sync failed, nothing stored: {err}", codes.FAILED) from None
@@ -298,6 +316,53 @@ def changes(
 
         database = _open(db, create=False)
         _show(lambda: changes_report(database, org), fmt)
+
+
+class Relation(StrEnum):
+    finetune = "finetune"
+    quantized = "quantized"
+    adapter = "adapter"
+    merge = "merge"
+
+
+@app.command()
+def derivatives(
+    model_id: Annotated[str | None, typer.Argument(help="A base model: its count history, or with --list its derivative repos.")] = None,
+    org: Annotated[str | None, typer.Option("--org", help="Only bases of this organization.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many bases (or repos with --list).")] = 20,
+    family: Annotated[
+        str | None, typer.Option("--family", help="Also roll up a family by name glob, e.g. 'Qwen3-*'.")
+    ] = None,
+    list_repos: Annotated[
+        bool, typer.Option("--list", help="List MODEL_ID's derivative repos live from the Hub.")
+    ] = False,
+    relation: Annotated[Relation | None, typer.Option("--relation", help="With --list: only this relation.")] = None,
+    db: DbOpt = None,
+    endpoint: Annotated[
+        str | None, typer.Option("--endpoint", envvar="HF_ENDPOINT", help="Hub endpoint, for --list.")
+    ] = None,
+    fmt: FmtOpt = Fmt.table,
+) -> None:
+    """Bases ranked by direct derivatives (finetune, quantized, adapter, merge), with change and org totals."""
+    with _errors():
+        if list_repos:
+            if model_id is None:
+                raise typer.BadParameter("--list needs a MODEL_ID", param_hint="--list")
+            from oss_tracker import hub
+            from oss_tracker.derivative_report import children_listing
+
+            rel = relation.value if relation else None
+            with hub.connect(endpoint=endpoint) as session:
+                items = list(hub.iter_derivatives(session.api, model_id, rel, limit))
+            _show(lambda: children_listing(items, model_id, rel), fmt)
+            return
+        from oss_tracker.derivative_report import model_history, ranking
+
+        database = _open(db, create=False)
+        if model_id is not None:
+            _show(lambda: model_history(database, model_id), fmt)
+        else:
+            _show(lambda: ranking(database, org=org, limit=limit, family=family), fmt)
 
 
 def main() -> None:

@@ -13,8 +13,17 @@ import httpx2
 from huggingface_hub import HfApi, constants
 from huggingface_hub.utils import set_client_factory
 
+try:  # the client's own factory, to hand back after a run (not exported by the package)
+    from huggingface_hub.utils._http import default_client_factory
+except ImportError:  # pragma: no cover
+
+    def default_client_factory() -> httpx2.Client:
+        return httpx2.Client(follow_redirects=True, timeout=None)
+
+
 from oss_tracker import __version__, licenses
-from oss_tracker.records import ModelRecord, OrgOverview
+from oss_tracker.derivatives import ChildCounts, parse_bases, parse_children
+from oss_tracker.records import RELATIONS, ModelRecord, OrgOverview
 from oss_tracker.replay import REPLAY_ENDPOINT, FolderRecorder, ReplayTransport
 from oss_tracker.transport import HubTransport, RetryPolicy
 
@@ -37,7 +46,6 @@ LISTING_EXPAND = [
     "safetensors",
     "sha",
 ]
-RELATIONS = ("finetune", "quantized", "adapter", "merge")
 
 
 @dataclass
@@ -50,8 +58,16 @@ class HubSession:
     recorder: FolderRecorder | None = None
 
     def close(self) -> None:
+        """Stop recording and give huggingface_hub its own HTTP client back."""
         if self.recorder is not None:
             self.recorder.close()
+        set_client_factory(default_client_factory)
+
+    def __enter__(self) -> HubSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def connect(
@@ -106,6 +122,37 @@ def iter_org_models(api: HfApi, org: str) -> Iterator[ModelRecord]:
             continue
         seen.add(record.hub_id)
         yield record
+
+
+def fetch_children(api: HfApi, repo_id: str) -> ChildCounts:
+    """Direct derivatives by relation, and the model's own declared bases (detail-only fields)."""
+    info = api.model_info(repo_id, expand=["childrenModelCount", "baseModels"])
+    total, split = parse_children(getattr(info, "children_model_count", None))
+    return ChildCounts(total=total, split=split, bases=parse_bases(getattr(info, "base_models", None)))
+
+
+def iter_derivatives(
+    api: HfApi, base: str, relation: str | None, limit: int | None
+) -> Iterator[dict[str, Any]]:
+    """Repos that declare `base` as base_model (with that relation), most downloaded first, each once."""
+    tag = f"base_model:{relation}:{base}" if relation else f"base_model:{base}"
+    seen: set[str] = set()
+    expand = ["author", "downloads", "likes", "createdAt", "tags"]
+    for info in api.list_models(filter=tag, sort="downloads", expand=expand, limit=limit):
+        hub_id = getattr(info, "_id", None) or info.id
+        if hub_id in seen:
+            continue
+        seen.add(hub_id)
+        tags = info.tags if isinstance(info.tags, list) else []
+        rel = next((r for r in RELATIONS if f"base_model:{r}:{base}" in tags), None)
+        yield {
+            "id": info.id,
+            "author": info.author if isinstance(info.author, str) else info.id.split("/", 1)[0],
+            "relation": rel,
+            "downloads_30d": _int(info.downloads),
+            "likes": _int(info.likes),
+            "created_at": _iso(info.created_at),
+        }
 
 
 def model_record(info: Any) -> ModelRecord | None:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from oss_tracker import licenses
 
+RELATIONS = ("finetune", "quantized", "adapter", "merge")
+
 
 @dataclass(slots=True)
 class ModelRecord:

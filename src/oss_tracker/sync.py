@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
-from oss_tracker import __version__, hub, store
+from oss_tracker import __version__, derivatives, hub, store
 from oss_tracker.errors import UnknownOrg, describe
 from oss_tracker.records import ModelRecord, OrgOverview
 
@@ -46,6 +46,7 @@ class SyncSummary:
     requests: int
     started_at: str
     finished_at: str
+    derivatives: derivatives.DerivativesSummary | None = None
 
     @property
     def models(self) -> int:
@@ -61,6 +62,8 @@ class SyncSummary:
             f"{sum(o.license_changed for o in self.orgs)} licence change(s)",
             f"{self.requests} requests",
         ]
+        if self.derivatives is not None and self.derivatives.mode != "none":
+            parts.append(self.derivatives.text())
         if self.run_id is not None:
             parts.append(f"run #{self.run_id}")
         text = ", ".join(parts)
@@ -115,6 +118,8 @@ def run_sync(
     clock: Callable[[], datetime] | None = None,
     workers: int = 4,
     progress: ProgressFn | None = None,
+    derivative_mode: str = "auto",
+    derivative_workers: int = 8,
 ) -> SyncSummary:
     """Fetch `orgs` and store them as one run. Raises SyncFailed (nothing written) if all fail."""
     clock = clock or (lambda: datetime.now(UTC))
@@ -167,6 +172,16 @@ def run_sync(
                 # After every org is saved, so a repo moved between two watched orgs is not taken for a removal.
                 for org in complete_orgs:
                     removed.extend(store.mark_removed(db, run_id, started, org))
+                derived = derivatives.refresh(
+                    db,
+                    fetch=lambda repo_id: hub.fetch_children(session.api, repo_id),
+                    targets=derivatives.stalest(db, [store.org_id(db, o.org) for o in saved], started[:10]),
+                    budget=session.transport.budget(),
+                    run_id=run_id,
+                    day=started[:10],
+                    mode=derivative_mode,
+                    workers=derivative_workers,
+                )
                 status = "partial" if failed or incomplete else "ok"
                 finished = _iso(clock())
                 problems = {**incomplete, **failed}
@@ -192,6 +207,7 @@ def run_sync(
         requests=session.transport.requests,
         started_at=started,
         finished_at=finished,
+        derivatives=derived,
     )
 
 

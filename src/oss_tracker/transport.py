@@ -41,6 +41,10 @@ class OffEndpoint(Exception):
     """A request for a host other than the configured endpoint."""
 
 
+class Interrupted(Exception):
+    """The run was cancelled (SIGINT/SIGTERM): no more requests, no more waiting."""
+
+
 @dataclass
 class RetryPolicy:
     """How often and how long to retry. `sleep` is swappable so tests never wait for real."""
@@ -78,13 +82,15 @@ class HubTransport(httpx2.BaseTransport):
         endpoint: str,
         policy: RetryPolicy | None = None,
         reserve: int = 20,
+        reserve_share: float = 0.1,
         recorder: Recorder | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.inner = inner
         self.host = urlsplit(endpoint).netloc
         self.policy = policy or RetryPolicy()
-        self.reserve = reserve
+        self.min_reserve = reserve
+        self.reserve_share = reserve_share
         self.recorder = recorder
         self.clock = clock
         self.requests = 0
@@ -92,6 +98,8 @@ class HubTransport(httpx2.BaseTransport):
         self.ratelimit = RateLimit()
         self._lock = threading.Lock()
         self._seen_cursors: set[str] = set()
+        self._linked_pages: set[str] = set()  # listing pages fetched that had a next link
+        self._cancelled = threading.Event()
 
     # -- pacing ---------------------------------------------------------------------
     def _note_ratelimit(self, response: httpx2.Response) -> None:
@@ -112,15 +120,16 @@ class HubTransport(httpx2.BaseTransport):
             rl = self.ratelimit
             wait = 0.0
             if rl.remaining is not None and rl.reset_at is not None:
-                if rl.remaining <= self.reserve:
+                if rl.remaining <= self._reserve(rl):
                     wait = max(0.0, rl.reset_at - self.clock())
                     # A new window starts with the full quota; until a response says so, assume it.
                     self.ratelimit = RateLimit(rl.quota, rl.quota, rl.window, None)
                 else:
                     rl.remaining -= 1
         if wait > 0:
+            wait = min(wait + 1, self.policy.max_wait)
             log.info("quota down to its reserve: waiting %.0f s for the rate-limit window to reset", wait)
-            self.policy.sleep(wait + 1)
+            self._sleep(wait)
 
     def budget(self) -> int | None:
         """Requests this run may still make without eating into the reserve (None: not known yet)."""
@@ -128,7 +137,11 @@ class HubTransport(httpx2.BaseTransport):
             rl = self.ratelimit
             if rl.remaining is None:
                 return None
-            return max(0, rl.remaining - self.reserve)
+            return max(0, rl.remaining - self._reserve(rl))
+
+    def _reserve(self, rl: RateLimit) -> int:
+        """Calls kept back for the user's other tools: a share of the quota, at least `reserve`."""
+        return max(self.min_reserve, int((rl.quota or 0) * self.reserve_share))
 
     # -- requests -------------------------------------------------------------------
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
@@ -139,6 +152,7 @@ class HubTransport(httpx2.BaseTransport):
         self._check_cursor(request)
         policy = self.policy
         for attempt in range(policy.retries + 1):
+            self._check_cancelled()
             self._pace()
             with self._lock:
                 self.requests += 1
@@ -151,6 +165,7 @@ class HubTransport(httpx2.BaseTransport):
             else:
                 self._note_ratelimit(response)
                 if response.status_code not in RETRY_STATUSES:
+                    self._check_next(request, response)
                     out = httpx2.Response(
                         response.status_code,
                         headers=response.headers,
@@ -170,7 +185,7 @@ class HubTransport(httpx2.BaseTransport):
                 self.retried += 1
             wait = min(wait, policy.max_wait)
             log.info("%s from the Hub for %s; retrying in %.1f s", problem, _short(request), wait)
-            policy.sleep(wait)
+            self._sleep(wait)
         raise HubUnavailable(f"{problem} for {_short(request)} after {policy.retries + 1} attempts")
 
     def _check_cursor(self, request: httpx2.Request) -> None:
@@ -183,6 +198,36 @@ class HubTransport(httpx2.BaseTransport):
                     f"the Hub's next-page link repeats a page already fetched ({_short(request)})"
                 )
             self._seen_cursors.add(key)
+
+    def _check_next(self, request: httpx2.Request, response: httpx2.Response) -> None:
+        """A next-page link back to a page already fetched (the first page too) is a loop."""
+        url = response.links.get("next", {}).get("url")
+        if not url:
+            return
+        target = str(request.url.join(url))
+        with self._lock:
+            self._linked_pages.add(str(request.url))
+            if target in self._linked_pages:
+                raise CursorLoop(
+                    f"the Hub's next-page link repeats a page already fetched ({_short(request)})"
+                )
+
+    # -- cancelling -----------------------------------------------------------------
+    def cancel(self) -> None:
+        """Stop the run: every later request, and any wait in progress, ends with Interrupted."""
+        self._cancelled.set()
+
+    def _check_cancelled(self) -> None:
+        if self._cancelled.is_set():
+            raise Interrupted("the run was interrupted")
+
+    def _sleep(self, seconds: float) -> None:
+        """Wait (a retry or the rate-limit window); a cancel cuts a real wait short."""
+        if self.policy.sleep is time.sleep:
+            self._cancelled.wait(seconds)
+        else:
+            self.policy.sleep(seconds)
+        self._check_cancelled()
 
     def close(self) -> None:
         self.inner.close()

@@ -1,0 +1,184 @@
+"""Derivative reports from the database: bases ranked by direct children, org totals, families."""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Any
+
+from sqlite_utils import Database
+
+from oss_tracker.errors import NoData
+from oss_tracker.reports import Column, Report, Section, org_row
+
+DEFINITION = (
+    "Derivatives = direct children declared through base_model on the Hub, by relation "
+    "(finetune, quantized, adapter, merge); not all descendants, not name matches."
+)
+RELATION_COLUMNS = [
+    Column("finetune", "Finetune", "int"),
+    Column("quantized", "Quantized", "int"),
+    Column("adapter", "Adapter", "int"),
+    Column("merge", "Merge", "int"),
+    Column("total", "Total", "int"),
+]
+
+
+def latest_counts(db: Database, org: str | None = None) -> list[dict[str, Any]]:
+    """Each current model's latest count, with the change since its previous count."""
+    where, args = "", []
+    if org is not None:
+        where, args = "AND m.org_id = ?", [org_row(db, org)[0]]
+    rows = db.execute(
+        f"""WITH ranked AS (
+                SELECT d.*, row_number() OVER (PARTITION BY d.model_id ORDER BY d.day DESC) AS n
+                FROM derivative_counts d
+            )
+            SELECT m.repo_id, o.name, cur.finetune, cur.quantized, cur.adapter, cur.merge, cur.total, cur.day,
+                   cur.total - prev.total, prev.day
+            FROM ranked cur
+            JOIN models m ON m.id = cur.model_id
+            JOIN orgs o ON o.id = m.org_id
+            LEFT JOIN ranked prev ON prev.model_id = cur.model_id AND prev.n = 2
+            WHERE cur.n = 1 AND m.removed_at IS NULL {where}
+            ORDER BY cur.total DESC, m.repo_id""",
+        args,
+    ).fetchall()
+    keys = (
+        "id",
+        "org",
+        "finetune",
+        "quantized",
+        "adapter",
+        "merge",
+        "total",
+        "as_of",
+        "change",
+        "previous_as_of",
+    )
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def ranking(db: Database, *, org: str | None = None, limit: int = 20, family: str | None = None) -> Report:
+    """Bases ranked by total direct derivatives, per-org totals, and an optional family roll-up."""
+    counts = latest_counts(db, org)
+    if not counts:
+        scope = f" for '{org}'" if org else ""
+        raise NoData(
+            f"no derivative counts{scope} yet: run `oss-tracker sync` (derivatives are on by default, --derivatives auto)"
+        )
+    as_of = max(c["as_of"] for c in counts)
+    orgs: dict[str, dict[str, Any]] = {}
+    for c in counts:
+        t = orgs.setdefault(c["org"], {"org": c["org"], "models": 0, "total": 0, "split_unknown": 0})
+        t["models"] += 1
+        t["total"] += c["total"]
+        for rel in ("finetune", "quantized", "adapter", "merge"):
+            if c[rel] is not None:
+                t[rel] = t.get(rel, 0) + c[rel]
+        if c["finetune"] is None:
+            t["split_unknown"] += c["total"]
+    totals = sorted(orgs.values(), key=lambda t: (-t["total"], t["org"]))
+    sections = [
+        Section(
+            f"Top {limit} bases by direct derivatives",
+            [
+                Column("id", "Base model"),
+                *RELATION_COLUMNS,
+                Column("change", "Change", "delta"),
+                Column("as_of", "As of", "date"),
+            ],
+            counts[:limit],
+        ),
+        Section(
+            "Per organization",
+            [Column("org", "Organization"), Column("models", "Models counted", "int"), *RELATION_COLUMNS],
+            totals,
+        ),
+    ]
+    data: Any = [
+        {
+            k: c[k]
+            for k in ("id", "org", "finetune", "quantized", "adapter", "merge", "total", "as_of", "change")
+        }
+        for c in counts[:limit]
+    ]
+    if family is not None:
+        fam = family_rollup(counts, family)
+        sections.append(
+            Section(
+                f"Family {family}: {fam['rule']}",
+                [Column("members", "Members", "int"), *RELATION_COLUMNS],
+                [fam],
+            )
+        )
+        data = {"bases": data, "family": fam}
+    footer = f"{DEFINITION} As of {as_of}; a relation shows — where the Hub gave only a total."
+    return Report(title="Derivative models", data=data, sections=sections, footer=footer)
+
+
+def family_rollup(counts: list[dict[str, Any]], pattern: str) -> dict[str, Any]:
+    """Sum over the models whose name (with or without the org) matches a glob such as `Qwen3-*`."""
+    members = [
+        c
+        for c in counts
+        if fnmatch.fnmatchcase(c["id"], pattern) or fnmatch.fnmatchcase(c["id"].split("/", 1)[-1], pattern)
+    ]
+    out: dict[str, Any] = {
+        "family": pattern,
+        "rule": f"sum of the direct derivatives of every watched model whose name matches '{pattern}'; "
+        "a repo declaring two members as bases counts once per member",
+        "members": len(members),
+        "ids": [c["id"] for c in members],
+        "total": sum(c["total"] for c in members),
+    }
+    for rel in ("finetune", "quantized", "adapter", "merge"):
+        known = [c[rel] for c in members if c[rel] is not None]
+        out[rel] = sum(known) if known else None
+    return out
+
+
+def children_listing(items: list[dict[str, Any]], base: str, relation: str | None) -> Report:
+    """The derivative repos themselves, as listed live by the Hub's base_model filter."""
+    rel = relation or "any relation"
+    return Report(
+        title=f"Derivatives of {base} ({rel})",
+        data=items,
+        sections=[
+            Section(
+                f"{len(items):,} repos declaring {base} as base_model ({rel})",
+                [
+                    Column("id", "Repo"),
+                    Column("author", "Author"),
+                    Column("relation", "Relation"),
+                    Column("downloads_30d", "30-day downloads", "int"),
+                    Column("likes", "Likes", "int"),
+                    Column("created_at", "Created", "date"),
+                ],
+                items,
+                empty="no derivative repos listed",
+            )
+        ],
+        footer=DEFINITION,
+    )
+
+
+def model_history(db: Database, repo_id: str) -> Report:
+    """One model's stored derivative counts, newest first."""
+    rows = db.execute(
+        """SELECT d.day, d.finetune, d.quantized, d.adapter, d.merge, d.total
+           FROM derivative_counts d JOIN models m ON m.id = d.model_id
+           WHERE m.repo_id = ? COLLATE NOCASE ORDER BY d.day DESC""",
+        [repo_id],
+    ).fetchall()
+    if not rows:
+        raise NoData(f"no derivative counts for '{repo_id}': not a watched model, or not counted yet")
+    keys = ("day", "finetune", "quantized", "adapter", "merge", "total")
+    items = [dict(zip(keys, r, strict=True)) for r in rows]
+    return Report(
+        title=f"Derivatives of {repo_id}",
+        data={"id": repo_id, "counts": items},
+        sections=[
+            Section("Direct derivatives by day", [Column("day", "Day", "date"), *RELATION_COLUMNS], items)
+        ],
+        footer=DEFINITION,
+    )

@@ -1,0 +1,159 @@
+"""Direct-derivative counts per watched model: which to refresh within the quota, fetch, store.
+
+A count costs one `model_info` request per model, so a run refreshes the stalest
+models first (never counted, then oldest, most-downloaded among equals) as far as
+the rate-limit budget allows; over consecutive daily runs every model gets its turn.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlite_utils import Database
+
+from oss_tracker.errors import describe
+from oss_tracker.records import RELATIONS
+
+log = logging.getLogger("oss_tracker")
+
+MODES = ("auto", "all", "none")
+
+
+@dataclass(frozen=True)
+class Target:
+    model_id: int
+    repo_id: str
+
+
+@dataclass(frozen=True)
+class ChildCounts:
+    """What the Hub said: a split per relation (dict form) or only a total (int form)."""
+
+    total: int
+    split: dict[str, int] | None
+    bases: list[tuple[str, str | None, str | None]]  # (repo id, hub _id, relation)
+
+
+@dataclass
+class DerivativesSummary:
+    mode: str
+    refreshed: int = 0
+    failed: int = 0
+    stale: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        if self.mode == "none":
+            return "derivatives skipped"
+        out = f"derivatives: {self.refreshed} refreshed, {self.stale} left stale"
+        return out + (f", {self.failed} failed" if self.failed else "")
+
+
+def parse_children(value: Any) -> tuple[int, dict[str, int] | None]:
+    """`childrenModelCount` as int (total only) or dict per relation; anything else counts 0."""
+    if isinstance(value, bool):
+        return 0, None
+    if isinstance(value, int):
+        return value, None
+    if isinstance(value, dict):
+        split = {
+            k: v
+            for k, v in value.items()
+            if isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
+        }
+        return sum(split.values()), {r: split[r] for r in RELATIONS if r in split}
+    return 0, None
+
+
+def parse_bases(value: Any) -> list[tuple[str, str | None, str | None]]:
+    """`baseModels`: {"relation": R, "models": [{"_id", "id"}, ...]} -> [(id, _id, R)]."""
+    if not isinstance(value, dict):
+        return []
+    relation = value.get("relation") if isinstance(value.get("relation"), str) else None
+    out = []
+    for item in value.get("models") or []:
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            hub_id = item.get("_id") if isinstance(item.get("_id"), str) else None
+            out.append((item["id"], hub_id, relation))
+    return out
+
+
+def stalest(db: Database, org_ids: list[int], today: str) -> list[Target]:
+    """Current models of these orgs not counted today: never counted first, then oldest, then most downloaded."""
+    if not org_ids:
+        return []
+    marks = ",".join("?" * len(org_ids))
+    rows = db.execute(
+        f"""SELECT m.id, m.repo_id
+            FROM models m
+            LEFT JOIN (SELECT model_id, max(day) AS day FROM derivative_counts GROUP BY model_id) d
+                   ON d.model_id = m.id
+            LEFT JOIN model_snapshots s ON s.model_id = m.id AND s.run_id = m.last_seen_run
+            WHERE m.org_id IN ({marks}) AND m.removed_at IS NULL AND (d.day IS NULL OR d.day < ?)
+            ORDER BY d.day IS NOT NULL, d.day, coalesce(s.downloads_30d, 0) DESC, m.repo_id""",
+        [*org_ids, today],
+    ).fetchall()
+    return [Target(int(r[0]), str(r[1])) for r in rows]
+
+
+def refresh(
+    db: Database,
+    *,
+    fetch: Callable[[str], ChildCounts],
+    targets: list[Target],
+    budget: int | None,
+    run_id: int,
+    day: str,
+    mode: str,
+    workers: int = 8,
+) -> DerivativesSummary:
+    """Fetch counts for as many targets as the budget allows (all in `all` mode) and store them."""
+    summary = DerivativesSummary(mode)
+    if mode == "none":
+        return summary
+    chosen = targets if mode == "all" or budget is None else targets[: max(0, budget)]
+    summary.stale = len(targets) - len(chosen)
+
+    def one(target: Target) -> tuple[Target, ChildCounts | None, str | None]:
+        try:
+            return target, fetch(target.repo_id), None
+        except Exception as err:  # noqa: BLE001 - one model's failure leaves it stale, no more
+            return target, None, describe(err)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        results = list(pool.map(one, chosen))
+    # Written in target order whatever order the answers came in.
+    for target, counts, error in results:
+        if counts is None:
+            summary.failed += 1
+            summary.stale += 1
+            summary.errors.append(f"{target.repo_id}: {error}")
+            log.info("derivative count of %s not refreshed: %s", target.repo_id, error)
+            continue
+        save_counts(db, target.model_id, run_id, day, counts)
+        summary.refreshed += 1
+    return summary
+
+
+def save_counts(db: Database, model_id: int, run_id: int, day: str, counts: ChildCounts) -> None:
+    split = counts.split
+    values = [split.get(r) if split is not None else None for r in RELATIONS]
+    if split is not None:
+        # A relation the dict leaves out had no children: 0, not unknown.
+        values = [v or 0 for v in values]
+    db.execute(
+        """INSERT OR REPLACE INTO derivative_counts
+               (model_id, day, run_id, finetune, quantized, adapter, merge, total)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+        [model_id, day, run_id, *values, counts.total],
+    )
+    db.execute("DELETE FROM model_bases WHERE model_id = ?", [model_id])
+    for repo_id, hub_id, relation in counts.bases:
+        db.execute(
+            "INSERT OR REPLACE INTO model_bases (model_id, base_repo_id, base_hub_id, relation) VALUES (?, ?, ?, ?)",
+            [model_id, repo_id, hub_id, relation],
+        )
