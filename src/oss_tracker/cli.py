@@ -222,7 +222,8 @@ def sync(
             clock = lambda: fixed  # noqa: E731 - a replay is dated by its recording
         start = (now.replace(tzinfo=now.tzinfo or UTC) if now else clock()).astimezone(UTC)
         store_db = _open(path, create=True)
-        with sync_lock(path, wait=wait):
+        last_run = _last_run_id(store_db)
+        with _stop_on_signals() as on_stop, sync_lock(path, wait=wait):
             session = hub.connect(
                 endpoint=endpoint,
                 token=token,
@@ -232,6 +233,7 @@ def sync(
                 timeout=timeout,
                 started_at=start,
             )
+            on_stop.append(session.transport.cancel)  # in-flight fetches stop at their next request
             try:
                 with _progress() as progress:
                     summary = run_sync(
@@ -246,6 +248,8 @@ def sync(
                     )
             except SyncFailed as err:
                 raise _fail(f"sync failed, nothing stored: {err}", codes.FAILED) from None
+            except KeyboardInterrupt as err:
+                raise _interrupted(err, store_db, last_run) from None
             finally:
                 session.close()
         if State.verbosity >= 0 or summary.status != "ok":
@@ -282,6 +286,119 @@ def _progress() -> Iterator[Callable[[str, int], None] | None]:
         yield update
 
 
+class _Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised in the main thread like Ctrl-C so that the open transaction rolls back."""
+
+    def __init__(self, signame: str) -> None:
+        super().__init__(signame)
+        self.signame = signame
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[list[Callable[[], None]]]:
+    """SIGINT, SIGTERM and SIGHUP stop a sync cleanly; a second signal ends the process at once.
+
+    The first signal runs the hooks (the transport's cancel, so that fetches in other
+    threads stop at their next request) and raises in the main thread: the run's
+    transaction is rolled back and the lock released. A second one exits on the spot,
+    which SQLite survives as it survives SIGKILL: an uncommitted transaction is no change.
+    """
+    import signal
+    import threading
+
+    hooks: list[Callable[[], None]] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield hooks
+        return
+    caught: list[str] = []
+
+    def stop(signum: int, frame: object) -> None:
+        name = signal.Signals(signum).name
+        if caught:
+            message = f"oss-tracker: error: {name} again: stopped at once, nothing from this run was stored\n"
+            os.write(2, message.encode())
+            os._exit(codes.FAILED)
+        caught.append(name)
+        for hook in hooks:
+            hook()
+        raise _Stopped(name)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield hooks
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _last_run_id(database) -> int | None:
+    return database.execute("SELECT max(id) FROM runs").fetchone()[0]
+
+
+def _interrupted(err: KeyboardInterrupt, database, last_run: int | None) -> typer.Exit:
+    """The one line for a sync stopped by a signal; true even if the signal came just after the commit."""
+    name = getattr(err, "signame", "SIGINT")
+    try:
+        stored = _last_run_id(database)
+    except Exception:  # noqa: BLE001 - the message must still go out
+        stored = last_run
+    if stored != last_run:
+        return _fail(f"interrupted by {name} after run #{stored} was stored", codes.FAILED)
+    return _fail(f"interrupted by {name}: nothing from this run was stored", codes.FAILED)
+
+
+# -- health -------------------------------------------------------------------------
+@app.command()
+def status(
+    db: DbOpt = None,
+    max_age: Annotated[
+        float,
+        typer.Option("--max-age", min=0, help="Hours after which the last stored run counts as stale."),
+    ] = 36.0,
+    fmt: FmtOpt = Fmt.table,
+    now: Annotated[
+        datetime | None, typer.Option("--now", hidden=True, help="Pretend it is this UTC time.")
+    ] = None,
+) -> None:
+    """Health for cron: last run and its status, days missed, database size.
+
+    Exit code 0 when the last run is ok and recent, 3 when it was partial, 1 when it is
+    older than --max-age hours or there is none (or no database).
+    """
+    with _errors():
+        from oss_tracker.health import status_report
+
+        path = db or default_db()
+        database = _open(path, create=False)
+        moment = (now.replace(tzinfo=now.tzinfo or UTC) if now else datetime.now(UTC)).astimezone(UTC)
+        health, code = status_report(database, path, now=moment, max_age_hours=max_age)
+        _show(lambda: health, fmt)
+    if code != codes.OK:
+        raise typer.Exit(code)
+
+
+@app.command()
+def backup(
+    dest: Annotated[
+        Path, typer.Argument(help="File to write, or a folder (then NAME-YYYY-MM-DD.db inside it).")
+    ],
+    db: DbOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing backup file.")] = False,
+) -> None:
+    """Copy the database safely, even while a sync runs (SQLite's online backup), and check the copy.
+
+    Prints the backup's path on stdout and one line on stderr.
+    """
+    with _errors():
+        from oss_tracker.health import backup as make_backup
+        from oss_tracker.health import describe_backup
+
+        result = make_backup(db or default_db(), dest, now=datetime.now(UTC), force=force)
+    typer.echo(str(result.path))
+    if State.verbosity >= 0:
+        typer.echo(describe_backup(result), err=True)
+
+
 # -- reports ------------------------------------------------------------------------
 def _show(report_fn: Callable[[], object], fmt: Fmt) -> None:
     from oss_tracker.render import render
@@ -294,14 +411,16 @@ def report(
     org: Annotated[str, typer.Option("--org", help="Organization to report on.")],
     db: DbOpt = None,
     top: Annotated[int, typer.Option("--top", min=1, help="How many top models to list.")] = 10,
+    days: Annotated[int, typer.Option("--days", min=1, help="Days of downloads trend to show.")] = 30,
     fmt: FmtOpt = Fmt.table,
 ) -> None:
-    """Totals with change since the previous snapshot, top models, licence mix, releases per month."""
+    """Totals with change since the previous snapshot, top models, licence mix, releases per month,
+    the downloads trend and derivative totals."""
     with _errors():
         from oss_tracker.reports import org_report
 
         database = _open(db, create=False)
-        _show(lambda: org_report(database, org, top=top), fmt)
+        _show(lambda: org_report(database, org, top=top, days=days), fmt)
 
 
 @app.command()
@@ -363,6 +482,177 @@ def derivatives(
             _show(lambda: model_history(database, model_id), fmt)
         else:
             _show(lambda: ranking(database, org=org, limit=limit, family=family), fmt)
+
+
+# -- analyst reports: trends, releases, licences, compare (read only the database) ----------
+class Metric(StrEnum):
+    downloads = "downloads"
+    likes = "likes"
+    models = "models"
+    followers = "followers"
+    derivatives = "derivatives"
+
+
+class Interval(StrEnum):
+    day = "day"
+    week = "week"
+    month = "month"
+
+
+OrgsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--org", metavar="ORG", help="Organization (repeatable). Default: every organization in the database."
+    ),
+]
+SinceOpt = Annotated[
+    datetime | None,
+    typer.Option("--since", formats=["%Y-%m-%d"], metavar="DATE", help="First day (UTC), YYYY-MM-DD."),
+]
+UntilOpt = Annotated[
+    datetime | None,
+    typer.Option("--until", formats=["%Y-%m-%d"], metavar="DATE", help="Last day (UTC), YYYY-MM-DD."),
+]
+
+
+def _render_report(report: object, fmt: Fmt, plot: Path | None = None) -> None:
+    from oss_tracker.render import render
+
+    render(report, fmt.value, _stdout())
+    if plot is not None:
+        from oss_tracker.charts import write_plot
+
+        charts = getattr(report, "charts", [])
+        if not charts:
+            raise _fail("nothing to plot: the report has no time series", codes.FAILED)
+        write_plot(charts[0], plot)
+        if State.verbosity >= 0:
+            typer.echo(f"wrote {plot}", err=True)
+
+
+def _check_plot(plot: Path | None) -> None:
+    if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
+        raise typer.BadParameter(f"'{plot.name}' is not a .png or .svg file", param_hint="--plot")
+
+
+def _day(value: datetime | None):
+    return value.date() if value is not None else None
+
+
+@app.command()
+def trends(
+    org: OrgsOpt = None,
+    model: Annotated[
+        list[str] | None,
+        typer.Option("--model", metavar="ID", help="A model (repo id, repeatable) instead of organizations."),
+    ] = None,
+    metric: Annotated[Metric, typer.Option("--metric", help="What to follow.")] = Metric.downloads,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    interval: Annotated[
+        Interval, typer.Option("--interval", help="One point a day, week or month (its last snapshot).")
+    ] = Interval.day,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot", metavar="FILE", help="Also write a chart, lines per series: FILE.png or FILE.svg."
+        ),
+    ] = None,
+    db: DbOpt = None,
+    fmt: FmtOpt = Fmt.table,
+) -> None:
+    """A time series per organization (or model): level, change, per-day rate, growth; gaps stay gaps.
+
+    Downloads in a period are the difference of all-time counts between snapshots; a count that
+    went down is flagged. Default window: 30 days (day), 26 weeks (week), all (month).
+    """
+    if org and model:
+        raise typer.BadParameter("use --org or --model, not both", param_hint="--model")
+    if model and metric.value in ("models", "followers"):
+        raise typer.BadParameter(
+            f"--metric {metric.value} is for organizations, not models", param_hint="--metric"
+        )
+    if since and until and since > until:
+        raise typer.BadParameter("--since is after --until", param_hint="--since")
+    _check_plot(plot)
+    with _errors():
+        from oss_tracker.reports import trends as trends_report
+
+        database = _open(db, create=False)
+        report_ = trends_report(
+            database,
+            orgs=org,
+            models=model,
+            metric=metric.value,
+            interval=interval.value,
+            since=_day(since),
+            until=_day(until),
+        )
+        _render_report(report_, fmt, plot)
+
+
+@app.command()
+def releases(
+    org: OrgsOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="How many releases to list (0: all).")] = 50,
+    plot: Annotated[
+        Path | None,
+        typer.Option("--plot", metavar="FILE", help="Also write releases per month: FILE.png or FILE.svg."),
+    ] = None,
+    db: DbOpt = None,
+    fmt: FmtOpt = Fmt.table,
+) -> None:
+    """The release feed, newest first, with licence, size, pipeline and first-seen date; releases per month."""
+    _check_plot(plot)
+    with _errors():
+        from oss_tracker.reports import releases as releases_report
+
+        database = _open(db, create=False)
+        _render_report(
+            releases_report(database, orgs=org, since=_day(since), until=_day(until), limit=limit), fmt, plot
+        )
+
+
+@app.command()
+def licenses(
+    org: OrgsOpt = None,
+    db: DbOpt = None,
+    fmt: FmtOpt = Fmt.table,
+) -> None:
+    """Licence mix per organization (permissive, copyleft, custom, unknown) and dated licence changes."""
+    with _errors():
+        from oss_tracker.reports import licenses_report
+
+        database = _open(db, create=False)
+        _render_report(licenses_report(database, orgs=org), fmt)
+
+
+@app.command()
+def compare(
+    orgs: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="ORG", help="Organizations. Default: every organization in the database."),
+    ] = None,
+    since: Annotated[
+        datetime | None,
+        typer.Option(
+            "--since",
+            formats=["%Y-%m-%d"],
+            metavar="DATE",
+            help="Start of the download period. Default: 30 days back.",
+        ),
+    ] = None,
+    db: DbOpt = None,
+    fmt: FmtOpt = Fmt.table,
+) -> None:
+    """The organizations side by side: models, releases, downloads, likes, followers, derivatives, share."""
+    with _errors():
+        from oss_tracker.reports import compare as compare_report
+
+        database = _open(db, create=False)
+        _render_report(compare_report(database, orgs, since=_day(since)), fmt)
 
 
 def main() -> None:

@@ -43,6 +43,10 @@ def describe(err: BaseException) -> str:
         return "the Hub sent a page that is not JSON"
     if isinstance(err, sqlite3.OperationalError) and "full" in str(err):
         return "the disk is full: the run was rolled back"
+    if isinstance(err, sqlite3.DatabaseError) and "malformed" in str(err):
+        return "the database file is damaged (database disk image is malformed): restore it from a backup"
+    if isinstance(err, sqlite3.OperationalError) and "disk I/O error" in str(err):
+        return "database error: disk I/O error (is the disk full or failing?)"
     if isinstance(err, sqlite3.Error):
         return f"database error: {err}"
     name = type(err).__name__

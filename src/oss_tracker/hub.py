@@ -89,7 +89,9 @@ def connect(
         endpoint = (endpoint or constants.ENDPOINT).rstrip("/")
         inner = httpx2.HTTPTransport()
     recorder = FolderRecorder(record, endpoint, started_at or datetime.now()) if record is not None else None
-    transport = HubTransport(inner, endpoint=endpoint, policy=policy, recorder=recorder)
+    # A replay has no quota to protect: it reads the recorded RateLimit headers (so that it
+    # budgets exactly as the recorded run did) but never waits on them.
+    transport = HubTransport(inner, endpoint=endpoint, policy=policy, recorder=recorder, pace=replay is None)
     set_client_factory(
         lambda: httpx2.Client(
             transport=transport, follow_redirects=True, timeout=httpx2.Timeout(timeout, connect=15.0)

@@ -5,28 +5,133 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from datetime import date, timedelta
 from typing import Any
 
-from oss_tracker.reports import Column, Report, Section
+from oss_tracker.reports import Chart, Column, Report, Section
 
 FORMATS = ("table", "json", "csv", "markdown")
+NUMERIC = ("delta", "int", "float", "pct", "share", "size", "rate")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def cell(value: Any, kind: str) -> str:
-    """A value for people: thousands separators, signed changes, dates without the clock."""
+    """A value for people: thousands separators, signed changes, human dates."""
     if value is None:
-        return "—" if kind in ("delta", "int", "float", "pct") else ""
+        return "—" if kind in NUMERIC else ""
     if kind == "int":
         return f"{value:,}"
     if kind == "delta":
         return f"{value:+,}" if value else "0"
     if kind == "float":
         return f"{value:,.2f}"
+    if kind == "rate":  # a per-day rate: whole units unless small
+        return f"{value:+,.0f}" if abs(value) >= 10 or value == int(value) else f"{value:+,.1f}"
     if kind == "pct":
         return f"{value:+.1f}%" if isinstance(value, int | float) else str(value)
+    if kind == "share":
+        return f"{value:.1f}%"
+    if kind == "size":
+        return human_size(value)
     if kind == "date":
-        return str(value)[:10]
+        return human_date(value)
+    if kind == "datetime":
+        return human_datetime(value)
+    if kind == "period":
+        return human_period(value)
+    if kind == "bool":
+        return "yes" if value else ""
     return str(value)
+
+
+def human_date(value: Any) -> str:
+    """`2025-11-24...` -> `24 Nov 2025` (anything else is shown as it is)."""
+    text = str(value)
+    m = re.match(r"(\d{4})-(\d{2})-(\d{2})", text)
+    if not m:
+        return text
+    return f"{int(m[3])} {MONTHS[int(m[2]) - 1]} {m[1]}"
+
+
+def human_datetime(value: Any) -> str:
+    """`2025-11-24T06:00:00Z` -> `24 Nov 2025 06:00 UTC`."""
+    text = str(value)
+    m = re.match(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})", text)
+    return f"{human_date(m[1])} {m[2]} UTC" if m else human_date(text)
+
+
+def human_period(label: Any) -> str:
+    """A bucket label: `2025-11-24` (day), `2025-W48` (week), `2025-11` (month)."""
+    text = str(label)
+    if m := re.fullmatch(r"(\d{4})-W(\d{2})", text):
+        monday = date.fromisocalendar(int(m[1]), int(m[2]), 1)
+        sunday = monday + timedelta(days=6)
+        return f"W{m[2]} {human_date(monday.isoformat())}–{human_date(sunday.isoformat())}"
+    if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
+        return f"{MONTHS[int(m[2]) - 1]} {m[1]}"
+    return human_date(text)
+
+
+def human_size(parameters: Any) -> str:
+    """A parameter count: 7615616512 -> `7.6B`, 494032768 -> `494M`, 1.5e12 -> `1.5T`."""
+    n = float(parameters)
+    for limit, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if n >= limit:
+            v = n / limit
+            return f"{v:.1f}{suffix}" if v < 100 else f"{v:.0f}{suffix}"
+    return f"{n:.0f}"
+
+
+KEEP_KINDS = ("date", "datetime", "period")
+KEEP_KEYS = ("id", "model", "org")  # identifiers: cut, they would name something else
+
+SPARKS = "▁▂▃▄▅▆▇█"
+GAP_MARK = "·"
+
+
+def sparkline(values: list[float | None]) -> str:
+    """One character a value, scaled from the smallest to the largest; `·` for a gap."""
+    real = [v for v in values if v is not None]
+    if not real:
+        return GAP_MARK * len(values)
+    lo, hi = min(real), max(real)
+    out = []
+    for v in values:
+        if v is None:
+            out.append(GAP_MARK)
+        elif hi == lo:
+            out.append(SPARKS[3])
+        else:
+            out.append(SPARKS[round((v - lo) / (hi - lo) * (len(SPARKS) - 1))])
+    return "".join(out)
+
+
+SPARK_WIDTH = 60
+
+
+def chart_title(chart: Chart) -> str:
+    """The chart's title, with the key to the gap mark when a series has a gap."""
+    gaps = any(v is None for s in chart.series for v in s.values[s.offset :])
+    return f"{chart.title} ({GAP_MARK} = no snapshot)" if gaps else chart.title
+
+
+def chart_lines(chart: Chart) -> list[str]:
+    """The chart as text: one sparkline a series (the last 60 values), its name and latest value."""
+    width = max((len(s.name) for s in chart.series), default=0)
+    cut = max(0, len(chart.x) - SPARK_WIDTH)
+    lines = []
+    for s in chart.series:
+        shown = s.values[max(cut, s.offset) :]
+        spark = sparkline(shown)
+        lead = " " * max(0, s.offset - cut)
+        last = next((v for v in reversed(s.values) if v is not None), None)
+        tail = "" if last is None else f"  {cell(last, chart.kind)}"
+        if s.note:
+            tail += f"  ({s.note})"
+        more = "…" if cut else ""
+        lines.append(f"{s.name.ljust(width)}  {more}{lead}{spark}{tail}")
+    return lines
 
 
 def to_json(report: Report) -> str:
@@ -36,31 +141,55 @@ def to_json(report: Report) -> str:
 def to_csv(report: Report) -> str:
     """The report's main (first non-summary) section, raw values, one header row."""
     section = report.sections[_main(report)] if report.sections else Section("", [], [])
+    columns = [c for c in section.columns if c.csv]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([c.key for c in section.columns])
+    writer.writerow([c.key for c in columns])
     for row in section.rows:
-        writer.writerow(["" if row.get(c.key) is None else row.get(c.key) for c in section.columns])
+        writer.writerow([_raw(row.get(c.key)) for c in columns])
     return out.getvalue()
 
 
+def _raw(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
 def _main(report: Report) -> int:
+    if report.main is not None:
+        return report.main
     # A report that opens with a totals block has its list in the next section.
     return 1 if len(report.sections) > 1 and report.sections[0].title.startswith("Totals") else 0
 
 
 def to_markdown(report: Report) -> str:
     parts = [f"# {report.title}", ""]
+    for note in report.notes:
+        parts += [f"> {note}", ""]
+    for chart in report.charts:
+        parts += [f"## {chart_title(chart)}", "", "```text", *chart_lines(chart), "```", ""]
     for section in report.sections:
+        if not section.human:
+            continue
         parts += [f"## {section.title}", ""]
         if not section.rows:
             parts += [f"_{section.empty}_", ""]
             continue
-        parts.append("| " + " | ".join(c.title or c.key for c in section.columns) + " |")
-        parts.append("|" + "|".join(_md_align(c) for c in section.columns) + "|")
+        columns = [c for c in section.columns if c.table]
+        parts.append("| " + " | ".join(c.title or c.key for c in columns) + " |")
+        parts.append("|" + "|".join(_md_align(c) for c in columns) + "|")
         for row in section.rows:
             parts.append(
-                "| " + " | ".join(_md_escape(cell(row.get(c.key), c.kind)) for c in section.columns) + " |"
+                "| "
+                + " | ".join(_md_escape(cell(row.get(c.key), _kind(section, row, c))) for c in columns)
+                + " |"
+            )
+        if section.total is not None:
+            parts.append(
+                "| " + " | ".join(_md_total(cell(section.total.get(c.key), c.kind)) for c in columns) + " |"
             )
         parts.append("")
     if report.footer:
@@ -68,42 +197,103 @@ def to_markdown(report: Report) -> str:
     return "\n".join(parts)
 
 
+def _kind(section: Section, row: dict[str, Any], column: Column) -> str:
+    """A column's kind, or for a row of mixed metrics (compare) the row's own kind for its numbers."""
+    if section.row_kind and column.kind in NUMERIC and row.get(section.row_kind):
+        return str(row[section.row_kind])
+    return column.kind
+
+
 def _md_align(column: Column) -> str:
-    return "---:" if column.kind in ("int", "delta", "float", "pct") else "---"
+    return "---:" if column.kind in NUMERIC else "---"
 
 
 def _md_escape(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+def _md_total(text: str) -> str:
+    return f"**{_md_escape(text)}**" if text else ""
+
+
 def to_table(report: Report, console: Any) -> None:
     """Rich tables on the given console, one per section, and a dim footer."""
+    from rich.markup import escape
+
+    console.print(f"[bold]{escape(report.title)}[/bold]")
+    for note in report.notes:
+        console.print(f"[yellow]{escape(note)}[/yellow]")
+    for chart in report.charts:
+        console.print(f"\n[bold]{escape(chart_title(chart))}[/bold]")
+        for line in chart_lines(chart):
+            console.print("  " + escape(line))
+    for section in report.sections:
+        if not section.human:
+            continue
+        if not section.rows:
+            console.print(f"\n[bold]{escape(section.title)}[/bold]\n  {escape(section.empty)}")
+            continue
+        console.print(_table(section, console.size.width))
+    if report.footer:
+        console.print(f"[dim]{escape(report.footer)}[/dim]")
+
+
+def _table(section: Section, width: int) -> Any:
+    """Numbers, dates and names are never cut: free text gives way (and folds) first; a table
+    that still cannot fit drops its borders."""
+    from rich import box
     from rich.table import Table
 
-    console.print(f"[bold]{report.title}[/bold]")
-    for section in report.sections:
-        if not section.rows:
-            console.print(f"\n[bold]{section.title}[/bold]\n  {section.empty}")
-            continue
-        table = Table(title=section.title, title_justify="left", title_style="bold")
-        for c in section.columns:
-            table.add_column(
-                c.title, justify="right" if c.kind in ("int", "delta", "float", "pct") else "left"
-            )
-        for row in section.rows:
-            table.add_row(*(_styled(row.get(c.key), c.kind) for c in section.columns))
-        console.print(table)
-    if report.footer:
-        console.print(f"[dim]{report.footer}[/dim]")
+    columns = [c for c in section.columns if c.table]
+    rows = section.rows + ([section.total] if section.total is not None else [])
+    specs = []
+    for c in columns:
+        numeric = c.kind in NUMERIC
+        widest = max((len(cell(r.get(c.key), _kind(section, r, c))) for r in rows), default=0)
+        word = max((len(w) for w in c.title.split()), default=0)
+        keep = numeric or c.kind in KEEP_KINDS or c.key in KEEP_KEYS
+        natural = max(widest, word)
+        specs.append((c, numeric, keep, natural if keep else min(natural, 8), natural))
+    compact = sum(s[4] for s in specs) + 3 * len(specs) + 1 > width
+    table = Table(
+        title=section.title,
+        title_justify="left",
+        title_style="bold",
+        box=box.SIMPLE_HEAD if compact else box.HEAVY_HEAD,
+        padding=(0, 0) if compact else (0, 1),
+        show_edge=not compact,
+    )
+    for c, numeric, keep, min_width, _natural in specs:
+        table.add_column(
+            c.title,
+            justify="right" if numeric else "left",
+            no_wrap=keep,
+            min_width=min_width,
+            overflow="fold",
+        )
+    for i, row in enumerate(section.rows):
+        last_of_group = (
+            section.group is not None
+            and i + 1 < len(section.rows)
+            and section.rows[i + 1].get(section.group) != row.get(section.group)
+        )
+        last = i + 1 == len(section.rows) and section.total is not None
+        table.add_row(
+            *(_styled(row.get(c.key), _kind(section, row, c)) for c in columns),
+            end_section=last_of_group or last,
+        )
+    if section.total is not None:
+        table.add_row(*(_styled(section.total.get(c.key), c.kind) for c in columns), style="bold")
+    return table
 
 
 def _styled(value: Any, kind: str) -> str:
     from rich.markup import escape
 
     text = escape(cell(value, kind))
-    if kind == "delta" and isinstance(value, int) and value < 0:
+    if kind in ("delta", "rate", "pct") and isinstance(value, int | float) and value < 0:
         return f"[red]{text}[/red]"
-    if kind == "delta" and isinstance(value, int) and value > 0:
+    if kind in ("delta", "rate", "pct") and isinstance(value, int | float) and value > 0:
         return f"[green]{text}[/green]"
     return text
 

@@ -133,6 +133,95 @@ def m002_derivatives(db: Database) -> None:
 
 # Later migrations go below, each named mNNN_...; never edit one that has shipped.
 
+
+@migrations()
+def m003_views(db: Database) -> None:
+    # Views for people who query the file with sqlite3, sqlite-utils or Datasette
+    # (documented in docs/schema.md). A day's value is the LAST run of that UTC day:
+    # several runs a day never double-count. Only stored runs (ok or partial) count.
+    db.execute("""
+        CREATE VIEW org_days AS
+        SELECT o.org_id, r.day, o.run_id, max(r.started_at) AS as_of
+        FROM org_snapshots o JOIN runs r ON r.id = o.run_id
+        WHERE r.status IN ('ok', 'partial')
+        GROUP BY o.org_id, r.day""")
+    db.execute("""
+        CREATE VIEW latest_model_stats AS
+        SELECT m.id AS model_id, m.repo_id, g.name AS org, m.hub_id, m.created_at, m.license,
+               m.license_name, m.pipeline_tag, m.library_name, m.parameters, m.gated, m.base_model,
+               m.base_relation, m.first_seen, m.last_seen, m.removed_at,
+               s.downloads_30d, s.downloads_all_time, s.likes, s.trending, r.started_at AS as_of
+        FROM models m
+        JOIN orgs g ON g.id = m.org_id
+        JOIN model_snapshots s ON s.run_id = m.last_seen_run AND s.model_id = m.id
+        JOIN runs r ON r.id = m.last_seen_run""")
+    # Per model and day: the values, and the change since the model's previous snapshot
+    # day (`previous_day`, `days` apart: more than 1 across a gap). `downloads` is the
+    # difference of all-time counts; a negative one is an all-time drop, flagged.
+    db.execute("""
+        CREATE VIEW model_daily AS
+        WITH days AS (
+            SELECT s.model_id, r.day, s.run_id, max(r.started_at) AS as_of
+            FROM model_snapshots s JOIN runs r ON r.id = s.run_id
+            WHERE r.status IN ('ok', 'partial')
+            GROUP BY s.model_id, r.day
+        ), paired AS (
+            SELECT model_id, day, run_id, as_of,
+                   lag(day) OVER w AS previous_day, lag(run_id) OVER w AS previous_run_id
+            FROM days WINDOW w AS (PARTITION BY model_id ORDER BY day)
+        )
+        SELECT p.model_id, m.repo_id, g.name AS org, p.day, p.as_of, p.run_id, p.previous_day,
+               CAST(julianday(p.day) - julianday(p.previous_day) AS INTEGER) AS days,
+               s.downloads_30d, s.downloads_all_time, s.likes, s.trending,
+               s.downloads_all_time - ps.downloads_all_time AS downloads,
+               s.likes - ps.likes AS likes_change,
+               coalesce(s.downloads_all_time < ps.downloads_all_time, 0) AS all_time_drop
+        FROM paired p
+        JOIN models m ON m.id = p.model_id
+        JOIN orgs g ON g.id = m.org_id
+        JOIN model_snapshots s ON s.run_id = p.run_id AND s.model_id = p.model_id
+        LEFT JOIN model_snapshots ps ON ps.run_id = p.previous_run_id AND ps.model_id = p.model_id""")
+    # Per org and day: totals, and changes since the org's previous snapshot day.
+    # `downloads` sums all-time differences over the models present on both days.
+    db.execute("""
+        CREATE VIEW org_daily AS
+        WITH paired AS (
+            SELECT org_id, day, run_id, as_of,
+                   lag(day) OVER w AS previous_day, lag(run_id) OVER w AS previous_run_id
+            FROM org_days WINDOW w AS (PARTITION BY org_id ORDER BY day)
+        ), sums AS (
+            SELECT p.org_id, p.day, count(*) AS models_listed, sum(s.downloads_30d) AS downloads_30d,
+                   sum(s.downloads_all_time) AS downloads_all_time, sum(s.likes) AS likes,
+                   sum(s.downloads_all_time - ps.downloads_all_time) AS downloads,
+                   coalesce(sum(s.downloads_all_time < ps.downloads_all_time), 0) AS all_time_drops
+            FROM paired p
+            CROSS JOIN models m ON m.org_id = p.org_id
+            JOIN model_snapshots s ON s.run_id = p.run_id AND s.model_id = m.id
+            LEFT JOIN model_snapshots ps ON ps.run_id = p.previous_run_id AND ps.model_id = m.id
+            GROUP BY p.org_id, p.day
+        )
+        SELECT g.name AS org, p.org_id, p.day, p.as_of, p.run_id, p.previous_day,
+               CAST(julianday(p.day) - julianday(p.previous_day) AS INTEGER) AS days,
+               o.num_models, o.listed AS models, o.complete, o.followers,
+               o.followers - po.followers AS followers_change,
+               x.downloads_30d, x.downloads_all_time, x.downloads, x.all_time_drops, x.likes,
+               x.likes - lag(x.likes) OVER (PARTITION BY p.org_id ORDER BY p.day) AS likes_change
+        FROM paired p
+        JOIN orgs g ON g.id = p.org_id
+        JOIN org_snapshots o ON o.run_id = p.run_id AND o.org_id = p.org_id
+        LEFT JOIN org_snapshots po ON po.run_id = p.previous_run_id AND po.org_id = p.org_id
+        LEFT JOIN sums x ON x.org_id = p.org_id AND x.day = p.day""")
+    # Each model's most recent derivative count (direct children, by relation).
+    db.execute("""
+        CREATE VIEW latest_derivative_counts AS
+        SELECT d.model_id, m.repo_id, g.name AS org, max(d.day) AS day, d.run_id,
+               d.finetune, d.quantized, d.adapter, d.merge, d.total
+        FROM derivative_counts d
+        JOIN models m ON m.id = d.model_id
+        JOIN orgs g ON g.id = m.org_id
+        GROUP BY d.model_id""")
+
+
 KNOWN = {m.name for m in migrations._migrations}
 
 
@@ -149,13 +238,16 @@ def open_db(path: Path, *, create: bool = True) -> Database:
                 raise StoreError(f"cannot create the folder {parent}: {err.strerror}") from None
         if not os.access(parent, os.W_OK):
             raise StoreError(f"cannot create {path}: the folder is not writable")
+    elif path.is_dir():
+        raise StoreError(f"{path} is a folder, not a database file")
     elif create and not os.access(path, os.W_OK):
         raise StoreError(f"cannot write to {path}: permission denied")
     try:
         if create:
             conn = sqlite3.connect(path, timeout=30)
         else:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+            # as_uri() escapes `#`, `?` and `%`: in a raw `file:` URI they would name another file.
+            conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=30)
         db = Database(conn)
         db.execute("PRAGMA foreign_keys = ON")
         db.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -171,7 +263,11 @@ def open_db(path: Path, *, create: bool = True) -> Database:
         except sqlite3.DatabaseError as err:
             raise StoreError(f"cannot prepare {path}: {err}") from None
     elif applied != KNOWN:
-        raise StoreError(f"{path} needs an upgrade: run `oss-tracker sync` once to migrate it")
+        # A file from an older version: migrations only add, so a report may apply them.
+        conn.close()
+        if not os.access(path, os.W_OK):
+            raise StoreError(f"{path} needs an upgrade: run `oss-tracker sync` once to migrate it")
+        return open_db(path, create=True)
     return db
 
 

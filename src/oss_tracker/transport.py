@@ -83,13 +83,19 @@ class HubTransport(httpx2.BaseTransport):
         policy: RetryPolicy | None = None,
         reserve: int = 20,
         reserve_share: float = 0.1,
+        pace: bool = True,
         recorder: Recorder | None = None,
         clock: Callable[[], float] = time.monotonic,
+        timeout: float | None = 60.0,
     ) -> None:
         self.inner = inner
+        # huggingface_hub sends listings and model_info with `timeout=None` (no timeout at
+        # all), which overrides the client's default: a stalled connection would hang the run.
+        self.timeout = timeout
         self.host = urlsplit(endpoint).netloc
         self.policy = policy or RetryPolicy()
         self.min_reserve = reserve
+        self.pace = pace
         self.reserve_share = reserve_share
         self.recorder = recorder
         self.clock = clock
@@ -106,16 +112,25 @@ class HubTransport(httpx2.BaseTransport):
         info = parse_ratelimit_headers(response.headers)
         if info is None:
             return
+        reset_at = self.clock() + info.reset_in_seconds
         with self._lock:
+            old = self.ratelimit
+            same_window = old.reset_at is not None and reset_at <= old.reset_at + 2
+            if same_window and old.remaining is not None and old.remaining < info.remaining:
+                # Answers to concurrent requests arrive out of order: within one window
+                # the lowest count seen (or our own estimate below it) is the true one.
+                return
             self.ratelimit = RateLimit(
                 remaining=info.remaining,
                 quota=info.limit,
                 window=info.window_seconds,
-                reset_at=self.clock() + info.reset_in_seconds,
+                reset_at=reset_at,
             )
 
     def _pace(self) -> None:
         """Before a request: if the quota is down to the reserve, wait for the window to reset."""
+        if not self.pace:
+            return
         with self._lock:
             rl = self.ratelimit
             wait = 0.0
@@ -150,6 +165,7 @@ class HubTransport(httpx2.BaseTransport):
         if request.url.netloc.decode() != self.host:
             raise OffEndpoint(f"refusing a request to {request.url.host}: not the configured Hub endpoint")
         self._check_cursor(request)
+        self._default_timeout(request)
         policy = self.policy
         for attempt in range(policy.retries + 1):
             self._check_cancelled()
@@ -198,6 +214,14 @@ class HubTransport(httpx2.BaseTransport):
                     f"the Hub's next-page link repeats a page already fetched ({_short(request)})"
                 )
             self._seen_cursors.add(key)
+
+    def _default_timeout(self, request: httpx2.Request) -> None:
+        """Give a request sent with no timeout at all the transport's own."""
+        given = request.extensions.get("timeout") or {}
+        if self.timeout is None or given.get("read") is not None:
+            return
+        t = self.timeout
+        request.extensions["timeout"] = {"connect": min(15.0, t), "read": t, "write": t, "pool": t}
 
     def _check_next(self, request: httpx2.Request, response: httpx2.Response) -> None:
         """A next-page link back to a page already fetched (the first page too) is a loop."""

@@ -1,0 +1,338 @@
+"""Health for cron: `status` (last run, its status, days missed, size) and `backup` (a checked copy).
+
+Reads SQLite only and never imports huggingface_hub, like the reports. A failed sync
+stores nothing (its transaction is rolled back), so the database knows only the runs
+that were stored: a failure shows up here as a missed day and an ageing last run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from oss_tracker.errors import FAILED, OK, PARTIAL, TrackerError
+from oss_tracker.reports import Column, Report, Section
+
+RECENT_DAYS = 30  # the window for "days missed lately"
+LISTED_MISSED = 10  # missed days spelled out in the table
+
+
+class BackupError(TrackerError):
+    """The copy could not be made or failed its check; nothing was written at the destination."""
+
+
+# -- status -------------------------------------------------------------------------------
+
+
+def status_report(db: Database, path: Path, *, now: datetime, max_age_hours: float) -> tuple[Report, int]:
+    """The health report and the exit code it calls for: 0 ok, 3 last run partial, 1 stale or empty."""
+    now = now.astimezone(UTC)
+    today = now.date()
+    runs = [
+        dict(zip(("id", "started_at", "finished_at", "day", "status", "requests", "tool_version", "message", "orgs"), r, strict=True))
+        for r in db.execute(
+            "SELECT id, started_at, finished_at, day, status, requests, tool_version, message, orgs FROM runs ORDER BY id"
+        ).fetchall()
+    ]  # fmt: skip
+    stored = [r for r in runs if r["status"] in ("ok", "partial")]
+    last = stored[-1] if stored else None
+    last_ok = next((r for r in reversed(stored) if r["status"] == "ok"), None)
+    run_days = {r["day"] for r in stored}
+    first_day = min(run_days) if run_days else None
+    missed = _missed(run_days, first_day, today)
+    age_hours = (now - _parse(last["started_at"])).total_seconds() / 3600 if last else None
+
+    if last is None:
+        health, code = "empty", FAILED
+    elif age_hours is not None and age_hours > max_age_hours:
+        health, code = "stale", FAILED
+    elif last["status"] == "partial":
+        health, code = "partial", PARTIAL
+    else:
+        health, code = "ok", OK
+
+    size, wal = _size(path), _size(path.with_name(path.name + "-wal"))
+    free = _free(path)
+    orgs = _orgs(db, _watched(last), today)
+    recent = [d for d in missed if d >= (today - timedelta(days=RECENT_DAYS)).isoformat()]
+    data: dict[str, Any] = {
+        "health": health,
+        "database": str(path),
+        "size_bytes": size,
+        "wal_bytes": wal,
+        "free_bytes": free,
+        "runs": len(stored),
+        "first_day": first_day,
+        "last_run": _run_data(last),
+        "last_ok_run": _run_data(last_ok),
+        "last_run_age_hours": round(age_hours, 1) if age_hours is not None else None,
+        "max_age_hours": max_age_hours,
+        "days_missed": len(missed),
+        "days_missed_recent": len(recent),
+        "missed_days": missed,
+        "orgs": orgs,
+    }
+    rows = [
+        {"item": "health", "value": _health_text(health, max_age_hours)},
+        {"item": "database", "value": str(path)},
+        {"item": "size", "value": _bytes(size) + (f" (+ {_bytes(wal)} write-ahead log)" if wal else "")},
+        {"item": "free disk space", "value": _bytes(free) if free is not None else "unknown"},
+        {"item": "runs stored", "value": f"{len(stored):,}" + (f" since {first_day}" if first_day else "")},
+        {"item": "last run", "value": _run_text(last)},
+    ]
+    if last is not None and last["message"]:
+        rows.append({"item": "last run problems", "value": last["message"]})
+    if last is not None and last_ok is not last:
+        rows.append({"item": "last ok run", "value": _run_text(last_ok)})
+    if age_hours is not None:
+        rows.append({"item": "last run age", "value": _age(age_hours)})
+    rows.append({"item": "days missed", "value": _missed_text(missed, recent)})
+    sections = [
+        Section("Status", [Column("item", "Item"), Column("value", "Value")], rows),
+        Section(
+            "Organizations (watched in the last run)",
+            [
+                Column("org", "Organization"),
+                Column("last_day", "Last snapshot", "date"),
+                Column("complete", "Complete"),
+                Column("listed", "Models", "int"),
+                Column("days_missed", "Days missed", "int"),
+            ],
+            [{**o, "complete": "yes" if o["complete"] else "no"} for o in orgs],
+            empty="no organization synced yet",
+        ),
+    ]
+    return Report("oss-tracker status", data, sections), code
+
+
+def _missed(days: set[str], first: str | None, today: date) -> list[str]:
+    """Days from the first stored run up to yesterday (UTC) with no stored run, oldest first."""
+    if first is None:
+        return []
+    out = []
+    day = date.fromisoformat(first)
+    while day < today:
+        if day.isoformat() not in days:
+            out.append(day.isoformat())
+        day += timedelta(days=1)
+    return out
+
+
+def _watched(last: dict[str, Any] | None) -> list[str]:
+    if last is None:
+        return []
+    try:
+        orgs = json.loads(last["orgs"])
+    except (TypeError, ValueError):
+        return []
+    return [o for o in orgs if isinstance(o, str)] if isinstance(orgs, list) else []
+
+
+def _orgs(db: Database, watched: list[str], today: date) -> list[dict[str, Any]]:
+    out = []
+    for name in watched:
+        snaps = db.execute(
+            """SELECT r.day, s.complete, s.listed, o.name FROM org_snapshots s
+               JOIN runs r ON r.id = s.run_id JOIN orgs o ON o.id = s.org_id
+               WHERE o.name = ? COLLATE NOCASE AND r.status IN ('ok', 'partial') ORDER BY s.run_id""",
+            [name],
+        ).fetchall()
+        if not snaps:
+            out.append(
+                {"org": name, "last_day": None, "complete": False, "listed": None, "days_missed": None}
+            )
+            continue
+        days = {s[0] for s in snaps}
+        day, complete, listed, spelled = snaps[-1]
+        missed = _missed(days, min(days), today)
+        out.append(
+            {
+                "org": spelled,
+                "last_day": day,
+                "complete": bool(complete),
+                "listed": listed,
+                "days_missed": len(missed),
+            }
+        )
+    return out
+
+
+def _run_data(run: dict[str, Any] | None) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    return {
+        k: run[k]
+        for k in ("id", "started_at", "finished_at", "status", "requests", "tool_version", "message")
+    }
+
+
+def _run_text(run: dict[str, Any] | None) -> str:
+    if run is None:
+        return "none"
+    took = ""
+    if run["finished_at"]:
+        seconds = (_parse(run["finished_at"]) - _parse(run["started_at"])).total_seconds()
+        took = f", took {_duration(seconds)}" if 0 <= seconds < 86_400 else ""
+    return f"#{run['id']} {run['started_at']} {run['status']} ({run['requests']:,} requests{took})"
+
+
+def _health_text(health: str, max_age_hours: float) -> str:
+    return {
+        "ok": "ok",
+        "partial": "partial: the last run stored some organizations, not all",
+        "stale": f"stale: no run stored in the last {max_age_hours:g} h",
+        "empty": "empty: no run stored yet",
+    }[health]
+
+
+def _missed_text(missed: list[str], recent: list[str]) -> str:
+    if not missed:
+        return "none"
+    shown = ", ".join(missed[-LISTED_MISSED:])
+    more = "…, " if len(missed) > LISTED_MISSED else ""
+    return f"{len(missed)} in all, {len(recent)} in the last {RECENT_DAYS} days: {more}{shown}"
+
+
+def _parse(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _free(path: Path) -> int | None:
+    try:
+        return shutil.disk_usage(path.parent if str(path.parent) else Path(".")).free
+    except OSError:
+        return None
+
+
+def _bytes(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:,.0f} {unit}" if unit == "B" else f"{value:,.1f} {unit}"
+        value /= 1024
+    return f"{n} B"  # pragma: no cover
+
+
+def _age(hours: float) -> str:
+    return f"{hours:,.1f} h" if hours < 48 else f"{hours / 24:,.1f} days"
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:,.0f} s" if seconds < 120 else f"{seconds / 60:,.1f} min"
+
+
+# -- backup -------------------------------------------------------------------------------
+
+
+@dataclass
+class Backup:
+    path: Path
+    size: int
+    runs: int | None
+
+
+def backup_path(source: Path, dest: Path, now: datetime) -> Path:
+    """`dest` itself, or inside a folder `dest` a dated file named after the database."""
+    if dest.is_dir():
+        return dest / f"{source.stem}-{now.astimezone(UTC):%Y-%m-%d}.db"
+    return dest
+
+
+def backup(source: Path, dest: Path, *, now: datetime, force: bool = False) -> Backup:
+    """Copy `source` with SQLite's online backup (safe while a sync runs), check it, then move it in place.
+
+    The copy is written beside the target under a temporary name and renamed only once
+    `PRAGMA quick_check` says ok, so an interrupted or failed backup never leaves a
+    half-written file, nor replaces a good one.
+    """
+    if not source.is_file():
+        raise BackupError(f"no database at {source}: nothing to back up")
+    target = backup_path(source, dest, now)
+    if target.exists():
+        with contextlib.suppress(OSError):
+            if target.samefile(source):
+                raise BackupError(f"{target} is the database itself")
+        if not force:
+            raise BackupError(f"{target} already exists: pass --force to replace it")
+    if not target.parent.is_dir():
+        raise BackupError(f"cannot write {target}: no folder {target.parent}")
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    try:
+        src = sqlite3.connect(f"{source.absolute().as_uri()}?mode=ro", uri=True, timeout=30)
+        try:
+            src.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.DatabaseError as err:
+            raise BackupError(f"{source} is not a usable SQLite database ({err})") from None
+        dst = sqlite3.connect(tmp)
+        try:
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+            check = dst.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise BackupError(f"the copy failed its check ({check}); nothing written to {target}")
+            runs = _count_runs(dst)
+        finally:
+            dst.close()
+            src.close()
+        _fsync(tmp)
+        os.replace(tmp, target)
+        _fsync_dir(target.parent)
+    except sqlite3.OperationalError as err:
+        _remove(tmp)
+        if "full" in str(err):
+            raise BackupError(f"the disk is full: no backup written to {target}") from None
+        raise BackupError(f"cannot back up {source} to {target}: {err}") from None
+    except OSError as err:
+        _remove(tmp)
+        raise BackupError(f"cannot write {target}: {err.strerror or err}") from None
+    except BaseException:
+        _remove(tmp)
+        raise
+    return Backup(target, target.stat().st_size, runs)
+
+
+def _count_runs(conn: sqlite3.Connection) -> int | None:
+    try:
+        return int(conn.execute("SELECT count(*) FROM runs WHERE status IN ('ok', 'partial')").fetchone()[0])
+    except sqlite3.DatabaseError:
+        return None
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        _fsync(folder)
+
+
+def _remove(path: Path) -> None:
+    for p in [path, *(path.with_name(path.name + suffix) for suffix in ("-journal", "-wal", "-shm"))]:
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
+
+
+def describe_backup(result: Backup) -> str:
+    runs = f"{result.runs:,} run(s), " if result.runs is not None else ""
+    return f"backed up {runs}{_bytes(result.size)} to {result.path}"

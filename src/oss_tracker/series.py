@@ -1,0 +1,521 @@
+"""Time series from the snapshots: days, buckets, period downloads, drops and gaps.
+
+Words (see DESIGN.md): a day's value is the LAST run of that UTC day that stored the
+org; *downloads in a period* are the difference of all-time counts between two
+snapshots, summed over the models present in both; a model whose all-time count went
+down is a *drop*: counted as it is (never clamped) and listed. A bucket (day, week,
+month) without a snapshot is a *gap*: no value, never a zero.
+
+Reads only SQLite, set-based: one query for the snapshot days of the chosen orgs, one
+for the values of every chosen point (the points travel as one JSON parameter).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlite_utils import Database
+
+METRICS = ("downloads", "likes", "models", "followers", "derivatives")
+INTERVALS = ("day", "week", "month")
+ORG_ONLY = ("models", "followers")
+STORED = "r.status IN ('ok', 'partial')"
+
+
+@dataclass
+class Point:
+    """One bucket of a series. `gap` when no snapshot fell in it (then no values)."""
+
+    period: str  # 2025-11-24 | 2025-W48 | 2025-11
+    period_start: str  # ISO date of the bucket's first day
+    date: str | None = None  # the snapshot day used (the last one in the bucket)
+    as_of: str | None = None  # that snapshot's run start (UTC)
+    gap: bool = True
+    total: int | None = None  # the level: all-time downloads, likes, models, followers, derivatives
+    change: int | None = None  # since the previous point (downloads: the period downloads)
+    days: int | None = None  # days since the previous point's snapshot
+    per_day: float | None = None
+    growth_pct: float | None = None
+    drops: int = 0  # models whose all-time count went down since the previous point
+    run_id: int | None = None  # internal
+    base: int | None = None  # internal: the previous level the growth is measured on
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "period": self.period,
+            "period_start": self.period_start,
+            "date": self.date,
+            "as_of": self.as_of,
+            "gap": self.gap,
+            "total": self.total,
+            "change": self.change,
+            "days": self.days,
+            "per_day": self.per_day,
+            "growth_pct": self.growth_pct,
+            "drops": self.drops,
+        }
+
+
+@dataclass
+class Drop:
+    """A model whose all-time download count went down between two snapshots."""
+
+    org: str
+    model: str
+    before_date: str
+    after_date: str
+    before: int
+    after: int
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "org": self.org,
+            "model": self.model,
+            "from": self.before_date,
+            "to": self.after_date,
+            "before": self.before,
+            "after": self.after,
+            "change": self.after - self.before,
+        }
+
+
+@dataclass
+class Series:
+    org: str
+    model: str | None  # repo id for a model's series
+    points: list[Point] = field(default_factory=list)
+    drops: list[Drop] = field(default_factory=list)
+    # The whole window, first (or the snapshot before it) to last snapshot.
+    window_from: str | None = None
+    window_to: str | None = None
+    window_change: int | None = None
+    window_growth_pct: float | None = None
+
+    @property
+    def name(self) -> str:
+        return self.model or self.org
+
+    @property
+    def snapshots(self) -> int:
+        return sum(1 for p in self.points if not p.gap)
+
+    @property
+    def gaps(self) -> int:
+        return sum(1 for p in self.points if p.gap)
+
+
+# -- calendar ---------------------------------------------------------------------------
+def bucket(day: date, interval: str) -> tuple[str, date]:
+    """The bucket's label and first day."""
+    if interval == "day":
+        return day.isoformat(), day
+    if interval == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}", day - timedelta(days=day.weekday())
+    if interval == "month":
+        return f"{day.year}-{day.month:02d}", day.replace(day=1)
+    raise ValueError(f"unknown interval {interval!r}")
+
+
+def buckets(start: date, end: date, interval: str) -> list[tuple[str, date]]:
+    """Every bucket from the one holding `start` to the one holding `end`, in order."""
+    out: list[tuple[str, date]] = []
+    label, first = bucket(start, interval)
+    while first <= end:
+        out.append((label, first))
+        if interval == "day":
+            nxt = first + timedelta(days=1)
+        elif interval == "week":
+            nxt = first + timedelta(days=7)
+        else:
+            nxt = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+        label, first = bucket(nxt, interval)
+    return out
+
+
+def _days_between(a: str, b: str) -> int:
+    return (date.fromisoformat(b) - date.fromisoformat(a)).days
+
+
+# -- availability: which day holds which snapshot ----------------------------------------
+def org_days(db: Database, org_ids: list[int]) -> dict[int, dict[str, tuple[int, str]]]:
+    """For each org, day -> (run id, run start) of the last stored run of that day."""
+    out: dict[int, dict[str, tuple[int, str]]] = {o: {} for o in org_ids}
+    if not org_ids:
+        return out
+    marks = ",".join("?" * len(org_ids))
+    for org_id, day, run_id, as_of in db.execute(
+        f"""SELECT o.org_id, r.day, o.run_id, max(r.started_at)
+            FROM org_snapshots o JOIN runs r ON r.id = o.run_id
+            WHERE o.org_id IN ({marks}) AND {STORED}
+            GROUP BY o.org_id, r.day""",
+        org_ids,
+    ).fetchall():
+        out[org_id][day] = (run_id, as_of)
+    return out
+
+
+def model_days(db: Database, model_id: int) -> dict[str, tuple[int, str]]:
+    """Day -> (run id, run start) of the last stored run of that day that saw the model."""
+    return {
+        day: (run_id, as_of)
+        for day, run_id, as_of in db.execute(
+            f"""SELECT r.day, s.run_id, max(r.started_at)
+                FROM model_snapshots s JOIN runs r ON r.id = s.run_id
+                WHERE s.model_id = ? AND {STORED}
+                GROUP BY r.day""",
+            [model_id],
+        ).fetchall()
+    }
+
+
+def derivative_days(
+    db: Database, *, org_id: int | None = None, model_id: int | None = None
+) -> dict[str, int]:
+    """Day -> number of models counted that day (over the org's models, or one model)."""
+    if model_id is not None:
+        sql = "SELECT day, count(*) FROM derivative_counts WHERE model_id = ? GROUP BY day"
+        args = [model_id]
+    else:
+        sql = """SELECT d.day, count(*) FROM models m CROSS JOIN derivative_counts d ON d.model_id = m.id
+                 WHERE m.org_id = ? GROUP BY d.day"""
+        args = [org_id]
+    return {day: n for day, n in db.execute(sql, args).fetchall()}
+
+
+def derivative_levels(
+    db: Database, pairs: list[tuple[int, str]], *, by: str
+) -> dict[tuple[int, str], int | None]:
+    """(org or model id, day) -> the sum of each model's latest count on or before that day.
+
+    A sync refreshes derivative counts in rotation (the stalest first), so one day's rows may
+    cover only some models: each model's latest count stands until it is counted again. A
+    model removed by that day no longer counts.
+    """
+    if not pairs:
+        return {}
+    source = (
+        "CROSS JOIN models m ON m.org_id = p.key" if by == "org" else "CROSS JOIN models m ON m.id = p.key"
+    )
+    return {
+        (row[0], row[1]): row[2]
+        for row in db.execute(
+            f"""WITH p AS (SELECT value ->> 0 AS key, value ->> 1 AS day FROM json_each(?))
+                SELECT p.key, p.day, sum(d.total)
+                FROM p {source}
+                JOIN derivative_counts d ON d.model_id = m.id
+                     AND d.day = (SELECT max(x.day) FROM derivative_counts x WHERE x.model_id = m.id AND x.day <= p.day)
+                WHERE m.removed_at IS NULL OR substr(m.removed_at, 1, 10) > p.day
+                GROUP BY p.key, p.day""",
+            [json.dumps(pairs)],
+        ).fetchall()
+    }
+
+
+# -- choosing points ----------------------------------------------------------------------
+def choose(
+    days: list[str], start: date, end: date, interval: str
+) -> tuple[str | None, list[tuple[str, date, str | None]]]:
+    """The day before the window (or None) and, for each bucket, its last day in the window."""
+    lo, hi = start.isoformat(), end.isoformat()
+    inside: dict[str, str] = {}
+    before = None
+    for day in sorted(days):
+        if day < lo:
+            before = day
+        elif day <= hi:
+            inside[bucket(date.fromisoformat(day), interval)[0]] = day  # sorted: the last wins
+    return before, [(label, first, inside.get(label)) for label, first in buckets(start, end, interval)]
+
+
+# -- values --------------------------------------------------------------------------------
+def pair_sums(
+    db: Database, pairs: list[tuple[int, int, int | None]], *, by: str
+) -> dict[tuple[int, int], dict]:
+    """For (org or model id, run, previous run) triples: totals at `run` and all-time differences
+    since `previous run` over the models present in both."""
+    if not pairs:
+        return {}
+    if by == "org":
+        source = "CROSS JOIN models m ON m.org_id = p.key"
+    else:
+        source = "CROSS JOIN models m ON m.id = p.key"
+    out: dict[tuple[int, int], dict] = {}
+    for row in db.execute(
+        f"""WITH p AS (
+                SELECT value ->> 0 AS key, value ->> 1 AS run_id, value ->> 2 AS prev_run_id
+                FROM json_each(?)
+            )
+            SELECT p.key, p.run_id, count(*), sum(s.downloads_30d), sum(s.downloads_all_time), sum(s.likes),
+                   sum(s.downloads_all_time - ps.downloads_all_time),
+                   sum(CASE WHEN s.downloads_all_time IS NOT NULL THEN ps.downloads_all_time END),
+                   coalesce(sum(s.downloads_all_time < ps.downloads_all_time), 0)
+            FROM p {source}
+            JOIN model_snapshots s ON s.run_id = p.run_id AND s.model_id = m.id
+            LEFT JOIN model_snapshots ps ON ps.run_id = p.prev_run_id AND ps.model_id = m.id
+            GROUP BY p.key, p.run_id""",
+        [json.dumps(pairs)],
+    ).fetchall():
+        out[(row[0], row[1])] = {
+            "models": row[2],
+            "downloads_30d": row[3],
+            "downloads_all_time": row[4],
+            "likes": row[5],
+            "downloads": row[6],
+            "base": row[7],
+            "drops": row[8],
+        }
+    return out
+
+
+def pair_drops(db: Database, pairs: list[tuple[int, int, int | None]], *, by: str) -> list[tuple]:
+    """(key, run, org, repo id, before, after) for every all-time count that went down."""
+    pairs = [p for p in pairs if p[2] is not None]
+    if not pairs:
+        return []
+    source = (
+        "CROSS JOIN models m ON m.org_id = p.key" if by == "org" else "CROSS JOIN models m ON m.id = p.key"
+    )
+    return db.execute(
+        f"""WITH p AS (
+                SELECT value ->> 0 AS key, value ->> 1 AS run_id, value ->> 2 AS prev_run_id
+                FROM json_each(?)
+            )
+            SELECT p.key, p.run_id, g.name, m.repo_id, ps.downloads_all_time, s.downloads_all_time
+            FROM p {source}
+            JOIN model_snapshots s ON s.run_id = p.run_id AND s.model_id = m.id
+            JOIN model_snapshots ps ON ps.run_id = p.prev_run_id AND ps.model_id = m.id
+            JOIN orgs g ON g.id = m.org_id
+            WHERE s.downloads_all_time < ps.downloads_all_time
+            ORDER BY p.run_id, m.repo_id""",
+        [json.dumps(pairs)],
+    ).fetchall()
+
+
+def org_levels(
+    db: Database, pairs: list[tuple[int, int]]
+) -> dict[tuple[int, int], tuple[int | None, int | None]]:
+    """(org, run) -> (models listed, followers) from the org snapshots."""
+    if not pairs:
+        return {}
+    return {
+        (row[0], row[1]): (row[2], row[3])
+        for row in db.execute(
+            """WITH p AS (SELECT value ->> 0 AS org_id, value ->> 1 AS run_id FROM json_each(?))
+               SELECT p.org_id, p.run_id, o.listed, o.followers
+               FROM p JOIN org_snapshots o ON o.run_id = p.run_id AND o.org_id = p.org_id""",
+            [json.dumps(pairs)],
+        ).fetchall()
+    }
+
+
+# -- a series -------------------------------------------------------------------------------
+@dataclass
+class Subject:
+    """What a series follows: an org, or one model."""
+
+    org: str
+    org_id: int
+    model: str | None = None
+    model_id: int | None = None
+    last_day: str | None = None  # a removed model's series stops at its last snapshot
+
+    @property
+    def key(self) -> int:
+        return self.model_id if self.model_id is not None else self.org_id
+
+
+@dataclass
+class _Plan:
+    series: Series
+    subject: Subject
+    days: dict[str, Any]  # day -> (run id, as_of), or day -> total for derivatives
+    before: str | None  # the last snapshot day before the window
+    points: list[Point]
+
+    def run(self, day: str) -> int:
+        return self.days[day][0]
+
+
+def build(
+    db: Database,
+    subjects: list[Subject],
+    *,
+    metric: str,
+    interval: str,
+    since: date | None,
+    until: date | None,
+) -> tuple[list[Series], date | None, date | None]:
+    """A series per subject over [since, until], clamped to the stored history.
+
+    Returns the series and the window covered ((None, None) when nothing is stored).
+    A series starts at its own first snapshot: not yet tracked is not a gap.
+    """
+    by = "model" if subjects and subjects[0].model_id is not None else "org"
+    if metric == "derivatives":
+        avail = {s.key: derivative_days(db, org_id=s.org_id, model_id=s.model_id) for s in subjects}
+    elif by == "org":
+        avail = dict(org_days(db, [s.org_id for s in subjects]))
+    else:
+        avail = {s.key: model_days(db, s.model_id) for s in subjects}  # type: ignore[arg-type]
+    out = [Series(s.org, s.model) for s in subjects]
+    every_day = sorted({d for days in avail.values() for d in days})
+    if not every_day:
+        return out, None, None
+    first_any, last_any = date.fromisoformat(every_day[0]), date.fromisoformat(every_day[-1])
+    start = max(since, first_any) if since else first_any
+    end = min(until, last_any) if until else last_any
+    if start > end:
+        return out, None, None
+
+    plans: list[_Plan] = []
+    for series, s in zip(out, subjects, strict=True):
+        days = avail.get(s.key, {})
+        own = sorted(days)
+        if not own:
+            continue
+        own_start = max(start, date.fromisoformat(own[0]))
+        own_end = min(end, date.fromisoformat(s.last_day)) if s.last_day else end
+        if own_start > own_end:
+            continue
+        before, chosen = choose(own, own_start, own_end, interval)
+        series.points = [
+            Point(label, first.isoformat(), date=day, gap=day is None) for label, first, day in chosen
+        ]
+        if metric != "derivatives":
+            for p in series.points:
+                if p.date is not None:
+                    p.run_id, p.as_of = days[p.date]
+        plans.append(_Plan(series, s, days, before, series.points))
+
+    if metric == "downloads":
+        _downloads(db, plans, by=by)
+    else:
+        _levels(db, plans, metric=metric, by=by)
+    return out, start, end
+
+
+def _downloads(db: Database, plans: list[_Plan], *, by: str) -> None:
+    """Each point's period downloads since the previous point, over the models present in both."""
+    triples: list[tuple[int, int, int | None]] = []
+    windows: list[tuple[int, int, int]] = []
+    for plan in plans:
+        key = plan.subject.key
+        prev = plan.run(plan.before) if plan.before else None
+        real = [p for p in plan.points if not p.gap]
+        for p in real:
+            triples.append((key, p.run_id, prev))  # type: ignore[arg-type]
+            prev = p.run_id
+        if real:
+            first_day = plan.before or real[0].date
+            plan.series.window_from, plan.series.window_to = first_day, real[-1].date
+            first_run = plan.run(first_day)  # type: ignore[arg-type]
+            if first_run != real[-1].run_id:
+                windows.append((key, real[-1].run_id, first_run))  # type: ignore[arg-type]
+    sums = pair_sums(db, triples, by=by)
+    dated: dict[tuple[int, int], tuple[Series, str]] = {}
+    for plan in plans:
+        prev_day = plan.before
+        for p in plan.points:
+            if p.gap:
+                continue
+            v = sums.get((plan.subject.key, p.run_id), {})  # type: ignore[arg-type]
+            p.total = v.get("downloads_all_time")
+            if prev_day is not None:
+                p.change, p.base, p.drops = v.get("downloads"), v.get("base"), v.get("drops", 0)
+                dated[(plan.subject.key, p.run_id)] = (plan.series, prev_day)  # type: ignore[index]
+            _finish(p, prev_day)
+            prev_day = p.date
+    # The detail query only for the pairs whose sums saw a drop: usually none.
+    dropped = [t for t in triples if sums.get((t[0], t[1]), {}).get("drops")]
+    for key, run_id, org, repo, before_v, after_v in pair_drops(db, dropped, by=by):
+        series, d0 = dated[(key, run_id)]
+        d1 = next(p.date for p in series.points if p.run_id == run_id)
+        series.drops.append(Drop(org, repo, d0, d1 or "", before_v, after_v))
+    whole = pair_sums(db, windows, by=by)
+    for plan in plans:
+        v = next((whole.get((k, r)) for k, r, _ in windows if k == plan.subject.key), None)
+        if v is not None:
+            plan.series.window_change = v["downloads"]
+            plan.series.window_growth_pct = _pct(v["downloads"], v["base"])
+
+
+def _levels(db: Database, plans: list[_Plan], *, metric: str, by: str) -> None:
+    """Levels (likes, models, followers, derivatives) and their change since the previous point."""
+    wanted = [(plan, day) for plan in plans for day in _days_used(plan)]
+    values: dict[tuple[int, Any], int | None]  # keyed by (subject key, day)
+    if metric == "derivatives":
+        values = derivative_levels(db, [(plan.subject.key, day) for plan, day in wanted], by=by)
+    elif metric == "likes":
+        sums = pair_sums(db, [(plan.subject.key, plan.run(day), None) for plan, day in wanted], by=by)
+        values = {
+            (plan.subject.key, day): sums.get((plan.subject.key, plan.run(day)), {}).get("likes")
+            for plan, day in wanted
+        }
+    else:  # models | followers: from the org snapshots
+        idx = ORG_ONLY.index(metric)
+        levels = org_levels(db, [(plan.subject.org_id, plan.run(day)) for plan, day in wanted])
+        values = {
+            (plan.subject.key, day): levels.get((plan.subject.org_id, plan.run(day)), (None, None))[idx]
+            for plan, day in wanted
+        }
+
+    for plan in plans:
+
+        def level(day: str, key: int = plan.subject.key) -> int | None:
+            return values.get((key, day))
+
+        prev_day = plan.before
+        prev_total = level(prev_day) if prev_day else None
+        base_day, base = prev_day, prev_total
+        for p in plan.points:
+            if p.gap:
+                continue
+            p.total = level(p.date)  # type: ignore[arg-type]
+            if prev_day is not None and prev_total is not None and p.total is not None:
+                p.change, p.base = p.total - prev_total, prev_total
+            if base_day is None:
+                base_day, base = p.date, p.total
+            _finish(p, prev_day)
+            prev_day, prev_total = p.date, p.total
+        real = [p for p in plan.points if not p.gap]
+        if real:
+            plan.series.window_from, plan.series.window_to = base_day, real[-1].date
+            if base is not None and real[-1].total is not None and base_day != real[-1].date:
+                plan.series.window_change = real[-1].total - base
+                plan.series.window_growth_pct = _pct(plan.series.window_change, base)
+
+
+def _days_used(plan: _Plan) -> list[str]:
+    """The snapshot days a plan reads: the one before the window, then each point's."""
+    return ([plan.before] if plan.before else []) + [p.date for p in plan.points if p.date is not None]
+
+
+def _finish(p: Point, prev_day: str | None) -> None:
+    p.gap = False
+    if prev_day is not None and p.date is not None:
+        p.days = _days_between(prev_day, p.date)
+    if p.change is not None and p.days:
+        p.per_day = round(p.change / p.days, 2)
+    p.growth_pct = _pct(p.change, p.base)
+
+
+def _pct(change: int | None, base: int | None) -> float | None:
+    if change is None or not base:
+        return None
+    return round(100.0 * change / base, 2)
+
+
+def period_downloads(
+    db: Database, org_id: int, run_from: int, run_to: int
+) -> tuple[int | None, int | None, list[tuple]]:
+    """Downloads between two runs of an org, the all-time base they grew on, and the drops."""
+    triple = [(org_id, run_to, run_from)]
+    v = pair_sums(db, triple, by="org").get((org_id, run_to))
+    drops = pair_drops(db, triple, by="org") if v and v["drops"] else []
+    if v is None:
+        return None, None, drops
+    return v["downloads"], v["base"], drops

@@ -1,0 +1,96 @@
+"""The reports on the bundled fixtures (fixtures/worlds: four orgs, 24, 25 and 27 Nov 2025, 26 a gap).
+
+The expected numbers come straight from the world files, independently of the tracker: the
+downloads of a period are the all-time differences over the `_id`s present on both days.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import FIXTURES, load_world, run
+from tests.fakehub import FakeHub
+
+DAYS = ("2025-11-24", "2025-11-25", "2025-11-27")
+ORGS = ("deepseek-ai", "Qwen", "moonshotai", "MiniMaxAI")
+
+pytestmark = pytest.mark.skipif(
+    not all((FIXTURES / "worlds" / f"{d}.json").exists() for d in DAYS), reason="bundled worlds not built"
+)
+
+
+@pytest.fixture(scope="module")
+def fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("fixtures")
+    db = folder / "fx.db"
+    env = {"OSS_TRACKER_RETRY_WAIT": "0", "OSS_TRACKER_MAX_WAIT": "0", "HF_HOME": str(folder / "hf")}
+    with FakeHub(load_world(DAYS[0])) as hub:
+        for day in DAYS:
+            hub.set_world(load_world(day))
+            args = ["sync", "--db", str(db), "--endpoint", hub.url, "--now", f"{day}T06:00:00Z"]
+            args += ["--derivatives", "none"]
+            for org in ORGS:
+                args += ["--org", org]
+            result = run(*args, env=env)
+            assert result.exit_code == 0, result.stderr
+    return db
+
+
+def _all_time(day: str) -> dict[str, tuple[str, str, int]]:
+    return {m["_id"]: (m["author"], m["id"], m["downloadsAllTime"]) for m in load_world(day)["models"]}
+
+
+def _period(a: str, b: str, org: str) -> tuple[int, list[tuple[str, int]]]:
+    before, after = _all_time(a), _all_time(b)
+    both = [i for i in after if i in before and after[i][0] == org]
+    drops = sorted((after[i][1], after[i][2] - before[i][2]) for i in both if after[i][2] < before[i][2])
+    return sum(after[i][2] - before[i][2] for i in both), drops
+
+
+def _json(db: Path, *args: str) -> Any:
+    result = run(*args, "--db", str(db), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_period_downloads_gap_and_drops_match_the_worlds(fixture_db: Path) -> None:
+    data = _json(fixture_db, "trends")
+    for s in data["series"]:
+        org = s["org"]
+        assert [p["period"] for p in s["points"]] == ["2025-11-24", "2025-11-25", "2025-11-26", "2025-11-27"]
+        assert [p["gap"] for p in s["points"]] == [False, False, True, False]
+        assert s["points"][1]["change"] == _period("2025-11-24", "2025-11-25", org)[0]
+        assert s["points"][3]["change"] == _period("2025-11-25", "2025-11-27", org)[0]
+        assert s["points"][3]["days"] == 2
+        assert s["window"]["change"] == _period("2025-11-24", "2025-11-27", org)[0]
+    flagged = sorted((d["model"], d["change"]) for d in data["drops"])
+    expected = sorted(d for org in ORGS for d in _period("2025-11-25", "2025-11-27", org)[1])
+    assert flagged == expected
+    assert [m for m, _ in flagged] == ["Qwen/Qwen2.5-7B-Instruct", "deepseek-ai/DeepSeek-R1"]
+
+
+def test_compare_shares_and_licence_change(fixture_db: Path) -> None:
+    data = _json(fixture_db, "compare")
+    last = load_world("2025-11-27")["models"]
+    d30 = {org: sum(m["downloads"] for m in last if m["author"] == org) for org in ORGS}
+    for row in data["orgs"]:
+        assert row["downloads_30d"] == d30[row["org"]]
+        assert row["share_30d_pct"] == round(100 * d30[row["org"]] / sum(d30.values()), 1)
+        assert row["downloads_period"] == _period("2025-11-24", "2025-11-27", row["org"])[0]
+    changes = _json(fixture_db, "licenses")["changes"]
+    assert [(c["id"], c["from"], c["to"], c["at"][:10], c["shift"]) for c in changes] == [
+        ("MiniMaxAI/MiniMax-M2", "mit", "modified-mit", "2025-11-25", "from permissive")
+    ]
+
+
+def test_a_rename_is_not_a_release(fixture_db: Path) -> None:
+    data = _json(fixture_db, "releases", "--limit", "0")
+    ids = {m["_id"] for day in DAYS for m in load_world(day)["models"] if m["author"] in ORGS}
+    assert data["total"] == len(ids)  # one release per _id of a watched org, whatever its names
+    names = [r["id"] for r in data["releases"]]
+    assert "Qwen/Qwen3-Next-80B-A3B-Instruct-FP8-Dynamic" in names
+    assert "Qwen/Qwen3-Next-80B-A3B-Instruct-FP8" not in names
