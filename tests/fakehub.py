@@ -58,6 +58,21 @@ LISTING_EXPAND = frozenset(
     }
 )  # fmt: skip
 DETAIL_ONLY_EXPAND = frozenset({"baseModels", "childrenModelCount", "usedStorage"})
+# What the client accepts as `expand` on dataset and Space listings (huggingface_hub 2.4's types).
+DATASET_EXPAND = frozenset(
+    {
+        "author", "cardData", "citation", "createdAt", "description", "disabled", "downloads",
+        "downloadsAllTime", "gated", "lastModified", "likes", "paperswithcode_id", "private",
+        "siblings", "sha", "tags", "trendingScore", "resourceGroup",
+    }
+)  # fmt: skip
+SPACE_EXPAND = frozenset(
+    {
+        "author", "cardData", "createdAt", "datasets", "disabled", "lastModified", "likes", "models",
+        "private", "runtime", "sdk", "siblings", "sha", "subdomain", "tags", "trendingScore",
+        "resourceGroup",
+    }
+)  # fmt: skip
 DETAIL_EXPAND = LISTING_EXPAND | DETAIL_ONLY_EXPAND
 
 # A default listing item (no expand / full), as recorded from the real Hub.
@@ -262,6 +277,12 @@ class _World:
                     per_relation[relation] = per_relation.get(relation, 0) + 1
         self._orders: dict[str, tuple[list[dict[str, Any]], list[Any], list[str]]] = {}
         self._lock = threading.Lock()
+        # Datasets and Spaces are listed like models: each kind is a world of its own.
+        self.kinds: dict[str, _World] = {}
+        for kind in ("datasets", "spaces"):
+            items = world.get(kind)
+            if isinstance(items, list) and items:
+                self.kinds[kind] = _World({"models": items})
 
     def ordered(self, key: str) -> tuple[list[dict[str, Any]], list[Any], list[str]]:
         """Models sorted by `key` descending then `_id` ascending, with their keys."""
@@ -398,7 +419,7 @@ class _Handler(BaseHTTPRequestHandler):
             fault: _Fault | None = None
             if not is_harness:
                 targets = (f"{raw_path}?{raw_query}", f"{path}?{unquote_plus(raw_query)}")
-                is_listing = self.command == "GET" and route == "/api/models"
+                is_listing = self.command == "GET" and route in ("/api/models", "/api/datasets", "/api/spaces")
                 fault = hub._pop_fault(targets, is_listing)
                 if hub.latency > 0:
                     time.sleep(hub.latency)
@@ -655,6 +676,10 @@ class FakeHub:
                 return _not_found()
             if route == "/api/models":
                 return self._list_models(world, query, host, loop_url)
+            if route in ("/api/datasets", "/api/spaces"):
+                kind = route.rsplit("/", 1)[1]
+                sub = world.kinds.get(kind) or _World({})
+                return self._list_models(sub, query, host, loop_url, kind=kind)
             if route.startswith("/api/models/"):
                 return self._model_info(world, route[len("/api/models/") :], query, raw_query)
             parts = route.split("/")
@@ -665,7 +690,12 @@ class FakeHub:
             return _error(400, str(exc))
 
     def _list_models(
-        self, world: _World, query: list[tuple[str, str]], host: str, loop_url: str | None
+        self,
+        world: _World,
+        query: list[tuple[str, str]],
+        host: str,
+        loop_url: str | None,
+        kind: str = "models",
     ) -> _Reply:
         sort = _first(query, "sort")
         if sort is None:
@@ -690,10 +720,11 @@ class FakeHub:
         config = _truthy(_first(query, "config"))
         if expand and (full or card or config):
             raise _BadRequest("expand cannot be combined with full, cardData or config")
+        allowed = {"models": LISTING_EXPAND, "datasets": DATASET_EXPAND, "spaces": SPACE_EXPAND}[kind]
         for name in expand:
-            if name in DETAIL_ONLY_EXPAND:
+            if kind == "models" and name in DETAIL_ONLY_EXPAND:
                 raise _BadRequest(f"expand={name} is not supported on listings (model detail only)")
-            if name not in LISTING_EXPAND:
+            if name not in allowed:
                 raise _BadRequest(f"Invalid expand parameter {name!r}")
         raw_cursor = _first(query, "cursor")
         after = _decode_cursor(raw_cursor, key) if raw_cursor is not None else None
@@ -728,7 +759,10 @@ class FakeHub:
             if len(page) >= page_size:
                 more = True
                 break
-            page.append(_listing_item(model, expand, full, card, config))
+            item = _listing_item(model, expand, full, card, config)
+            if kind != "models":
+                item.pop("modelId", None)
+            page.append(item)
             last_index = index
 
         headers: dict[str, str] = {}
@@ -739,7 +773,7 @@ class FakeHub:
             if sort is None:
                 params.append(("sort", key))
             params.append(("cursor", _encode_cursor(key, values[last_index], ids[last_index])))
-            headers["Link"] = f'<http://{host}/api/models?{urlencode(params)}>; rel="next"'
+            headers["Link"] = f'<http://{host}/api/{kind}?{urlencode(params)}>; rel="next"'
         return _Reply(200, page, headers=headers)
 
     def _model_info(self, world: _World, rest: str, query: list[tuple[str, str]], raw_query: str) -> _Reply:
@@ -777,6 +811,7 @@ class FakeHub:
     def _org_overview(self, world: _World, org: str) -> _Reply:
         stored = world.orgs.get(org)
         count = world.author_counts.get(org, 0)
+        others = {k: w.author_counts.get(org, 0) for k, w in world.kinds.items()}
         if org not in world.orgs and count == 0:
             return _error(404, "Organization not found")
         payload: dict[str, Any] = {
@@ -787,8 +822,8 @@ class FakeHub:
             "isVerified": True,
             "numUsers": 10,
             "numModels": count,
-            "numDatasets": 0,
-            "numSpaces": 0,
+            "numDatasets": others.get("datasets", 0),
+            "numSpaces": others.get("spaces", 0),
             "numFollowers": 0,
             "numPapers": 0,
         }

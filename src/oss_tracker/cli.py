@@ -35,6 +35,17 @@ class Fmt(StrEnum):
     markdown = "markdown"
 
 
+class Kind(StrEnum):
+    model = "model"
+    dataset = "dataset"
+    space = "space"
+
+
+class By(StrEnum):
+    org = "org"
+    company = "company"
+
+
 class Derivatives(StrEnum):
     auto = "auto"
     all = "all"
@@ -42,6 +53,7 @@ class Derivatives(StrEnum):
 
 
 class State:
+    config: Path | None = None
     debug = False
     verbosity = 0  # -1 quiet, 0 normal, 1 verbose
 
@@ -62,6 +74,27 @@ DbOpt = Annotated[
     ),
 ]
 FmtOpt = Annotated[Fmt, typer.Option("--format", "-f", help="Output format.")]
+CompanyOpt = Annotated[
+    list[str] | None, typer.Option("--company", help="A company of the watch list: all its accounts (repeatable).")
+]
+GroupOpt = Annotated[
+    list[str] | None, typer.Option("--group", help="A group of the watch list, e.g. china (repeatable).")
+]
+
+
+def _watchlist(*, may_be_new: bool = False):
+    """The watch list of --config (which must exist, unless about to be written), else the default file."""
+    from oss_tracker import watchlist
+
+    return watchlist.load(State.config, explicit=State.config is not None and not may_be_new)
+
+
+def _accounts(org: list[str] | None, company: list[str] | None, group: list[str] | None) -> list[str] | None:
+    """The Hub accounts that --org, --company and --group name together; None when none is given."""
+    orgs = _dedupe(org) if org else None
+    if not (company or group):
+        return orgs
+    return _watchlist().resolve(orgs, company, group)
 
 
 def _version(value: bool) -> None:
@@ -80,9 +113,18 @@ def main_options(
     debug: Annotated[
         bool, typer.Option("--debug", envvar="OSS_TRACKER_DEBUG", help="Show tracebacks on errors.")
     ] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            envvar="OSS_TRACKER_CONFIG",
+            help="Watch list file. Default: ~/.config/oss-tracker/watchlist.toml (the four mission orgs if absent).",
+        ),
+    ] = None,
 ) -> None:
     """Keep a local history of what open-model publishers release on the Hugging Face Hub."""
     State.debug = debug
+    State.config = config
     State.verbosity = -1 if quiet else (1 if verbose or debug else 0)
     _setup_logging()
 
@@ -135,6 +177,18 @@ def _errors() -> Iterator[None]:
 
 
 def _open(db: Path | None, *, create: bool):
+    if "sqlite_utils" not in sys.modules:
+        # sqlite-utils imports numpy and pandas when they are installed (matplotlib, for
+        # --plot, brings numpy) only to map their types on insert, which the tracker never
+        # does: 60-90 ms of every report's start-up (bench/startup.py). Hidden while it loads.
+        hidden = [name for name in ("numpy", "pandas") if name not in sys.modules]
+        for name in hidden:
+            sys.modules[name] = None  # type: ignore[assignment]
+        try:
+            import sqlite_utils  # noqa: F401
+        finally:
+            for name in hidden:
+                del sys.modules[name]
     from oss_tracker.store import open_db
 
     return open_db(db or default_db(), create=create)
@@ -147,9 +201,11 @@ def sync(
         list[str] | None,
         typer.Option(
             "--org",
-            help="Organization to poll (repeatable). Default: deepseek-ai, Qwen, moonshotai, MiniMaxAI.",
+            help="Organization to poll (repeatable). Default: the watch list's accounts.",
         ),
     ] = None,
+    company: CompanyOpt = None,
+    group: GroupOpt = None,
     db: DbOpt = None,
     endpoint: Annotated[
         str | None,
@@ -204,26 +260,27 @@ def sync(
     """Poll the watched organizations and store one snapshot run in the database."""
     if record is not None and replay is not None:
         raise typer.BadParameter("use --record or --replay, not both", param_hint="--record")
-    orgs = _dedupe(org) if org else None
     with _errors():
         from oss_tracker import hub
         from oss_tracker.lock import sync_lock
         from oss_tracker.replay import read_manifest
-        from oss_tracker.sync import DEFAULT_ORGS, SyncFailed, run_sync
+        from oss_tracker.sync import SyncFailed, run_sync
         from oss_tracker.transport import RetryPolicy
 
+        manifest = read_manifest(replay) if replay is not None else {}
+        # A replay asks for what its recording asked for, unless told otherwise.
+        orgs = _accounts(org, company, group) or manifest.get("orgs") or _watchlist().accounts()
         path = db or default_db()
         clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
         if replay is not None:
-            recorded = read_manifest(replay).get("recorded_at")
+            recorded = manifest.get("recorded_at")
             if now is None and recorded:
                 now = datetime.fromisoformat(recorded.replace("Z", "+00:00"))
             fixed = now
             clock = lambda: fixed  # noqa: E731 - a replay is dated by its recording
         start = (now.replace(tzinfo=now.tzinfo or UTC) if now else clock()).astimezone(UTC)
         store_db = _open(path, create=True)
-        last_run = _last_run_id(store_db)
-        with _stop_on_signals() as on_stop, sync_lock(path, wait=wait):
+        with _stop_on_signals(store_db) as on_stop, sync_lock(path, wait=wait):
             session = hub.connect(
                 endpoint=endpoint,
                 token=token,
@@ -232,6 +289,7 @@ def sync(
                 policy=RetryPolicy(retries=retries, base_wait=retry_wait, max_wait=max_wait),
                 timeout=timeout,
                 started_at=start,
+                orgs=orgs,
             )
             on_stop.append(session.transport.cancel)  # in-flight fetches stop at their next request
             try:
@@ -239,7 +297,7 @@ def sync(
                     summary = run_sync(
                         store_db,
                         session,
-                        orgs or list(DEFAULT_ORGS),
+                        orgs,
                         now=start,
                         clock=clock,
                         progress=progress,
@@ -248,8 +306,6 @@ def sync(
                     )
             except SyncFailed as err:
                 raise _fail(f"sync failed, nothing stored: {err}", codes.FAILED) from None
-            except KeyboardInterrupt as err:
-                raise _interrupted(err, store_db, last_run) from None
             finally:
                 session.close()
         if State.verbosity >= 0 or summary.status != "ok":
@@ -295,20 +351,25 @@ class _Stopped(KeyboardInterrupt):
 
 
 @contextmanager
-def _stop_on_signals() -> Iterator[list[Callable[[], None]]]:
+def _stop_on_signals(database) -> Iterator[list[Callable[[], None]]]:
     """SIGINT, SIGTERM and SIGHUP stop a sync cleanly; a second signal ends the process at once.
 
     The first signal runs the hooks (the transport's cancel, so that fetches in other
     threads stop at their next request) and raises in the main thread: the run's
-    transaction is rolled back and the lock released. A second one exits on the spot,
-    which SQLite survives as it survives SIGKILL: an uncommitted transaction is no change.
+    transaction is rolled back, the lock released, and the block ends with one line and
+    exit 1. A second one exits on the spot, which SQLite survives as it survives SIGKILL:
+    an uncommitted transaction is no change.
     """
     import signal
     import threading
 
     hooks: list[Callable[[], None]] = []
+    last_run = _last_run_id(database)
     if threading.current_thread() is not threading.main_thread():
-        yield hooks
+        try:
+            yield hooks
+        except KeyboardInterrupt as err:
+            raise _interrupted(err, database, last_run) from None
         return
     caught: list[str] = []
 
@@ -326,6 +387,8 @@ def _stop_on_signals() -> Iterator[list[Callable[[], None]]]:
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
         yield hooks
+    except KeyboardInterrupt as err:
+        raise _interrupted(err, database, last_run) from None
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -408,7 +471,10 @@ def _show(report_fn: Callable[[], object], fmt: Fmt) -> None:
 
 @app.command()
 def report(
-    org: Annotated[str, typer.Option("--org", help="Organization to report on.")],
+    org: Annotated[str | None, typer.Option("--org", help="Organization (Hub account) to report on.")] = None,
+    company: Annotated[
+        str | None, typer.Option("--company", help="Or a company of the watch list: its accounts summed.")
+    ] = None,
     db: DbOpt = None,
     top: Annotated[int, typer.Option("--top", min=1, help="How many top models to list.")] = 10,
     days: Annotated[int, typer.Option("--days", min=1, help="Days of downloads trend to show.")] = 30,
@@ -416,10 +482,18 @@ def report(
 ) -> None:
     """Totals with change since the previous snapshot, top models, licence mix, releases per month,
     the downloads trend and derivative totals."""
+    if (org is None) == (company is None):
+        raise typer.BadParameter("give --org or --company (one of them)", param_hint="--org")
     with _errors():
+        database = _open(db, create=False)
+        if company is not None:
+            from oss_tracker.rollup import company_report
+
+            wl_company = _watchlist().company(company)
+            _show(lambda: company_report(database, wl_company, top=top, days=days), fmt)
+            return
         from oss_tracker.reports import org_report
 
-        database = _open(db, create=False)
         _show(lambda: org_report(database, org, top=top, days=days), fmt)
 
 
@@ -542,6 +616,8 @@ def _day(value: datetime | None):
 @app.command()
 def trends(
     org: OrgsOpt = None,
+    company: CompanyOpt = None,
+    group: GroupOpt = None,
     model: Annotated[
         list[str] | None,
         typer.Option("--model", metavar="ID", help="A model (repo id, repeatable) instead of organizations."),
@@ -581,7 +657,7 @@ def trends(
         database = _open(db, create=False)
         report_ = trends_report(
             database,
-            orgs=org,
+            orgs=_accounts(org, company, group),
             models=model,
             metric=metric.value,
             interval=interval.value,
@@ -594,6 +670,9 @@ def trends(
 @app.command()
 def releases(
     org: OrgsOpt = None,
+    company: CompanyOpt = None,
+    group: GroupOpt = None,
+    kind: Annotated[Kind, typer.Option("--kind", help="Models, datasets or Spaces.")] = Kind.model,
     since: SinceOpt = None,
     until: UntilOpt = None,
     limit: Annotated[int, typer.Option("--limit", min=0, help="How many releases to list (0: all).")] = 50,
@@ -610,14 +689,27 @@ def releases(
         from oss_tracker.reports import releases as releases_report
 
         database = _open(db, create=False)
+        orgs = _accounts(org, company, group)
+        if kind is not Kind.model:
+            if plot is not None:
+                raise typer.BadParameter("--plot is for model releases", param_hint="--plot")
+            from oss_tracker.rollup import repo_releases
+
+            found = repo_releases(
+                database, kind.value, orgs=orgs, since=_day(since), until=_day(until), limit=limit
+            )
+            _render_report(found, fmt)
+            return
         _render_report(
-            releases_report(database, orgs=org, since=_day(since), until=_day(until), limit=limit), fmt, plot
+            releases_report(database, orgs=orgs, since=_day(since), until=_day(until), limit=limit), fmt, plot
         )
 
 
 @app.command()
 def licenses(
     org: OrgsOpt = None,
+    company: CompanyOpt = None,
+    group: GroupOpt = None,
     db: DbOpt = None,
     fmt: FmtOpt = Fmt.table,
 ) -> None:
@@ -626,7 +718,7 @@ def licenses(
         from oss_tracker.reports import licenses_report
 
         database = _open(db, create=False)
-        _render_report(licenses_report(database, orgs=org), fmt)
+        _render_report(licenses_report(database, orgs=_accounts(org, company, group)), fmt)
 
 
 @app.command()
@@ -644,15 +736,117 @@ def compare(
             help="Start of the download period. Default: 30 days back.",
         ),
     ] = None,
+    company: CompanyOpt = None,
+    group: GroupOpt = None,
+    by: Annotated[
+        By, typer.Option("--by", help="One column per Hub account, or per company (its accounts summed).")
+    ] = By.org,
     db: DbOpt = None,
     fmt: FmtOpt = Fmt.table,
 ) -> None:
-    """The organizations side by side: models, releases, downloads, likes, followers, derivatives, share."""
+    """The organizations side by side: models, releases, downloads, likes, followers, derivatives, share.
+
+    With --by company (implied by --group): companies, each the sum of its accounts, with each one's
+    share of the group and of all tracked downloads.
+    """
     with _errors():
+        database = _open(db, create=False)
+        if by is By.company or group:
+            from oss_tracker.rollup import company_compare
+
+            wl = _watchlist()
+            if group:
+                chosen = [c for g in group for c in wl.group(g)]
+                label = "group " + ", ".join(group)
+            elif company:
+                chosen, label = [wl.company(c) for c in company], "chosen companies"
+            else:
+                chosen, label = list(wl.companies.values()), "watch list"
+            _render_report(company_compare(database, wl, companies=chosen, since=_day(since), label=label), fmt)
+            return
         from oss_tracker.reports import compare as compare_report
 
-        database = _open(db, create=False)
-        _render_report(compare_report(database, orgs, since=_day(since)), fmt)
+        _render_report(compare_report(database, _accounts(orgs, company, None), since=_day(since)), fmt)
+
+
+# -- watch list ---------------------------------------------------------------------
+watch_app = typer.Typer(help="Show or change the watch list: companies, their Hub accounts, groups.", no_args_is_help=True)
+app.add_typer(watch_app, name="watch")
+
+
+@watch_app.command("list")
+def watch_list(fmt: FmtOpt = Fmt.table) -> None:
+    """Companies, their accounts, country and groups, as the next sync will watch them."""
+    with _errors():
+        from oss_tracker.reports import Column, Report, Section
+
+        wl = _watchlist()
+        rows = []
+        for company in wl.companies.values():
+            groups = [g for g, members in wl.groups.items() if company.name in members]
+            rows.append(
+                {
+                    "company": company.name,
+                    "accounts": ", ".join(company.accounts),
+                    "country": company.country,
+                    "groups": ", ".join(groups),
+                    "unverified": ", ".join(company.unverified),
+                }
+            )
+        source = str(wl.path) if wl.path and wl.path.exists() else f"built-in default (no file at {wl.path})"
+        data = {
+            "path": str(wl.path) if wl.path else None,
+            "companies": [
+                {"name": c.name, "accounts": c.accounts, "country": c.country, "unverified": c.unverified}
+                for c in wl.companies.values()
+            ],
+            "groups": wl.groups,
+        }
+        columns = [Column("company", "Company"), Column("accounts", "Hub accounts"), Column("country", "Country"),
+                   Column("groups", "Groups"), Column("unverified", "Unverified")]  # fmt: skip
+        _show(lambda: Report("Watch list", data, [Section(f"{len(rows)} companies", columns, rows)], source), fmt)
+
+
+@watch_app.command("add")
+def watch_add(
+    account: Annotated[str, typer.Argument(help="Hub account (organization) to watch.")],
+    company: Annotated[str | None, typer.Option("--company", help="Company it belongs to (default: the account).")] = None,
+    country: Annotated[str | None, typer.Option("--country", help="Country of a new company, e.g. CN or US.")] = None,
+    group: Annotated[str | None, typer.Option("--group", help="Also put the company in this group.")] = None,
+    endpoint: Annotated[
+        str | None, typer.Option("--endpoint", envvar="HF_ENDPOINT", help="Hub endpoint used to check the account.")
+    ] = None,
+    check: Annotated[bool, typer.Option("--check/--no-check", help="Check on the Hub that the account exists.")] = True,
+) -> None:
+    """Add an account to the watch list, after checking on the Hub that it exists."""
+    name = _dedupe([account])[0]
+    with _errors():
+        from oss_tracker import watchlist
+
+        wl = _watchlist(may_be_new=True)  # a first `add` writes the default list plus the account
+        if check:
+            from oss_tracker import hub
+            from oss_tracker.sync import check_account
+
+            with hub.connect(endpoint=endpoint) as session:
+                name = check_account(session, name)
+        target = wl.add(name, company, country, group)
+        path = wl.path or watchlist.default_path()
+        watchlist.save(wl, path)
+        typer.echo(f"watching {name} (company {target.name}) — saved to {path}", err=True)
+
+
+@watch_app.command("remove")
+def watch_remove(account: Annotated[str, typer.Argument(help="Hub account to stop watching.")]) -> None:
+    """Stop watching an account (its stored history stays in the database)."""
+    with _errors():
+        from oss_tracker import watchlist
+
+        wl = _watchlist()
+        company = wl.remove(account)
+        path = wl.path or watchlist.default_path()
+        watchlist.save(wl, path)
+        typer.echo(f"no longer watching {account} (company {company.name}) — saved to {path}", err=True)
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ except ImportError:  # pragma: no cover
 
 from oss_tracker import __version__, licenses
 from oss_tracker.derivatives import ChildCounts, parse_bases, parse_children
-from oss_tracker.records import RELATIONS, ModelRecord, OrgOverview
+from oss_tracker.records import RELATIONS, ModelRecord, OrgOverview, RepoRecord
 from oss_tracker.replay import REPLAY_ENDPOINT, FolderRecorder, ReplayTransport
 from oss_tracker.transport import HubTransport, RetryPolicy
 
@@ -79,6 +79,7 @@ def connect(
     policy: RetryPolicy | None = None,
     timeout: float = 60.0,
     started_at: datetime | None = None,
+    orgs: list[str] | None = None,
 ) -> HubSession:
     """Build the one HfApi the tracker uses: endpoint, token, library name, transport."""
     if replay is not None:
@@ -88,7 +89,7 @@ def connect(
     else:
         endpoint = (endpoint or constants.ENDPOINT).rstrip("/")
         inner = httpx2.HTTPTransport()
-    recorder = FolderRecorder(record, endpoint, started_at or datetime.now()) if record is not None else None
+    recorder = FolderRecorder(record, endpoint, started_at or datetime.now(), orgs) if record is not None else None
     # A replay has no quota to protect: it reads the recorded RateLimit headers (so that it
     # budgets exactly as the recorded run did) but never waits on them.
     transport = HubTransport(inner, endpoint=endpoint, policy=policy, recorder=recorder, pace=replay is None)
@@ -104,7 +105,13 @@ def connect(
 def fetch_overview(api: HfApi, org: str) -> OrgOverview:
     info = api.get_organization_overview(org)
     name = info.name if isinstance(info.name, str) and info.name.lower() == org.lower() else org
-    return OrgOverview(name=name, num_models=_int(info.num_models), followers=_int(info.num_followers))
+    return OrgOverview(
+        name=name,
+        num_models=_int(info.num_models),
+        followers=_int(info.num_followers),
+        num_datasets=_int(info.num_datasets),
+        num_spaces=_int(info.num_spaces),
+    )
 
 
 def iter_org_models(api: HfApi, org: str) -> Iterator[ModelRecord]:
@@ -124,6 +131,40 @@ def iter_org_models(api: HfApi, org: str) -> Iterator[ModelRecord]:
             continue
         seen.add(record.hub_id)
         yield record
+
+
+DATASET_EXPAND = ["createdAt", "lastModified", "downloads", "downloadsAllTime", "likes", "trendingScore", "tags", "cardData"]
+SPACE_EXPAND = ["createdAt", "lastModified", "likes", "trendingScore", "tags", "cardData", "sdk"]
+
+
+def iter_org_repos(api: HfApi, org: str, kind: str) -> Iterator[RepoRecord]:
+    """Every dataset (kind `dataset`) or Space (`space`) of an org, each `_id` once, all pages."""
+    if kind == "dataset":
+        items = api.list_datasets(author=org, sort="created_at", expand=DATASET_EXPAND)
+    else:
+        items = api.list_spaces(author=org, sort="created_at", expand=SPACE_EXPAND)
+    seen: set[str] = set()
+    for info in items:
+        hub_id, repo_id = getattr(info, "_id", None), getattr(info, "id", None)
+        if not isinstance(hub_id, str) or not isinstance(repo_id, str) or hub_id in seen:
+            continue
+        seen.add(hub_id)
+        tags = info.tags if isinstance(info.tags, list) else []
+        card = getattr(info, "card_data", None)
+        license_name = getattr(card, "license_name", None) if card is not None and not isinstance(card, str) else None
+        yield RepoRecord(
+            kind=kind,
+            hub_id=hub_id,
+            repo_id=repo_id,
+            created_at=_iso(info.created_at),
+            last_modified=_iso(info.last_modified),
+            downloads_30d=_int(getattr(info, "downloads", None)),
+            downloads_all_time=_int(getattr(info, "downloads_all_time", None)),
+            likes=_int(info.likes),
+            trending=_float(getattr(info, "trending_score", None)),
+            license=licenses.from_hub(tags, license_name),
+            sdk=_str(getattr(info, "sdk", None)),
+        )
 
 
 def fetch_children(api: HfApi, repo_id: str) -> ChildCounts:

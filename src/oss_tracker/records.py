@@ -37,3 +37,25 @@ class OrgOverview:
     name: str
     num_models: int | None
     followers: int | None
+    num_datasets: int | None = None
+    num_spaces: int | None = None
+
+
+KINDS = ("dataset", "space")
+
+
+@dataclass(slots=True)
+class RepoRecord:
+    """A dataset or a Space as listed by the Hub (Spaces have no download counts)."""
+
+    kind: str  # dataset | space
+    hub_id: str
+    repo_id: str
+    created_at: str | None
+    last_modified: str | None
+    downloads_30d: int | None
+    downloads_all_time: int | None
+    likes: int | None
+    trending: float | None
+    license: licenses.License
+    sdk: str | None

@@ -287,15 +287,16 @@ def _table(section: Section, width: int) -> Any:
     return table
 
 
-def _styled(value: Any, kind: str) -> str:
-    from rich.markup import escape
+def _styled(value: Any, kind: str) -> Any:
+    """A cell as rich Text: no markup to escape and parse again (a long trend has thousands)."""
+    from rich.text import Text
 
-    text = escape(cell(value, kind))
+    text = cell(value, kind)
     if kind in ("delta", "rate", "pct") and isinstance(value, int | float) and value < 0:
-        return f"[red]{text}[/red]"
+        return Text(text, style="red")
     if kind in ("delta", "rate", "pct") and isinstance(value, int | float) and value > 0:
-        return f"[green]{text}[/green]"
-    return text
+        return Text(text, style="green")
+    return Text(text)
 
 
 def render(report: Report, fmt: str, console: Any) -> None:

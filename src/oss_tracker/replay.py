@@ -50,13 +50,12 @@ def _relative(url: str, endpoint: str) -> str:
 class FolderRecorder:
     """Appends every response the tracker receives to a recording folder."""
 
-    def __init__(self, folder: Path, endpoint: str, started_at: datetime) -> None:
+    def __init__(self, folder: Path, endpoint: str, started_at: datetime, orgs: list[str] | None = None) -> None:
         self.folder = folder
         self.endpoint = endpoint.rstrip("/")
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / MANIFEST).write_text(
-            json.dumps({"recorded_at": started_at.strftime("%Y-%m-%dT%H:%M:%SZ")}, indent=2) + "\n"
-        )
+        manifest = {"recorded_at": started_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "orgs": orgs}
+        (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
         self._file = (folder / RESPONSES).open("w", encoding="utf-8")
         self._lock = threading.Lock()
 

@@ -165,6 +165,8 @@ def org_report(db: Database, org: str, *, top: int = 10, days: int = 30) -> Repo
     }
     derivs = derivative_totals(db, [org_id]).get(org_id)
     data["derivatives"] = derivs
+    repos = repo_summary(db, [org_id])
+    data["datasets"], data["spaces"] = repos["dataset"], repos["space"]
     labels = {
         "models": "Models",
         "downloads_30d": "Downloads (last 30 days)",
@@ -175,6 +177,12 @@ def org_report(db: Database, org: str, *, top: int = 10, days: int = 30) -> Repo
     total_rows = [
         {"metric": label, "value": totals[k], "change": change[k] if change else None}
         for k, label in labels.items()
+    ]
+    total_rows += [
+        {"metric": "Datasets", "value": repos["dataset"]["count"], "change": None},
+        {"metric": "Dataset downloads (last 30 days)", "value": repos["dataset"]["downloads_30d"], "change": None},
+        {"metric": "Spaces", "value": repos["space"]["count"], "change": None},
+        {"metric": "Space likes", "value": repos["space"]["likes"], "change": None},
     ]
     return Report(
         title=f"{name} on the Hugging Face Hub",
@@ -230,6 +238,21 @@ def org_report(db: Database, org: str, *, top: int = 10, days: int = 30) -> Repo
         charts=trend.charts,
         notes=trend.notes,
     )
+
+
+def repo_summary(db: Database, org_ids: list[int]) -> dict[str, dict[str, Any]]:
+    """Current datasets and Spaces of these orgs: how many, and their summed downloads and likes."""
+    out: dict[str, dict[str, Any]] = {}
+    marks = ",".join("?" * len(org_ids)) or "NULL"
+    for kind in ("dataset", "space"):
+        row = db.execute(
+            f"""SELECT count(*), sum(s.downloads_30d), sum(s.downloads_all_time), sum(s.likes)
+                FROM repos r JOIN repo_snapshots s ON s.repo_id = r.id AND s.run_id = r.last_seen_run
+                WHERE r.kind = ? AND r.removed_at IS NULL AND r.org_id IN ({marks})""",
+            [kind, *org_ids],
+        ).fetchone()
+        out[kind] = {"count": row[0], "downloads_30d": row[1], "downloads_all_time": row[2], "likes": row[3]}
+    return out
 
 
 def _human_dt(value: str) -> str:
@@ -1015,7 +1038,6 @@ def compare(db: Database, orgs: list[str] | None = None, *, since: date | None =
     ref = date.fromisoformat(hist["last_day"])
     start = since or ref - timedelta(days=30)
     derivs = derivative_totals(db, org_ids)
-    days = ts.org_days(db, org_ids)
     rows: list[dict[str, Any]] = []
     drops: list[dict[str, Any]] = []
     for oid, name in watched:
@@ -1032,12 +1054,10 @@ def compare(db: Database, orgs: list[str] | None = None, *, since: date | None =
                FROM models m WHERE m.org_id = ?""",
             [(ref - timedelta(days=30)).isoformat(), (ref - timedelta(days=90)).isoformat(), oid],
         ).fetchone()
-        own = sorted(days[oid])
-        at_or_before = [d for d in own if d <= start.isoformat()]
-        from_day = at_or_before[-1] if at_or_before else own[0]
+        from_day, from_run = ts.org_day_at(db, oid, start.isoformat())
         period = period_base = None
         if from_day != last_day:
-            period, period_base, found = ts.period_downloads(db, oid, days[oid][from_day][0], run_id)
+            period, period_base, found = ts.period_downloads(db, oid, from_run, run_id)
             drops += [
                 {
                     "org": g,

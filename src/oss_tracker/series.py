@@ -158,6 +158,23 @@ def org_days(db: Database, org_ids: list[int]) -> dict[int, dict[str, tuple[int,
     return out
 
 
+def org_day_at(db: Database, org_id: int, day: str) -> tuple[str, int]:
+    """The org's last snapshot day on or before `day` (else its first) and that day's last run.
+
+    The same choice as `org_days` makes, read from a few index entries rather than every day.
+    """
+    for cmp, order in (("<=", "DESC"), (">", "ASC")):
+        row = db.execute(
+            f"""SELECT r.day, o.run_id FROM org_snapshots o JOIN runs r ON r.id = o.run_id
+                WHERE o.org_id = ? AND {STORED} AND r.day {cmp} ?
+                ORDER BY r.day {order}, r.started_at DESC LIMIT 1""",
+            [org_id, day],
+        ).fetchone()
+        if row is not None:
+            return str(row[0]), int(row[1])
+    raise LookupError(f"no stored snapshot of org {org_id}")
+
+
 def model_days(db: Database, model_id: int) -> dict[str, tuple[int, str]]:
     """Day -> (run id, run start) of the last stored run of that day that saw the model."""
     return {
@@ -203,7 +220,7 @@ def derivative_levels(
     return {
         (row[0], row[1]): row[2]
         for row in db.execute(
-            f"""WITH p AS (SELECT value ->> 0 AS key, value ->> 1 AS day FROM json_each(?))
+            f"""WITH p AS MATERIALIZED (SELECT value ->> 0 AS key, value ->> 1 AS day FROM json_each(?))
                 SELECT p.key, p.day, sum(d.total)
                 FROM p {source}
                 JOIN derivative_counts d ON d.model_id = m.id
@@ -239,34 +256,39 @@ def pair_sums(
     since `previous run` over the models present in both."""
     if not pairs:
         return {}
-    if by == "org":
-        source = "CROSS JOIN models m ON m.org_id = p.key"
-    else:
-        source = "CROSS JOIN models m ON m.id = p.key"
+    # One aggregate subquery per triple, not a join grouped afterwards: the sums come out
+    # without a sorter over every (model, point) row. MATERIALIZED: the JSON is parsed once,
+    # not again for every index lookup. Per model and point: two primary-key lookups.
+    where = "m.org_id = p.key" if by == "org" else "m.id = p.key"
     out: dict[tuple[int, int], dict] = {}
-    for row in db.execute(
-        f"""WITH p AS (
+    for key, run_id, packed in db.execute(
+        f"""WITH p AS MATERIALIZED (
                 SELECT value ->> 0 AS key, value ->> 1 AS run_id, value ->> 2 AS prev_run_id
                 FROM json_each(?)
             )
-            SELECT p.key, p.run_id, count(*), sum(s.downloads_30d), sum(s.downloads_all_time), sum(s.likes),
-                   sum(s.downloads_all_time - ps.downloads_all_time),
-                   sum(CASE WHEN s.downloads_all_time IS NOT NULL THEN ps.downloads_all_time END),
-                   coalesce(sum(s.downloads_all_time < ps.downloads_all_time), 0)
-            FROM p {source}
-            JOIN model_snapshots s ON s.run_id = p.run_id AND s.model_id = m.id
-            LEFT JOIN model_snapshots ps ON ps.run_id = p.prev_run_id AND ps.model_id = m.id
-            GROUP BY p.key, p.run_id""",
+            SELECT p.key, p.run_id, (
+                SELECT json_array(count(*), sum(s.downloads_30d), sum(s.downloads_all_time), sum(s.likes),
+                       sum(s.downloads_all_time - ps.downloads_all_time),
+                       sum(CASE WHEN s.downloads_all_time IS NOT NULL THEN ps.downloads_all_time END),
+                       coalesce(sum(s.downloads_all_time < ps.downloads_all_time), 0))
+                FROM models m
+                JOIN model_snapshots s ON s.run_id = p.run_id AND s.model_id = m.id
+                LEFT JOIN model_snapshots ps ON ps.run_id = p.prev_run_id AND ps.model_id = m.id
+                WHERE {where})
+            FROM p""",
         [json.dumps(pairs)],
     ).fetchall():
-        out[(row[0], row[1])] = {
-            "models": row[2],
-            "downloads_30d": row[3],
-            "downloads_all_time": row[4],
-            "likes": row[5],
-            "downloads": row[6],
-            "base": row[7],
-            "drops": row[8],
+        row = json.loads(packed)
+        if not row[0]:
+            continue  # no model of the subject in that run: no row, as a grouped join gives none
+        out[(key, run_id)] = {
+            "models": row[0],
+            "downloads_30d": row[1],
+            "downloads_all_time": row[2],
+            "likes": row[3],
+            "downloads": row[4],
+            "base": row[5],
+            "drops": row[6],
         }
     return out
 
@@ -280,7 +302,7 @@ def pair_drops(db: Database, pairs: list[tuple[int, int, int | None]], *, by: st
         "CROSS JOIN models m ON m.org_id = p.key" if by == "org" else "CROSS JOIN models m ON m.id = p.key"
     )
     return db.execute(
-        f"""WITH p AS (
+        f"""WITH p AS MATERIALIZED (
                 SELECT value ->> 0 AS key, value ->> 1 AS run_id, value ->> 2 AS prev_run_id
                 FROM json_each(?)
             )
@@ -304,7 +326,7 @@ def org_levels(
     return {
         (row[0], row[1]): (row[2], row[3])
         for row in db.execute(
-            """WITH p AS (SELECT value ->> 0 AS org_id, value ->> 1 AS run_id FROM json_each(?))
+            """WITH p AS MATERIALIZED (SELECT value ->> 0 AS org_id, value ->> 1 AS run_id FROM json_each(?))
                SELECT p.org_id, p.run_id, o.listed, o.followers
                FROM p JOIN org_snapshots o ON o.run_id = p.run_id AND o.org_id = p.org_id""",
             [json.dumps(pairs)],

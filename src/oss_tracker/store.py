@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from oss_tracker.records import ModelRecord, OrgOverview
+from oss_tracker.records import ModelRecord, OrgOverview, RepoRecord
 
 migrations = Migrations("oss_tracker")
 
@@ -222,6 +222,66 @@ def m003_views(db: Database) -> None:
         GROUP BY d.model_id""")
 
 
+@migrations()
+def m004_datasets_spaces(db: Database) -> None:
+    # Datasets and Spaces, with the same rules as models: keyed by the Hub's `_id`, a
+    # snapshot row every run, renames and removals kept as events, never deleted.
+    db.execute("""
+        CREATE TABLE repos (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('dataset', 'space')),
+            hub_id TEXT NOT NULL,
+            repo_id TEXT NOT NULL,
+            org_id INTEGER NOT NULL REFERENCES orgs(id),
+            created_at TEXT,
+            last_modified TEXT,
+            license TEXT NOT NULL,
+            license_tag TEXT,
+            license_name TEXT,
+            sdk TEXT,
+            first_seen TEXT NOT NULL,
+            first_seen_run INTEGER NOT NULL REFERENCES runs(id),
+            last_seen TEXT NOT NULL,
+            last_seen_run INTEGER NOT NULL REFERENCES runs(id),
+            removed_at TEXT,
+            removed_run INTEGER REFERENCES runs(id),
+            UNIQUE (kind, hub_id)
+        )""")
+    db.execute("CREATE INDEX repos_org ON repos(org_id, kind)")
+    db.execute("""
+        CREATE TABLE repo_snapshots (
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            repo_id INTEGER NOT NULL REFERENCES repos(id),
+            downloads_30d INTEGER,
+            downloads_all_time INTEGER,
+            likes INTEGER,
+            trending REAL,
+            PRIMARY KEY (run_id, repo_id)
+        ) WITHOUT ROWID""")
+    db.execute("CREATE INDEX repo_snapshots_repo ON repo_snapshots(repo_id, run_id)")
+    db.execute("""
+        CREATE TABLE repo_events (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            repo_id INTEGER NOT NULL REFERENCES repos(id),
+            kind TEXT NOT NULL,
+            old TEXT,
+            new TEXT,
+            at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX repo_events_run ON repo_events(run_id)")
+    for column in ("num_datasets", "num_spaces", "datasets_listed", "spaces_listed"):
+        db.execute(f"ALTER TABLE org_snapshots ADD COLUMN {column} INTEGER")
+
+
+@migrations()
+def m005_report_indexes(db: Database) -> None:
+    # Reports ask for one org's snapshots (latest runs, the day a period starts): without
+    # this they scan org_snapshots whole (keyed by run), which grows by every org every day.
+    # See docs/benchmarks.md for the query plans that rely on it.
+    db.execute("CREATE INDEX IF NOT EXISTS org_snapshots_org ON org_snapshots(org_id, run_id)")
+
+
 KNOWN = {m.name for m in migrations._migrations}
 
 
@@ -313,6 +373,8 @@ def save_org(
     records: Iterable[ModelRecord],
     *,
     complete: bool,
+    datasets_listed: int | None = None,
+    spaces_listed: int | None = None,
 ) -> OrgSaved:
     """Upsert an org's listed models (keyed by `_id`), their snapshots and the org snapshot."""
     oid = org_id(db, overview.name)
@@ -373,8 +435,11 @@ def save_org(
             [run_id, model_id, rec.downloads_30d, rec.downloads_all_time, rec.likes, rec.trending],
         )
     db.execute(
-        "INSERT INTO org_snapshots (run_id, org_id, num_models, followers, listed, complete) VALUES (?, ?, ?, ?, ?, ?)",
-        [run_id, oid, overview.num_models, overview.followers, counts.listed, int(complete)],
+        """INSERT INTO org_snapshots (run_id, org_id, num_models, followers, listed, complete, num_datasets,
+               num_spaces, datasets_listed, spaces_listed)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [run_id, oid, overview.num_models, overview.followers, counts.listed, int(complete),
+         overview.num_datasets, overview.num_spaces, datasets_listed, spaces_listed],  # fmt: skip
     )
     return counts
 
@@ -398,4 +463,63 @@ def _event(
     db.execute(
         "INSERT INTO events (run_id, model_id, kind, old, new, at) VALUES (?, ?, ?, ?, ?, ?)",
         [run_id, model_id, kind, old, new, at],
+    )
+
+
+def save_repos(db: Database, run_id: int, now: str, org: str, kind: str, records: Iterable[RepoRecord]) -> int:
+    """Upsert an org's datasets or Spaces and their snapshots; returns how many were listed."""
+    oid = org_id(db, org)
+    listed = 0
+    for rec in records:
+        listed += 1
+        row = db.execute(
+            "SELECT id, repo_id, removed_at FROM repos WHERE kind = ? AND hub_id = ?", [kind, rec.hub_id]
+        ).fetchone()
+        values = [rec.repo_id, oid, rec.created_at, rec.last_modified, rec.license.key, rec.license.tag,
+                  rec.license.name, rec.sdk]  # fmt: skip
+        if row is None:
+            cursor = db.execute(
+                """INSERT INTO repos (repo_id, org_id, created_at, last_modified, license, license_tag, license_name,
+                       sdk, kind, hub_id, first_seen, first_seen_run, last_seen, last_seen_run)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [*values, kind, rec.hub_id, now, run_id, now, run_id],
+            )
+            repo_pk = int(cursor.lastrowid)
+        else:
+            repo_pk, old_repo, removed_at = row
+            if old_repo != rec.repo_id:
+                _repo_event(db, run_id, repo_pk, "renamed", old_repo, rec.repo_id, now)
+            if removed_at is not None:
+                _repo_event(db, run_id, repo_pk, "restored", removed_at, None, now)
+            db.execute(
+                """UPDATE repos SET repo_id = ?, org_id = ?, created_at = ?, last_modified = ?, license = ?,
+                       license_tag = ?, license_name = ?, sdk = ?, last_seen = ?, last_seen_run = ?,
+                       removed_at = NULL, removed_run = NULL
+                   WHERE id = ?""",
+                [*values, now, run_id, repo_pk],
+            )
+        db.execute(
+            """INSERT INTO repo_snapshots (run_id, repo_id, downloads_30d, downloads_all_time, likes, trending)
+               VALUES (?, ?, ?, ?, ?, ?)""",
+            [run_id, repo_pk, rec.downloads_30d, rec.downloads_all_time, rec.likes, rec.trending],
+        )
+    return listed
+
+
+def mark_repos_removed(db: Database, run_id: int, now: str, org: str, kind: str) -> list[str]:
+    """Datasets or Spaces of `org` that a complete listing of this run no longer shows."""
+    gone = db.execute(
+        "SELECT id, repo_id FROM repos WHERE org_id = ? AND kind = ? AND removed_at IS NULL AND last_seen_run != ?",
+        [org_id(db, org), kind, run_id],
+    ).fetchall()
+    for repo_pk, repo_id in gone:
+        db.execute("UPDATE repos SET removed_at = ?, removed_run = ? WHERE id = ?", [now, run_id, repo_pk])
+        _repo_event(db, run_id, repo_pk, "removed", repo_id, None, now)
+    return [repo_id for _, repo_id in gone]
+
+
+def _repo_event(db: Database, run_id: int, repo_pk: int, kind: str, old: str | None, new: str | None, at: str) -> None:
+    db.execute(
+        "INSERT INTO repo_events (run_id, repo_id, kind, old, new, at) VALUES (?, ?, ?, ?, ?, ?)",
+        [run_id, repo_pk, kind, old, new, at],
     )

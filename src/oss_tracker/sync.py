@@ -12,7 +12,7 @@ from sqlite_utils import Database
 
 from oss_tracker import __version__, derivatives, hub, store
 from oss_tracker.errors import UnknownOrg, describe
-from oss_tracker.records import ModelRecord, OrgOverview
+from oss_tracker.records import KINDS, ModelRecord, OrgOverview, RepoRecord
 
 log = logging.getLogger("oss_tracker")
 
@@ -24,15 +24,33 @@ class OrgResult:
     org: str
     overview: OrgOverview | None = None
     models: list[ModelRecord] = field(default_factory=list)
+    repos: dict[str, list[RepoRecord]] = field(default_factory=dict)  # kind -> datasets or Spaces
     error: str | None = None
+
+    def expected(self, kind: str) -> int | None:
+        if self.overview is None:
+            return None
+        return {"model": self.overview.num_models, "dataset": self.overview.num_datasets,
+                "space": self.overview.num_spaces}[kind]  # fmt: skip
+
+    def listed(self, kind: str) -> int:
+        return len(self.models) if kind == "model" else len(self.repos.get(kind, []))
+
+    def complete_kind(self, kind: str) -> bool:
+        """Every page was read and no fewer items came back than the overview counts."""
+        if self.error is not None or self.overview is None:
+            return False
+        expected = self.expected(kind)
+        return expected is None or self.listed(kind) >= expected
 
     @property
     def complete(self) -> bool:
-        """Every page was read and no fewer models came back than the overview counts."""
-        if self.error is not None or self.overview is None:
-            return False
-        expected = self.overview.num_models
-        return expected is None or len(self.models) >= expected
+        return all(self.complete_kind(k) for k in ("model", *KINDS))
+
+    def shortfall(self) -> str:
+        return ", ".join(
+            f"listed {self.listed(k):,} of {self.expected(k):,} {k}s" for k in ("model", *KINDS) if not self.complete_kind(k)
+        )
 
 
 @dataclass
@@ -89,12 +107,21 @@ def fetch_org(session: hub.HubSession, org: str, progress: ProgressFn | None = N
             result.models.append(record)
             if progress is not None:
                 progress(org, len(result.models))
+        for kind in KINDS:
+            # The overview counts them: an account with none costs no listing request.
+            if result.expected(kind) != 0:
+                result.repos[kind] = list(hub.iter_org_repos(session.api, result.org, kind))
     except UnknownOrg:
         raise
     except Exception as err:  # noqa: BLE001 - one org's failure must not lose the others
         result.error = describe(err)
         log.debug("fetching %s failed", org, exc_info=True)
     return result
+
+
+def check_account(session: hub.HubSession, org: str) -> str:
+    """The Hub's spelling of an existing account's name; UnknownOrg if the Hub does not know it."""
+    return _overview(session, org).name
 
 
 def _overview(session: hub.HubSession, org: str) -> OrgOverview:
@@ -140,7 +167,7 @@ def run_sync(
                     orgs=orgs,
                     version=__version__,
                 )
-                complete_orgs: list[str] = []
+                complete_kinds: dict[str, list[str]] = {}
                 while pending:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for future in done:
@@ -154,24 +181,36 @@ def run_sync(
                             failed[result.org] = result.error
                             continue
                         if not result.complete:
-                            incomplete[result.org] = (
-                                f"listed {len(result.models):,} of {result.overview.num_models:,} models"
-                            )
+                            incomplete[result.org] = result.shortfall()
+                        listed = {
+                            kind: store.save_repos(db, run_id, started, result.org, kind, result.repos.get(kind, []))
+                            for kind in KINDS
+                        }
                         saved.append(
                             store.save_org(
-                                db, run_id, started, result.overview, result.models, complete=result.complete
+                                db,
+                                run_id,
+                                started,
+                                result.overview,
+                                result.models,
+                                complete=result.complete,
+                                datasets_listed=listed["dataset"],
+                                spaces_listed=listed["space"],
                             )
                         )
-                        if result.complete:
-                            complete_orgs.append(result.org)
-                        result.models = []  # let the records go as soon as they are written
+                        complete_kinds[result.org] = [k for k in ("model", *KINDS) if result.complete_kind(k)]
+                        result.models, result.repos = [], {}  # let the records go as soon as they are written
                 if not saved:
                     raise SyncFailed(
                         "; ".join(f"{org}: {msg}" for org, msg in failed.items()) or "nothing fetched"
                     )
                 # After every org is saved, so a repo moved between two watched orgs is not taken for a removal.
-                for org in complete_orgs:
-                    removed.extend(store.mark_removed(db, run_id, started, org))
+                for org, kinds in complete_kinds.items():
+                    if "model" in kinds:
+                        removed.extend(store.mark_removed(db, run_id, started, org))
+                    for kind in KINDS:
+                        if kind in kinds:
+                            removed.extend(store.mark_repos_removed(db, run_id, started, org, kind))
                 derived = derivatives.refresh(
                     db,
                     fetch=lambda repo_id: hub.fetch_children(session.api, repo_id),
