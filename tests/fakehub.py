@@ -366,6 +366,8 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Small writes otherwise wait ~40 ms for the peer's delayed ACK (Nagle).
+    disable_nagle_algorithm = True
     server: _Server
 
     def setup(self) -> None:

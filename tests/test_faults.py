@@ -180,9 +180,6 @@ def test_retries_are_logged_with_verbose(fake: FakeHub, tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="needs hub.connect to pass --timeout on to HubTransport (issue 5 report)"
-)
 def test_a_timeout_is_retried(tmp_path: Path) -> None:
     with FakeHub(WORLD, page_size=2) as hub:
         expected = baseline(hub, tmp_path)
@@ -500,7 +497,6 @@ UNPARSEABLE = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="needs hub.py to parse listing items one by one (issue 5 report)")
 @pytest.mark.parametrize("changes", UNPARSEABLE)
 def test_an_item_the_client_cannot_parse_costs_one_field_not_the_org(
     fake: FakeHub, tmp_path: Path, changes: dict[str, Any]
@@ -513,7 +509,6 @@ def test_an_item_the_client_cannot_parse_costs_one_field_not_the_org(
     assert rows(db, SNAPSHOT, "Alpha/two") == [(22, 220, 2, 3.0)]
 
 
-@pytest.mark.xfail(strict=True, reason="needs hub.py to parse listing items one by one (issue 5 report)")
 @pytest.mark.parametrize("bad", [None, 5, {"_id": "x"}], ids=["null", "number", "no-id"])
 def test_an_item_that_is_not_a_model_is_skipped_and_the_org_marked_incomplete(
     fake: FakeHub, tmp_path: Path, bad: Any

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
-from huggingface_hub import HfApi, constants
-from huggingface_hub.utils import set_client_factory
+from huggingface_hub import DatasetInfo, HfApi, ModelInfo, SpaceInfo, constants
+from huggingface_hub.utils import build_hf_headers, paginate, parse_datetime, set_client_factory
 
 try:  # the client's own factory, to hand back after a run (not exported by the package)
     from huggingface_hub.utils._http import default_client_factory
@@ -89,10 +89,14 @@ def connect(
     else:
         endpoint = (endpoint or constants.ENDPOINT).rstrip("/")
         inner = httpx2.HTTPTransport()
-    recorder = FolderRecorder(record, endpoint, started_at or datetime.now(), orgs) if record is not None else None
+    recorder = (
+        FolderRecorder(record, endpoint, started_at or datetime.now(), orgs) if record is not None else None
+    )
     # A replay has no quota to protect: it reads the recorded RateLimit headers (so that it
     # budgets exactly as the recorded run did) but never waits on them.
-    transport = HubTransport(inner, endpoint=endpoint, policy=policy, recorder=recorder, pace=replay is None)
+    transport = HubTransport(
+        inner, endpoint=endpoint, policy=policy, recorder=recorder, pace=replay is None, timeout=timeout
+    )
     set_client_factory(
         lambda: httpx2.Client(
             transport=transport, follow_redirects=True, timeout=httpx2.Timeout(timeout, connect=15.0)
@@ -121,8 +125,8 @@ def iter_org_models(api: HfApi, org: str) -> Iterator[ModelRecord]:
     and the Hub's keyset cursor can then skip or repeat rows).
     """
     seen: set[str] = set()
-    for info in api.list_models(author=org, sort="created_at", expand=LISTING_EXPAND):
-        record = model_record(info)
+    for item in _pages(api, "models", org, LISTING_EXPAND):
+        record = _parse_item(item, ModelInfo, model_record)
         if record is None:
             log.warning("%s: skipped a listing item with no _id or id", org)
             continue
@@ -133,38 +137,111 @@ def iter_org_models(api: HfApi, org: str) -> Iterator[ModelRecord]:
         yield record
 
 
-DATASET_EXPAND = ["createdAt", "lastModified", "downloads", "downloadsAllTime", "likes", "trendingScore", "tags", "cardData"]
+DATASET_EXPAND = [
+    "createdAt",
+    "lastModified",
+    "downloads",
+    "downloadsAllTime",
+    "likes",
+    "trendingScore",
+    "tags",
+    "cardData",
+]
 SPACE_EXPAND = ["createdAt", "lastModified", "likes", "trendingScore", "tags", "cardData", "sdk"]
 
 
 def iter_org_repos(api: HfApi, org: str, kind: str) -> Iterator[RepoRecord]:
     """Every dataset (kind `dataset`) or Space (`space`) of an org, each `_id` once, all pages."""
     if kind == "dataset":
-        items = api.list_datasets(author=org, sort="created_at", expand=DATASET_EXPAND)
+        items = _pages(api, "datasets", org, DATASET_EXPAND)
+        parsed = (_parse_item(item, DatasetInfo, lambda info: repo_record(info, kind)) for item in items)
     else:
-        items = api.list_spaces(author=org, sort="created_at", expand=SPACE_EXPAND)
+        items = _pages(api, "spaces", org, SPACE_EXPAND)
+        parsed = (_parse_item(item, SpaceInfo, lambda info: repo_record(info, kind)) for item in items)
     seen: set[str] = set()
-    for info in items:
-        hub_id, repo_id = getattr(info, "_id", None), getattr(info, "id", None)
-        if not isinstance(hub_id, str) or not isinstance(repo_id, str) or hub_id in seen:
+    for record in parsed:
+        if record is None or record.hub_id in seen:
             continue
-        seen.add(hub_id)
-        tags = info.tags if isinstance(info.tags, list) else []
-        card = getattr(info, "card_data", None)
-        license_name = getattr(card, "license_name", None) if card is not None and not isinstance(card, str) else None
-        yield RepoRecord(
-            kind=kind,
-            hub_id=hub_id,
-            repo_id=repo_id,
-            created_at=_iso(info.created_at),
-            last_modified=_iso(info.last_modified),
-            downloads_30d=_int(getattr(info, "downloads", None)),
-            downloads_all_time=_int(getattr(info, "downloads_all_time", None)),
-            likes=_int(info.likes),
-            trending=_float(getattr(info, "trending_score", None)),
-            license=licenses.from_hub(tags, license_name),
-            sdk=_str(getattr(info, "sdk", None)),
-        )
+        seen.add(record.hub_id)
+        yield record
+
+
+def repo_record(info: Any, kind: str) -> RepoRecord | None:
+    hub_id, repo_id = getattr(info, "_id", None), getattr(info, "id", None)
+    if not isinstance(hub_id, str) or not isinstance(repo_id, str):
+        return None
+    tags = info.tags if isinstance(info.tags, list) else []
+    card = getattr(info, "card_data", None)
+    license_name = (
+        getattr(card, "license_name", None) if card is not None and not isinstance(card, str) else None
+    )
+    return RepoRecord(
+        kind=kind,
+        hub_id=hub_id,
+        repo_id=repo_id,
+        created_at=_iso(info.created_at),
+        last_modified=_iso(info.last_modified),
+        downloads_30d=_int(getattr(info, "downloads", None)),
+        downloads_all_time=_int(getattr(info, "downloads_all_time", None)),
+        likes=_int(info.likes),
+        trending=_float(getattr(info, "trending_score", None)),
+        license=licenses.from_hub(tags, license_name),
+        sdk=_str(getattr(info, "sdk", None)),
+    )
+
+
+class BadPage(Exception):
+    """A listing page that is JSON but not a list of repos."""
+
+
+def _pages(api: HfApi, kind: str, org: str, expand: list[str]) -> Iterator[Any]:
+    """The raw items of every page of an org's listing, through the client's own pagination.
+
+    Not api.list_models(): there ModelInfo() raises on one odd item (a date it cannot parse,
+    a safetensors block without "parameters") and that ends the whole listing. Here one odd
+    item costs that item.
+    """
+    params = [("author", org), ("sort", "createdAt"), *(("expand", e) for e in expand)]
+    headers = build_hf_headers(
+        token=api.token, library_name=api.library_name, library_version=api.library_version,
+        user_agent=api.user_agent, headers=api.headers,
+    )  # fmt: skip
+    for item in paginate(f"{api.endpoint}/api/{kind}", params=params, headers=headers):
+        if isinstance(item, str):  # iterating an object gives its keys: the page was not a list
+            raise BadPage(f"the Hub sent a {kind} listing page that is not a list")
+        yield item
+
+
+def _parse_item(item: Any, info_type: type, build: Any) -> Any:
+    """A raw listing item through the client's parser; fields it cannot parse become unknown."""
+    if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+        return None
+    item = {**item, "siblings": None}
+    for key in ("createdAt", "lastModified"):
+        if key in item and not _hub_date(item[key]):
+            item.pop(key)
+    for key, ok in (("safetensors", _safetensors_ok), ("transformersInfo", lambda v: isinstance(v, dict))):
+        if item.get(key) and not ok(item[key]):
+            item.pop(key)
+    try:
+        return build(info_type(**item))
+    except Exception:  # noqa: BLE001 - any other shape the client rejects: skip the item, not the org
+        log.debug("unparseable listing item %r", item.get("id"), exc_info=True)
+        return None
+
+
+def _hub_date(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        parse_datetime(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _safetensors_ok(value: Any) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("parameters"), dict) and "total" in value
 
 
 def fetch_children(api: HfApi, repo_id: str) -> ChildCounts:
