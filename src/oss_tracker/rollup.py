@@ -158,19 +158,35 @@ def company_compare(
     data = {"as_of": everything["as_of"], "since": everything["since"], "companies": rows, "group": group,
             "all_tracked": {"downloads_30d": all_30d, "downloads_period": all_period}}  # fmt: skip
     table_rows = [{**r, "accounts": ", ".join(r["accounts"])} for r in rows]
-    columns = [
-        Column("company", "Company"), Column("accounts", "Accounts"), Column("models", "Models", "int"),
-        Column("datasets", "Datasets", "int"), Column("spaces", "Spaces", "int"),
-        Column("downloads_30d", "30-day", "int"), Column("downloads_period", "In period", "int"),
-        Column("share_of_group_pct", "Share of group", "share"), Column("share_of_all_pct", "Share of all", "share"),
-        Column("likes", "Likes", "int"), Column("followers", "Followers", "int"),
-        Column("derivatives", "Derivatives", "int"),
+    flat = [
+        Column("company", "Company"), Column("accounts", "Accounts"), Column("country", "Country"),
+        *(Column(key, key, "int") for key in COMPARED), Column("datasets", "Datasets", "int"),
+        Column("spaces", "Spaces", "int"), Column("share_of_group_pct", "Share of group", "share"),
+        Column("share_of_all_pct", "Share of all", "share"),
     ]  # fmt: skip
+    metrics = [
+        ("accounts", "Accounts", "str"), ("models", "Models", "int"), ("datasets", "Datasets", "int"),
+        ("spaces", "Spaces", "int"), ("releases_30d", "Releases 30d", "int"),
+        ("downloads_30d", "Downloads 30d", "int"), ("share_of_group_pct", "Share of group", "share"),
+        ("share_of_all_pct", "Share of all tracked", "share"), ("downloads_period", "Downloads in period", "int"),
+        ("likes", "Likes", "int"), ("followers", "Followers", "int"), ("derivatives", "Derivatives", "int"),
+    ]  # fmt: skip
+    # Metrics as rows and companies as columns: a dozen companies still fit a terminal.
+    side = [
+        {"metric": label, "kind": kind, **{f"c:{r['company']}": r[key] for r in table_rows}}
+        for key, label, kind in metrics
+    ]
     footer = (
         f"{label}: {group['share_of_all_pct']}% of all tracked 30-day downloads "
-        f"({group_30d:,} of {all_30d:,}); period from {everything['since']}; as of {everything['as_of']}"
+        f"({group_30d:,} of {all_30d:,}); a company is the sum of its accounts; period from "
+        f"{everything['since']}; as of {everything['as_of']}"
     )
-    return Report(f"Companies compared ({label})", data, [Section("Companies", columns, table_rows)], footer)
+    sections = [
+        Section("Companies", flat, table_rows, human=False),
+        Section("Side by side", [Column("metric", "Metric")] + [Column(f"c:{r['company']}", r["company"], "int") for r in rows],
+                side, row_kind="kind"),
+    ]  # fmt: skip
+    return Report(f"Companies compared ({label})", data, sections, footer, main=0)
 
 
 def _pct(part: int | None, whole: int | None) -> float | None:
