@@ -49,7 +49,9 @@ class OrgResult:
 
     def shortfall(self) -> str:
         return ", ".join(
-            f"listed {self.listed(k):,} of {self.expected(k):,} {k}s" for k in ("model", *KINDS) if not self.complete_kind(k)
+            f"listed {self.listed(k):,} of {self.expected(k):,} {k}s"
+            for k in ("model", *KINDS)
+            if not self.complete_kind(k)
         )
 
 
@@ -60,11 +62,13 @@ class SyncSummary:
     orgs: list[store.OrgSaved]
     failed: dict[str, str]
     incomplete: dict[str, str]
-    removed: list[str]
+    removed: list[str]  # models
     requests: int
     started_at: str
     finished_at: str
     derivatives: derivatives.DerivativesSummary | None = None
+    repos: dict[str, int] = field(default_factory=dict)  # datasets and Spaces listed, by kind
+    repos_removed: list[str] = field(default_factory=list)
 
     @property
     def models(self) -> int:
@@ -73,9 +77,18 @@ class SyncSummary:
     def line(self) -> str:
         """The one summary line a cron log keeps."""
         parts = [
-            f"sync {self.status}: {len(self.orgs)} org(s), {self.models:,} models",
+            f"sync {self.status}: {len(self.orgs)} org(s), {self.models:,} models"
+            + "".join(
+                f", {n:,} {noun}"
+                for noun, n in (
+                    ("datasets", self.repos.get("dataset", 0)),
+                    ("Spaces", self.repos.get("space", 0)),
+                )
+                if n
+            ),
             f"{sum(o.new for o in self.orgs)} new",
-            f"{len(self.removed)} removed",
+            f"{len(self.removed)} removed"
+            + (f" (+{len(self.repos_removed)} datasets/Spaces)" if self.repos_removed else ""),
             f"{sum(o.renamed for o in self.orgs)} renamed",
             f"{sum(o.license_changed for o in self.orgs)} licence change(s)",
             f"{self.requests} requests",
@@ -155,6 +168,8 @@ def run_sync(
     incomplete: dict[str, str] = {}
     saved: list[store.OrgSaved] = []
     removed: list[str] = []
+    repos_removed: list[str] = []
+    repos: dict[str, int] = dict.fromkeys(KINDS, 0)
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(orgs)))) as pool:
         pending: set[Future[OrgResult]] = {pool.submit(fetch_org, session, org, progress) for org in orgs}
         try:
@@ -183,9 +198,13 @@ def run_sync(
                         if not result.complete:
                             incomplete[result.org] = result.shortfall()
                         listed = {
-                            kind: store.save_repos(db, run_id, started, result.org, kind, result.repos.get(kind, []))
+                            kind: store.save_repos(
+                                db, run_id, started, result.org, kind, result.repos.get(kind, [])
+                            )
                             for kind in KINDS
                         }
+                        for kind, n in listed.items():
+                            repos[kind] += n
                         saved.append(
                             store.save_org(
                                 db,
@@ -210,7 +229,7 @@ def run_sync(
                         removed.extend(store.mark_removed(db, run_id, started, org))
                     for kind in KINDS:
                         if kind in kinds:
-                            removed.extend(store.mark_repos_removed(db, run_id, started, org, kind))
+                            repos_removed.extend(store.mark_repos_removed(db, run_id, started, org, kind))
                 derived = derivatives.refresh(
                     db,
                     fetch=lambda repo_id: hub.fetch_children(session.api, repo_id),
@@ -243,6 +262,8 @@ def run_sync(
         failed=failed,
         incomplete=incomplete,
         removed=removed,
+        repos=repos,
+        repos_removed=repos_removed,
         requests=session.transport.requests,
         started_at=started,
         finished_at=finished,
