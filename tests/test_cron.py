@@ -146,12 +146,12 @@ def test_quiet_is_silent_when_all_is_well_and_one_line_when_not(hub: FakeHub, tm
     result = run("-q", *sync_args(hub, db))
     assert result.exit_code == 0 and result.stderr == "" and result.stdout == ""
     hub.add_fault("status", match="author=Bad", times=99, status=503)
-    result = run("--quiet", *sync_args(hub, db))
+    result = run("--quiet", *sync_args(hub, tmp_path / "second.db"))
     assert result.exit_code == 3
     assert result.stderr.startswith("sync partial: ") and result.stderr.count("\n") == 1
     assert result.stderr.endswith("— Bad: HTTP 503 for GET /api/models after 6 attempts\n")
     hub.add_fault("status", match="/api/", times=999, status=503)
-    result = run("-q", *sync_args(hub, db))
+    result = run("-q", *sync_args(hub, tmp_path / "third.db"))
     assert result.exit_code == 1
     assert result.stderr.startswith("oss-tracker: error: sync failed, nothing stored: ")
     assert result.stderr.count("\n") == 1

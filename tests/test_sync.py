@@ -301,3 +301,18 @@ def test_record_then_replay_stores_the_same_run(hub: FakeHub, tmp_path: Path) ->
     assert rows(replayed, "SELECT started_at, endpoint FROM runs") == [
         ("2025-11-24T06:00:00Z", "http://replay.invalid")
     ]
+
+
+def test_a_run_that_would_go_back_in_time_is_refused_before_any_request(hub: FakeHub, tmp_path: Path) -> None:
+    db = tmp_path / "t.db"
+    hub.set_world(world(model("A/x")))
+    assert sync(hub, db, "A", now="2025-11-25T06:00:00Z").exit_code == 0
+    before, sent = dump(db), hub.count()
+    for when in ("2025-11-25T06:00:00Z", "2025-11-24T06:00:00Z"):  # the same replay twice, or an older one
+        result = sync(hub, db, "A", now=when)
+        assert result.exit_code == 1
+        assert result.stderr == (
+            f"oss-tracker: error: the database already holds a run of 2025-11-25T06:00:00Z; a run of {when} "
+            "would go back in time (replay recordings once each, in date order)\n"
+        )
+    assert dump(db) == before and hub.count() == sent

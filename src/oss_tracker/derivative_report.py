@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import fnmatch
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from oss_tracker.errors import NoData
 from oss_tracker.reports import Column, Report, Section, org_row
+
+if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
+    from sqlite_utils import Database
 
 DEFINITION = (
     "Derivatives = direct children declared through base_model on the Hub, by relation "

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from oss_tracker.errors import NoData
+
+if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
+    from sqlite_utils import Database
 
 
 @dataclass

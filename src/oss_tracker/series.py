@@ -15,9 +15,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlite_utils import Database
+if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
+    from sqlite_utils import Database
+
 
 METRICS = ("downloads", "likes", "models", "followers", "derivatives")
 INTERVALS = ("day", "week", "month")

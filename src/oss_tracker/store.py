@@ -351,6 +351,11 @@ def start_run(
     return int(cursor.lastrowid)
 
 
+def last_run_start(db: Database) -> str | None:
+    """When the newest stored run started (runs are stored whole, so every row counts)."""
+    return db.execute("SELECT max(started_at) FROM runs").fetchone()[0]
+
+
 def finish_run(
     db: Database, run_id: int, *, finished_at: str, status: str, requests: int, message: str | None
 ) -> None:

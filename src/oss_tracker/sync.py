@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from sqlite_utils import Database
 
 from oss_tracker import __version__, derivatives, hub, store
-from oss_tracker.errors import UnknownOrg, describe
+from oss_tracker.errors import TrackerError, UnknownOrg, describe
 from oss_tracker.records import KINDS, ModelRecord, OrgOverview, RepoRecord
 
 log = logging.getLogger("oss_tracker")
@@ -102,6 +102,10 @@ class SyncSummary:
         return text + (" — " + "; ".join(problems) if problems else "")
 
 
+class OutOfOrder(TrackerError):
+    """A run dated at or before the newest stored run."""
+
+
 class SyncFailed(Exception):
     """No org could be fetched: nothing was written."""
 
@@ -164,6 +168,14 @@ def run_sync(
     """Fetch `orgs` and store them as one run. Raises SyncFailed (nothing written) if all fail."""
     clock = clock or (lambda: datetime.now(UTC))
     started = _iso(now)
+    last = store.last_run_start(db)
+    if last is not None and started <= last:
+        # History only moves forward: the same recording replayed twice, or a clock set
+        # back, would otherwise store a day twice or undo a rename.
+        raise OutOfOrder(
+            f"the database already holds a run of {last}; a run of {started} would go back in time "
+            "(replay recordings once each, in date order)"
+        )
     failed: dict[str, str] = {}
     incomplete: dict[str, str] = {}
     saved: list[store.OrgSaved] = []
