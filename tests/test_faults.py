@@ -523,15 +523,17 @@ def test_an_item_that_is_not_a_model_is_skipped_and_the_org_marked_incomplete(
 def test_an_item_without_an_object_id_is_skipped_and_the_org_is_incomplete(
     fake: FakeHub, tmp_path: Path
 ) -> None:
-    """Stored without it, but the org is not `complete`: no model is taken for removed."""
+    """The listing then falls short of the overview's count: the org is not stored that run
+    (half an org would read as a collapse), and no model is taken for removed."""
     db = tmp_path / "t.db"
     assert sync(fake, db).exit_code == 0
     fake.add_fault("mutate", match="author=Alpha", times=99, fn=_mutate("Alpha/two", _id=None))
     result = sync(fake, db, now=LATER)
     assert result.exit_code == 3
     assert "WARNING Alpha: skipped a listing item with no _id or id" in result.stderr
-    assert result.stderr.splitlines()[-1].endswith("Alpha: listed 4 of 5 models")
-    assert rows(db, BY_ORG + " WHERE s.run_id = 2 ORDER BY o.name") == [("Alpha", 4, 0), ("Beta", 3, 1)]
+    assert result.stderr.splitlines()[-1].endswith("Alpha: listed 4 of 5 models: not stored")
+    assert rows(db, BY_ORG + " WHERE s.run_id = 2 ORDER BY o.name") == [("Beta", 3, 1)]
+    assert rows(db, "SELECT count(*) FROM model_snapshots WHERE run_id = 2") == [(3,)]
     assert rows(db, "SELECT count(*) FROM models WHERE removed_at IS NOT NULL") == [(0,)]
 
 
@@ -636,11 +638,13 @@ def test_an_overview_with_odd_counts_stores_unknowns(fake: FakeHub, tmp_path: Pa
     )
     db = tmp_path / "t.db"
     result = sync(fake, db)
-    assert result.exit_code == 0, result.stderr
+    # Without a count the listing cannot be checked: stored, flagged, and no removals inferred.
+    assert result.exit_code == 3, result.stderr
+    assert result.stderr.endswith("— Alpha: no count of models to check the listing: no removals\n")
     assert rows(
         db,
         "SELECT o.name, s.num_models, s.followers, s.listed, s.complete FROM org_snapshots s JOIN orgs o ON o.id = s.org_id ORDER BY 1",
-    ) == [("Alpha", None, None, 5, 1), ("Beta", 3, None, 3, 1)]
+    ) == [("Alpha", None, None, 5, 0), ("Beta", 3, None, 3, 1)]
 
 
 def test_a_listing_shorter_than_the_overview_count_is_partial(fake: FakeHub, tmp_path: Path) -> None:
@@ -652,8 +656,8 @@ def test_a_listing_shorter_than_the_overview_count_is_partial(fake: FakeHub, tmp
     )
     result = sync(fake, db, now=LATER)
     assert result.exit_code == 3
-    assert result.stderr.endswith("— Alpha: listed 4 of 9 models\n")
-    # Stored, flagged incomplete, and Alpha/one is not marked removed on that evidence.
-    assert rows(db, BY_ORG + " WHERE s.run_id = 2 ORDER BY o.name") == [("Alpha", 4, 0), ("Beta", 3, 1)]
+    assert result.stderr.endswith("— Alpha: listed 4 of 9 models: not stored\n")
+    # Not stored at all that run, and Alpha/one is not marked removed on that evidence.
+    assert rows(db, BY_ORG + " WHERE s.run_id = 2 ORDER BY o.name") == [("Beta", 3, 1)]
     assert rows(db, "SELECT count(*) FROM models WHERE removed_at IS NOT NULL") == [(0,)]
     assert json.loads(json.dumps(rows(db, "SELECT status FROM runs ORDER BY id"))) == [["ok"], ["partial"]]

@@ -235,3 +235,41 @@ def test_round_trip_and_the_bundled_example() -> None:
     for company in example.companies.values():
         for account in company.accounts:
             assert account in fixture_orgs or account in company.unverified, account
+
+
+def test_an_account_gone_from_the_hub_does_not_stop_the_others(
+    hub: FakeHub, config: Path, tmp_path: Path
+) -> None:
+    # The watch list names meta-llama; the Hub no longer knows it (renamed, deleted).
+    w = hub_world()
+    w["models"] = [m for m in w["models"] if not m["id"].startswith("meta-llama/")]
+    w["orgs"].pop("meta-llama")
+    hub.set_world(w)
+    db = tmp_path / "t.db"
+    args = ["--config", str(config), "sync", "--db", str(db), "--endpoint", hub.url, "--derivatives", "none"]
+    result = run(*args)
+    assert result.exit_code == 3
+    assert result.stderr.endswith("— meta-llama: unknown organization 'meta-llama': the Hub answered 404\n")
+    assert rows(db, "SELECT name FROM orgs ORDER BY name") == [("deepseek-ai",), ("Qwen",), ("Wan-AI",)]
+
+
+def test_a_failing_space_listing_keeps_the_models(hub: FakeHub, config: Path, tmp_path: Path) -> None:
+    hub.set_world(hub_world())
+    hub.add_fault("status", match="/api/spaces?author=Qwen", times=99, status=503)
+    db = tmp_path / "t.db"
+    args = ["--config", str(config), "sync", "--db", str(db), "--endpoint", hub.url, "--derivatives", "none"]
+    result = run(*args, "--retries", "1")
+    assert result.exit_code == 3
+    assert "Qwen: space listing failed: HTTP 503 for GET /api/spaces after 2 attempts" in result.stderr
+    assert rows(
+        db,
+        "SELECT count(*) FROM model_snapshots s JOIN models m ON m.id = s.model_id WHERE m.repo_id LIKE 'Qwen/%'",
+    ) == [(2,)]
+    assert rows(db, "SELECT kind, repo_id FROM repos WHERE repo_id LIKE 'Qwen/%' ORDER BY 1, 2") == [
+        ("dataset", "Qwen/CodeElo"),
+        ("dataset", "Qwen/PolyMath"),
+    ]
+    assert rows(
+        db,
+        "SELECT datasets_listed, spaces_listed FROM org_snapshots JOIN orgs o ON o.id = org_id WHERE o.name = 'Qwen'",
+    ) == [(2, None)]

@@ -269,7 +269,8 @@ def sync(
 
         manifest = read_manifest(replay) if replay is not None else {}
         # A replay asks for what its recording asked for, unless told otherwise.
-        orgs = _accounts(org, company, group) or manifest.get("orgs") or _watchlist().accounts()
+        named = _accounts(org, company, group)
+        orgs = named or manifest.get("orgs") or _watchlist().accounts()
         path = db or default_db()
         clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
         if replay is not None:
@@ -303,6 +304,7 @@ def sync(
                         progress=progress,
                         derivative_mode=derivatives.value,
                         derivative_workers=derivative_workers,
+                        strict=named is not None,  # a typo on the command line stops; cron goes on
                     )
             except SyncFailed as err:
                 raise _fail(f"sync failed, nothing stored: {err}", codes.FAILED) from None

@@ -16,16 +16,17 @@ from oss_tracker.records import KINDS, ModelRecord, OrgOverview, RepoRecord
 
 log = logging.getLogger("oss_tracker")
 
-DEFAULT_ORGS = ("deepseek-ai", "Qwen", "moonshotai", "MiniMaxAI")
-
 
 @dataclass
 class OrgResult:
+    """What one account's fetch brought back, kind by kind (model, dataset, space)."""
+
     org: str
     overview: OrgOverview | None = None
     models: list[ModelRecord] = field(default_factory=list)
     repos: dict[str, list[RepoRecord]] = field(default_factory=dict)  # kind -> datasets or Spaces
-    error: str | None = None
+    error: str | None = None  # the overview or the model listing failed: nothing of the org is stored
+    kind_errors: dict[str, str] = field(default_factory=dict)  # a dataset or Space listing failed
 
     def expected(self, kind: str) -> int | None:
         if self.overview is None:
@@ -36,23 +37,19 @@ class OrgResult:
     def listed(self, kind: str) -> int:
         return len(self.models) if kind == "model" else len(self.repos.get(kind, []))
 
-    def complete_kind(self, kind: str) -> bool:
-        """Every page was read and no fewer items came back than the overview counts."""
-        if self.error is not None or self.overview is None:
-            return False
+    def short(self, kind: str) -> str | None:
+        """Why this kind's listing cannot be stored: it failed, or came back shorter than counted."""
+        if kind != "model" and kind in self.kind_errors:
+            return self.kind_errors[kind]
         expected = self.expected(kind)
-        return expected is None or self.listed(kind) >= expected
+        if expected is not None and self.listed(kind) < expected:
+            # A partial listing stored as a snapshot would read as a collapse of downloads.
+            return f"listed {self.listed(kind):,} of {expected:,} {kind}s: not stored"
+        return None
 
-    @property
-    def complete(self) -> bool:
-        return all(self.complete_kind(k) for k in ("model", *KINDS))
-
-    def shortfall(self) -> str:
-        return ", ".join(
-            f"listed {self.listed(k):,} of {self.expected(k):,} {k}s"
-            for k in ("model", *KINDS)
-            if not self.complete_kind(k)
-        )
+    def verified(self, kind: str) -> bool:
+        """Stored and checked against the overview's count: only then may missing items be removals."""
+        return self.short(kind) is None and self.expected(kind) is not None
 
 
 @dataclass
@@ -113,8 +110,15 @@ class SyncFailed(Exception):
 ProgressFn = Callable[[str, int], None]
 
 
-def fetch_org(session: hub.HubSession, org: str, progress: ProgressFn | None = None) -> OrgResult:
-    """Overview then full listing of one org. A 404 on the overview is fatal (a wrong name)."""
+def fetch_org(
+    session: hub.HubSession, org: str, progress: ProgressFn | None = None, *, strict: bool = True
+) -> OrgResult:
+    """Overview, then every page of the org's models, datasets and Spaces.
+
+    A 404 on the overview raises UnknownOrg when `strict` (a name typed on the command line);
+    from a watch list it only fails this org, so that one renamed account cannot stop the
+    daily history of all the others.
+    """
     result = OrgResult(org)
     try:
         result.overview = _overview(session, org)
@@ -124,15 +128,24 @@ def fetch_org(session: hub.HubSession, org: str, progress: ProgressFn | None = N
             result.models.append(record)
             if progress is not None:
                 progress(org, len(result.models))
-        for kind in KINDS:
-            # The overview counts them: an account with none costs no listing request.
-            if result.expected(kind) != 0:
-                result.repos[kind] = list(hub.iter_org_repos(session.api, result.org, kind))
-    except UnknownOrg:
-        raise
+    except UnknownOrg as err:
+        if strict:
+            raise
+        result.error = str(err)
+        return result
     except Exception as err:  # noqa: BLE001 - one org's failure must not lose the others
         result.error = describe(err)
         log.debug("fetching %s failed", org, exc_info=True)
+        return result
+    for kind in KINDS:
+        # The overview counts them: an account with none costs no listing request.
+        if result.expected(kind) == 0:
+            continue
+        try:
+            result.repos[kind] = list(hub.iter_org_repos(session.api, result.org, kind))
+        except Exception as err:  # noqa: BLE001 - a Space listing failing must not cost the models
+            result.kind_errors[kind] = f"{kind} listing failed: {describe(err)}"
+            log.debug("listing %ss of %s failed", kind, org, exc_info=True)
     return result
 
 
@@ -160,8 +173,9 @@ def run_sync(
     *,
     now: datetime,
     clock: Callable[[], datetime] | None = None,
-    workers: int = 4,
+    workers: int = 16,
     progress: ProgressFn | None = None,
+    strict: bool = True,
     derivative_mode: str = "auto",
     derivative_workers: int = 8,
 ) -> SyncSummary:
@@ -183,7 +197,9 @@ def run_sync(
     repos_removed: list[str] = []
     repos: dict[str, int] = dict.fromkeys(KINDS, 0)
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(orgs)))) as pool:
-        pending: set[Future[OrgResult]] = {pool.submit(fetch_org, session, org, progress) for org in orgs}
+        pending: set[Future[OrgResult]] = {
+            pool.submit(fetch_org, session, org, progress, strict=strict) for org in orgs
+        }
         try:
             with db.atomic():
                 run_id = store.start_run(
@@ -194,29 +210,36 @@ def run_sync(
                     orgs=orgs,
                     version=__version__,
                 )
-                complete_kinds: dict[str, list[str]] = {}
+                verified: dict[str, list[str]] = {}
                 while pending:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for future in done:
                         result = future.result()
-                        if result.overview is None:
-                            failed[result.org] = result.error or "no overview"
+                        problem = result.error or (
+                            result.short("model") if result.overview else "no overview"
+                        )
+                        if problem is not None or result.overview is None:
+                            failed[result.org] = problem or "no overview"
                             continue
-                        if result.error is not None:
-                            # A listing cut short is not a snapshot: storing half an org
-                            # would read as a collapse of its downloads.
-                            failed[result.org] = result.error
-                            continue
-                        if not result.complete:
-                            incomplete[result.org] = result.shortfall()
+                        notes = [result.short(k) for k in KINDS if result.short(k)]
+                        unverified = [f"{k}s" for k in ("model", *KINDS) if result.expected(k) is None]
+                        if unverified:
+                            notes.append(
+                                f"no count of {', '.join(unverified)} to check the listing: no removals"
+                            )
+                        if notes:
+                            incomplete[result.org] = "; ".join(n for n in notes if n)
+                        stored = {k: result.short(k) is None for k in KINDS}
                         listed = {
                             kind: store.save_repos(
                                 db, run_id, started, result.org, kind, result.repos.get(kind, [])
                             )
+                            if stored[kind]
+                            else None
                             for kind in KINDS
                         }
                         for kind, n in listed.items():
-                            repos[kind] += n
+                            repos[kind] += n or 0
                         saved.append(
                             store.save_org(
                                 db,
@@ -224,19 +247,19 @@ def run_sync(
                                 started,
                                 result.overview,
                                 result.models,
-                                complete=result.complete,
+                                complete=not notes,
                                 datasets_listed=listed["dataset"],
                                 spaces_listed=listed["space"],
                             )
                         )
-                        complete_kinds[result.org] = [k for k in ("model", *KINDS) if result.complete_kind(k)]
+                        verified[result.org] = [k for k in ("model", *KINDS) if result.verified(k)]
                         result.models, result.repos = [], {}  # let the records go as soon as they are written
                 if not saved:
                     raise SyncFailed(
                         "; ".join(f"{org}: {msg}" for org, msg in failed.items()) or "nothing fetched"
                     )
                 # After every org is saved, so a repo moved between two watched orgs is not taken for a removal.
-                for org, kinds in complete_kinds.items():
+                for org, kinds in verified.items():
                     if "model" in kinds:
                         removed.extend(store.mark_removed(db, run_id, started, org))
                     for kind in KINDS:
