@@ -49,7 +49,9 @@ def workdir(keep: Path | None = None) -> Iterator[Path]:
         yield Path(tmp)
 
 
-def run_child(args: list[str], environ: dict[str, str], *, stdout=subprocess.DEVNULL) -> tuple[float, int, int, str]:
+def run_child(
+    args: list[str], environ: dict[str, str], *, stdout=subprocess.DEVNULL
+) -> tuple[float, int, int, str]:
     """Run a child to its end: (wall seconds, exit code, peak RSS in bytes, stderr)."""
     start = time.perf_counter()
     proc = subprocess.Popen(args, env=environ, stdout=stdout, stderr=subprocess.PIPE, text=True)
@@ -61,7 +63,9 @@ def run_child(args: list[str], environ: dict[str, str], *, stdout=subprocess.DEV
 
 
 @contextmanager
-def fakehub_process(world: Path, *, latency: float = 0.0, quota: int = 100_000, window: float = 300.0) -> Iterator[str]:
+def fakehub_process(
+    world: Path, *, latency: float = 0.0, quota: int = 100_000, window: float = 300.0
+) -> Iterator[str]:
     """tests/fakehub.py in its own process (so that it does not share the GIL or the RSS of
     what is measured), with TCP_NODELAY (see fakehub_nodelay.py); yields its URL."""
     args = [PYTHON, str(ROOT / "bench" / "fakehub_nodelay.py"), str(world), "--latency", str(latency),
@@ -148,7 +152,9 @@ def table(headers: list[str], rows: list[list[object]]) -> str:
 
 
 def _numeric(rows: list[list[object]], i: int) -> bool:
-    return bool(rows) and all(isinstance(r[i], int | float) or re.match(r"^[\d,.×x\-+ %]+(ms|s|MiB|B)?$", str(r[i])) for r in rows)
+    return bool(rows) and all(
+        isinstance(r[i], int | float) or re.match(r"^[\d,.×x\-+ %]+(ms|s|MiB|B)?$", str(r[i])) for r in rows
+    )
 
 
 def dumps(obj: object) -> str:

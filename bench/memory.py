@@ -35,13 +35,19 @@ def main() -> int:
             world_file.write_text(json.dumps(make_world({org: n})))
             db = tmp / f"{org}.db"
             with fakehub_process(world_file) as url:
-                for day, label in (("2025-11-24T06:00:00", "first sync (inserts)"), ("2025-11-25T06:00:00", "next day (updates)")):
+                for day, label in (
+                    ("2025-11-24T06:00:00", "first sync (inserts)"),
+                    ("2025-11-25T06:00:00", "next day (updates)"),
+                ):
                     cmd = [OSS_TRACKER, "sync", "--org", org, "--derivatives", "none", "--endpoint", url,
                            "--db", str(db), "--now", day]  # fmt: skip
                     wall, code, rss, err = run_child(cmd, environ)
                     if code != 0:
                         sys.exit(f"sync of {org} failed ({code}): {err.strip()}")
-                    print(f"{org} {label}: {wall:.1f} s, {mib(rss)}; {err.strip().splitlines()[-1]}", file=sys.stderr)
+                    print(
+                        f"{org} {label}: {wall:.1f} s, {mib(rss)}; {err.strip().splitlines()[-1]}",
+                        file=sys.stderr,
+                    )
                     rows.append([f"sync of 1 org, {label}", f"{n:,}", f"{wall:.1f} s", mib(rss),
                                  "yes" if rss < LIMIT else "NO"])  # fmt: skip
     print(f"machine: {machine()}\n")

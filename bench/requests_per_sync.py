@@ -69,8 +69,17 @@ def main() -> int:
     print(f"machine: {machine()}\n")
     print(
         table(
-            ["watch list", "orgs", "models", "overviews (measured / bound)", "model pages", "dataset + Space pages",
-             "requests (measured / bound)", "sync's own count", "at the bound"],  # fmt: skip
+            [
+                "watch list",
+                "orgs",
+                "models",
+                "overviews (measured / bound)",
+                "model pages",
+                "dataset + Space pages",
+                "requests (measured / bound)",
+                "sync's own count",
+                "at the bound",
+            ],  # fmt: skip
             rows,
         )
     )

@@ -98,11 +98,20 @@ def main() -> int:
                 ])  # fmt: skip
             if mode == "none":
                 print(f"{name}: listing bound {bound['total']} requests", file=sys.stderr)
-    print(f"machine: {machine()}\nlatency: {args.latency * 1000:.0f} ms a request (fake Hub in its own process)\n")
+    print(
+        f"machine: {machine()}\nlatency: {args.latency * 1000:.0f} ms a request (fake Hub in its own process)\n"
+    )
     print(
         table(
-            ["sync", "workers", "requests", "wall time", "requests × latency (the sum)",
-             "slowest org alone", "ratio to one at a time"],  # fmt: skip
+            [
+                "sync",
+                "workers",
+                "requests",
+                "wall time",
+                "requests × latency (the sum)",
+                "slowest org alone",
+                "ratio to one at a time",
+            ],  # fmt: skip
             rows,
         )
     )

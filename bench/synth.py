@@ -150,9 +150,13 @@ def build_history(
     names = org_names(orgs)
     sizes = split_sizes(models, orgs)
     # Days: a few with no run at all (gaps), a few with a second run at 18:00.
-    gap_days = set(rng.sample(range(10, days - 10), 3))
-    double_days = set(rng.sample(sorted(set(range(10, days - 10)) - gap_days), 2))
-    failed_day = rng.choice(sorted(set(range(10, days - 10)) - gap_days - double_days))
+    gap_days: set[int] = set()
+    double_days: set[int] = set()
+    failed_day = -1
+    if days >= 40:
+        gap_days = set(rng.sample(range(10, days - 10), 3))
+        double_days = set(rng.sample(sorted(set(range(10, days - 10)) - gap_days), 2))
+        failed_day = rng.choice(sorted(set(range(10, days - 10)) - gap_days - double_days))
     runs = []  # (id, started_at, day, idx, status, main)
     for idx in range(days):
         if idx in gap_days:
@@ -190,7 +194,7 @@ def build_history(
                     seconds=rng.randint(3600, 2 * 365 * 86400)
                 )
             first_idx = next(i for i in day_idx if i >= first_idx)
-            removed = rng.random() < 0.006 and first_idx < days - 30
+            removed = rng.random() < 0.006 and first_idx < days - 30 and days >= 40
             last_idx = rng.randrange(first_idx + 10, days - 5) if removed else days - 1
             last_idx = max(i for i in day_idx if i <= last_idx)
             a0 = int(10 ** rng.uniform(2, 8))
@@ -198,8 +202,19 @@ def build_history(
             l0 = rng.randint(0, 2000)
             d0 = 0 if rng.random() < 0.6 else int(10 ** rng.uniform(0, 3.5))
             params.append(
-                (mid, org_id, first_idx, last_idx, a0, rate, l0, rng.randint(0, 300),
-                 d0, rng.randint(0, 30), int(rng.random() > 0.1))  # fmt: skip
+                (
+                    mid,
+                    org_id,
+                    first_idx,
+                    last_idx,
+                    a0,
+                    rate,
+                    l0,
+                    rng.randint(0, 300),
+                    d0,
+                    rng.randint(0, 30),
+                    int(rng.random() > 0.1),
+                )  # fmt: skip
             )
             repo = f"{org}/{model_name(rng, k)}"
             key, tag, lname, _ = rng.choices(LICENSES, weights=[x[3] for x in LICENSES])[0]
@@ -241,8 +256,18 @@ def build_history(
             """INSERT INTO runs (id, started_at, finished_at, day, endpoint, orgs, status, requests,
                                  tool_version, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
-                (r[0], r[1], r[1][:14] + "02:10Z", r[2], "https://huggingface.co", json.dumps(names), r[4],
-                 30 if r[4] == "ok" else 3, __version__, None if r[4] == "ok" else "every org failed")
+                (
+                    r[0],
+                    r[1],
+                    r[1][:14] + "02:10Z",
+                    r[2],
+                    "https://huggingface.co",
+                    json.dumps(names),
+                    r[4],
+                    30 if r[4] == "ok" else 3,
+                    __version__,
+                    None if r[4] == "ok" else "every org failed",
+                )
                 for r in runs
             ],  # fmt: skip
         )
@@ -352,7 +377,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.what == "history":
         build_history(
-            args.out, orgs=args.orgs, models=args.models, days=args.days, derivative_every=args.derivative_every
+            args.out,
+            orgs=args.orgs,
+            models=args.models,
+            days=args.days,
+            derivative_every=args.derivative_every,
         )
     else:
         if args.watchlist:

@@ -387,6 +387,7 @@ def test_org_report_keeps_its_keys_and_adds_trend_and_derivatives(race_db: Path)
         "merge": 0,
         "total": 75,
         "as_of_day": "2025-11-27",
+        "split_unknown": 0,
     }
 
 

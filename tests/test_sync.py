@@ -316,3 +316,31 @@ def test_a_run_that_would_go_back_in_time_is_refused_before_any_request(hub: Fak
             "would go back in time (replay recordings once each, in date order)\n"
         )
     assert dump(db) == before and hub.count() == sent
+
+
+def test_someone_elses_sqlite_file_is_never_touched(hub: FakeHub, tmp_path: Path) -> None:
+    import sqlite3
+
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE notes (x)")
+    before = dump(other)
+    for argv in (
+        ["licenses", "--db", str(other)],
+        ["sync", "--db", str(other), "--endpoint", hub.url, "--org", "A"],
+    ):
+        result = run(*argv)
+        assert result.exit_code == 1
+        assert (
+            result.stderr
+            == f"oss-tracker: error: {other} is an SQLite database, but not oss-tracker's: left untouched\n"
+        )
+    assert dump(other) == before and hub.count() == 0
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    result = run("report", "--org", "Qwen", "--db", str(empty))
+    assert (
+        result.stderr
+        == f"oss-tracker: error: no oss-tracker data in {empty} yet: run `oss-tracker sync` first\n"
+    )
+    assert empty.read_bytes() == b""

@@ -164,8 +164,8 @@ def _errors() -> Iterator[None]:
     """One line on stderr and an exit code for every failure; a traceback only with --debug."""
     try:
         yield
-    except typer.Exit:
-        raise
+    except (typer.Exit, typer.BadParameter):
+        raise  # Typer prints a usage error itself (exit 2)
     except KeyboardInterrupt:
         raise _fail("interrupted: nothing from this run was stored", codes.FAILED) from None
     except Exception as err:
@@ -686,6 +686,8 @@ def releases(
     fmt: FmtOpt = Fmt.table,
 ) -> None:
     """The release feed, newest first, with licence, size, pipeline and first-seen date; releases per month."""
+    if since and until and since > until:
+        raise typer.BadParameter("--since is after --until", param_hint="--since")
     _check_plot(plot)
     with _errors():
         from oss_tracker.reports import releases as releases_report

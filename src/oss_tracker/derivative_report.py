@@ -94,7 +94,13 @@ def ranking(db: Database, *, org: str | None = None, limit: int = 20, family: st
         ),
         Section(
             "Per organization",
-            [Column("org", "Organization"), Column("models", "Models counted", "int"), *RELATION_COLUMNS],
+            [
+                Column("org", "Organization"),
+                Column("models", "Models counted", "int"),
+                *RELATION_COLUMNS[:-1],
+                Column("split_unknown", "Split not given", "int"),
+                RELATION_COLUMNS[-1],
+            ],
             totals,
         ),
     ]

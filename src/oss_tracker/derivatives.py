@@ -20,7 +20,9 @@ from oss_tracker.records import RELATIONS
 
 log = logging.getLogger("oss_tracker")
 
-MODES = ("auto", "all", "none")
+# Requests `auto` allows itself when the Hub sends no RateLimit headers: half the
+# anonymous quota of 500 calls per 5 minutes.
+UNKNOWN_BUDGET = 250
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,10 @@ def refresh(
     summary = DerivativesSummary(mode)
     if mode == "none":
         return summary
-    chosen = targets if mode == "all" or budget is None else targets[: max(0, budget)]
+    if budget is None:
+        # No RateLimit headers (a mirror, an old proxy): assume the anonymous window.
+        budget = UNKNOWN_BUDGET
+    chosen = targets if mode == "all" else targets[: max(0, budget)]
     summary.stale = len(targets) - len(chosen)
 
     def one(target: Target) -> tuple[Target, ChildCounts | None, str | None]:

@@ -7,48 +7,22 @@ from typing import Any
 
 UNKNOWN = "unknown"
 
-# OSI-approved permissive licences: use, change and redistribute with attribution only.
+# Permissive: use, change and redistribute with attribution only (OSI-approved permissive
+# licences, and the Creative Commons attribution-only ones common for weights and data).
 PERMISSIVE = frozenset(
     {
-        "apache-2.0",
-        "mit",
-        "bsd",
-        "bsd-2-clause",
-        "bsd-3-clause",
-        "bsd-3-clause-clear",
-        "bsl-1.0",
-        "isc",
-        "zlib",
-        "unlicense",
-        "ecl-2.0",
-        "afl-3.0",
-        "postgresql",
-        "ncsa",
+        "apache-2.0", "mit", "bsd", "bsd-2-clause", "bsd-3-clause", "bsd-3-clause-clear",
+        "bsl-1.0", "isc", "zlib", "unlicense", "ecl-2.0", "afl-3.0", "postgresql", "ncsa",
+        "cc0-1.0", "cc-by-2.0", "cc-by-3.0", "cc-by-4.0",
     }
-)
-# Open, but with share-alike or copyleft terms (OSI copyleft, Creative Commons).
+)  # fmt: skip
+# Open, but with share-alike or copyleft terms (OSI copyleft, CC share-alike).
 COPYLEFT = frozenset(
     {
-        "gpl",
-        "gpl-2.0",
-        "gpl-3.0",
-        "lgpl",
-        "lgpl-2.1",
-        "lgpl-3.0",
-        "lgpl-lr",
-        "agpl-3.0",
-        "mpl-2.0",
-        "epl-2.0",
-        "eupl-1.1",
-        "osl-3.0",
-        "cc0-1.0",
-        "cc-by-2.0",
-        "cc-by-3.0",
-        "cc-by-4.0",
-        "cc-by-sa-3.0",
-        "cc-by-sa-4.0",
+        "gpl", "gpl-2.0", "gpl-3.0", "lgpl", "lgpl-2.1", "lgpl-3.0", "lgpl-lr", "agpl-3.0",
+        "mpl-2.0", "epl-2.0", "eupl-1.1", "osl-3.0", "cc-by-sa-3.0", "cc-by-sa-4.0",
     }
-)
+)  # fmt: skip
 
 GROUP_PERMISSIVE = "permissive"
 GROUP_COPYLEFT = "copyleft"
@@ -89,7 +63,7 @@ def from_hub(tags: list[str] | None, license_name: Any) -> License:
 
 
 def group(key: str) -> str:
-    """`permissive` (OSI), `copyleft` (OSI or CC share-alike), `custom` (any other name) or `unknown`."""
+    """`permissive` (OSI or CC-BY), `copyleft` (OSI or CC share-alike), `custom` (any other name), `unknown`."""
     if key == UNKNOWN:
         return GROUP_UNKNOWN
     if key in PERMISSIVE:

@@ -11,7 +11,6 @@ from typing import Any
 
 from oss_tracker.reports import Chart, Column, Report, Section
 
-FORMATS = ("table", "json", "csv", "markdown")
 NUMERIC = ("delta", "int", "float", "pct", "share", "size", "rate")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 

@@ -226,8 +226,9 @@ def org_report(db: Database, org: str, *, top: int = 10, days: int = 30) -> Repo
                 "Derivatives (direct children; each model's latest count)",
                 [Column("relation", "Relation"), Column("models", "Derivatives", "int")],
                 [
-                    {"relation": k, "models": derivs[k]}
-                    for k in ("finetune", "quantized", "adapter", "merge", "total")
+                    {"relation": k.replace("_", " "), "models": derivs[k]}
+                    for k in ("finetune", "quantized", "adapter", "merge", "split_unknown", "total")
+                    if k != "split_unknown" or derivs[k]
                 ]
                 if derivs
                 else [],
@@ -405,7 +406,7 @@ def derivative_totals(db: Database, org_ids: list[int]) -> dict[int, dict[str, A
     out: dict[int, dict[str, Any]] = {}
     for row in db.execute(
         f"""SELECT m.org_id, count(*), sum(d.finetune), sum(d.quantized), sum(d.adapter), sum(d.merge),
-                   sum(d.total), max(d.day)
+                   sum(d.total), max(d.day), sum(CASE WHEN d.finetune IS NULL THEN d.total ELSE 0 END)
             FROM models m JOIN derivative_counts d ON d.model_id = m.id
             WHERE m.org_id IN ({marks}) AND m.removed_at IS NULL
               AND d.day = (SELECT max(x.day) FROM derivative_counts x WHERE x.model_id = m.id)
@@ -420,6 +421,8 @@ def derivative_totals(db: Database, org_ids: list[int]) -> dict[int, dict[str, A
             "merge": row[5],
             "total": row[6],
             "as_of_day": row[7],
+            # Children of models for which the Hub gave only a total (no split by relation).
+            "split_unknown": row[8],
         }
     return out
 
@@ -1053,7 +1056,8 @@ def compare(db: Database, orgs: list[str] | None = None, *, since: date | None =
         releases_n = db.execute(
             """SELECT sum(coalesce(m.created_at, m.first_seen) >= ?), sum(coalesce(m.created_at, m.first_seen) >= ?)
                FROM models m WHERE m.org_id = ?""",
-            [(ref - timedelta(days=30)).isoformat(), (ref - timedelta(days=90)).isoformat(), oid],
+            # The last 30 days end with the snapshot day: ref-29 .. ref, not 31 days.
+            [(ref - timedelta(days=29)).isoformat(), (ref - timedelta(days=89)).isoformat(), oid],
         ).fetchone()
         from_day, from_run = ts.org_day_at(db, oid, start.isoformat())
         period = period_base = None

@@ -80,7 +80,9 @@ def company_report(db: Database, company: Company, *, top: int = 10, days: int =
     account_cols = [Column("org", "Account"), Column("models", "Models", "int"),
                     Column("downloads_30d", "30-day", "int"), Column("downloads_all_time", "All-time", "int"),
                     Column("likes", "Likes", "int"), Column("followers", "Followers", "int")]  # fmt: skip
+    notes = _mixed_days([(p["org"], p["as_of"]) for p in parts])
     return Report(
+        notes=notes,
         title=f"{company.name} ({', '.join(accounts)}) on the Hugging Face Hub",
         data=data,
         sections=[
@@ -186,7 +188,21 @@ def company_compare(
         Section("Side by side", [Column("metric", "Metric")] + [Column(f"c:{r['company']}", r["company"], "int") for r in rows],
                 side, row_kind="kind"),
     ]  # fmt: skip
-    return Report(f"Companies compared ({label})", data, sections, footer, main=0)
+    notes = _mixed_days([(m["org"], m["as_of"]) for r in rows for m in by_org_rows(by_org, r["accounts"])])
+    return Report(f"Companies compared ({label})", data, sections, footer, main=0, notes=notes)
+
+
+def by_org_rows(by_org: dict[str, dict[str, Any]], accounts: list[str]) -> list[dict[str, Any]]:
+    return [by_org[a.lower()] for a in accounts if a.lower() in by_org]
+
+
+def _mixed_days(latest: list[tuple[str, str]]) -> list[str]:
+    """A warning when the accounts summed were last snapshotted on different days."""
+    days = {day[:10] for _, day in latest}
+    if len(days) <= 1:
+        return []
+    listed = ", ".join(f"{org} {day[:10]}" for org, day in latest)
+    return [f"Warning: the accounts' latest snapshots are from different days ({listed}); the sums mix them."]
 
 
 def _pct(part: int | None, whole: int | None) -> float | None:

@@ -21,8 +21,6 @@ if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for
     from sqlite_utils import Database
 
 
-METRICS = ("downloads", "likes", "models", "followers", "derivatives")
-INTERVALS = ("day", "week", "month")
 ORG_ONLY = ("models", "followers")
 STORED = "r.status IN ('ok', 'partial')"
 

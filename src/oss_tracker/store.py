@@ -316,6 +316,13 @@ def open_db(path: Path, *, create: bool = True) -> Database:
     applied = {m.name for m in migrations.applied(db)}
     if applied - KNOWN:
         raise StoreError(f"{path} was written by a newer oss-tracker; upgrade to read it")
+    if not applied:
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
+        if tables - {"_sqlite_migrations"}:
+            # Someone else's database: neither a sync nor a report may add tables to it.
+            raise StoreError(f"{path} is an SQLite database, but not oss-tracker's: left untouched")
+        if not create:
+            raise StoreError(f"no oss-tracker data in {path} yet: run `oss-tracker sync` first")
     if create:
         try:
             db.enable_wal()
