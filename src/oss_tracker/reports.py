@@ -191,26 +191,11 @@ def org_report(db: Database, org: str, *, top: int = 10, days: int = 30) -> Repo
         sections=[
             Section(
                 f"Totals (change since {_human_dt(previous[1])})" if previous else "Totals (first snapshot)",
-                [Column("metric", ""), Column("value", "Now", "int"), Column("change", "Change", "delta")],
+                TOTALS_COLUMNS,
                 total_rows,
             ),
-            Section(
-                f"Top {top} models by downloads (last 30 days)",
-                [
-                    Column("id", "Model"),
-                    Column("downloads_30d", "30-day", "int"),
-                    Column("downloads_all_time", "All-time", "int"),
-                    Column("likes", "Likes", "int"),
-                    Column("license", "Licence"),
-                    Column("created_at", "Created", "date"),
-                ],
-                top_models,
-            ),
-            Section(
-                "Licence mix",
-                [Column("license", "Licence"), Column("models", "Models", "int")],
-                [{"license": k, "models": v} for k, v in licenses.items()],
-            ),
+            top_section(top, top_models),
+            licence_mix_section(licenses),
             Section(
                 "Releases per month (by createdAt)",
                 [Column("month", "Month", "period"), Column("models", "Models", "int")],
@@ -240,6 +225,35 @@ def org_report(db: Database, org: str, *, top: int = 10, days: int = 30) -> Repo
         charts=trend.charts,
         notes=trend.notes,
     )
+
+
+TOTALS_COLUMNS = [Column("metric", ""), Column("value", "Now", "int"), Column("change", "Change", "delta")]
+DROP_COLUMNS = [
+    Column("org", "Org"),
+    Column("model", "Model"),
+    Column("from", "From", "date"),
+    Column("to", "To", "date"),
+    Column("before", "Before", "int"),
+    Column("after", "After", "int"),
+    Column("change", "Change", "delta"),
+]
+
+
+def top_section(top: int, top_models: list[dict[str, Any]]) -> Section:
+    columns = [
+        Column("id", "Model"),
+        Column("downloads_30d", "30-day", "int"),
+        Column("downloads_all_time", "All-time", "int"),
+        Column("likes", "Likes", "int"),
+        Column("license", "Licence"),
+        Column("created_at", "Created", "date"),
+    ]
+    return Section(f"Top {top} models by downloads (last 30 days)", columns, top_models)
+
+
+def licence_mix_section(licenses: dict[str, int]) -> Section:
+    rows = [{"license": k, "models": v} for k, v in licenses.items()]
+    return Section("Licence mix", [Column("license", "Licence"), Column("models", "Models", "int")], rows)
 
 
 def repo_summary(db: Database, org_ids: list[int]) -> dict[str, dict[str, Any]]:
@@ -609,15 +623,7 @@ def _trends_report(built, *, metric: str, interval: str, start, end, models: boo
         sections.append(
             Section(
                 "All-time download counts that went down (counted as they are, not hidden)",
-                [
-                    Column("org", "Org"),
-                    Column("model", "Model"),
-                    Column("from", "From", "date"),
-                    Column("to", "To", "date"),
-                    Column("before", "Before", "int"),
-                    Column("after", "After", "int"),
-                    Column("change", "Change", "delta"),
-                ],
+                DROP_COLUMNS,
                 drops,
                 empty="no all-time count went down",
             )
@@ -1153,15 +1159,7 @@ def compare(db: Database, orgs: list[str] | None = None, *, since: date | None =
         period_note += f" (history starts {human_date(late[0])})"
     drop_section = Section(
         "All-time download counts that went down in the period",
-        [
-            Column("org", "Org"),
-            Column("model", "Model"),
-            Column("from", "From", "date"),
-            Column("to", "To", "date"),
-            Column("before", "Before", "int"),
-            Column("after", "After", "int"),
-            Column("change", "Change", "delta"),
-        ],
+        DROP_COLUMNS,
         drops,
         empty="no all-time count went down",
     )

@@ -13,7 +13,18 @@ from typing import Any
 from sqlite_utils import Database
 
 from oss_tracker.errors import NoData
-from oss_tracker.reports import Column, Report, Section, compare, org_report, repo_summary, watched_orgs
+from oss_tracker.reports import (
+    TOTALS_COLUMNS,
+    Column,
+    Report,
+    Section,
+    compare,
+    licence_mix_section,
+    org_report,
+    repo_summary,
+    top_section,
+    watched_orgs,
+)
 from oss_tracker.watchlist import Company, WatchList
 
 SUMMED = ("models", "downloads_30d", "downloads_all_time", "likes", "followers")
@@ -86,29 +97,10 @@ def company_report(db: Database, company: Company, *, top: int = 10, days: int =
         title=f"{company.name} ({', '.join(accounts)}) on the Hugging Face Hub",
         data=data,
         sections=[
-            Section(
-                "Totals (change since each account's previous snapshot)",
-                [Column("metric", ""), Column("value", "Now", "int"), Column("change", "Change", "delta")],
-                rows,
-            ),
+            Section("Totals (change since each account's previous snapshot)", TOTALS_COLUMNS, rows),
             Section("By account", account_cols, data["by_account"]),
-            Section(
-                f"Top {top} models by downloads (last 30 days)",
-                [
-                    Column("id", "Model"),
-                    Column("downloads_30d", "30-day", "int"),
-                    Column("downloads_all_time", "All-time", "int"),
-                    Column("likes", "Likes", "int"),
-                    Column("license", "Licence"),
-                    Column("created_at", "Created", "date"),
-                ],
-                top_models,
-            ),
-            Section(
-                "Licence mix",
-                [Column("license", "Licence"), Column("models", "Models", "int")],
-                [{"license": k, "models": v} for k, v in licenses.items()],
-            ),
+            top_section(top, top_models),
+            licence_mix_section(licenses),
         ],  # fmt: skip
         footer=f"company = the sum of its accounts {', '.join(accounts)}; as of {data['as_of']}",
     )
