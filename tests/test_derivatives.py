@@ -164,3 +164,17 @@ def test_no_counts_yet_is_a_clear_message(hub: FakeHub, tmp_path: Path) -> None:
     out = run("derivatives", "--db", str(db))
     assert out.exit_code == 1
     assert out.stderr.startswith("oss-tracker: error: no derivative counts yet")
+
+
+def test_edges_between_watched_accounts_come_from_declared_bases(hub: FakeHub, tmp_path: Path) -> None:
+    w = lab_world()
+    base = model("Other/Base-7B", hub_id="67c85cdbebd06f51d80ca1c7", downloads=1)
+    w["models"].append(base)
+    w["orgs"]["Other"] = {"numFollowers": 1}
+    hub.set_world(w)
+    db = tmp_path / "t.db"
+    assert sync(hub, db, "all", orgs=("Lab", "Other")).exit_code == 0
+    edges = json.loads(run("derivatives", "--edges", "--db", str(db), "-f", "json").stdout)
+    assert edges == [
+        {"id": "Lab/computed", "org": "Lab", "base": "Other/Base-7B", "base_org": "Other", "relation": "finetune"}
+    ]

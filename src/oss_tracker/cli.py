@@ -531,6 +531,9 @@ def derivatives(
     list_repos: Annotated[
         bool, typer.Option("--list", help="List MODEL_ID's derivative repos live from the Hub.")
     ] = False,
+    edges: Annotated[
+        bool, typer.Option("--edges", help="Only the watched models built on another watched account's model.")
+    ] = False,
     relation: Annotated[Relation | None, typer.Option("--relation", help="With --list: only this relation.")] = None,
     db: DbOpt = None,
     endpoint: Annotated[
@@ -551,9 +554,12 @@ def derivatives(
                 items = list(hub.iter_derivatives(session.api, model_id, rel, limit))
             _show(lambda: children_listing(items, model_id, rel), fmt)
             return
-        from oss_tracker.derivative_report import model_history, ranking
+        from oss_tracker.derivative_report import edges_report, model_history, ranking
 
         database = _open(db, create=False)
+        if edges:
+            _show(lambda: edges_report(database), fmt)
+            return
         if model_id is not None:
             _show(lambda: model_history(database, model_id), fmt)
         else:

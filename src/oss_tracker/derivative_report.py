@@ -121,8 +121,44 @@ def ranking(db: Database, *, org: str | None = None, limit: int = 20, family: st
             )
         )
         data = {"bases": data, "family": fam}
+    edges = cross_org_edges(db)
+    if edges:
+        sections.append(edges_section(edges))
     footer = f"{DEFINITION} As of {as_of}; a relation shows — where the Hub gave only a total."
     return Report(title="Derivative models", data=data, sections=sections, footer=footer)
+
+
+EDGE_TITLE = "Watched models built on another watched account's model (their declared baseModels)"
+
+
+def cross_org_edges(db: Database) -> list[dict[str, Any]]:
+    """Edges between watched accounts: a current model whose declared base is another account's model."""
+    rows = db.execute(
+        """SELECT m.repo_id, o.name, b.base_repo_id, bo.name, b.relation
+           FROM model_bases b
+           JOIN models m ON m.id = b.model_id
+           JOIN orgs o ON o.id = m.org_id
+           JOIN models bm ON (bm.hub_id = b.base_hub_id OR bm.repo_id = b.base_repo_id)
+           JOIN orgs bo ON bo.id = bm.org_id
+           WHERE m.removed_at IS NULL AND bo.id != o.id
+           GROUP BY m.id, b.base_repo_id
+           ORDER BY o.name, m.repo_id""",
+    ).fetchall()
+    keys = ("id", "org", "base", "base_org", "relation")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def edges_section(edges: list[dict[str, Any]]) -> Section:
+    columns = [Column("id", "Model"), Column("org", "Account"), Column("relation", "Relation"),
+               Column("base", "Base model"), Column("base_org", "Base account")]  # fmt: skip
+    return Section(EDGE_TITLE, columns, edges, empty="no edge between watched accounts yet")
+
+
+def edges_report(db: Database) -> Report:
+    """Only the edges between watched accounts, for `derivatives --edges`."""
+    edges = cross_org_edges(db)
+    note = "from the declared baseModels of the watched models counted so far (--derivatives refreshes them)"
+    return Report(title="Between watched accounts", data=edges, sections=[edges_section(edges)], footer=note)
 
 
 def family_rollup(counts: list[dict[str, Any]], pattern: str) -> dict[str, Any]:
