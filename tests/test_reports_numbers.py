@@ -339,6 +339,8 @@ def test_compare_side_by_side(race_db: Path) -> None:
         "likes": 1_281,
         "followers": 50_300,
         "derivatives": 495,
+        "datasets": 0,  # this world lists no datasets or Spaces
+        "spaces": 0,
         "share_30d_pct": 32.2,  # 605,300 / 1,878,500
         "share_period_pct": -1.8,  # -8,500 / 462,400
     }
@@ -352,6 +354,8 @@ def test_compare_side_by_side(race_db: Path) -> None:
         "likes": 19_031,
         "followers": 145_350,
         "derivatives": 2_170,
+        "datasets": 0,
+        "spaces": 0,
         "period_growth_pct": 10.44,  # 462,400 / (1,250,000 + 2,100,000 + 430,000 + 650,000)
     }
     assert [(d["model"], d["change"]) for d in data["drops"]] == [("Qwen/Qwen2.5-7B-Instruct", -100_000)]

@@ -1014,6 +1014,8 @@ COMPARE_ROWS = (
     ("likes", "Likes", "int"),
     ("followers", "Followers", "int"),
     ("derivatives", "Derivatives", "int"),
+    ("datasets", "Datasets", "int"),
+    ("spaces", "Spaces", "int"),
 )
 
 
@@ -1082,6 +1084,7 @@ def compare(db: Database, orgs: list[str] | None = None, *, since: date | None =
                 for _k, _r, g, repo, b, a in found
             ]
         d = derivs.get(oid)
+        repos = repo_summary(db, [oid])
         rows.append(
             {
                 "org": name,
@@ -1100,6 +1103,8 @@ def compare(db: Database, orgs: list[str] | None = None, *, since: date | None =
                 "likes": totals["likes"],
                 "followers": followers,
                 "derivatives": d["total"] if d else None,
+                "datasets": repos["dataset"]["count"],
+                "spaces": repos["space"]["count"],
                 "_base": period_base if period is not None else None,
             }
         )
@@ -1129,6 +1134,8 @@ def compare(db: Database, orgs: list[str] | None = None, *, since: date | None =
             "likes",
             "followers",
             "derivatives",
+            "datasets",
+            "spaces",
         )
     }
     bases = [r.pop("_base") for r in rows]
@@ -1186,6 +1193,8 @@ def compare(db: Database, orgs: list[str] | None = None, *, since: date | None =
                     Column("likes", "Likes", "int"),
                     Column("followers", "Followers", "int"),
                     Column("derivatives", "Derivatives", "int"),
+                    Column("datasets", "Datasets", "int"),
+                    Column("spaces", "Spaces", "int"),
                 ],
                 rows,
                 empty="no snapshot yet",
