@@ -89,12 +89,28 @@ def _watchlist(*, may_be_new: bool = False):
     return watchlist.load(State.config, explicit=State.config is not None and not may_be_new)
 
 
-def _accounts(org: list[str] | None, company: list[str] | None, group: list[str] | None) -> list[str] | None:
-    """The Hub accounts that --org, --company and --group name together; None when none is given."""
+def _accounts(
+    org: list[str] | None, company: list[str] | None, group: list[str] | None, database=None
+) -> list[str] | None:
+    """The Hub accounts that --org, --company and --group name together; None when none is given.
+
+    For a report (`database` given), a company's or group's accounts that were never synced
+    are left out: the example watch list names accounts a user may not sync.
+    """
     orgs = _dedupe(org) if org else None
     if not (company or group):
         return orgs
-    return _watchlist().resolve(orgs, company, group)
+    accounts = _watchlist().resolve(orgs, company, group) or []
+    if database is None:
+        return accounts
+    stored = {r[0].lower() for r in database.execute("SELECT name FROM orgs").fetchall()}
+    named = {o.lower() for o in orgs or []}
+    kept = [a for a in accounts if a.lower() in stored or a.lower() in named]
+    if not kept:
+        from oss_tracker.errors import NoData
+
+        raise NoData(f"none of {', '.join(accounts)} was synced yet")
+    return kept
 
 
 def _version(value: bool) -> None:
@@ -501,7 +517,9 @@ def report(
 
 @app.command()
 def changes(
-    org: Annotated[str | None, typer.Option("--org", help="Only this organization.")] = None,
+    org: OrgsOpt = None,
+    company: CompanyOpt = None,
+    group: GroupOpt = None,
     db: DbOpt = None,
     fmt: FmtOpt = Fmt.table,
 ) -> None:
@@ -510,7 +528,8 @@ def changes(
         from oss_tracker.reports import changes as changes_report
 
         database = _open(db, create=False)
-        _show(lambda: changes_report(database, org), fmt)
+        orgs = _accounts(org, company, group, database)
+        _show(lambda: changes_report(database, orgs), fmt)
 
 
 class Relation(StrEnum):
@@ -523,7 +542,9 @@ class Relation(StrEnum):
 @app.command()
 def derivatives(
     model_id: Annotated[str | None, typer.Argument(help="A base model: its count history, or with --list its derivative repos.")] = None,
-    org: Annotated[str | None, typer.Option("--org", help="Only bases of this organization.")] = None,
+    org: OrgsOpt = None,
+    company: CompanyOpt = None,
+    group: GroupOpt = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="How many bases (or repos with --list).")] = 20,
     family: Annotated[
         str | None, typer.Option("--family", help="Also roll up a family by name glob, e.g. 'Qwen3-*'.")
@@ -563,7 +584,8 @@ def derivatives(
         if model_id is not None:
             _show(lambda: model_history(database, model_id), fmt)
         else:
-            _show(lambda: ranking(database, org=org, limit=limit, family=family), fmt)
+            orgs = _accounts(org, company, group, database)
+            _show(lambda: ranking(database, orgs=orgs, limit=limit, family=family), fmt)
 
 
 # -- analyst reports: trends, releases, licences, compare (read only the database) ----------
@@ -665,7 +687,7 @@ def trends(
         database = _open(db, create=False)
         report_ = trends_report(
             database,
-            orgs=_accounts(org, company, group),
+            orgs=_accounts(org, company, group, database),
             models=model,
             metric=metric.value,
             interval=interval.value,
@@ -699,7 +721,7 @@ def releases(
         from oss_tracker.reports import releases as releases_report
 
         database = _open(db, create=False)
-        orgs = _accounts(org, company, group)
+        orgs = _accounts(org, company, group, database)
         if kind is not Kind.model:
             if plot is not None:
                 raise typer.BadParameter("--plot is for model releases", param_hint="--plot")
@@ -728,7 +750,7 @@ def licenses(
         from oss_tracker.reports import licenses_report
 
         database = _open(db, create=False)
-        _render_report(licenses_report(database, orgs=_accounts(org, company, group)), fmt)
+        _render_report(licenses_report(database, orgs=_accounts(org, company, group, database)), fmt)
 
 
 @app.command()
@@ -776,7 +798,7 @@ def compare(
             return
         from oss_tracker.reports import compare as compare_report
 
-        _render_report(compare_report(database, _accounts(orgs, company, None), since=_day(since)), fmt)
+        _render_report(compare_report(database, _accounts(orgs, company, None, database), since=_day(since)), fmt)
 
 
 # -- watch list ---------------------------------------------------------------------

@@ -6,7 +6,7 @@ import fnmatch
 from typing import TYPE_CHECKING, Any
 
 from oss_tracker.errors import NoData
-from oss_tracker.reports import Column, Report, Section, org_row
+from oss_tracker.reports import Column, Report, Section, watched_orgs
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
     from sqlite_utils import Database
@@ -24,11 +24,12 @@ RELATION_COLUMNS = [
 ]
 
 
-def latest_counts(db: Database, org: str | None = None) -> list[dict[str, Any]]:
+def latest_counts(db: Database, orgs: list[str] | None = None) -> list[dict[str, Any]]:
     """Each current model's latest count, with the change since its previous count."""
     where, args = "", []
-    if org is not None:
-        where, args = "AND m.org_id = ?", [org_row(db, org)[0]]
+    if orgs:
+        ids = [oid for oid, _ in watched_orgs(db, orgs)]
+        where, args = f"AND m.org_id IN ({','.join('?' * len(ids))})", ids
     rows = db.execute(
         # Per current model, its latest and previous count: seeks on the primary key (model_id,
         # day), models first (CROSS JOIN fixes that order). The cost follows the number of
@@ -61,11 +62,11 @@ def latest_counts(db: Database, org: str | None = None) -> list[dict[str, Any]]:
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
-def ranking(db: Database, *, org: str | None = None, limit: int = 20, family: str | None = None) -> Report:
+def ranking(db: Database, *, orgs: list[str] | None = None, limit: int = 20, family: str | None = None) -> Report:
     """Bases ranked by total direct derivatives, per-org totals, and an optional family roll-up."""
-    counts = latest_counts(db, org)
+    counts = latest_counts(db, orgs)
     if not counts:
-        scope = f" for '{org}'" if org else ""
+        scope = f" for {', '.join(orgs)}" if orgs else ""
         raise NoData(
             f"no derivative counts{scope} yet: run `oss-tracker sync` (derivatives are on by default, --derivatives auto)"
         )
