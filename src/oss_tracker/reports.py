@@ -181,7 +181,11 @@ def org_report(db: Database, org: str, *, top: int = 10, days: int = 30) -> Repo
     ]
     total_rows += [
         {"metric": "Datasets", "value": repos["dataset"]["count"], "change": None},
-        {"metric": "Dataset downloads (last 30 days)", "value": repos["dataset"]["downloads_30d"], "change": None},
+        {
+            "metric": "Dataset downloads (last 30 days)",
+            "value": repos["dataset"]["downloads_30d"],
+            "change": None,
+        },
         {"metric": "Spaces", "value": repos["space"]["count"], "change": None},
         {"metric": "Space likes", "value": repos["space"]["likes"], "change": None},
     ]
@@ -290,12 +294,13 @@ def last_two_runs(db: Database) -> tuple[tuple[int, str], tuple[int, str] | None
     return (rows[0][0], rows[0][1]), ((rows[1][0], rows[1][1]) if len(rows) > 1 else None)
 
 
-def changes(db: Database, org: str | None = None) -> Report:
+def changes(db: Database, orgs: list[str] | None = None) -> Report:
     """What the last sync found changed since the one before: new, removed, renamed, licence changes."""
     (run_id, as_of), previous = last_two_runs(db)
     org_filter, args = "", []
-    if org is not None:
-        org_filter, args = " AND m.org_id = ?", [org_row(db, org)[0]]
+    if orgs:
+        ids = [oid for oid, _ in watched_orgs(db, orgs)]
+        org_filter, args = f" AND m.org_id IN ({','.join('?' * len(ids))})", ids
     # A model is new only if its org had been synced before: adding an org to the
     # watch list is not a wave of releases.
     new = [
@@ -473,9 +478,26 @@ METRIC_TITLES = {
     "likes": ("Likes", "Likes", "Change", "Likes"),
     "models": ("Models", "Models", "Change", "Models listed"),
     "followers": ("Followers", "Followers", "Change", "Followers"),
-    "derivatives": ("Derivatives (direct children)", "Derivatives", "Change", "Derivatives"),
+    # The level is the sum of each current model's latest count (carried forward), labelled so.
+    "derivatives": ("Derivatives (direct children)", "Latest", "Change", "Derivatives, latest counts"),
 }
 INTERVAL_TITLES = {"day": "Day", "week": "Week", "month": "Month"}
+DERIVATIVE_DEFINITIONS = {
+    "total": "sum over the current models of each model's latest direct-derivative count on or before "
+    "the day (carried forward: derivative counts are refreshed in rotation)",
+    "counted": "current models with a count on or before the day (the coverage of total)",
+    "models": "current models of the org on the day (first seen by then, not removed)",
+    "refreshed": "models counted on the day itself",
+    "change": "sum of count changes since the previous point over the models counted at both points; "
+    "a model's first count is coverage, not growth",
+    "gap": "no stored run of the day stored the org, or none of the day's runs counted derivatives",
+}
+COVERAGE_COLUMNS = [
+    Column("coverage", "Counted", csv=False),  # counted / models, in the table and Markdown
+    Column("counted", "Counted", "int", table=False),
+    Column("models", "Models", "int", table=False),
+    Column("refreshed", "Refreshed", "int", table=False),
+]
 DEFAULT_SPAN = {"day": 30, "week": 26 * 7, "month": None}  # days back from the last snapshot
 
 
@@ -521,9 +543,10 @@ def trends(
 
 def _last_day(db: Database, org_ids: list[int], metric: str) -> date | None:
     marks = ",".join("?" * len(org_ids)) or "NULL"
-    if metric == "derivatives":
-        sql = f"""SELECT max(d.day) FROM models m JOIN derivative_counts d ON d.model_id = m.id
-                  WHERE m.org_id IN ({marks})"""
+    if metric == "derivatives":  # the last day a run stored one of the orgs and counted derivatives
+        sql = f"""SELECT max(r.day) FROM org_snapshots o JOIN runs r ON r.id = o.run_id
+                  WHERE o.org_id IN ({marks}) AND {STORED_RUN}
+                    AND EXISTS (SELECT 1 FROM derivative_counts d WHERE d.run_id = r.id)"""
     else:
         sql = f"""SELECT max(r.day) FROM org_snapshots o JOIN runs r ON r.id = o.run_id
                   WHERE o.org_id IN ({marks}) AND {STORED_RUN}"""
@@ -560,7 +583,10 @@ def _trends_report(built, *, metric: str, interval: str, start, end, models: boo
                 note = f"{p.drops} all-time drop{'s' if p.drops > 1 else ''}"
             elif not p.gap and p.days and p.days > _interval_days(interval):
                 note = f"over {p.days} days"
-            rows.append({"org": s.org, "model": s.model, **p.public(), "note": note})
+            cover = {}
+            if metric == "derivatives" and not p.gap:
+                cover["coverage"] = f"{p.counted or 0}/{p.models or 0}"  # no separators: 80 columns
+            rows.append({"org": s.org, "model": s.model, **p.public(), **cover, "note": note})
         drops += [d.public() for d in s.drops]
     as_of = max((p.as_of for s in built for p in s.points if p.as_of), default=None)
     data = {
@@ -572,6 +598,8 @@ def _trends_report(built, *, metric: str, interval: str, start, end, models: boo
         "series": data_series,
         "drops": drops,
     }
+    if metric == "derivatives":
+        data["definitions"] = DERIVATIVE_DEFINITIONS
     name_col = Column("model", "Model") if models else Column("org", "Org")
     extra_name = [Column("org", "Org", table=False)] if models else [Column("model", "Model", table=False)]
     if start is None:
@@ -606,6 +634,7 @@ def _trends_report(built, *, metric: str, interval: str, start, end, models: boo
                 Column("as_of", "As of", "datetime", table=False),
                 Column("gap", "Gap", "bool", table=False),
                 Column("total", level_title, "int"),
+                *(COVERAGE_COLUMNS if metric == "derivatives" else []),
                 Column("change", change_title, "delta"),
                 Column("days", "Days", "int"),
                 Column("per_day", "Per day", "rate"),
@@ -648,6 +677,12 @@ def _trends_report(built, *, metric: str, interval: str, start, end, models: boo
         footer_parts.append(f"as of {human_datetime(as_of)}")
     if metric == "downloads":
         footer_parts.append("downloads = difference of all-time counts over the models in both snapshots")
+    if metric == "derivatives":
+        footer_parts.append(
+            "latest = sum of each current model's latest count, carried forward; counted = models "
+            "counted so far / current models; change = over the models counted at both points "
+            "(a first count is coverage, not growth)"
+        )
     return Report(
         title=f"{title} per {per}",
         data=data,

@@ -34,16 +34,29 @@ class Point:
     date: str | None = None  # the snapshot day used (the last one in the bucket)
     as_of: str | None = None  # that snapshot's run start (UTC)
     gap: bool = True
-    total: int | None = None  # the level: all-time downloads, likes, models, followers, derivatives
+    # the level: all-time downloads, likes, models, followers; for derivatives the sum of each
+    # current model's latest count on or before the day (carried forward)
+    total: int | None = None
     change: int | None = None  # since the previous point (downloads: the period downloads)
     days: int | None = None  # days since the previous point's snapshot
     per_day: float | None = None
     growth_pct: float | None = None
     drops: int = 0  # models whose all-time count went down since the previous point
+    # Derivatives only (`coverage`): the org's current models that day, those counted on or before
+    # it (the level's coverage), and those counted that very day.
+    coverage: bool = False
+    counted: int | None = None
+    models: int | None = None
+    refreshed: int | None = None
     run_id: int | None = None  # internal
     base: int | None = None  # internal: the previous level the growth is measured on
 
     def public(self) -> dict[str, Any]:
+        cover = (
+            {"counted": self.counted, "models": self.models, "refreshed": self.refreshed}
+            if self.coverage
+            else {}
+        )
         return {
             "period": self.period,
             "period_start": self.period_start,
@@ -51,6 +64,7 @@ class Point:
             "as_of": self.as_of,
             "gap": self.gap,
             "total": self.total,
+            **cover,
             "change": self.change,
             "days": self.days,
             "per_day": self.per_day,
@@ -191,45 +205,88 @@ def model_days(db: Database, model_id: int) -> dict[str, tuple[int, str]]:
 
 def derivative_days(
     db: Database, *, org_id: int | None = None, model_id: int | None = None
-) -> dict[str, int]:
-    """Day -> number of models counted that day (over the org's models, or one model)."""
-    if model_id is not None:
-        sql = "SELECT day, count(*) FROM derivative_counts WHERE model_id = ? GROUP BY day"
-        args = [model_id]
-    else:
-        sql = """SELECT d.day, count(*) FROM models m CROSS JOIN derivative_counts d ON d.model_id = m.id
-                 WHERE m.org_id = ? GROUP BY d.day"""
-        args = [org_id]
-    return {day: n for day, n in db.execute(sql, args).fetchall()}
+) -> dict[str, tuple[int, str]]:
+    """Day -> (run id, run start) of the last stored run of that day that stored the org (or saw
+    the model), for the days a derivative series has a point.
 
-
-def derivative_levels(
-    db: Database, pairs: list[tuple[int, str]], *, by: str
-) -> dict[tuple[int, str], int | None]:
-    """(org or model id, day) -> the sum of each model's latest count on or before that day.
-
-    A sync refreshes derivative counts in rotation (the stalest first), so one day's rows may
-    cover only some models: each model's latest count stands until it is counted again. A
-    model removed by that day no longer counts.
+    A sync refreshes derivative counts in rotation, so on a given day only some models are
+    counted: a day is a point when a stored run stored the org (saw the model) and that day's
+    runs counted derivatives at all, whichever models they reached. It is a gap when no run
+    stored the org, or when none of the day's runs counted any derivative (`--derivatives none`):
+    then the day holds no derivative information. The series starts at the subject's first count.
     """
-    if not pairs:
-        return {}
-    source = (
-        "CROSS JOIN models m ON m.org_id = p.key" if by == "org" else "CROSS JOIN models m ON m.id = p.key"
-    )
+    if model_id is not None:
+        table, column, key = "model_snapshots", "model_id", model_id
+        first = "SELECT min(day) FROM derivative_counts WHERE model_id = ?"
+    else:
+        table, column, key = "org_snapshots", "org_id", org_id
+        first = (
+            "SELECT min(d.day) FROM models m JOIN derivative_counts d ON d.model_id = m.id WHERE m.org_id = ?"
+        )
     return {
-        (row[0], row[1]): row[2]
-        for row in db.execute(
-            f"""WITH p AS MATERIALIZED (SELECT value ->> 0 AS key, value ->> 1 AS day FROM json_each(?))
-                SELECT p.key, p.day, sum(d.total)
-                FROM p {source}
-                JOIN derivative_counts d ON d.model_id = m.id
-                     AND d.day = (SELECT max(x.day) FROM derivative_counts x WHERE x.model_id = m.id AND x.day <= p.day)
-                WHERE m.removed_at IS NULL OR substr(m.removed_at, 1, 10) > p.day
-                GROUP BY p.key, p.day""",
-            [json.dumps(pairs)],
+        day: (run_id, as_of)
+        for day, run_id, as_of in db.execute(
+            f"""WITH seen AS (
+                    SELECT r.id, r.day, r.started_at FROM {table} s JOIN runs r ON r.id = s.run_id
+                    WHERE s.{column} = ? AND {STORED} AND r.day >= ({first})
+                )
+                SELECT day, id, max(started_at) FROM seen
+                WHERE day IN (SELECT x.day FROM seen x
+                              WHERE EXISTS (SELECT 1 FROM derivative_counts d WHERE d.run_id = x.id))
+                GROUP BY day""",
+            [key, key],
         ).fetchall()
     }
+
+
+def derivative_points(
+    db: Database, triples: list[tuple[int, str, str | None]], *, by: str
+) -> dict[tuple[int, str, str | None], dict[str, int | None]]:
+    """For (org or model id, day, previous day) triples: the level at `day`, its coverage, and the
+    change since `previous day` over the models counted at both.
+
+    - models: the subject's current models that day (first seen by then, not removed by then);
+    - counted: those with a count on or before that day; level: the sum of each one's latest
+      count on or before that day (a count stands until the model is counted again);
+    - refreshed: those counted on that very day;
+    - change / base: the sum of (latest count at `day` - latest count at `previous day`) and of
+      the earlier counts, over the models counted at both. A model's first count is coverage,
+      not growth; a model removed by `day` leaves the comparison, it does not shrink it.
+    """
+    if not triples:
+        return {}
+    where = "m.org_id = p.key" if by == "org" else "m.id = p.key"
+    latest = (
+        "(SELECT x.{col} FROM derivative_counts x WHERE x.model_id = m.id AND x.day <= p.{at} "
+        "ORDER BY x.day DESC LIMIT 1)"
+    )
+    out: dict[tuple[int, str, str | None], dict[str, int | None]] = {}
+    for key, day, prev, packed in db.execute(
+        f"""WITH p AS MATERIALIZED (
+                SELECT value ->> 0 AS key, value ->> 1 AS day, value ->> 2 AS prev FROM json_each(?)
+            )
+            SELECT p.key, p.day, p.prev, (
+                SELECT json_array(count(*), count(c.cur), sum(c.cur), sum(c.cur_day = p.day),
+                       sum(c.cur - c.prv), sum(CASE WHEN c.cur IS NOT NULL THEN c.prv END))
+                FROM (SELECT {latest.format(col="total", at="day")} AS cur,
+                             {latest.format(col="day", at="day")} AS cur_day,
+                             {latest.format(col="total", at="prev")} AS prv
+                      FROM models m
+                      WHERE {where} AND substr(m.first_seen, 1, 10) <= p.day
+                        AND (m.removed_at IS NULL OR substr(m.removed_at, 1, 10) > p.day)) c)
+            FROM p""",
+        [json.dumps(triples)],
+    ).fetchall():
+        models, counted, level, refreshed, change, base = json.loads(packed)
+        out[(key, day, prev)] = {
+            "models": models,
+            "counted": counted,
+            "level": level if counted else None,
+            "refreshed": refreshed or 0,
+            "change": change,
+            "base": base,
+        }
+    return out
 
 
 # -- choosing points ----------------------------------------------------------------------
@@ -354,7 +411,7 @@ class Subject:
 class _Plan:
     series: Series
     subject: Subject
-    days: dict[str, Any]  # day -> (run id, as_of), or day -> total for derivatives
+    days: dict[str, Any]  # day -> (run id, as_of)
     before: str | None  # the last snapshot day before the window
     points: list[Point]
 
@@ -405,16 +462,18 @@ def build(
             continue
         before, chosen = choose(own, own_start, own_end, interval)
         series.points = [
-            Point(label, first.isoformat(), date=day, gap=day is None) for label, first, day in chosen
+            Point(label, first.isoformat(), date=day, gap=day is None, coverage=metric == "derivatives")
+            for label, first, day in chosen
         ]
-        if metric != "derivatives":
-            for p in series.points:
-                if p.date is not None:
-                    p.run_id, p.as_of = days[p.date]
+        for p in series.points:
+            if p.date is not None:
+                p.run_id, p.as_of = days[p.date]
         plans.append(_Plan(series, s, days, before, series.points))
 
     if metric == "downloads":
         _downloads(db, plans, by=by)
+    elif metric == "derivatives":
+        _derivatives(db, plans, by=by)
     else:
         _levels(db, plans, metric=metric, by=by)
     return out, start, end
@@ -466,12 +525,10 @@ def _downloads(db: Database, plans: list[_Plan], *, by: str) -> None:
 
 
 def _levels(db: Database, plans: list[_Plan], *, metric: str, by: str) -> None:
-    """Levels (likes, models, followers, derivatives) and their change since the previous point."""
+    """Levels (likes, models, followers) and their change since the previous point."""
     wanted = [(plan, day) for plan in plans for day in _days_used(plan)]
     values: dict[tuple[int, Any], int | None]  # keyed by (subject key, day)
-    if metric == "derivatives":
-        values = derivative_levels(db, [(plan.subject.key, day) for plan, day in wanted], by=by)
-    elif metric == "likes":
+    if metric == "likes":
         sums = pair_sums(db, [(plan.subject.key, plan.run(day), None) for plan, day in wanted], by=by)
         values = {
             (plan.subject.key, day): sums.get((plan.subject.key, plan.run(day)), {}).get("likes")
@@ -509,6 +566,41 @@ def _levels(db: Database, plans: list[_Plan], *, metric: str, by: str) -> None:
             if base is not None and real[-1].total is not None and base_day != real[-1].date:
                 plan.series.window_change = real[-1].total - base
                 plan.series.window_growth_pct = _pct(plan.series.window_change, base)
+
+
+def _derivatives(db: Database, plans: list[_Plan], *, by: str) -> None:
+    """Each point's level (the sum of latest counts) and coverage, and the change since the
+    previous point over the models counted at both (a model's first count is not growth)."""
+    triples: list[tuple[int, str, str | None]] = []
+    for plan in plans:
+        key, prev = plan.subject.key, plan.before
+        real = [p for p in plan.points if not p.gap]
+        for p in real:
+            triples.append((key, p.date, prev))  # type: ignore[arg-type]
+            prev = p.date
+        if real:
+            first_day = plan.before or real[0].date
+            plan.series.window_from, plan.series.window_to = first_day, real[-1].date
+            if first_day != real[-1].date:
+                triples.append((key, real[-1].date, first_day))  # type: ignore[arg-type]
+    values = derivative_points(db, triples, by=by)
+    for plan in plans:
+        key, prev_day = plan.subject.key, plan.before
+        for p in plan.points:
+            if p.gap:
+                continue
+            v = values.get((key, p.date, prev_day), {})  # type: ignore[arg-type]
+            p.total, p.counted = v.get("level"), v.get("counted")
+            p.models, p.refreshed = v.get("models"), v.get("refreshed")
+            if prev_day is not None:
+                p.change, p.base = v.get("change"), v.get("base")
+            _finish(p, prev_day)
+            prev_day = p.date
+        s = plan.series
+        if s.window_from is not None and s.window_from != s.window_to:
+            w = values.get((key, s.window_to, s.window_from), {})  # type: ignore[arg-type]
+            s.window_change = w.get("change")
+            s.window_growth_pct = _pct(s.window_change, w.get("base"))
 
 
 def _days_used(plan: _Plan) -> list[str]:
