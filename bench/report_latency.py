@@ -37,13 +37,13 @@ def commands(db: Path) -> list[tuple[str, list[str]]]:
 
 
 def report_functions(db):
-    from oss_tracker import derivative_report, reports
+    from oss_tracker import compare_report, derivative_report, reports, trend_report
 
     return {
         "report --org lab-00": lambda: reports.org_report(db, ORG),
-        "trends": lambda: reports.trends(db),
-        "trends -f csv": lambda: reports.trends(db),
-        "compare": lambda: reports.compare(db, None),
+        "trends": lambda: trend_report.trends(db),
+        "trends -f csv": lambda: trend_report.trends(db),
+        "compare": lambda: compare_report.compare(db, None),
         "derivatives": lambda: derivative_report.ranking(db),
     }
 

@@ -75,7 +75,8 @@ DbOpt = Annotated[
 ]
 FmtOpt = Annotated[Fmt, typer.Option("--format", "-f", help="Output format.")]
 CompanyOpt = Annotated[
-    list[str] | None, typer.Option("--company", help="A company of the watch list: all its accounts (repeatable).")
+    list[str] | None,
+    typer.Option("--company", help="A company of the watch list: all its accounts (repeatable)."),
 ]
 GroupOpt = Annotated[
     list[str] | None, typer.Option("--group", help="A group of the watch list, e.g. china (repeatable).")
@@ -541,7 +542,10 @@ class Relation(StrEnum):
 
 @app.command()
 def derivatives(
-    model_id: Annotated[str | None, typer.Argument(help="A base model: its count history, or with --list its derivative repos.")] = None,
+    model_id: Annotated[
+        str | None,
+        typer.Argument(help="A base model: its count history, or with --list its derivative repos."),
+    ] = None,
     org: OrgsOpt = None,
     company: CompanyOpt = None,
     group: GroupOpt = None,
@@ -553,9 +557,12 @@ def derivatives(
         bool, typer.Option("--list", help="List MODEL_ID's derivative repos live from the Hub.")
     ] = False,
     edges: Annotated[
-        bool, typer.Option("--edges", help="Only the watched models built on another watched account's model.")
+        bool,
+        typer.Option("--edges", help="Only the watched models built on another watched account's model."),
     ] = False,
-    relation: Annotated[Relation | None, typer.Option("--relation", help="With --list: only this relation.")] = None,
+    relation: Annotated[
+        Relation | None, typer.Option("--relation", help="With --list: only this relation.")
+    ] = None,
     db: DbOpt = None,
     endpoint: Annotated[
         str | None, typer.Option("--endpoint", envvar="HF_ENDPOINT", help="Hub endpoint, for --list.")
@@ -682,7 +689,7 @@ def trends(
         raise typer.BadParameter("--since is after --until", param_hint="--since")
     _check_plot(plot)
     with _errors():
-        from oss_tracker.reports import trends as trends_report
+        from oss_tracker.trend_report import trends as trends_report
 
         database = _open(db, create=False)
         report_ = trends_report(
@@ -718,7 +725,7 @@ def releases(
         raise typer.BadParameter("--since is after --until", param_hint="--since")
     _check_plot(plot)
     with _errors():
-        from oss_tracker.reports import releases as releases_report
+        from oss_tracker.release_report import releases as releases_report
 
         database = _open(db, create=False)
         orgs = _accounts(org, company, group, database)
@@ -747,7 +754,7 @@ def licenses(
 ) -> None:
     """Licence mix per organization (permissive, copyleft, custom, unknown) and dated licence changes."""
     with _errors():
-        from oss_tracker.reports import licenses_report
+        from oss_tracker.licence_report import licenses_report
 
         database = _open(db, create=False)
         _render_report(licenses_report(database, orgs=_accounts(org, company, group, database)), fmt)
@@ -794,15 +801,21 @@ def compare(
                 chosen, label = [wl.company(c) for c in company], "chosen companies"
             else:
                 chosen, label = list(wl.companies.values()), "watch list"
-            _render_report(company_compare(database, wl, companies=chosen, since=_day(since), label=label), fmt)
+            _render_report(
+                company_compare(database, wl, companies=chosen, since=_day(since), label=label), fmt
+            )
             return
-        from oss_tracker.reports import compare as compare_report
+        from oss_tracker.compare_report import compare as compare_report
 
-        _render_report(compare_report(database, _accounts(orgs, company, None, database), since=_day(since)), fmt)
+        _render_report(
+            compare_report(database, _accounts(orgs, company, None, database), since=_day(since)), fmt
+        )
 
 
 # -- watch list ---------------------------------------------------------------------
-watch_app = typer.Typer(help="Show or change the watch list: companies, their Hub accounts, groups.", no_args_is_help=True)
+watch_app = typer.Typer(
+    help="Show or change the watch list: companies, their Hub accounts, groups.", no_args_is_help=True
+)
 app.add_typer(watch_app, name="watch")
 
 
@@ -836,19 +849,29 @@ def watch_list(fmt: FmtOpt = Fmt.table) -> None:
         }
         columns = [Column("company", "Company"), Column("accounts", "Hub accounts"), Column("country", "Country"),
                    Column("groups", "Groups"), Column("unverified", "Unverified")]  # fmt: skip
-        _show(lambda: Report("Watch list", data, [Section(f"{len(rows)} companies", columns, rows)], source), fmt)
+        _show(
+            lambda: Report("Watch list", data, [Section(f"{len(rows)} companies", columns, rows)], source),
+            fmt,
+        )
 
 
 @watch_app.command("add")
 def watch_add(
     account: Annotated[str, typer.Argument(help="Hub account (organization) to watch.")],
-    company: Annotated[str | None, typer.Option("--company", help="Company it belongs to (default: the account).")] = None,
-    country: Annotated[str | None, typer.Option("--country", help="Country of a new company, e.g. CN or US.")] = None,
+    company: Annotated[
+        str | None, typer.Option("--company", help="Company it belongs to (default: the account).")
+    ] = None,
+    country: Annotated[
+        str | None, typer.Option("--country", help="Country of a new company, e.g. CN or US.")
+    ] = None,
     group: Annotated[str | None, typer.Option("--group", help="Also put the company in this group.")] = None,
     endpoint: Annotated[
-        str | None, typer.Option("--endpoint", envvar="HF_ENDPOINT", help="Hub endpoint used to check the account.")
+        str | None,
+        typer.Option("--endpoint", envvar="HF_ENDPOINT", help="Hub endpoint used to check the account."),
     ] = None,
-    check: Annotated[bool, typer.Option("--check/--no-check", help="Check on the Hub that the account exists.")] = True,
+    check: Annotated[
+        bool, typer.Option("--check/--no-check", help="Check on the Hub that the account exists.")
+    ] = True,
 ) -> None:
     """Add an account to the watch list, after checking on the Hub that it exists."""
     name = _dedupe([account])[0]

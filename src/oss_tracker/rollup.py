@@ -12,13 +12,13 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from oss_tracker.compare_report import compare
 from oss_tracker.errors import NoData
 from oss_tracker.reports import (
     TOTALS_COLUMNS,
     Column,
     Report,
     Section,
-    compare,
     licence_mix_section,
     org_report,
     repo_summary,

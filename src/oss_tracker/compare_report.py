@@ -1,0 +1,240 @@
+"""The compare report: the watched orgs side by side, with each org's share of the group."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from oss_tracker.errors import NoData
+from oss_tracker.reports import (
+    DROP_COLUMNS,
+    Column,
+    Report,
+    Section,
+    _footer,
+    _latest_run,
+    _totals,
+    derivative_totals,
+    history,
+    repo_summary,
+    watched_orgs,
+)
+
+if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
+    from sqlite_utils import Database
+
+
+COMPARE_ROWS = (
+    # key, label, kind
+    ("models", "Models", "int"),
+    ("releases_30d", "Releases 30d", "int"),
+    ("releases_90d", "Releases 90d", "int"),
+    ("downloads_30d", "Downloads 30d", "int"),
+    ("share_30d_pct", "Share 30d", "share"),
+    ("downloads_all_time", "Downloads all-time", "int"),
+    ("downloads_period", "Downloads in period", "int"),
+    ("period_growth_pct", "Period growth", "pct"),
+    ("likes", "Likes", "int"),
+    ("followers", "Followers", "int"),
+    ("derivatives", "Derivatives", "int"),
+    ("datasets", "Datasets", "int"),
+    ("spaces", "Spaces", "int"),
+)
+
+
+def _transpose(rows: list[dict[str, Any]], group: dict[str, Any], sum_30d: int) -> list[dict[str, Any]]:
+    """Metrics as rows, orgs as columns: the human form of `compare`."""
+    out = []
+    for key, label, kind in COMPARE_ROWS:
+        row: dict[str, Any] = {"metric": label, "kind": kind}
+        for r in rows:
+            row[f"org:{r['org']}"] = r.get(key)
+        if key == "share_30d_pct":
+            row["all"] = 100.0 if sum_30d else None
+        elif key == "period_growth_pct":
+            row["all"] = group.get("period_growth_pct")
+        else:
+            row["all"] = group.get(key)
+        out.append(row)
+    return out
+
+
+def compare(db: Database, orgs: list[str] | None = None, *, since: date | None = None) -> Report:
+    """The watched orgs side by side, as of their latest snapshots; downloads in the period since
+    `since` (default: 30 days before the latest snapshot), and each org's share of the group."""
+    from oss_tracker import series as ts
+    from oss_tracker.render import human_date
+
+    watched = watched_orgs(db, orgs)
+    org_ids = [oid for oid, _ in watched]
+    hist = history(db, org_ids)
+    if hist["last_day"] is None:
+        raise NoData("no snapshot of these organizations yet: run `oss-tracker sync` first")
+    ref = date.fromisoformat(hist["last_day"])
+    start = since or ref - timedelta(days=30)
+    derivs = derivative_totals(db, org_ids)
+    rows: list[dict[str, Any]] = []
+    drops: list[dict[str, Any]] = []
+    for oid, name in watched:
+        latest = _latest_run(db, oid)
+        if latest is None:
+            continue
+        run_id, as_of, last_day = latest
+        totals = _totals(db, oid, run_id)
+        followers = db.execute(
+            "SELECT followers FROM org_snapshots WHERE run_id = ? AND org_id = ?", [run_id, oid]
+        ).fetchone()[0]
+        releases_n = db.execute(
+            """SELECT sum(coalesce(m.created_at, m.first_seen) >= ?), sum(coalesce(m.created_at, m.first_seen) >= ?)
+               FROM models m WHERE m.org_id = ?""",
+            # The last 30 days end with the snapshot day: ref-29 .. ref, not 31 days.
+            [(ref - timedelta(days=29)).isoformat(), (ref - timedelta(days=89)).isoformat(), oid],
+        ).fetchone()
+        from_day, from_run = ts.org_day_at(db, oid, start.isoformat())
+        period = period_base = None
+        if from_day != last_day:
+            period, period_base, found = ts.period_downloads(db, oid, from_run, run_id)
+            drops += [
+                {
+                    "org": g,
+                    "model": repo,
+                    "from": from_day,
+                    "to": last_day,
+                    "before": b,
+                    "after": a,
+                    "change": a - b,
+                }
+                for _k, _r, g, repo, b, a in found
+            ]
+        d = derivs.get(oid)
+        repos = repo_summary(db, [oid])
+        rows.append(
+            {
+                "org": name,
+                "as_of": as_of,
+                "models": totals["models"],
+                "releases_30d": releases_n[0] or 0,
+                "releases_90d": releases_n[1] or 0,
+                "downloads_30d": totals["downloads_30d"],
+                "downloads_all_time": totals["downloads_all_time"],
+                "downloads_period": period,
+                "period_from": from_day if period is not None else None,
+                "period_to": last_day if period is not None else None,
+                "period_growth_pct": round(100.0 * period / period_base, 2)
+                if period is not None and period_base
+                else None,
+                "likes": totals["likes"],
+                "followers": followers,
+                "derivatives": d["total"] if d else None,
+                "datasets": repos["dataset"]["count"],
+                "spaces": repos["space"]["count"],
+                "_base": period_base if period is not None else None,
+            }
+        )
+    sum_30d = sum(r["downloads_30d"] or 0 for r in rows)
+    sum_period = sum(r["downloads_period"] or 0 for r in rows)
+    for r in rows:
+        r["share_30d_pct"] = round(100.0 * (r["downloads_30d"] or 0) / sum_30d, 1) if sum_30d else None
+        r["share_period_pct"] = (
+            round(100.0 * r["downloads_period"] / sum_period, 1)
+            if sum_period and r["downloads_period"] is not None
+            else None
+        )
+
+    def total(key: str) -> int | None:
+        values = [r[key] for r in rows if r[key] is not None]
+        return sum(values) if values else None
+
+    group = {
+        k: total(k)
+        for k in (
+            "models",
+            "releases_30d",
+            "releases_90d",
+            "downloads_30d",
+            "downloads_all_time",
+            "downloads_period",
+            "likes",
+            "followers",
+            "derivatives",
+            "datasets",
+            "spaces",
+        )
+    }
+    bases = [r.pop("_base") for r in rows]
+    base_sum = sum(b for b in bases if b)
+    group["period_growth_pct"] = (
+        round(100.0 * group["downloads_period"] / base_sum, 2)
+        if group["downloads_period"] is not None and base_sum
+        else None
+    )
+    data = {
+        "as_of": hist["as_of"],
+        "since": start.isoformat(),
+        "orgs": rows,
+        "group": group,
+        "drops": drops,
+    }
+    notes = []
+    if drops:
+        notes.append(
+            f"Warning: {len(drops)} all-time download count{'s' if len(drops) > 1 else ''} went down in the "
+            "period (the Hub recounts); the period downloads include the drop."
+        )
+    late = sorted(
+        {r["period_from"] for r in rows if r["period_from"] and r["period_from"] > start.isoformat()}
+    )
+    period_note = f"period: since {human_date(start.isoformat())}"
+    if late:
+        period_note += f" (history starts {human_date(late[0])})"
+    drop_section = Section(
+        "All-time download counts that went down in the period",
+        DROP_COLUMNS,
+        drops,
+        empty="no all-time count went down",
+    )
+    return Report(
+        title="Watched organizations side by side",
+        data=data,
+        sections=[
+            Section(
+                "Side by side",
+                [
+                    Column("org", "Org"),
+                    Column("as_of", "As of", table=False),
+                    Column("models", "Models", "int"),
+                    Column("releases_30d", "Rel. 30d", "int"),
+                    Column("releases_90d", "Rel. 90d", "int"),
+                    Column("downloads_30d", "Downloads 30-day", "int"),
+                    Column("downloads_all_time", "Downloads all-time", "int"),
+                    Column("downloads_period", "Downloads in period", "int"),
+                    Column("period_from", "Period from", table=False),
+                    Column("period_to", "Period to", table=False),
+                    Column("period_growth_pct", "Period growth", "pct", table=False),
+                    Column("share_30d_pct", "Share (30-day)", "share"),
+                    Column("share_period_pct", "Share period", "share", table=False),
+                    Column("likes", "Likes", "int"),
+                    Column("followers", "Followers", "int"),
+                    Column("derivatives", "Derivatives", "int"),
+                    Column("datasets", "Datasets", "int"),
+                    Column("spaces", "Spaces", "int"),
+                ],
+                rows,
+                empty="no snapshot yet",
+                human=False,
+            ),
+            Section(
+                "Side by side",
+                [Column("metric", "Metric")]
+                + [Column(f"org:{r['org']}", r["org"], "int") for r in rows]
+                + ([Column("all", "All", "int")] if len(rows) > 1 else []),
+                _transpose(rows, group, sum_30d),
+                empty="no snapshot yet",
+                row_kind="kind",
+            ),
+            drop_section,
+        ],
+        footer=_footer(hist, period_note, "derivatives: direct children, each model's latest count"),
+        notes=notes,
+        main=0,
+    )

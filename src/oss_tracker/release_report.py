@@ -1,0 +1,163 @@
+"""The releases report: the release feed, newest first, and releases per month per org."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from oss_tracker.reports import Chart, ChartSeries, Column, Report, Section, _footer, history, watched_orgs
+
+if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
+    from sqlite_utils import Database
+
+
+def releases(
+    db: Database,
+    *,
+    orgs: list[str] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    limit: int = 50,
+) -> Report:
+    """The release feed, newest first (a release: a model first seen in the org, dated by createdAt),
+    and releases per month per org. A removed model stays a release, marked removed."""
+    from oss_tracker import licenses as lic
+    from oss_tracker.render import human_date
+
+    watched = watched_orgs(db, orgs)
+    org_ids = [oid for oid, _ in watched]
+    marks = ",".join("?" * len(org_ids))
+    released = "coalesce(m.created_at, m.first_seen)"
+    where, args = f"m.org_id IN ({marks})", list(org_ids)
+    if since is not None:
+        where += f" AND {released} >= ?"
+        args.append(since.isoformat())
+    if until is not None:
+        where += f" AND {released} < ?"
+        args.append((until + timedelta(days=1)).isoformat())
+    total = db.execute(f"SELECT count(*) FROM models m WHERE {where}", args).fetchone()[0]
+    feed = [
+        {
+            "id": r[0],
+            "org": r[1],
+            "created_at": r[2],
+            "first_seen": r[3],
+            "license": r[4],
+            "license_group": lic.group(r[4]),
+            "parameters": r[5],
+            "pipeline_tag": r[6],
+            "library_name": r[7],
+            "removed_at": r[8],
+        }
+        for r in db.execute(
+            f"""SELECT m.repo_id, g.name, m.created_at, m.first_seen, m.license, m.parameters, m.pipeline_tag,
+                       m.library_name, m.removed_at
+                FROM models m JOIN orgs g ON g.id = m.org_id WHERE {where}
+                ORDER BY {released} DESC, m.repo_id
+                {"LIMIT ?" if limit else ""}""",
+            args + ([limit] if limit else []),
+        ).fetchall()
+    ]
+    for row in feed:
+        row["status"] = "removed" if row["removed_at"] else ""
+    months = db.execute(
+        f"""SELECT substr({released}, 1, 7) AS month, g.name, count(*)
+            FROM models m JOIN orgs g ON g.id = m.org_id WHERE {where}
+            GROUP BY month, g.name ORDER BY month DESC, g.name COLLATE NOCASE""",
+        args,
+    ).fetchall()
+    by_month = [{"month": m, "org": o, "releases": n} for m, o, n in months]
+    names = [name for _, name in watched]
+    wide: dict[str, dict[str, Any]] = {}
+    for m, o, n in months:
+        wide.setdefault(m, {"month": m, **dict.fromkeys(names, 0), "total": 0})
+        wide[m][o] = n
+        wide[m]["total"] += n
+    hist = history(db, org_ids)
+    data = {
+        "as_of": hist["as_of"],
+        "orgs": names,
+        "since": since.isoformat() if since else None,
+        "until": until.isoformat() if until else None,
+        "total": total,
+        "shown": len(feed),
+        "releases": feed,
+        "by_month": by_month,
+    }
+    window = ""
+    if since or until:
+        window = " ".join(
+            part
+            for part in (
+                f"since {human_date(since.isoformat())}" if since else "",
+                f"until {human_date(until.isoformat())}" if until else "",
+            )
+            if part
+        )
+    empty = f"no releases {window}".strip() if window else "no releases"
+    chart = _months_chart(by_month, names)
+    shown = f"showing {len(feed)} of {total} (--limit 0 shows all)" if len(feed) < total else ""
+    return Report(
+        title="Releases" + (f" {window}" if window else ""),
+        data=data,
+        sections=[
+            Section(
+                "Newest first (by createdAt)",
+                [
+                    Column("created_at", "Created", "date"),
+                    Column("id", "Model"),
+                    Column("org", "Org", table=False),  # the repo id names it
+                    Column("license", "Licence"),
+                    Column("license_group", "Group", table=False),
+                    Column("parameters", "Size", "size"),
+                    Column("pipeline_tag", "Pipeline"),
+                    Column("library_name", "Library", table=False),
+                    Column("first_seen", "First seen", "date"),
+                    Column("removed_at", "Removed at", table=False),
+                    Column("status", "", csv=False),
+                ],
+                feed,
+                empty=empty,
+            ),
+            Section(
+                "Releases per month",
+                [Column("month", "Month", "period")]
+                + [Column(n, n, "int") for n in names]
+                + ([Column("total", "Total", "int")] if len(names) > 1 else []),
+                list(wide.values()),
+                empty=empty,
+            ),
+        ],
+        footer=_footer(hist, shown),
+        charts=[chart] if chart.series else [],
+        main=0,
+    )
+
+
+def _months_chart(by_month: list[dict[str, Any]], names: list[str]) -> Chart:
+    """Releases per month per org; a month without a release is a zero (the history is complete)."""
+    if not by_month:
+        return Chart("Releases per month", [], [])
+    months = sorted({r["month"] for r in by_month})
+    y, m = int(months[0][:4]), int(months[0][5:])
+    every = []
+    while f"{y}-{m:02d}" <= months[-1]:
+        every.append(f"{y}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    counts = {(r["month"], r["org"]): r["releases"] for r in by_month}
+    series = []
+    for name in names:
+        values: list[float | None] = [counts.get((mo, name), 0) for mo in every]
+        first = next((i for i, v in enumerate(values) if v), None)
+        if first is not None:
+            series.append(
+                ChartSeries(name, values, note=f"{sum(v or 0 for v in values):,} in all", offset=first)
+            )
+    return Chart(
+        "Releases per month",
+        [f"{mo}-01" for mo in every],
+        series,
+        kind="int",
+        y_label="Releases",
+        style="bar",
+    )

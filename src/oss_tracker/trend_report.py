@@ -1,0 +1,269 @@
+"""The trends report: a time series per org or model of downloads, likes, models, followers or derivatives."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from oss_tracker.reports import (
+    DROP_COLUMNS,
+    STORED_RUN,
+    Chart,
+    ChartSeries,
+    Column,
+    Report,
+    Section,
+    model_row,
+    watched_orgs,
+)
+
+if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
+    from sqlite_utils import Database
+
+
+METRIC_TITLES = {
+    # metric: (report title, level column, change column, chart title)
+    "downloads": ("Downloads", "All-time", "Downloads", "Downloads per day"),
+    "likes": ("Likes", "Likes", "Change", "Likes"),
+    "models": ("Models", "Models", "Change", "Models listed"),
+    "followers": ("Followers", "Followers", "Change", "Followers"),
+    # The level is the sum of each current model's latest count (carried forward), labelled so.
+    "derivatives": ("Derivatives (direct children)", "Latest", "Change", "Derivatives, latest counts"),
+}
+INTERVAL_TITLES = {"day": "Day", "week": "Week", "month": "Month"}
+DERIVATIVE_DEFINITIONS = {
+    "total": "sum over the current models of each model's latest direct-derivative count on or before "
+    "the day (carried forward: derivative counts are refreshed in rotation)",
+    "counted": "current models with a count on or before the day (the coverage of total)",
+    "models": "current models of the org on the day (first seen by then, not removed)",
+    "refreshed": "models counted on the day itself",
+    "change": "sum of count changes since the previous point over the models counted at both points; "
+    "a model's first count is coverage, not growth",
+    "gap": "no stored run of the day stored the org, or none of the day's runs counted derivatives",
+}
+COVERAGE_COLUMNS = [
+    Column("coverage", "Counted", csv=False),  # counted / models, in the table and Markdown
+    Column("counted", "Counted", "int", table=False),
+    Column("models", "Models", "int", table=False),
+    Column("refreshed", "Refreshed", "int", table=False),
+]
+DEFAULT_SPAN = {"day": 30, "week": 26 * 7, "month": None}  # days back from the last snapshot
+
+
+def trends(
+    db: Database,
+    *,
+    orgs: list[str] | None = None,
+    models: list[str] | None = None,
+    metric: str = "downloads",
+    interval: str = "day",
+    since: date | None = None,
+    until: date | None = None,
+    span: int | None = None,
+) -> Report:
+    """A time series per org (or model): the level, its change, the per-day rate and the growth.
+
+    Without `since`, the window is the last `span` days (default: 30 days by day, 26 weeks by
+    week, the whole history by month) up to the last snapshot."""
+    from oss_tracker import series as ts
+
+    if models:
+        found = [model_row(db, m) for m in models]
+        subjects = [
+            ts.Subject(
+                m["org"], m["org_id"], m["repo_id"], m["id"], m["last_day"] if m["removed_at"] else None
+            )
+            for m in {m["id"]: m for m in found}.values()
+        ]
+        org_ids = sorted({s.org_id for s in subjects})
+    else:
+        watched = watched_orgs(db, orgs)
+        subjects = [ts.Subject(name, oid) for oid, name in watched]
+        org_ids = [oid for oid, _ in watched]
+    span = span or DEFAULT_SPAN[interval]
+    if since is None and span is not None:
+        last = _last_day(db, org_ids, metric)
+        if last is not None:
+            end = min(until, last) if until else last
+            since = end - timedelta(days=span - 1)
+    built, start, end = ts.build(db, subjects, metric=metric, interval=interval, since=since, until=until)
+    return _trends_report(built, metric=metric, interval=interval, start=start, end=end, models=bool(models))
+
+
+def _last_day(db: Database, org_ids: list[int], metric: str) -> date | None:
+    marks = ",".join("?" * len(org_ids)) or "NULL"
+    if metric == "derivatives":  # the last day a run stored one of the orgs and counted derivatives
+        sql = f"""SELECT max(r.day) FROM org_snapshots o JOIN runs r ON r.id = o.run_id
+                  WHERE o.org_id IN ({marks}) AND {STORED_RUN}
+                    AND EXISTS (SELECT 1 FROM derivative_counts d WHERE d.run_id = r.id)"""
+    else:
+        sql = f"""SELECT max(r.day) FROM org_snapshots o JOIN runs r ON r.id = o.run_id
+                  WHERE o.org_id IN ({marks}) AND {STORED_RUN}"""
+    day = db.execute(sql, org_ids).fetchone()[0]
+    return date.fromisoformat(day) if day else None
+
+
+def _trends_report(built, *, metric: str, interval: str, start, end, models: bool) -> Report:
+    from oss_tracker.render import human_date
+
+    title, level_title, change_title, chart_title = METRIC_TITLES[metric]
+    who = "model" if models else "org"
+    rows: list[dict[str, Any]] = []
+    summary: list[dict[str, Any]] = []
+    drops: list[dict[str, Any]] = []
+    data_series = []
+    for s in built:
+        window = {
+            "from": s.window_from,
+            "to": s.window_to,
+            "change": s.window_change,
+            "growth_pct": s.window_growth_pct,
+            "snapshots": s.snapshots,
+            "gaps": s.gaps,
+        }
+        data_series.append(
+            {"org": s.org, "model": s.model, "window": window, "points": [p.public() for p in s.points]}
+        )
+        if s.points:
+            summary.append({"org": s.org, "model": s.model, **window, "drops": len(s.drops)})
+        for p in s.points:
+            note = "no snapshot" if p.gap else ""
+            if p.drops:
+                note = f"{p.drops} all-time drop{'s' if p.drops > 1 else ''}"
+            elif not p.gap and p.days and p.days > _interval_days(interval):
+                note = f"over {p.days} days"
+            cover = {}
+            if metric == "derivatives" and not p.gap:
+                cover["coverage"] = f"{p.counted or 0}/{p.models or 0}"  # no separators: 80 columns
+            rows.append({"org": s.org, "model": s.model, **p.public(), **cover, "note": note})
+        drops += [d.public() for d in s.drops]
+    as_of = max((p.as_of for s in built for p in s.points if p.as_of), default=None)
+    data = {
+        "metric": metric,
+        "interval": interval,
+        "since": start.isoformat() if start else None,
+        "until": end.isoformat() if end else None,
+        "as_of": as_of,
+        "series": data_series,
+        "drops": drops,
+    }
+    if metric == "derivatives":
+        data["definitions"] = DERIVATIVE_DEFINITIONS
+    name_col = Column("model", "Model") if models else Column("org", "Org")
+    extra_name = [Column("org", "Org", table=False)] if models else [Column("model", "Model", table=False)]
+    if start is None:
+        empty = "no derivative counts yet" if metric == "derivatives" else "no snapshots yet"
+    else:
+        empty = f"no snapshots between {human_date(start.isoformat())} and {human_date(end.isoformat())}"
+    per = {"day": "day", "week": "week", "month": "month"}[interval]
+    sections = [
+        Section(
+            "Over the window",
+            [
+                name_col,
+                Column("from", "From", "date"),
+                Column("to", "To", "date"),
+                Column("snapshots", "Snapshots", "int"),
+                Column("gaps", "Gaps", "int"),
+                Column("change", change_title if metric == "downloads" else "Change", "delta"),
+                Column("growth_pct", "Growth", "pct"),
+            ]
+            + ([Column("drops", "Drops", "int")] if metric == "downloads" else []),
+            summary,
+            empty=empty,
+        ),
+        Section(
+            f"{title} per {per}",
+            [
+                name_col,
+                *extra_name,
+                Column("period", INTERVAL_TITLES[interval], "period"),
+                Column("period_start", "Period start", table=False),
+                Column("date", "Snapshot", "date", table=interval != "day"),
+                Column("as_of", "As of", "datetime", table=False),
+                Column("gap", "Gap", "bool", table=False),
+                Column("total", level_title, "int"),
+                *(COVERAGE_COLUMNS if metric == "derivatives" else []),
+                Column("change", change_title, "delta"),
+                Column("days", "Days", "int"),
+                Column("per_day", "Per day", "rate"),
+                Column("growth_pct", "Growth", "pct"),
+                Column("drops", "Drops", "int", table=False),
+                Column("note", "Note", csv=False),
+            ],
+            rows,
+            empty=empty,
+            group=who,
+        ),
+    ]
+    notes = []
+    if metric == "downloads":
+        sections.append(
+            Section(
+                "All-time download counts that went down (counted as they are, not hidden)",
+                DROP_COLUMNS,
+                drops,
+                empty="no all-time count went down",
+            )
+        )
+        if drops:
+            notes.append(
+                f"Warning: {len(drops)} all-time download count{'s' if len(drops) > 1 else ''} went down "
+                "(the Hub recounts); the period downloads include the drop, listed below."
+            )
+    chart = _trend_chart(built, metric, chart_title)
+    n_snapshots = len({p.date for s in built for p in s.points if not p.gap})
+    n_gaps = len({p.period for s in built for p in s.points if p.gap})  # periods some series misses
+    footer_parts = []
+    if start is not None:
+        footer_parts.append(f"{human_date(start.isoformat())} – {human_date(end.isoformat())}")
+        footer_parts.append(
+            f"{n_snapshots} snapshot day{'s' if n_snapshots != 1 else ''}, {n_gaps} gap{'s' if n_gaps != 1 else ''}"
+        )
+    if as_of:
+        from oss_tracker.render import human_datetime
+
+        footer_parts.append(f"as of {human_datetime(as_of)}")
+    if metric == "downloads":
+        footer_parts.append("downloads = difference of all-time counts over the models in both snapshots")
+    if metric == "derivatives":
+        footer_parts.append(
+            "latest = sum of each current model's latest count, carried forward; counted = models "
+            "counted so far / current models; change = over the models counted at both points "
+            "(a first count is coverage, not growth)"
+        )
+    return Report(
+        title=f"{title} per {per}",
+        data=data,
+        sections=sections,
+        footer=" · ".join(footer_parts),
+        charts=[chart] if chart.series else [],
+        notes=notes,
+        main=1,
+    )
+
+
+def _interval_days(interval: str) -> int:
+    return {"day": 1, "week": 7, "month": 31}[interval]
+
+
+def _trend_chart(built, metric: str, title: str) -> Chart:
+    """Downloads: the per-day rate of each point; other metrics: the level. A gap is a gap."""
+    xs = sorted({p.period_start for s in built for p in s.points})
+    where = {x: i for i, x in enumerate(xs)}
+    out = []
+    for s in built:
+        values: list[float | None] = [None] * len(xs)
+        started = False
+        first = len(xs)
+        for p in s.points:
+            v = p.per_day if metric == "downloads" else p.total
+            if not started and (p.gap or v is None):
+                continue  # before the first value: not tracked, not a gap
+            if not started:
+                started, first = True, where[p.period_start]
+            values[where[p.period_start]] = None if p.gap else v
+        if started:
+            out.append(ChartSeries(s.name, values, offset=first))
+    kind = "rate" if metric == "downloads" else "int"
+    return Chart(title, xs, out, kind=kind, y_label=title)
