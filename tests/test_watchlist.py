@@ -273,3 +273,14 @@ def test_a_failing_space_listing_keeps_the_models(hub: FakeHub, config: Path, tm
         db,
         "SELECT datasets_listed, spaces_listed FROM org_snapshots JOIN orgs o ON o.id = org_id WHERE o.name = 'Qwen'",
     ) == [(2, None)]
+
+
+def test_a_group_report_sums_all_its_companies_accounts(hub: FakeHub, config: Path, tmp_path: Path) -> None:
+    hub.set_world(hub_world())
+    db = tmp_path / "t.db"
+    synced(hub, config, db)
+    out = run("--config", str(config), "report", "--group", "china", "--db", str(db), "-f", "json")
+    assert out.exit_code == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["accounts"] == ["Qwen", "Wan-AI", "deepseek-ai"]
+    assert (data["models"], data["downloads_30d"], data["likes"], data["followers"]) == (4, 3800, 230, 310)

@@ -494,6 +494,10 @@ def report(
     company: Annotated[
         str | None, typer.Option("--company", help="Or a company of the watch list: its accounts summed.")
     ] = None,
+    group: Annotated[
+        str | None,
+        typer.Option("--group", help="Or a group of the watch list: all its companies' accounts summed."),
+    ] = None,
     db: DbOpt = None,
     top: Annotated[int, typer.Option("--top", min=1, help="How many top models to list.")] = 10,
     days: Annotated[int, typer.Option("--days", min=1, help="Days of downloads trend to show.")] = 30,
@@ -501,15 +505,22 @@ def report(
 ) -> None:
     """Totals with change since the previous snapshot, top models, licence mix, releases per month,
     the downloads trend and derivative totals."""
-    if (org is None) == (company is None):
-        raise typer.BadParameter("give --org or --company (one of them)", param_hint="--org")
+    if sum(x is not None for x in (org, company, group)) != 1:
+        raise typer.BadParameter("give one of --org, --company or --group", param_hint="--org")
     with _errors():
         database = _open(db, create=False)
-        if company is not None:
+        if company is not None or group is not None:
             from oss_tracker.rollup import company_report
+            from oss_tracker.watchlist import Company
 
-            wl_company = _watchlist().company(company)
-            _show(lambda: company_report(database, wl_company, top=top, days=days), fmt)
+            wl = _watchlist()
+            if group is not None:
+                members = wl.group(group)
+                accounts = [a for c in members for a in c.accounts]
+                target = Company(f"group {group}", accounts, None)
+            else:
+                target = wl.company(company)
+            _show(lambda: company_report(database, target, top=top, days=days), fmt)
             return
         from oss_tracker.reports import org_report
 
