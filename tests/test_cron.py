@@ -136,7 +136,7 @@ def test_a_cron_run_writes_one_plain_line(hub: FakeHub, tmp_path: Path) -> None:
     assert proc.returncode == 0
     assert proc.stdout == ""
     assert proc.stderr == (
-        "sync ok: 2 org(s), 3 models, 3 new, 0 removed, 0 renamed, 0 licence change(s), 6 requests, run #1\n"
+        "sync ok: 2 org(s), 3 models, 0 new (2 org(s) synced for the first time), 0 removed, 0 renamed, 0 licence change(s), 6 requests, run #1\n"
     )
     assert "\x1b" not in proc.stderr  # no colour, no progress bar
 

@@ -243,7 +243,7 @@ def test_when_retries_run_out_for_one_org_the_others_are_stored(
     result = sync(fake, db)
     assert result.exit_code == 3, result.stderr
     assert result.stderr == (
-        "sync partial: 1 org(s), 5 models, 5 new, 0 removed, 0 renamed, 0 licence change(s), "
+        "sync partial: 1 org(s), 5 models, 0 new (1 org(s) synced for the first time), 0 removed, 0 renamed, 0 licence change(s), "
         f"{rows(db, 'SELECT requests FROM runs')[0][0]} requests, run #1 — Beta: {message}\n"
     )
     state = content(db)

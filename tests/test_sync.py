@@ -55,7 +55,7 @@ def test_an_org_of_2345_models_comes_back_whole_in_three_pages(hub: FakeHub, tmp
         (2345, 4321, 2345, 1)
     ]
     assert rows(db, "SELECT status, requests, orgs FROM runs") == [("ok", 4, '["BigOrg"]')]
-    assert "sync ok: 1 org(s), 2,345 models, 2345 new" in result.stderr
+    assert "sync ok: 1 org(s), 2,345 models, 0 new (1 org(s) synced for the first time)" in result.stderr
 
 
 def test_listing_asks_for_every_field_the_reports_need(hub: FakeHub, tmp_path: Path) -> None:

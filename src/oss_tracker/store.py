@@ -346,6 +346,7 @@ class OrgSaved:
     renamed: int
     license_changed: int
     restored: int
+    first: bool = False  # the org's first snapshot: its models are first seen, not new releases
 
 
 def start_run(
@@ -391,6 +392,9 @@ def save_org(
     """Upsert an org's listed models (keyed by `_id`), their snapshots and the org snapshot."""
     oid = org_id(db, overview.name)
     counts = OrgSaved(overview.name, 0, 0, 0, 0, 0)
+    counts.first = (
+        db.execute("SELECT 1 FROM org_snapshots WHERE org_id = ? LIMIT 1", [oid]).fetchone() is None
+    )
     for rec in records:
         counts.listed += 1
         row = db.execute(
@@ -421,7 +425,7 @@ def save_org(
                 [*values, rec.hub_id, now, run_id, now, run_id],
             )
             model_id = int(cursor.lastrowid)
-            counts.new += 1
+            counts.new += 0 if counts.first else 1
         else:
             model_id, old_repo, old_license, removed_at = row
             if old_repo != rec.repo_id:
@@ -450,8 +454,18 @@ def save_org(
         """INSERT INTO org_snapshots (run_id, org_id, num_models, followers, listed, complete, num_datasets,
                num_spaces, datasets_listed, spaces_listed)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        [run_id, oid, overview.num_models, overview.followers, counts.listed, int(complete),
-         overview.num_datasets, overview.num_spaces, datasets_listed, spaces_listed],  # fmt: skip
+        [
+            run_id,
+            oid,
+            overview.num_models,
+            overview.followers,
+            counts.listed,
+            int(complete),
+            overview.num_datasets,
+            overview.num_spaces,
+            datasets_listed,
+            spaces_listed,
+        ],  # fmt: skip
     )
     return counts
 
@@ -478,7 +492,9 @@ def _event(
     )
 
 
-def save_repos(db: Database, run_id: int, now: str, org: str, kind: str, records: Iterable[RepoRecord]) -> int:
+def save_repos(
+    db: Database, run_id: int, now: str, org: str, kind: str, records: Iterable[RepoRecord]
+) -> int:
     """Upsert an org's datasets or Spaces and their snapshots; returns how many were listed."""
     oid = org_id(db, org)
     listed = 0
@@ -530,7 +546,9 @@ def mark_repos_removed(db: Database, run_id: int, now: str, org: str, kind: str)
     return [repo_id for _, repo_id in gone]
 
 
-def _repo_event(db: Database, run_id: int, repo_pk: int, kind: str, old: str | None, new: str | None, at: str) -> None:
+def _repo_event(
+    db: Database, run_id: int, repo_pk: int, kind: str, old: str | None, new: str | None, at: str
+) -> None:
     db.execute(
         "INSERT INTO repo_events (run_id, repo_id, kind, old, new, at) VALUES (?, ?, ?, ?, ?, ?)",
         [run_id, repo_pk, kind, old, new, at],

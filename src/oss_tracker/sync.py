@@ -83,7 +83,12 @@ class SyncSummary:
                 )
                 if n
             ),
-            f"{sum(o.new for o in self.orgs)} new",
+            f"{sum(o.new for o in self.orgs)} new"
+            + (
+                f" ({sum(o.first for o in self.orgs)} org(s) synced for the first time)"
+                if any(o.first for o in self.orgs)
+                else ""
+            ),
             f"{len(self.removed)} removed"
             + (f" (+{len(self.repos_removed)} datasets/Spaces)" if self.repos_removed else ""),
             f"{sum(o.renamed for o in self.orgs)} renamed",
