@@ -378,23 +378,17 @@ def org_id(db: Database, name: str) -> int:
     return int(db.execute("SELECT id FROM orgs WHERE name = ?", [name]).fetchone()[0])
 
 
-def save_org(
-    db: Database,
-    run_id: int,
-    now: str,
-    overview: OrgOverview,
-    records: Iterable[ModelRecord],
-    *,
-    complete: bool,
-    datasets_listed: int | None = None,
-    spaces_listed: int | None = None,
-) -> OrgSaved:
-    """Upsert an org's listed models (keyed by `_id`), their snapshots and the org snapshot."""
-    oid = org_id(db, overview.name)
-    counts = OrgSaved(overview.name, 0, 0, 0, 0, 0)
-    counts.first = (
-        db.execute("SELECT 1 FROM org_snapshots WHERE org_id = ? LIMIT 1", [oid]).fetchone() is None
-    )
+def start_org(db: Database, name: str) -> OrgSaved:
+    """The counters for one org's models in this run (its first run if it has no snapshot yet)."""
+    counts = OrgSaved(name, 0, 0, 0, 0, 0)
+    oid = org_id(db, name)
+    counts.first = db.execute("SELECT 1 FROM org_snapshots WHERE org_id = ? LIMIT 1", [oid]).fetchone() is None
+    return counts
+
+
+def save_models(db: Database, run_id: int, now: str, counts: OrgSaved, records: Iterable[ModelRecord]) -> None:
+    """Upsert listed models (keyed by `_id`) and their snapshots; a page at a time is fine."""
+    oid = org_id(db, counts.org)
     for rec in records:
         counts.listed += 1
         row = db.execute(
@@ -450,6 +444,21 @@ def save_org(
                VALUES (?, ?, ?, ?, ?, ?)""",
             [run_id, model_id, rec.downloads_30d, rec.downloads_all_time, rec.likes, rec.trending],
         )
+
+
+
+def save_org_snapshot(
+    db: Database,
+    run_id: int,
+    overview: OrgOverview,
+    counts: OrgSaved,
+    *,
+    complete: bool,
+    datasets_listed: int | None = None,
+    spaces_listed: int | None = None,
+) -> None:
+    """The org's row of this run: its overview's counts, followers, and how much was listed."""
+    oid = org_id(db, overview.name)
     db.execute(
         """INSERT INTO org_snapshots (run_id, org_id, num_models, followers, listed, complete, num_datasets,
                num_spaces, datasets_listed, spaces_listed)
@@ -467,7 +476,6 @@ def save_org(
             spaces_listed,
         ],  # fmt: skip
     )
-    return counts
 
 
 def mark_removed(db: Database, run_id: int, now: str, org: str) -> list[str]:

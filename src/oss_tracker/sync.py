@@ -1,10 +1,17 @@
-"""One sync run: fetch every watched org (concurrently), then store the run in one transaction."""
+"""One sync run: fetch every watched org (concurrently), then store the run in one transaction.
+
+Each org's fetch thread hands its listing to the writer a page at a time through a small
+bounded channel, so a sync holds a few pages in memory, not whole orgs. The writer stores
+an org inside a savepoint and rolls that org back if its listing fails or falls short.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -23,8 +30,9 @@ class OrgResult:
 
     org: str
     overview: OrgOverview | None = None
-    models: list[ModelRecord] = field(default_factory=list)
+    n_models: int = 0  # the models themselves went to the writer, page by page
     repos: dict[str, list[RepoRecord]] = field(default_factory=dict)  # kind -> datasets or Spaces
+    fatal: BaseException | None = None  # stops the whole run (an unknown org named on the command line)
     error: str | None = None  # the overview or the model listing failed: nothing of the org is stored
     kind_errors: dict[str, str] = field(default_factory=dict)  # a dataset or Space listing failed
 
@@ -35,7 +43,7 @@ class OrgResult:
                 "space": self.overview.num_spaces}[kind]  # fmt: skip
 
     def listed(self, kind: str) -> int:
-        return len(self.models) if kind == "model" else len(self.repos.get(kind, []))
+        return self.n_models if kind == "model" else len(self.repos.get(kind, []))
 
     def short(self, kind: str) -> str | None:
         """Why this kind's listing cannot be stored: it failed, or came back shorter than counted."""
@@ -115,43 +123,102 @@ class SyncFailed(Exception):
 ProgressFn = Callable[[str, int], None]
 
 
-def fetch_org(
-    session: hub.HubSession, org: str, progress: ProgressFn | None = None, *, strict: bool = True
-) -> OrgResult:
-    """Overview, then every page of the org's models, datasets and Spaces.
+PAGE = 1000  # records a page handed to the writer (the Hub's own page size)
 
-    A 404 on the overview raises UnknownOrg when `strict` (a name typed on the command line);
-    from a watch list it only fails this org, so that one renamed account cannot stop the
-    daily history of all the others.
+
+class _Stopped(Exception):
+    """The run is ending: a fetch thread stops handing pages over."""
+
+
+class Channel:
+    """A bounded hand-over from one org's fetch thread to the writer: a few pages, then the result."""
+
+    def __init__(self, stop: threading.Event, size: int = 3) -> None:
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=size)
+        self._stop = stop
+
+    def put(self, item: object) -> None:
+        while True:
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                if self._stop.is_set():
+                    raise _Stopped from None
+
+    def get(self) -> object:
+        return self._queue.get()
+
+
+def fetch_org(
+    session: hub.HubSession,
+    org: str,
+    channel: Channel,
+    progress: ProgressFn | None = None,
+    *,
+    strict: bool = True,
+) -> None:
+    """Overview, then every page of the org's models, datasets and Spaces, into `channel`.
+
+    The channel receives the overview, pages of model records, and last the OrgResult
+    (always, even on failure). A 404 on the overview stops the run when `strict` (a name
+    typed on the command line); from a watch list it only fails this org, so that one
+    renamed account cannot stop the daily history of all the others.
     """
     result = OrgResult(org)
     try:
-        result.overview = _overview(session, org)
-        # The Hub's spelling of the name (`--org qwen` lists and stores `Qwen`).
-        result.org = result.overview.name
-        for record in hub.iter_org_models(session.api, result.org):
-            result.models.append(record)
-            if progress is not None:
-                progress(org, len(result.models))
-    except UnknownOrg as err:
-        if strict:
-            raise
-        result.error = str(err)
-        return result
-    except Exception as err:  # noqa: BLE001 - one org's failure must not lose the others
-        result.error = describe(err)
-        log.debug("fetching %s failed", org, exc_info=True)
-        return result
-    for kind in KINDS:
-        # The overview counts them: an account with none costs no listing request.
-        if result.expected(kind) == 0:
-            continue
         try:
-            result.repos[kind] = list(hub.iter_org_repos(session.api, result.org, kind))
-        except Exception as err:  # noqa: BLE001 - a Space listing failing must not cost the models
-            result.kind_errors[kind] = f"{kind} listing failed: {describe(err)}"
-            log.debug("listing %ss of %s failed", kind, org, exc_info=True)
-    return result
+            result.overview = _overview(session, org)
+            # The Hub's spelling of the name (`--org qwen` lists and stores `Qwen`).
+            result.org = result.overview.name
+            channel.put(result.overview)
+            page: list[ModelRecord] = []
+            for record in hub.iter_org_models(session.api, result.org):
+                page.append(record)
+                result.n_models += 1
+                if progress is not None:
+                    progress(org, result.n_models)
+                if len(page) >= PAGE:
+                    channel.put(page)
+                    page = []
+            if page:
+                channel.put(page)
+        except UnknownOrg as err:
+            if strict:
+                result.fatal = err
+            result.error = str(err)
+        except _Stopped:
+            raise
+        except Exception as err:  # noqa: BLE001 - one org's failure must not lose the others
+            result.error = describe(err)
+            log.debug("fetching %s failed", org, exc_info=True)
+        if result.error is None:
+            for kind in KINDS:
+                # The overview counts them: an account with none costs no listing request.
+                if result.expected(kind) == 0:
+                    continue
+                try:
+                    result.repos[kind] = list(hub.iter_org_repos(session.api, result.org, kind))
+                except Exception as err:  # noqa: BLE001 - a Space listing failing must not cost the models
+                    result.kind_errors[kind] = f"{kind} listing failed: {describe(err)}"
+                    log.debug("listing %ss of %s failed", kind, org, exc_info=True)
+        channel.put(result)
+    except _Stopped:
+        return
+
+
+def _pages(channel: Channel, end: list[OrgResult]) -> Iterator[ModelRecord]:
+    """The records the fetch thread hands over, until its result arrives (kept in `end`)."""
+    while True:
+        item = channel.get()
+        if isinstance(item, OrgResult):
+            end.append(item)
+            return
+        yield from item  # type: ignore[misc]
+
+
+class _Discard(Exception):
+    """Roll one org back: its listing failed or fell short."""
 
 
 def check_account(session: hub.HubSession, org: str) -> str:
@@ -169,6 +236,66 @@ def _overview(session: hub.HubSession, org: str) -> OrgOverview:
             raise UnknownOrg(f"unknown organization '{org}': the Hub answered 404") from None
         raise
     return overview
+
+
+def _store_org(
+    db: Database,
+    run_id: int,
+    started: str,
+    channel: Channel,
+    failed: dict[str, str],
+    incomplete: dict[str, str],
+    repos: dict[str, int],
+    saved: list[store.OrgSaved],
+) -> OrgResult | None:
+    """Write one org as its pages arrive, in a savepoint; roll it back if it failed or fell short."""
+    first = channel.get()
+    if isinstance(first, OrgResult):  # no overview: nothing to store
+        if first.fatal is not None:
+            raise first.fatal
+        failed[first.org] = first.error or "no overview"
+        return None
+    overview: OrgOverview = first  # type: ignore[assignment]
+    end: list[OrgResult] = []
+    try:
+        with db.atomic():  # a savepoint inside the run's transaction
+            counts = store.start_org(db, overview.name)
+            store.save_models(db, run_id, started, counts, _pages(channel, end))
+            result = end[0]
+            if result.fatal is not None:
+                raise result.fatal
+            problem = result.error or result.short("model")
+            if problem is not None:
+                # A listing cut short is not a snapshot: half an org would read as a collapse.
+                raise _Discard(problem)
+            notes = [result.short(k) for k in KINDS if result.short(k)]
+            unverified = [f"{k}s" for k in ("model", *KINDS) if result.expected(k) is None]
+            if unverified:
+                notes.append(f"no count of {', '.join(unverified)} to check the listing: no removals")
+            listed = {
+                kind: store.save_repos(db, run_id, started, result.org, kind, result.repos.get(kind, []))
+                if result.short(kind) is None
+                else None
+                for kind in KINDS
+            }
+            store.save_org_snapshot(
+                db,
+                run_id,
+                overview,
+                counts,
+                complete=not notes,
+                datasets_listed=listed["dataset"],
+                spaces_listed=listed["space"],
+            )
+    except _Discard as why:
+        failed[overview.name] = str(why)
+        return None
+    if notes:
+        incomplete[result.org] = "; ".join(n for n in notes if n)
+    for kind, n in listed.items():
+        repos[kind] += n or 0
+    saved.append(counts)
+    return result
 
 
 def run_sync(
@@ -201,10 +328,12 @@ def run_sync(
     removed: list[str] = []
     repos_removed: list[str] = []
     repos: dict[str, int] = dict.fromkeys(KINDS, 0)
+    stop = threading.Event()
+    channels = {org: Channel(stop) for org in orgs}
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(orgs)))) as pool:
-        pending: set[Future[OrgResult]] = {
-            pool.submit(fetch_org, session, org, progress, strict=strict) for org in orgs
-        }
+        futures: list[Future[None]] = [
+            pool.submit(fetch_org, session, org, channels[org], progress, strict=strict) for org in orgs
+        ]
         try:
             with db.atomic():
                 run_id = store.start_run(
@@ -216,49 +345,11 @@ def run_sync(
                     version=__version__,
                 )
                 verified: dict[str, list[str]] = {}
-                while pending:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        result = future.result()
-                        problem = result.error or (
-                            result.short("model") if result.overview else "no overview"
-                        )
-                        if problem is not None or result.overview is None:
-                            failed[result.org] = problem or "no overview"
-                            continue
-                        notes = [result.short(k) for k in KINDS if result.short(k)]
-                        unverified = [f"{k}s" for k in ("model", *KINDS) if result.expected(k) is None]
-                        if unverified:
-                            notes.append(
-                                f"no count of {', '.join(unverified)} to check the listing: no removals"
-                            )
-                        if notes:
-                            incomplete[result.org] = "; ".join(n for n in notes if n)
-                        stored = {k: result.short(k) is None for k in KINDS}
-                        listed = {
-                            kind: store.save_repos(
-                                db, run_id, started, result.org, kind, result.repos.get(kind, [])
-                            )
-                            if stored[kind]
-                            else None
-                            for kind in KINDS
-                        }
-                        for kind, n in listed.items():
-                            repos[kind] += n or 0
-                        saved.append(
-                            store.save_org(
-                                db,
-                                run_id,
-                                started,
-                                result.overview,
-                                result.models,
-                                complete=not notes,
-                                datasets_listed=listed["dataset"],
-                                spaces_listed=listed["space"],
-                            )
-                        )
+                # One org at a time, in watch-list order, while the others keep fetching.
+                for org in orgs:
+                    result = _store_org(db, run_id, started, channels[org], failed, incomplete, repos, saved)
+                    if result is not None:
                         verified[result.org] = [k for k in ("model", *KINDS) if result.verified(k)]
-                        result.models, result.repos = [], {}  # let the records go as soon as they are written
                 if not saved:
                     raise SyncFailed(
                         "; ".join(f"{org}: {msg}" for org, msg in failed.items()) or "nothing fetched"
@@ -292,7 +383,8 @@ def run_sync(
                     message="; ".join(f"{o}: {m}" for o, m in problems.items()) or None,
                 )
         except BaseException:
-            for future in pending:
+            stop.set()  # fetch threads waiting to hand over a page give up
+            for future in futures:
                 future.cancel()
             raise
     return SyncSummary(
