@@ -344,3 +344,14 @@ def test_someone_elses_sqlite_file_is_never_touched(hub: FakeHub, tmp_path: Path
         == f"oss-tracker: error: no oss-tracker data in {empty} yet: run `oss-tracker sync` first\n"
     )
     assert empty.read_bytes() == b""
+
+
+def test_record_never_overwrites_a_recording(hub: FakeHub, tmp_path: Path) -> None:
+    hub.set_world(world(model("A/x")))
+    rec = tmp_path / "rec"
+    assert sync(hub, tmp_path / "a.db", "A", extra=("--record", str(rec))).exit_code == 0
+    kept = (rec / "responses.jsonl").read_text()
+    result = sync(hub, tmp_path / "b.db", "A", extra=("--record", str(rec)))
+    assert result.exit_code == 1
+    assert result.stderr == f"oss-tracker: error: {rec} already holds a recording: record into a new folder\n"
+    assert (rec / "responses.jsonl").read_text() == kept

@@ -53,6 +53,8 @@ class FolderRecorder:
     def __init__(self, folder: Path, endpoint: str, started_at: datetime, orgs: list[str] | None = None) -> None:
         self.folder = folder
         self.endpoint = endpoint.rstrip("/")
+        if (folder / RESPONSES).exists():
+            raise ReplayError(f"{folder} already holds a recording: record into a new folder")
         folder.mkdir(parents=True, exist_ok=True)
         manifest = {"recorded_at": started_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "orgs": orgs}
         (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
