@@ -355,3 +355,15 @@ def test_record_never_overwrites_a_recording(hub: FakeHub, tmp_path: Path) -> No
     assert result.exit_code == 1
     assert result.stderr == f"oss-tracker: error: {rec} already holds a recording: record into a new folder\n"
     assert (rec / "responses.jsonl").read_text() == kept
+
+
+def test_a_sync_refused_as_busy_writes_nothing(hub: FakeHub, tmp_path: Path) -> None:
+    from oss_tracker.lock import sync_lock
+
+    db = tmp_path / "new.db"
+    hub.set_world(world(model("A/x")))
+    with sync_lock(db):
+        result = sync(hub, db, "A")
+    assert result.exit_code == 4
+    assert result.stderr.startswith("oss-tracker: error: another sync (pid ")
+    assert not db.exists() and hub.count() == 0

@@ -297,8 +297,12 @@ def sync(
             fixed = now
             clock = lambda: fixed  # noqa: E731 - a replay is dated by its recording
         start = (now.replace(tzinfo=now.tzinfo or UTC) if now else clock()).astimezone(UTC)
-        store_db = _open(path, create=True)
-        with _stop_on_signals(store_db) as on_stop, sync_lock(path, wait=wait):
+        from oss_tracker.store import check_location
+
+        # The lock first: a sync refused as busy writes nothing, not even a migration.
+        check_location(path)
+        with _stop_on_signals(path) as on_stop, sync_lock(path, wait=wait):
+            store_db = _open(path, create=True)
             session = hub.connect(
                 endpoint=endpoint,
                 token=token,
@@ -370,7 +374,7 @@ class _Stopped(KeyboardInterrupt):
 
 
 @contextmanager
-def _stop_on_signals(database) -> Iterator[list[Callable[[], None]]]:
+def _stop_on_signals(path: Path) -> Iterator[list[Callable[[], None]]]:
     """SIGINT, SIGTERM and SIGHUP stop a sync cleanly; a second signal ends the process at once.
 
     The first signal runs the hooks (the transport's cancel, so that fetches in other
@@ -383,12 +387,12 @@ def _stop_on_signals(database) -> Iterator[list[Callable[[], None]]]:
     import threading
 
     hooks: list[Callable[[], None]] = []
-    last_run = _last_run_id(database)
+    last_run = _last_run_id(path)
     if threading.current_thread() is not threading.main_thread():
         try:
             yield hooks
         except KeyboardInterrupt as err:
-            raise _interrupted(err, database, last_run) from None
+            raise _interrupted(err, path, last_run) from None
         return
     caught: list[str] = []
 
@@ -407,21 +411,33 @@ def _stop_on_signals(database) -> Iterator[list[Callable[[], None]]]:
     try:
         yield hooks
     except KeyboardInterrupt as err:
-        raise _interrupted(err, database, last_run) from None
+        raise _interrupted(err, path, last_run) from None
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
 
-def _last_run_id(database) -> int | None:
-    return database.execute("SELECT max(id) FROM runs").fetchone()[0]
+def _last_run_id(path: Path) -> int | None:
+    """The newest stored run, read without writing anything (None: no database or no run yet)."""
+    import sqlite3
+
+    if not path.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=5)
+        try:
+            return conn.execute("SELECT max(id) FROM runs").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
 
 
-def _interrupted(err: KeyboardInterrupt, database, last_run: int | None) -> typer.Exit:
+def _interrupted(err: KeyboardInterrupt, path: Path, last_run: int | None) -> typer.Exit:
     """The one line for a sync stopped by a signal; true even if the signal came just after the commit."""
     name = getattr(err, "signame", "SIGINT")
     try:
-        stored = _last_run_id(database)
+        stored = _last_run_id(path)
     except Exception:  # noqa: BLE001 - the message must still go out
         stored = last_run
     if stored != last_run:

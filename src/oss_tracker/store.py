@@ -285,8 +285,12 @@ def m005_report_indexes(db: Database) -> None:
 KNOWN = {m.name for m in migrations._migrations}
 
 
-def open_db(path: Path, *, create: bool = True) -> Database:
-    """Open (and if need be create and migrate) the database, or raise StoreError with a reason."""
+def check_location(path: Path, *, create: bool = True) -> None:
+    """Raise StoreError unless the database can be opened (and, with `create`, written) there.
+
+    Creates a missing folder (a sync's lock file lives beside the database) but never the
+    database itself.
+    """
     if not path.exists():
         if not create:
             raise StoreError(f"no database at {path}: run `oss-tracker sync` first")
@@ -302,6 +306,11 @@ def open_db(path: Path, *, create: bool = True) -> Database:
         raise StoreError(f"{path} is a folder, not a database file")
     elif create and not os.access(path, os.W_OK):
         raise StoreError(f"cannot write to {path}: permission denied")
+
+
+def open_db(path: Path, *, create: bool = True) -> Database:
+    """Open (and if need be create and migrate) the database, or raise StoreError with a reason."""
+    check_location(path, create=create)
     try:
         if create:
             conn = sqlite3.connect(path, timeout=30)
@@ -382,11 +391,15 @@ def start_org(db: Database, name: str) -> OrgSaved:
     """The counters for one org's models in this run (its first run if it has no snapshot yet)."""
     counts = OrgSaved(name, 0, 0, 0, 0, 0)
     oid = org_id(db, name)
-    counts.first = db.execute("SELECT 1 FROM org_snapshots WHERE org_id = ? LIMIT 1", [oid]).fetchone() is None
+    counts.first = (
+        db.execute("SELECT 1 FROM org_snapshots WHERE org_id = ? LIMIT 1", [oid]).fetchone() is None
+    )
     return counts
 
 
-def save_models(db: Database, run_id: int, now: str, counts: OrgSaved, records: Iterable[ModelRecord]) -> None:
+def save_models(
+    db: Database, run_id: int, now: str, counts: OrgSaved, records: Iterable[ModelRecord]
+) -> None:
     """Upsert listed models (keyed by `_id`) and their snapshots; a page at a time is fine."""
     oid = org_id(db, counts.org)
     for rec in records:
@@ -444,7 +457,6 @@ def save_models(db: Database, run_id: int, now: str, counts: OrgSaved, records: 
                VALUES (?, ?, ?, ?, ?, ?)""",
             [run_id, model_id, rec.downloads_30d, rec.downloads_all_time, rec.likes, rec.trending],
         )
-
 
 
 def save_org_snapshot(
