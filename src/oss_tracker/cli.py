@@ -194,6 +194,15 @@ def _errors() -> Iterator[None]:
 
 
 def _open(db: Path | None, *, create: bool):
+    """The database: for reports a plain read-only connection when the file is current,
+    else (and for sync) sqlite-utils with its migrations and checks."""
+    path = db or default_db()
+    if not create:
+        from oss_tracker.dbfile import open_readonly
+
+        conn = open_readonly(path)
+        if conn is not None:
+            return conn
     if "sqlite_utils" not in sys.modules:
         # sqlite-utils imports numpy and pandas when they are installed (matplotlib, for
         # --plot, brings numpy) only to map their types on insert, which the tracker never
@@ -208,7 +217,7 @@ def _open(db: Path | None, *, create: bool):
                 del sys.modules[name]
     from oss_tracker.store import open_db
 
-    return open_db(db or default_db(), create=create)
+    return open_db(path, create=create)
 
 
 # -- sync ---------------------------------------------------------------------------
@@ -499,9 +508,7 @@ def backup(
 
 # -- reports ------------------------------------------------------------------------
 def _show(report_fn: Callable[[], object], fmt: Fmt) -> None:
-    from oss_tracker.render import render
-
-    render(report_fn(), fmt.value, _stdout())
+    _render_report(report_fn(), fmt)
 
 
 @app.command()
@@ -656,7 +663,8 @@ UntilOpt = Annotated[
 def _render_report(report: object, fmt: Fmt, plot: Path | None = None) -> None:
     from oss_tracker.render import render
 
-    render(report, fmt.value, _stdout())
+    # rich only for tables: JSON, CSV and Markdown for scripts start faster without it.
+    render(report, fmt.value, _stdout() if fmt is Fmt.table else None)
     if plot is not None:
         from oss_tracker.charts import write_plot
 

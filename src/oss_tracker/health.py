@@ -15,12 +15,13 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from oss_tracker.errors import FAILED, OK, PARTIAL, TrackerError
 from oss_tracker.reports import Column, Report, Section
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 RECENT_DAYS = 30  # the window for "days missed lately"
 LISTED_MISSED = 10  # missed days spelled out in the table

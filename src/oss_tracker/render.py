@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+import sys
 from datetime import date, timedelta
 from typing import Any
 
@@ -304,4 +305,4 @@ def render(report: Report, fmt: str, console: Any) -> None:
         to_table(report, console)
         return
     text = {"json": to_json, "csv": to_csv, "markdown": to_markdown}[fmt](report)
-    console.file.write(text)
+    (console.file if console is not None else sys.stdout).write(text)

@@ -8,9 +8,7 @@ downloads the database tracks.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from oss_tracker.compare_report import compare
 from oss_tracker.errors import NoData
@@ -26,6 +24,9 @@ from oss_tracker.reports import (
     watched_orgs,
 )
 from oss_tracker.watchlist import Company, WatchList
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 SUMMED = ("models", "downloads_30d", "downloads_all_time", "likes", "followers")
 COMPARED = ("models", "releases_30d", "releases_90d", "downloads_30d", "downloads_all_time", "downloads_period",
