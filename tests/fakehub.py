@@ -605,6 +605,13 @@ class FakeHub:
         with self._lock:
             self._faults.append(_Fault(kind, match, times, dict(opts)))
 
+    def reset(self) -> FakeHub:
+        """No fault and no logged request left over: a shared fake Hub, fresh for the next test."""
+        self.clear_faults()
+        with self._lock:
+            self.requests.clear()
+        return self
+
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()

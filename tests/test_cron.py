@@ -33,9 +33,7 @@ def shared_hub() -> Iterator[FakeHub]:
 
 @pytest.fixture
 def hub(shared_hub: FakeHub) -> FakeHub:
-    shared_hub.clear_faults()
-    shared_hub.requests.clear()
-    return shared_hub
+    return shared_hub.reset()
 
 
 def sync_args(hub: FakeHub, db: Path, *orgs: str) -> list[str]:

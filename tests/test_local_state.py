@@ -40,9 +40,7 @@ def shared_hub() -> Iterator[FakeHub]:
 
 @pytest.fixture
 def hub(shared_hub: FakeHub) -> FakeHub:
-    shared_hub.clear_faults()
-    shared_hub.requests.clear()
-    return shared_hub
+    return shared_hub.reset()
 
 
 def args(hub: FakeHub, db: Path, now: str = NOW) -> list[str]:

@@ -29,9 +29,10 @@ from oss_tracker.transport import HubTransport, RetryPolicy
 
 log = logging.getLogger("oss_tracker")
 
-# Every listing field the reports read. `baseModels` and `childrenModelCount` are
-# detail-only: the listing answers them with HTTP 400.
-LISTING_EXPAND = [
+# Listing fields every kind of repo shares, then the model-only ones: every field the
+# reports read. `baseModels` and `childrenModelCount` are detail-only: the listing
+# answers them with HTTP 400.
+COMMON_EXPAND = [
     "createdAt",
     "lastModified",
     "downloads",
@@ -40,12 +41,8 @@ LISTING_EXPAND = [
     "trendingScore",
     "tags",
     "cardData",
-    "pipeline_tag",
-    "library_name",
-    "gated",
-    "safetensors",
-    "sha",
 ]
+LISTING_EXPAND = [*COMMON_EXPAND, "pipeline_tag", "library_name", "gated", "safetensors", "sha"]
 
 
 @dataclass
@@ -137,16 +134,7 @@ def iter_org_models(api: HfApi, org: str) -> Iterator[ModelRecord]:
         yield record
 
 
-DATASET_EXPAND = [
-    "createdAt",
-    "lastModified",
-    "downloads",
-    "downloadsAllTime",
-    "likes",
-    "trendingScore",
-    "tags",
-    "cardData",
-]
+DATASET_EXPAND = COMMON_EXPAND
 SPACE_EXPAND = ["createdAt", "lastModified", "likes", "trendingScore", "tags", "cardData", "sdk"]
 
 

@@ -43,10 +43,6 @@ def _key(method: str, path: str, query: str) -> str:
     return method + " " + path + "?" + "&".join(f"{k}={v}" for k, v in pairs)
 
 
-def _relative(url: str, endpoint: str) -> str:
-    return url[len(endpoint) :] if url.startswith(endpoint) else url
-
-
 class FolderRecorder:
     """Appends every response the tracker receives to a recording folder."""
 

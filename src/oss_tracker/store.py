@@ -436,13 +436,13 @@ def save_models(
         else:
             model_id, old_repo, old_license, removed_at = row
             if old_repo != rec.repo_id:
-                _event(db, run_id, model_id, "renamed", old_repo, rec.repo_id, now)
+                _event(db, "model", run_id, model_id, "renamed", old_repo, rec.repo_id, now)
                 counts.renamed += 1
             if old_license != rec.license.key:
-                _event(db, run_id, model_id, "license_changed", old_license, rec.license.key, now)
+                _event(db, "model", run_id, model_id, "license_changed", old_license, rec.license.key, now)
                 counts.license_changed += 1
             if removed_at is not None:
-                _event(db, run_id, model_id, "restored", removed_at, None, now)
+                _event(db, "model", run_id, model_id, "restored", removed_at, None, now)
                 counts.restored += 1
             db.execute(
                 """UPDATE models SET repo_id = ?, org_id = ?, created_at = ?, last_modified = ?, license = ?,
@@ -490,25 +490,36 @@ def save_org_snapshot(
     )
 
 
-def mark_removed(db: Database, run_id: int, now: str, org: str) -> list[str]:
-    """Models of `org` that a complete listing of this run no longer shows: marked, never deleted."""
-    oid = org_id(db, org)
+# Where each kind of repo lives: its table, its events table and that table's key column.
+_HOMES = {
+    "model": ("models", "events", "model_id"),
+    "dataset": ("repos", "repo_events", "repo_id"),
+    "space": ("repos", "repo_events", "repo_id"),
+}
+
+
+def mark_removed(db: Database, run_id: int, now: str, org: str, kind: str = "model") -> list[str]:
+    """Repos of `org` (models, datasets or Spaces) that a complete listing of this run no longer
+    shows: marked removed with the time and an event, never deleted."""
+    table, _, _ = _HOMES[kind]
+    only_kind, args = ("", []) if kind == "model" else (" AND kind = ?", [kind])
     gone = db.execute(
-        "SELECT id, repo_id FROM models WHERE org_id = ? AND removed_at IS NULL AND last_seen_run != ?",
-        [oid, run_id],
+        f"SELECT id, repo_id FROM {table} WHERE org_id = ?{only_kind} AND removed_at IS NULL AND last_seen_run != ?",
+        [org_id(db, org), *args, run_id],
     ).fetchall()
-    for model_id, repo_id in gone:
-        db.execute("UPDATE models SET removed_at = ?, removed_run = ? WHERE id = ?", [now, run_id, model_id])
-        _event(db, run_id, model_id, "removed", repo_id, None, now)
+    for pk, repo_id in gone:
+        db.execute(f"UPDATE {table} SET removed_at = ?, removed_run = ? WHERE id = ?", [now, run_id, pk])
+        _event(db, kind, run_id, pk, "removed", repo_id, None, now)
     return [repo_id for _, repo_id in gone]
 
 
 def _event(
-    db: Database, run_id: int, model_id: int, kind: str, old: str | None, new: str | None, at: str
+    db: Database, kind: str, run_id: int, pk: int, event: str, old: str | None, new: str | None, at: str
 ) -> None:
+    _, events, key = _HOMES[kind]
     db.execute(
-        "INSERT INTO events (run_id, model_id, kind, old, new, at) VALUES (?, ?, ?, ?, ?, ?)",
-        [run_id, model_id, kind, old, new, at],
+        f"INSERT INTO {events} (run_id, {key}, kind, old, new, at) VALUES (?, ?, ?, ?, ?, ?)",
+        [run_id, pk, event, old, new, at],
     )
 
 
@@ -536,9 +547,9 @@ def save_repos(
         else:
             repo_pk, old_repo, removed_at = row
             if old_repo != rec.repo_id:
-                _repo_event(db, run_id, repo_pk, "renamed", old_repo, rec.repo_id, now)
+                _event(db, kind, run_id, repo_pk, "renamed", old_repo, rec.repo_id, now)
             if removed_at is not None:
-                _repo_event(db, run_id, repo_pk, "restored", removed_at, None, now)
+                _event(db, kind, run_id, repo_pk, "restored", removed_at, None, now)
             db.execute(
                 """UPDATE repos SET repo_id = ?, org_id = ?, created_at = ?, last_modified = ?, license = ?,
                        license_tag = ?, license_name = ?, sdk = ?, last_seen = ?, last_seen_run = ?,
@@ -552,24 +563,3 @@ def save_repos(
             [run_id, repo_pk, rec.downloads_30d, rec.downloads_all_time, rec.likes, rec.trending],
         )
     return listed
-
-
-def mark_repos_removed(db: Database, run_id: int, now: str, org: str, kind: str) -> list[str]:
-    """Datasets or Spaces of `org` that a complete listing of this run no longer shows."""
-    gone = db.execute(
-        "SELECT id, repo_id FROM repos WHERE org_id = ? AND kind = ? AND removed_at IS NULL AND last_seen_run != ?",
-        [org_id(db, org), kind, run_id],
-    ).fetchall()
-    for repo_pk, repo_id in gone:
-        db.execute("UPDATE repos SET removed_at = ?, removed_run = ? WHERE id = ?", [now, run_id, repo_pk])
-        _repo_event(db, run_id, repo_pk, "removed", repo_id, None, now)
-    return [repo_id for _, repo_id in gone]
-
-
-def _repo_event(
-    db: Database, run_id: int, repo_pk: int, kind: str, old: str | None, new: str | None, at: str
-) -> None:
-    db.execute(
-        "INSERT INTO repo_events (run_id, repo_id, kind, old, new, at) VALUES (?, ?, ?, ?, ?, ?)",
-        [run_id, repo_pk, kind, old, new, at],
-    )

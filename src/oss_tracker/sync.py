@@ -360,7 +360,7 @@ def run_sync(
                         removed.extend(store.mark_removed(db, run_id, started, org))
                     for kind in KINDS:
                         if kind in kinds:
-                            repos_removed.extend(store.mark_repos_removed(db, run_id, started, org, kind))
+                            repos_removed.extend(store.mark_removed(db, run_id, started, org, kind))
                 derived = derivatives.refresh(
                     db,
                     fetch=lambda repo_id: hub.fetch_children(session.api, repo_id),
