@@ -52,6 +52,10 @@ class Derivatives(StrEnum):
     none = "none"
 
 
+# --now: ISO 8601 as the tests and recordings write it ("2025-11-24T06:00:00Z"), or a plain day.
+NOW_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]
+
+
 class State:
     config: Path | None = None
     debug = False
@@ -280,7 +284,10 @@ def sync(
         int, typer.Option("--derivative-workers", min=1, max=16, help="Derivative counts fetched at once.")
     ] = 8,
     now: Annotated[
-        datetime | None, typer.Option("--now", hidden=True, help="Pretend the run starts at this UTC time.")
+        datetime | None,
+        typer.Option(
+            "--now", hidden=True, formats=NOW_FORMATS, help="Pretend the run starts at this UTC time."
+        ),
     ] = None,
 ) -> None:
     """Poll the watched organizations and store one snapshot run in the database."""
@@ -464,7 +471,8 @@ def status(
     ] = 36.0,
     fmt: FmtOpt = Fmt.table,
     now: Annotated[
-        datetime | None, typer.Option("--now", hidden=True, help="Pretend it is this UTC time.")
+        datetime | None,
+        typer.Option("--now", hidden=True, formats=NOW_FORMATS, help="Pretend it is this UTC time."),
     ] = None,
 ) -> None:
     """Health for cron: last run and its status, days missed, database size.
