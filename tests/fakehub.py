@@ -421,7 +421,11 @@ class _Handler(BaseHTTPRequestHandler):
             fault: _Fault | None = None
             if not is_harness:
                 targets = (f"{raw_path}?{raw_query}", f"{path}?{unquote_plus(raw_query)}")
-                is_listing = self.command == "GET" and route in ("/api/models", "/api/datasets", "/api/spaces")
+                is_listing = self.command == "GET" and route in (
+                    "/api/models",
+                    "/api/datasets",
+                    "/api/spaces",
+                )
                 fault = hub._pop_fault(targets, is_listing)
                 if hub.latency > 0:
                     time.sleep(hub.latency)

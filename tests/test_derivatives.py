@@ -176,5 +176,11 @@ def test_edges_between_watched_accounts_come_from_declared_bases(hub: FakeHub, t
     assert sync(hub, db, "all", orgs=("Lab", "Other")).exit_code == 0
     edges = json.loads(run("derivatives", "--edges", "--db", str(db), "-f", "json").stdout)
     assert edges == [
-        {"id": "Lab/computed", "org": "Lab", "base": "Other/Base-7B", "base_org": "Other", "relation": "finetune"}
+        {
+            "id": "Lab/computed",
+            "org": "Lab",
+            "base": "Other/Base-7B",
+            "base_org": "Other",
+            "relation": "finetune",
+        }
     ]

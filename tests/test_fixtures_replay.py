@@ -67,12 +67,16 @@ def test_report_totals_match_the_world(replayed: dict[str, Path], day: str, org:
         months[m["createdAt"][:7]] = months.get(m["createdAt"][:7], 0) + 1
     assert report["releases_by_month"] == dict(sorted(months.items()))
     top = sorted(models, key=lambda m: (-m["downloads"], m["id"]))[:10]
-    assert [(t["id"], t["downloads_30d"]) for t in report["top_models"]] == [(m["id"], m["downloads"]) for m in top]
+    assert [(t["id"], t["downloads_30d"]) for t in report["top_models"]] == [
+        (m["id"], m["downloads"]) for m in top
+    ]
 
 
 def test_qwen_needs_two_pages(replayed: dict[str, Path]) -> None:
     lines = (FIXTURES / "replay" / "2025-11-24" / "responses.jsonl").read_text().splitlines()
-    qwen_pages = [json.loads(line) for line in lines if '"path":"/api/models"' in line and "author=Qwen" in line]
+    qwen_pages = [
+        json.loads(line) for line in lines if '"path":"/api/models"' in line and "author=Qwen" in line
+    ]
     assert [len(p["json"]) for p in qwen_pages] == [1000, 60]
     assert "link" in qwen_pages[0]["headers"] and "link" not in qwen_pages[1]["headers"]
 
@@ -98,7 +102,9 @@ def test_changes_day_two_and_three(replayed: dict[str, Path]) -> None:
 
 
 def test_derivative_counts_of_the_stored_forms(replayed: dict[str, Path]) -> None:
-    out = json.loads(run("derivatives", "--db", str(replayed["2025-11-27"]), "-f", "json", "--limit", "3").stdout)
+    out = json.loads(
+        run("derivatives", "--db", str(replayed["2025-11-27"]), "-f", "json", "--limit", "3").stdout
+    )
     by_id = {o["id"]: o for o in out}
     world = {m["id"]: m for m in load_world("2025-11-27")["models"]}
     qwen3 = world["Qwen/Qwen3-8B"]["childrenModelCount"]

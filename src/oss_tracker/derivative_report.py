@@ -62,7 +62,9 @@ def latest_counts(db: Database, orgs: list[str] | None = None) -> list[dict[str,
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
-def ranking(db: Database, *, orgs: list[str] | None = None, limit: int = 20, family: str | None = None) -> Report:
+def ranking(
+    db: Database, *, orgs: list[str] | None = None, limit: int = 20, family: str | None = None
+) -> Report:
     """Bases ranked by total direct derivatives, per-org totals, and an optional family roll-up."""
     counts = latest_counts(db, orgs)
     if not counts:

@@ -46,7 +46,9 @@ def _key(method: str, path: str, query: str) -> str:
 class FolderRecorder:
     """Appends every response the tracker receives to a recording folder."""
 
-    def __init__(self, folder: Path, endpoint: str, started_at: datetime, orgs: list[str] | None = None) -> None:
+    def __init__(
+        self, folder: Path, endpoint: str, started_at: datetime, orgs: list[str] | None = None
+    ) -> None:
         self.folder = folder
         self.endpoint = endpoint.rstrip("/")
         if (folder / RESPONSES).exists():
