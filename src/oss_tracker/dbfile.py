@@ -11,7 +11,14 @@ from pathlib import Path
 
 # The migrations of store.py, in order (tests/test_dbfile.py keeps the two in step).
 SCHEMA = frozenset(
-    {"m001_initial", "m002_derivatives", "m003_views", "m004_datasets_spaces", "m005_report_indexes"}
+    {
+        "m001_initial",
+        "m002_derivatives",
+        "m003_views",
+        "m004_datasets_spaces",
+        "m005_report_indexes",
+        "m006_org_run_totals",
+    }
 )
 
 

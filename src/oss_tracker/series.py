@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from oss_tracker.org_totals import pair_sums
+
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
     from sqlite_utils import Database
 
@@ -306,50 +308,6 @@ def choose(
 
 
 # -- values --------------------------------------------------------------------------------
-def pair_sums(
-    db: Database, pairs: list[tuple[int, int, int | None]], *, by: str
-) -> dict[tuple[int, int], dict]:
-    """For (org or model id, run, previous run) triples: totals at `run` and all-time differences
-    since `previous run` over the models present in both."""
-    if not pairs:
-        return {}
-    # One aggregate subquery per triple, not a join grouped afterwards: the sums come out
-    # without a sorter over every (model, point) row. MATERIALIZED: the JSON is parsed once,
-    # not again for every index lookup. Per model and point: two primary-key lookups.
-    where = "m.org_id = p.key" if by == "org" else "m.id = p.key"
-    out: dict[tuple[int, int], dict] = {}
-    for key, run_id, packed in db.execute(
-        f"""WITH p AS MATERIALIZED (
-                SELECT value ->> 0 AS key, value ->> 1 AS run_id, value ->> 2 AS prev_run_id
-                FROM json_each(?)
-            )
-            SELECT p.key, p.run_id, (
-                SELECT json_array(count(*), sum(s.downloads_30d), sum(s.downloads_all_time), sum(s.likes),
-                       sum(s.downloads_all_time - ps.downloads_all_time),
-                       sum(CASE WHEN s.downloads_all_time IS NOT NULL THEN ps.downloads_all_time END),
-                       coalesce(sum(s.downloads_all_time < ps.downloads_all_time), 0))
-                FROM models m
-                JOIN model_snapshots s ON s.run_id = p.run_id AND s.model_id = m.id
-                LEFT JOIN model_snapshots ps ON ps.run_id = p.prev_run_id AND ps.model_id = m.id
-                WHERE {where})
-            FROM p""",
-        [json.dumps(pairs)],
-    ).fetchall():
-        row = json.loads(packed)
-        if not row[0]:
-            continue  # no model of the subject in that run: no row, as a grouped join gives none
-        out[(key, run_id)] = {
-            "models": row[0],
-            "downloads_30d": row[1],
-            "downloads_all_time": row[2],
-            "likes": row[3],
-            "downloads": row[4],
-            "base": row[5],
-            "drops": row[6],
-        }
-    return out
-
-
 def pair_drops(db: Database, pairs: list[tuple[int, int, int | None]], *, by: str) -> list[tuple]:
     """(key, run, org, repo id, before, after) for every all-time count that went down."""
     pairs = [p for p in pairs if p[2] is not None]

@@ -10,7 +10,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -282,6 +282,29 @@ def m005_report_indexes(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS org_snapshots_org ON org_snapshots(org_id, run_id)")
 
 
+@migrations()
+def m006_org_run_totals(db: Database) -> None:
+    # Derived from model_snapshots, rebuilt at will (see org_totals.py): reports read a row a
+    # point instead of every model's snapshot. Filled here for the history already stored.
+    from oss_tracker import org_totals
+
+    db.execute("""
+        CREATE TABLE org_run_totals (
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            org_id INTEGER NOT NULL REFERENCES orgs(id),
+            prev_run_id INTEGER REFERENCES runs(id),
+            models INTEGER NOT NULL,
+            downloads_30d INTEGER,
+            downloads_all_time INTEGER,
+            likes INTEGER,
+            downloads INTEGER,
+            base INTEGER,
+            drops INTEGER NOT NULL,
+            PRIMARY KEY (run_id, org_id)
+        )""")
+    org_totals.record(db)
+
+
 KNOWN = {m.name for m in migrations._migrations}
 
 
@@ -356,6 +379,7 @@ class OrgSaved:
     license_changed: int
     restored: int
     first: bool = False  # the org's first snapshot: its models are first seen, not new releases
+    moved_from: set[int] = field(default_factory=set)  # orgs that listed some of these models before
 
 
 def start_run(
@@ -405,7 +429,7 @@ def save_models(
     for rec in records:
         counts.listed += 1
         row = db.execute(
-            "SELECT id, repo_id, license, removed_at FROM models WHERE hub_id = ?", [rec.hub_id]
+            "SELECT id, repo_id, license, removed_at, org_id FROM models WHERE hub_id = ?", [rec.hub_id]
         ).fetchone()
         values = [
             rec.repo_id,
@@ -434,7 +458,9 @@ def save_models(
             model_id = int(cursor.lastrowid)
             counts.new += 0 if counts.first else 1
         else:
-            model_id, old_repo, old_license, removed_at = row
+            model_id, old_repo, old_license, removed_at, old_org = row
+            if old_org != oid:
+                counts.moved_from.add(old_org)
             if old_repo != rec.repo_id:
                 _event(db, "model", run_id, model_id, "renamed", old_repo, rec.repo_id, now)
                 counts.renamed += 1

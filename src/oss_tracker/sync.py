@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
-from oss_tracker import __version__, derivatives, hub, store
+from oss_tracker import __version__, derivatives, hub, org_totals, store
 from oss_tracker.errors import TrackerError, UnknownOrg, describe
 from oss_tracker.records import KINDS, ModelRecord, OrgOverview, RepoRecord
 
@@ -361,6 +361,12 @@ def run_sync(
                     for kind in KINDS:
                         if kind in kinds:
                             repos_removed.extend(store.mark_removed(db, run_id, started, org, kind))
+                # Every org of the run, then the whole history of orgs a model moved between.
+                org_totals.record(db, run_id=run_id)
+                moved = {o for c in saved for o in c.moved_from}
+                if moved:
+                    moved |= {store.org_id(db, c.org) for c in saved if c.moved_from}
+                    org_totals.record(db, org_ids=sorted(moved))
                 derived = derivatives.refresh(
                     db,
                     fetch=lambda repo_id: hub.fetch_children(session.api, repo_id),

@@ -1,0 +1,120 @@
+"""An org's totals at each run, and its downloads since its previous run: kept by sync, read by reports.
+
+*Downloads in a period* are summed model by model (the models present at both ends), so a
+30-day trend of 20 orgs reads every model's snapshot twice a point: on two years of history
+that is most of a report's time. A sync therefore stores, for every org it stores, the sums
+against that org's previous stored run in `org_run_totals`, and a report reads one row a point.
+
+The table is a cache of `live_sums` and nothing else: a point whose previous run is not the
+org's previous stored run (a week, a month, a day with two runs) is summed live, and the rows
+of an org are rebuilt when a model moves to or from it (models count under their current org,
+history included). `tests/test_org_totals.py` checks cache against live sums.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
+    from sqlite_utils import Database
+
+FIELDS = ("models", "downloads_30d", "downloads_all_time", "likes", "downloads", "base", "drops")
+Triple = tuple[int, int, int | None]  # (org or model id, run, previous run or None)
+
+
+def live_sums(db: Database, triples: list[Triple], *, by: str) -> dict[tuple[int, int], dict[str, Any]]:
+    """For (org or model id, run, previous run) triples: totals at `run` and all-time differences
+    since `previous run` over the models present in both, summed from the model snapshots."""
+    if not triples:
+        return {}
+    # One aggregate subquery per triple, not a join grouped afterwards: the sums come out
+    # without a sorter over every (model, point) row. MATERIALIZED: the JSON is parsed once,
+    # not again for every index lookup. Per model and point: two primary-key lookups.
+    where = "m.org_id = p.key" if by == "org" else "m.id = p.key"
+    out: dict[tuple[int, int], dict[str, Any]] = {}
+    for key, run_id, packed in db.execute(
+        f"""WITH p AS MATERIALIZED (
+                SELECT value ->> 0 AS key, value ->> 1 AS run_id, value ->> 2 AS prev_run_id
+                FROM json_each(?)
+            )
+            SELECT p.key, p.run_id, (
+                SELECT json_array(count(*), sum(s.downloads_30d), sum(s.downloads_all_time), sum(s.likes),
+                       sum(s.downloads_all_time - ps.downloads_all_time),
+                       sum(CASE WHEN s.downloads_all_time IS NOT NULL THEN ps.downloads_all_time END),
+                       coalesce(sum(s.downloads_all_time < ps.downloads_all_time), 0))
+                FROM models m
+                JOIN model_snapshots s ON s.run_id = p.run_id AND s.model_id = m.id
+                LEFT JOIN model_snapshots ps ON ps.run_id = p.prev_run_id AND ps.model_id = m.id
+                WHERE {where})
+            FROM p""",
+        [json.dumps(triples)],
+    ).fetchall():
+        row = json.loads(packed)
+        if row[0]:  # no model of the subject in that run: no row, as a grouped join gives none
+            out[(key, run_id)] = dict(zip(FIELDS, row, strict=True))
+    return out
+
+
+def pair_sums(db: Database, triples: list[Triple], *, by: str) -> dict[tuple[int, int], dict[str, Any]]:
+    """`live_sums`, read from `org_run_totals` where a row answers the triple exactly."""
+    if by != "org" or not triples:
+        return live_sums(db, triples, by=by)
+    stored = {
+        (org_id, run_id): (prev, dict(zip(FIELDS, values, strict=True)))
+        for org_id, run_id, prev, *values in db.execute(
+            f"""WITH p AS MATERIALIZED (SELECT DISTINCT value ->> 0 AS org_id, value ->> 1 AS run_id
+                                        FROM json_each(?))
+                SELECT t.org_id, t.run_id, t.prev_run_id, {", ".join("t." + f for f in FIELDS)}
+                FROM p JOIN org_run_totals t ON t.run_id = p.run_id AND t.org_id = p.org_id""",
+            [json.dumps([t[:2] for t in triples])],
+        ).fetchall()
+    }
+    out: dict[tuple[int, int], dict[str, Any]] = {}
+    missing: list[Triple] = []
+    for key, run_id, prev in triples:
+        hit = stored.get((key, run_id))
+        if hit is not None and hit[0] == prev:
+            out[(key, run_id)] = hit[1]
+        elif hit is not None and prev is None:  # a level alone: the totals, no period
+            out[(key, run_id)] = {**hit[1], "downloads": None, "base": None, "drops": 0}
+        else:
+            missing.append((key, run_id, prev))
+    out.update(live_sums(db, missing, by=by))
+    return out
+
+
+def record(db: Database, *, run_id: int | None = None, org_ids: list[int] | None = None) -> int:
+    """(Re)compute the rows of `run_id` (every org it stored), or of every run of `org_ids`, or of
+    everything; each against the org's previous stored run. Returns the rows written."""
+    where, args = [], []
+    if run_id is not None:
+        where.append("o.run_id = ?")
+        args.append(run_id)
+    if org_ids is not None:
+        where.append(f"o.org_id IN ({','.join('?' * len(org_ids)) or 'NULL'})")
+        args.extend(org_ids)
+    # Only stored runs are ever read, and a run is stored whole or not at all: every run in the
+    # file but the one being written (whose rows come with it) is a stored one.
+    pairs = db.execute(
+        f"""SELECT o.org_id, o.run_id,
+                   (SELECT max(x.run_id) FROM org_snapshots x WHERE x.org_id = o.org_id AND x.run_id < o.run_id)
+            FROM org_snapshots o {"WHERE " + " AND ".join(where) if where else ""}""",
+        args,
+    ).fetchall()
+    db.execute(
+        f"DELETE FROM org_run_totals {'WHERE ' + ' AND '.join(w.replace('o.', '') for w in where) if where else ''}",
+        args,
+    )
+    sums = live_sums(db, [tuple(p) for p in pairs], by="org")  # type: ignore[misc]
+    rows = [
+        [org_id, run_id_, prev, *(sums[(org_id, run_id_)][f] for f in FIELDS)]
+        for org_id, run_id_, prev in pairs
+        if (org_id, run_id_) in sums
+    ]
+    db.conn.executemany(
+        f"""INSERT INTO org_run_totals (org_id, run_id, prev_run_id, {", ".join(FIELDS)})
+            VALUES ({", ".join("?" * (3 + len(FIELDS)))})""",
+        rows,
+    )
+    return len(rows)
