@@ -233,70 +233,62 @@ def to_table(report: Report, console: Any) -> None:
         if not section.rows:
             console.print(f"\n[bold]{escape(section.title)}[/bold]\n  {escape(section.empty)}")
             continue
-        console.print(_table(section, console.size.width))
+        console.print(_table(section, console.size.width), crop=False)
     if report.footer:
         console.print(f"[dim]{escape(report.footer)}[/dim]")
 
 
 def _table(section: Section, width: int) -> Any:
     """Numbers, dates and names are never cut: free text gives way (and folds) first; a table
-    that still cannot fit drops its borders."""
+    that still cannot fit drops its borders, and one that cannot fit even then is printed
+    wider than the terminal rather than cut."""
     from rich import box
-    from rich.table import Table
+
+    from oss_tracker.fast_table import FastColumn, FastTable
 
     columns = [c for c in section.columns if c.table]
     rows = section.rows + ([section.total] if section.total is not None else [])
+    kinds = [[_kind(section, r, c) for c in columns] for r in section.rows]
+    if section.total is not None:
+        kinds.append([c.kind for c in columns])
+    cells = [
+        [(cell(r.get(c.key), k), _tone(r.get(c.key), k)) for c, k in zip(columns, ks, strict=True)]
+        for r, ks in zip(rows, kinds, strict=True)
+    ]
     specs = []
-    for c in columns:
-        numeric = c.kind in NUMERIC
-        widest = max((len(cell(r.get(c.key), _kind(section, r, c))) for r in rows), default=0)
+    for i, c in enumerate(columns):
+        widest = max((len(row[i][0]) for row in cells), default=0)
         word = max((len(w) for w in c.title.split()), default=0)
-        keep = numeric or c.kind in KEEP_KINDS or c.key in KEEP_KEYS
+        keep = c.kind in NUMERIC or c.kind in KEEP_KINDS or c.key in KEEP_KEYS
         natural = max(widest, word)
-        specs.append((c, numeric, keep, natural if keep else min(natural, 8), natural))
-    compact = sum(s[4] for s in specs) + 3 * len(specs) + 1 > width
-    table = Table(
-        title=section.title,
-        title_justify="left",
-        title_style="bold",
-        box=box.SIMPLE_HEAD if compact else box.HEAVY_HEAD,
-        padding=(0, 0) if compact else (0, 1),
-        show_edge=not compact,
+        specs.append((natural, FastColumn(c.title, "right" if c.kind in NUMERIC else "left", not keep,
+                                          natural if keep else min(natural, 8))))  # fmt: skip
+    compact = sum(n for n, _ in specs) + 3 * len(specs) + 1 > width
+    table = FastTable(
+        section.title,
+        box.SIMPLE_HEAD if compact else box.HEAVY_HEAD,
+        [column for _, column in specs],
+        pad=0 if compact else 1,
+        edge=not compact,
     )
-    for c, numeric, keep, min_width, _natural in specs:
-        table.add_column(
-            c.title,
-            justify="right" if numeric else "left",
-            no_wrap=keep,
-            min_width=min_width,
-            overflow="fold",
-        )
-    for i, row in enumerate(section.rows):
+    for i, row in enumerate(cells):
         last_of_group = (
             section.group is not None
             and i + 1 < len(section.rows)
-            and section.rows[i + 1].get(section.group) != row.get(section.group)
+            and section.rows[i + 1].get(section.group) != section.rows[i].get(section.group)
         )
-        last = i + 1 == len(section.rows) and section.total is not None
+        before_total = i + 1 == len(section.rows) and section.total is not None
         table.add_row(
-            *(_styled(row.get(c.key), _kind(section, row, c)) for c in columns),
-            end_section=last_of_group or last,
+            row, style="bold" if i == len(section.rows) else "", end_section=last_of_group or before_total
         )
-    if section.total is not None:
-        table.add_row(*(_styled(section.total.get(c.key), c.kind) for c in columns), style="bold")
     return table
 
 
-def _styled(value: Any, kind: str) -> Any:
-    """A cell as rich Text: no markup to escape and parse again (a long trend has thousands)."""
-    from rich.text import Text
-
-    text = cell(value, kind)
-    if kind in ("delta", "rate", "pct") and isinstance(value, int | float) and value < 0:
-        return Text(text, style="red")
-    if kind in ("delta", "rate", "pct") and isinstance(value, int | float) and value > 0:
-        return Text(text, style="green")
-    return Text(text)
+def _tone(value: Any, kind: str) -> str:
+    """Red for a fall, green for a rise; nothing else is coloured."""
+    if kind in ("delta", "rate", "pct") and isinstance(value, int | float):
+        return "red" if value < 0 else "green" if value > 0 else ""
+    return ""
 
 
 def render(report: Report, fmt: str, console: Any) -> None:

@@ -1,0 +1,190 @@
+"""A rich table drawn a row at a time: rich's Table layout, without measuring every cell through it.
+
+rich.table.Table measures, wraps and justifies every cell through the general layout
+machinery: about half a millisecond a row, so a 600-row trend took 430 ms to draw, more than
+the rest of the report put together. Our tables hold one-line cells of plain text, so each
+column's width is its widest cell, and a cell that fits is just its text, padded.
+`FastTable` lays the columns out as rich's Table does (the widest folding columns give way
+first), hands the few cells that must fold to rich, and draws the rest itself: the same
+characters and styles as rich's Table (tests/test_fast_table.py compares the two character
+by character, styles included). `layout` returns None when rich would have to squeeze
+columns that may not fold; render.py then uses rich's Table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.box import Box
+from rich.cells import cell_len
+from rich.padding import Padding
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+
+
+@dataclass
+class FastColumn:
+    header: str
+    justify: str  # "left" or "right"
+    wrap: bool = False  # free text that may fold when the table is too wide
+    min_width: int = 0  # never narrower than this (padding not included)
+
+
+@dataclass
+class FastTable:
+    """Title, one header row, then rows of (text, style name) cells; `sections` ends a group.
+
+    `pad` spaces each side of a cell and `edge` (the outer border) as rich's `padding=(0, pad)`
+    and `show_edge`."""
+
+    title: str
+    box: Box
+    columns: list[FastColumn]
+    pad: int = 1
+    edge: bool = True
+    rows: list[list[tuple[str, str]]] = field(default_factory=list)
+    row_styles: list[str] = field(default_factory=list)
+    sections: set[int] = field(default_factory=set)  # rows followed by a separator line
+
+    def add_row(self, cells: list[tuple[str, str]], *, style: str = "", end_section: bool = False) -> None:
+        if end_section:
+            self.sections.add(len(self.rows))
+        self.rows.append(cells)
+        self.row_styles.append(style)
+
+    def layout(self, max_width: int) -> list[int]:
+        """Column widths, padding included, as rich's Table chooses them when the table fits
+        `max_width` (the widest folding columns give way first). Where rich would go on to
+        squeeze numbers, dates and names, and cut them, the table is left wider than `max_width`."""
+        natural = [_width(c.header) for c in self.columns]
+        for row in self.rows:
+            for i, (text, _style) in enumerate(row):
+                n = _width(text)
+                if n > natural[i]:
+                    natural[i] = n
+        room = max_width - self._borders()
+        pad = 2 * self.pad
+        wanted = [n + pad for n in natural]
+        # (An empty column counts 1 wide until the columns have to give way, as in rich.)
+        widths = [max(min(w, room), c.min_width + pad) or 1 for w, c in zip(wanted, self.columns, strict=True)]
+        if sum(widths) <= room:
+            return widths
+        widths = _collapse(widths, [c.wrap for c in self.columns], room)
+        # rich measures each column again within its new width, never below its minimum.
+        return [max(min(w, n), c.min_width + pad) for w, n, c in zip(widths, wanted, self.columns, strict=True)]
+
+    def width(self, max_width: int) -> int:
+        """The width the table takes when given `max_width`."""
+        return sum(self.layout(max_width)) + self._borders()
+
+    def _borders(self) -> int:
+        return len(self.columns) - 1 + (2 if self.edge else 0)
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        widths = self.layout(options.max_width)
+        table_width = sum(widths) + self._borders()
+        title = Text(self.title, style=console.get_style("bold"))
+        yield from console.render(title, options.update(width=table_width, justify="left"))
+        box = self.box.substitute(options, safe=console.safe_box)
+        plain = console.get_style("")
+        line = Segment.line()
+        if self.edge:
+            yield Segment(box.get_top(widths), plain)
+            yield line
+        header = [(c.header, "") for c in self.columns]
+        edges = (box.head_left, box.head_vertical, box.head_right)
+        yield from self._row(
+            console, options, header, widths, console.get_style("table.header"), edges, top=False
+        )
+        yield Segment(box.get_row(widths, "head", edge=self.edge), plain)
+        yield line
+        last = len(self.rows) - 1
+        separator = box.get_row(widths, "row", edge=self.edge)
+        for i, (row, style) in enumerate(zip(self.rows, self.row_styles, strict=True)):
+            edges = (box.foot_left, box.foot_vertical, box.foot_right) if i == last else (
+                box.mid_left, box.mid_vertical, box.mid_right
+            )  # fmt: skip
+            yield from self._row(console, options, row, widths, console.get_style(style), edges, top=True)
+            if i in self.sections and i != last:
+                yield Segment(separator, plain)
+                yield line
+        if self.edge:
+            yield Segment(box.get_bottom(widths), plain)
+            yield line
+
+    def _row(
+        self,
+        console: Any,
+        options: Any,
+        cells: list[tuple[str, str]],
+        widths: list[int],
+        row_style: Style,
+        edges: tuple[str, str, str],
+        *,
+        top: bool,
+    ) -> Any:
+        """One table row: usually one line; a cell too wide for its column folds as rich folds it."""
+        left, divider, right = edges
+        # As rich does: a blank divider takes the row's background, a drawn one stays plain.
+        between = Segment(divider, row_style.background_style) if not divider.strip() else Segment(divider)
+        padding = Segment(" " * self.pad, row_style)
+        rendered: list[list[list[Segment]]] = []
+        for (text, style), width, column in zip(cells, widths, self.columns, strict=True):
+            inner = width - 2 * self.pad
+            size = cell_len(text)
+            if size <= inner and "\n" not in text:
+                fill = " " * (inner - size)
+                body = Segment(fill + text if column.justify == "right" else text + fill,
+                               row_style + Style.parse(style) if style else row_style)  # fmt: skip
+                rendered.append([[padding, body, padding] if self.pad else [body]])
+            else:  # the rare cell that folds: rich's own wrapping
+                cell = Padding(Text(text, style=style), (0, self.pad))
+                cell_options = options.update(
+                    width=width, justify=column.justify, no_wrap=False, overflow="fold", height=None
+                )
+                rendered.append(console.render_lines(cell, cell_options, style=row_style))
+        height = max(len(r) for r in rendered)
+        if height > 1:  # body cells keep to the top, header cells to the bottom, as in rich
+            for r, width in zip(rendered, widths, strict=True):
+                blank = [[Segment(" " * width, row_style)]] * (height - len(r))
+                r[:] = r + blank if top else blank + r
+        for n in range(height):
+            if self.edge:
+                yield Segment(left)
+            for i, r in enumerate(rendered):
+                if i:
+                    yield between
+                yield from r[n]
+            if self.edge:
+                yield Segment(right)
+            yield Segment.line()
+
+
+def _width(text: str) -> int:
+    return max(cell_len(line) for line in text.split("\n")) if "\n" in text else cell_len(text)
+
+
+def _collapse(widths: list[int], wrap: list[bool], room: int) -> list[int]:
+    """Narrow the widest folding columns first, evenly among equals, until the total fits
+    (the policy of rich's Table; columns that may not fold keep their width)."""
+    widths = widths[:]
+    excess = sum(widths) - room
+    while excess > 0 and any(wrap):
+        widest = max(w for w, ok in zip(widths, wrap, strict=True) if ok)
+        second = max((w if ok and w != widest else 0) for w, ok in zip(widths, wrap, strict=True))
+        step = widest - second
+        chosen = [ok and w == widest for w, ok in zip(widths, wrap, strict=True)]
+        if not step:
+            break
+        # Share min(excess, step) among the widest columns, rounding as rich's ratio_reduce does.
+        total, ratio_left = excess, sum(chosen)
+        for i, pick in enumerate(chosen):
+            if pick:
+                cut = min(min(excess, step), round(total / ratio_left))
+                widths[i] -= cut
+                total -= cut
+                ratio_left -= 1
+        excess = sum(widths) - room
+    return widths
