@@ -60,7 +60,9 @@ def as_rich(table: FastTable) -> Table:
         show_edge=table.edge,
     )
     for c in table.columns:
-        out.add_column(c.header, justify=c.justify, no_wrap=not c.wrap, min_width=c.min_width, overflow="fold")
+        out.add_column(
+            c.header, justify=c.justify, no_wrap=not c.wrap, min_width=c.min_width, overflow="fold"
+        )
     for i, (row, style) in enumerate(zip(table.rows, table.row_styles, strict=True)):
         out.add_row(*(Text(t, style=s) for t, s in row), style=style or None, end_section=i in table.sections)
     return out
@@ -136,7 +138,9 @@ def test_ascii_only_terminals_get_ascii_boxes(sections: list[Section], tmp_path:
     def ascii_text(renderable: object, name: str) -> str:
         out = tmp_path / name
         with out.open("w", encoding="ascii", errors="replace") as f:
-            Console(file=f, width=160, force_terminal=False, legacy_windows=False).print(renderable, crop=False)
+            Console(file=f, width=160, force_terminal=False, legacy_windows=False).print(
+                renderable, crop=False
+            )
         return out.read_text()
 
     table = render._table(sections[0], 160)

@@ -68,12 +68,16 @@ class FastTable:
         pad = 2 * self.pad
         wanted = [n + pad for n in natural]
         # (An empty column counts 1 wide until the columns have to give way, as in rich.)
-        widths = [max(min(w, room), c.min_width + pad) or 1 for w, c in zip(wanted, self.columns, strict=True)]
+        widths = [
+            max(min(w, room), c.min_width + pad) or 1 for w, c in zip(wanted, self.columns, strict=True)
+        ]
         if sum(widths) <= room:
             return widths
         widths = _collapse(widths, [c.wrap for c in self.columns], room)
         # rich measures each column again within its new width, never below its minimum.
-        return [max(min(w, n), c.min_width + pad) for w, n, c in zip(widths, wanted, self.columns, strict=True)]
+        return [
+            max(min(w, n), c.min_width + pad) for w, n, c in zip(widths, wanted, self.columns, strict=True)
+        ]
 
     def width(self, max_width: int) -> int:
         """The width the table takes when given `max_width`."""
