@@ -89,6 +89,12 @@ def org_runs(db: Database, org_id: int, limit: int = 2) -> list[tuple[int, str, 
 
 
 def _totals(db: Database, org_id: int, run_id: int) -> dict[str, int]:
+    """The org's model count and summed counts at a run (kept by the sync; summed here if not)."""
+    from oss_tracker.org_totals import totals
+
+    kept = totals(db, org_id, run_id)
+    if kept is not None:
+        return kept
     row = db.execute(
         """SELECT count(*), coalesce(sum(s.downloads_30d), 0), coalesce(sum(s.downloads_all_time), 0),
                   coalesce(sum(s.likes), 0)
@@ -409,10 +415,13 @@ def _footer(hist: dict[str, Any], *extra: str) -> str:
 
 
 def _latest_run(db: Database, org_id: int) -> tuple[int, str, str] | None:
-    """The org's latest stored snapshot: (run id, run start, day)."""
+    """The org's latest stored snapshot: (run id, run start, day).
+
+    Run ids grow with run starts (a sync refuses to run before the newest stored run), so the
+    latest is the highest id: a walk down the (org_id, run_id) index, not a sort."""
     row = db.execute(
         f"""SELECT o.run_id, r.started_at, r.day FROM org_snapshots o JOIN runs r ON r.id = o.run_id
-            WHERE o.org_id = ? AND {STORED_RUN} ORDER BY r.started_at DESC, o.run_id DESC LIMIT 1""",
+            WHERE o.org_id = ? AND {STORED_RUN} ORDER BY o.run_id DESC LIMIT 1""",
         [org_id],
     ).fetchone()
     return None if row is None else (int(row[0]), str(row[1]), str(row[2]))

@@ -157,18 +157,36 @@ def _days_between(a: str, b: str) -> int:
 
 
 # -- availability: which day holds which snapshot ----------------------------------------
-def org_days(db: Database, org_ids: list[int]) -> dict[int, dict[str, tuple[int, str]]]:
-    """For each org, day -> (run id, run start) of the last stored run of that day."""
+def org_days(
+    db: Database, org_ids: list[int], since: date | None = None
+) -> dict[int, dict[str, tuple[int, str]]]:
+    """For each org, day -> (run id, run start) of the last stored run of that day.
+
+    With `since`, only what a series from that day needs: the days from `since` on, the last
+    day before it and the org's first day (two years of history hold ~700 days an org)."""
     out: dict[int, dict[str, tuple[int, str]]] = {o: {} for o in org_ids}
     if not org_ids:
         return out
     marks = ",".join("?" * len(org_ids))
+    runs = f"o.org_id IN ({marks})"
+    args: list[Any] = list(org_ids)
+    if since is not None:
+        # Run ids grow with time: the window is a range of each org's (org_id, run_id) index.
+        first = db.execute("SELECT min(id) FROM runs WHERE day >= ?", [since.isoformat()]).fetchone()[0]
+        runs = f"""(({runs}) AND o.run_id >= ?) OR o.run_id IN (
+                       SELECT max(x.run_id) FROM org_snapshots x JOIN runs y ON y.id = x.run_id
+                       WHERE x.org_id IN ({marks}) AND x.run_id < ? AND y.status IN ('ok', 'partial')
+                       GROUP BY x.org_id
+                       UNION ALL
+                       SELECT min(x.run_id) FROM org_snapshots x WHERE x.org_id IN ({marks}) GROUP BY x.org_id)"""
+        big = 1 << 62  # no run on or after `since`: every run is before it
+        args += [first or big, *org_ids, first or big, *org_ids]
     for org_id, day, run_id, as_of in db.execute(
         f"""SELECT o.org_id, r.day, o.run_id, max(r.started_at)
             FROM org_snapshots o JOIN runs r ON r.id = o.run_id
-            WHERE o.org_id IN ({marks}) AND {STORED}
+            WHERE ({runs}) AND o.org_id IN ({marks}) AND {STORED}
             GROUP BY o.org_id, r.day""",
-        org_ids,
+        [*args, *org_ids],
     ).fetchall():
         out[org_id][day] = (run_id, as_of)
     return out
@@ -179,15 +197,23 @@ def org_day_at(db: Database, org_id: int, day: str) -> tuple[str, int]:
 
     The same choice as `org_days` makes, read from a few index entries rather than every day.
     """
-    for cmp, order in (("<=", "DESC"), (">", "ASC")):
+    # Run ids grow with run starts (a sync refuses to run before the newest stored run): the
+    # highest id on or before the day is that day's last run, found walking down the index.
+    row = db.execute(
+        f"""SELECT r.day, o.run_id FROM org_snapshots o JOIN runs r ON r.id = o.run_id
+            WHERE o.org_id = ? AND {STORED} AND r.day <= ? ORDER BY o.run_id DESC LIMIT 1""",
+        [org_id, day],
+    ).fetchone()
+    if row is None:  # nothing that early: the org's first day, and that day's last run
         row = db.execute(
-            f"""SELECT r.day, o.run_id FROM org_snapshots o JOIN runs r ON r.id = o.run_id
-                WHERE o.org_id = ? AND {STORED} AND r.day {cmp} ?
-                ORDER BY r.day {order}, r.started_at DESC LIMIT 1""",
-            [org_id, day],
+            f"""SELECT r.day, max(o.run_id) FROM org_snapshots o JOIN runs r ON r.id = o.run_id
+                WHERE o.org_id = ? AND {STORED}
+                  AND r.day = (SELECT y.day FROM org_snapshots x JOIN runs y ON y.id = x.run_id
+                               WHERE x.org_id = ? ORDER BY x.run_id LIMIT 1)""",
+            [org_id, org_id],
         ).fetchone()
-        if row is not None:
-            return str(row[0]), int(row[1])
+    if row is not None and row[1] is not None:
+        return str(row[0]), int(row[1])
     raise LookupError(f"no stored snapshot of org {org_id}")
 
 
@@ -395,7 +421,7 @@ def build(
     if metric == "derivatives":
         avail = {s.key: derivative_days(db, org_id=s.org_id, model_id=s.model_id) for s in subjects}
     elif by == "org":
-        avail = dict(org_days(db, [s.org_id for s in subjects]))
+        avail = dict(org_days(db, [s.org_id for s in subjects], since))
     else:
         avail = {s.key: model_days(db, s.model_id) for s in subjects}  # type: ignore[arg-type]
     out = [Series(s.org, s.model) for s in subjects]
