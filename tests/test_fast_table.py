@@ -123,6 +123,7 @@ def test_long_free_text_folds_and_lines_break_as_in_rich() -> None:
             {"org": "Qwen", "n": -5, "note": "a note long enough to fold at a narrow width, twice over"},
             {"org": "deepseek-ai", "n": 12, "note": "two\nlines"},
             {"org": "MiniMaxAI", "n": 0, "note": "unbreakablewordthatmustbefoldedsomewhere"},
+            {"org": "moonshotai", "n": 3, "note": "a\ttab, and 中文 two cells a character"},
         ],
         total={"org": "All", "n": 7, "note": ""},
     )

@@ -172,7 +172,7 @@ def _setup_logging() -> None:
 def _stdout():
     from rich.console import Console
 
-    return Console(soft_wrap=False, highlight=False)
+    return Console(soft_wrap=False, highlight=False, emoji=False)  # names are data, not :emoji: codes
 
 
 def _fail(message: str, code: int) -> typer.Exit:

@@ -137,8 +137,8 @@ class FastTable:
         rendered: list[list[list[Segment]]] = []
         for (text, style), width, column in zip(cells, widths, self.columns, strict=True):
             inner = width - 2 * self.pad
-            size = cell_len(text)
-            if size <= inner and "\n" not in text:
+            size = _width(text)
+            if size <= inner and text.isprintable():  # a newline or a tab: rich lays it out
                 fill = " " * (inner - size)
                 body = Segment(fill + text if column.justify == "right" else text + fill,
                                row_style + Style.parse(style) if style else row_style)  # fmt: skip
@@ -167,7 +167,10 @@ class FastTable:
 
 
 def _width(text: str) -> int:
-    return max(cell_len(line) for line in text.split("\n")) if "\n" in text else cell_len(text)
+    """Terminal cells the text takes (its longest line); plain ASCII is one cell a character."""
+    if "\n" in text:
+        return max(_width(line) for line in text.split("\n"))
+    return len(text) if text.isascii() and text.isprintable() else cell_len(text)
 
 
 def _collapse(widths: list[int], wrap: list[bool], room: int) -> list[int]:
