@@ -168,25 +168,29 @@ def org_days(
     if not org_ids:
         return out
     marks = ",".join("?" * len(org_ids))
-    runs = f"o.org_id IN ({marks})"
-    args: list[Any] = list(org_ids)
-    if since is not None:
-        # Run ids grow with time: the window is a range of each org's (org_id, run_id) index.
+    if since is None:
+        picked = f"SELECT org_id, run_id FROM org_snapshots WHERE org_id IN ({marks})"
+        args: list[Any] = list(org_ids)
+    else:
+        # Run ids grow with time: the window is a range of each org's (org_id, run_id) index,
+        # the day before it and the first day one index entry each. (Every run in the file is
+        # a stored one: a run is stored whole or not at all.)
         first = db.execute("SELECT min(id) FROM runs WHERE day >= ?", [since.isoformat()]).fetchone()[0]
-        runs = f"""(({runs}) AND o.run_id >= ?) OR o.run_id IN (
-                       SELECT max(x.run_id) FROM org_snapshots x JOIN runs y ON y.id = x.run_id
-                       WHERE x.org_id IN ({marks}) AND x.run_id < ? AND y.status IN ('ok', 'partial')
-                       GROUP BY x.org_id
-                       UNION ALL
-                       SELECT min(x.run_id) FROM org_snapshots x WHERE x.org_id IN ({marks}) GROUP BY x.org_id)"""
-        big = 1 << 62  # no run on or after `since`: every run is before it
-        args += [first or big, *org_ids, first or big, *org_ids]
+        first = (1 << 62) if first is None else first  # no run since then: all are before it
+        picked = f"""SELECT org_id, run_id FROM org_snapshots WHERE org_id IN ({marks}) AND run_id >= ?
+                     UNION SELECT g.id, (SELECT max(x.run_id) FROM org_snapshots x
+                                         WHERE x.org_id = g.id AND x.run_id < ?)
+                           FROM orgs g WHERE g.id IN ({marks})
+                     UNION SELECT g.id, (SELECT min(x.run_id) FROM org_snapshots x WHERE x.org_id = g.id)
+                           FROM orgs g WHERE g.id IN ({marks})"""
+        args = [*org_ids, first, first, *org_ids, *org_ids]
     for org_id, day, run_id, as_of in db.execute(
-        f"""SELECT o.org_id, r.day, o.run_id, max(r.started_at)
-            FROM org_snapshots o JOIN runs r ON r.id = o.run_id
-            WHERE ({runs}) AND o.org_id IN ({marks}) AND {STORED}
+        f"""WITH o(org_id, run_id) AS ({picked})
+            SELECT o.org_id, r.day, o.run_id, max(r.started_at)
+            FROM o JOIN runs r ON r.id = o.run_id
+            WHERE {STORED}
             GROUP BY o.org_id, r.day""",
-        [*args, *org_ids],
+        args,
     ).fetchall():
         out[org_id][day] = (run_id, as_of)
     return out
