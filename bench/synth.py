@@ -347,12 +347,13 @@ def build_history(
                 ORDER BY r.run_id, p.model_id""",
             [derivative_every],
         )
-        # What every sync stores beside its snapshots (org_totals.py), for the whole history.
+        # What every sync keeps beside its snapshots and counts, for the whole history.
         from sqlite_utils import Database
 
-        from oss_tracker import org_totals
+        from oss_tracker import derivatives, org_totals
 
         org_totals.record(Database(conn))
+        derivatives.rebuild_latest(Database(conn))
     conn.execute("PRAGMA journal_mode = WAL")  # as open_db leaves every database
     counts = {
         t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]

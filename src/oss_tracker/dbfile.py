@@ -18,6 +18,7 @@ SCHEMA = frozenset(
         "m004_datasets_spaces",
         "m005_report_indexes",
         "m006_org_run_totals",
+        "m007_derivative_latest",
     }
 )
 

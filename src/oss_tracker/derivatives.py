@@ -92,8 +92,7 @@ def stalest(db: Database, org_ids: list[int], today: str) -> list[Target]:
     rows = db.execute(
         f"""SELECT m.id, m.repo_id
             FROM models m
-            LEFT JOIN (SELECT model_id, max(day) AS day FROM derivative_counts GROUP BY model_id) d
-                   ON d.model_id = m.id
+            LEFT JOIN derivative_latest d ON d.model_id = m.id
             LEFT JOIN model_snapshots s ON s.model_id = m.id AND s.run_id = m.last_seen_run
             WHERE m.org_id IN ({marks}) AND m.removed_at IS NULL AND (d.day IS NULL OR d.day < ?)
             ORDER BY d.day IS NOT NULL, d.day, coalesce(s.downloads_30d, 0) DESC, m.repo_id""",
@@ -156,9 +155,34 @@ def save_counts(db: Database, model_id: int, run_id: int, day: str, counts: Chil
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
         [model_id, day, run_id, *values, counts.total],
     )
+    # The model's latest count; the one it replaces becomes the previous one, unless it was
+    # of the same day (a second run that day counts again, it does not add a step).
+    db.execute(
+        """INSERT INTO derivative_latest (model_id, day, run_id, finetune, quantized, adapter, merge, total)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (model_id) DO UPDATE SET
+               prev_day = CASE WHEN excluded.day > day THEN day ELSE prev_day END,
+               prev_total = CASE WHEN excluded.day > day THEN total ELSE prev_total END,
+               day = excluded.day, run_id = excluded.run_id, finetune = excluded.finetune,
+               quantized = excluded.quantized, adapter = excluded.adapter, merge = excluded.merge,
+               total = excluded.total""",
+        [model_id, day, run_id, *values, counts.total],
+    )
     db.execute("DELETE FROM model_bases WHERE model_id = ?", [model_id])
     for repo_id, hub_id, relation in counts.bases:
         db.execute(
             "INSERT OR REPLACE INTO model_bases (model_id, base_repo_id, base_hub_id, relation) VALUES (?, ?, ?, ?)",
             [model_id, repo_id, hub_id, relation],
         )
+
+
+def rebuild_latest(db: Database) -> None:
+    """derivative_latest again from every stored count (what save_counts keeps up to date)."""
+    db.execute("DELETE FROM derivative_latest")
+    db.execute("""
+        INSERT INTO derivative_latest
+        SELECT model_id, day, run_id, finetune, quantized, adapter, merge, total, prev_day, prev_total
+        FROM (SELECT d.*, lag(day) OVER w AS prev_day, lag(total) OVER w AS prev_total,
+                     row_number() OVER (PARTITION BY model_id ORDER BY day DESC) AS newest
+              FROM derivative_counts d WINDOW w AS (PARTITION BY model_id ORDER BY day))
+        WHERE newest = 1""")

@@ -436,9 +436,8 @@ def derivative_totals(db: Database, org_ids: list[int]) -> dict[int, dict[str, A
     for row in db.execute(
         f"""SELECT m.org_id, count(*), sum(d.finetune), sum(d.quantized), sum(d.adapter), sum(d.merge),
                    sum(d.total), max(d.day), sum(CASE WHEN d.finetune IS NULL THEN d.total ELSE 0 END)
-            FROM models m JOIN derivative_counts d ON d.model_id = m.id
+            FROM models m JOIN derivative_latest d ON d.model_id = m.id
             WHERE m.org_id IN ({marks}) AND m.removed_at IS NULL
-              AND d.day = (SELECT max(x.day) FROM derivative_counts x WHERE x.model_id = m.id)
             GROUP BY m.org_id""",
         org_ids,
     ).fetchall():

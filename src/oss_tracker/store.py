@@ -305,6 +305,29 @@ def m006_org_run_totals(db: Database) -> None:
     org_totals.record(db)
 
 
+@migrations()
+def m007_derivative_latest(db: Database) -> None:
+    # Derived from derivative_counts, kept by derivatives.save_counts: each model's latest
+    # count and the one before, so reports read a row a model instead of seeking its history.
+    # Filled here for the counts already stored.
+    db.execute("""
+        CREATE TABLE derivative_latest (
+            model_id INTEGER PRIMARY KEY REFERENCES models(id),
+            day TEXT NOT NULL,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            finetune INTEGER,
+            quantized INTEGER,
+            adapter INTEGER,
+            merge INTEGER,
+            total INTEGER NOT NULL,
+            prev_day TEXT,
+            prev_total INTEGER
+        )""")
+    from oss_tracker import derivatives
+
+    derivatives.rebuild_latest(db)
+
+
 KNOWN = {m.name for m in migrations._migrations}
 
 
