@@ -148,3 +148,25 @@ def test_ascii_only_terminals_get_ascii_boxes(sections: list[Section], tmp_path:
     text = ascii_text(table, "fast.txt")
     assert "+" in text and "┏" not in text
     assert text == ascii_text(as_rich(table), "rich.txt")
+
+
+def test_a_folding_column_squeezed_to_nothing_still_draws_as_rich_does() -> None:
+    from rich import box
+
+    from oss_tracker.fast_table import FastColumn
+
+    table = FastTable(
+        "T",
+        box.HEAVY_HEAD,
+        [
+            FastColumn("H", "left", True, 1),
+            FastColumn("H", "right", False, 4),
+            FastColumn("H", "left", True, 0),
+        ],
+    )
+    table.add_row([("ccc eeeeeeeeee", ""), ("bb", ""), ("a", "")])
+    for width in range(8, 40):
+        if table.width(width) <= width:
+            assert drawn(table, width) == drawn(as_rich(table), width), width
+        else:
+            drawn(table, width)  # too narrow for rich too: drawn whole, no error

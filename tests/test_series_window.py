@@ -15,8 +15,8 @@ from tests.conftest import model, world
 from tests.fakehub import FakeHub
 from tests.test_sync import sync
 
-# Day 4 and day 8 are gaps, day 3 has two runs, Beta is first synced on day 5.
-RUNS = ["01T06", "02T06", "03T06", "03T18", "05T06", "06T06", "07T06", "09T06", "10T06"]
+# Day 4 and day 8 are gaps, days 1 and 3 have two runs, Beta is first synced on day 5.
+RUNS = ["01T06", "01T18", "02T06", "03T06", "03T18", "05T06", "06T06", "07T06", "09T06", "10T06"]
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for i, when in enumerate(RUNS):
             models = [model("Alpha/a", all_time=100 + 7 * i * i), model("Alpha/b", all_time=50 + 3 * i)]
             orgs = ["Alpha"]
-            if i >= 4:
+            if i >= 5:
                 models.append(model("Beta/c", all_time=1000 + 11 * i))
                 orgs.append("Beta")
             hub.set_world(world(*models))
@@ -59,7 +59,15 @@ def test_the_window_alone_gives_the_same_series(
             whole = series.build(db, subjects, metric=metric, interval=interval, since=since, until=None)
         assert windowed[1:] == whole[1:]
         assert points(windowed[0]) == points(whole[0]), since
-    # The window really is smaller: from the 7th, Alpha's days are the 6th (the day before) on, and its first.
-    read = series.org_days(db, [subjects[0].org_id], date(2025, 11, 7))[subjects[0].org_id]
-    assert sorted(read) == ["2025-11-01", "2025-11-06", "2025-11-07", "2025-11-09", "2025-11-10"]
-    assert read["2025-11-06"] == (6, "2025-11-06T06:00:00Z")
+    # The window really is smaller: from the 7th, Alpha's days are the 6th (the day before) on,
+    # and its first; each read day is the day's last run, as when every day is read.
+    ids = [s.org_id for s in subjects]
+    read = series.org_days(db, ids, date(2025, 11, 7))
+    assert sorted(read[ids[0]]) == ["2025-11-01", "2025-11-06", "2025-11-07", "2025-11-09", "2025-11-10"]
+    assert read[ids[0]]["2025-11-01"] == (2, "2025-11-01T18:00:00Z")
+    assert read[ids[0]]["2025-11-06"] == (7, "2025-11-06T06:00:00Z")
+    for offset in range(-1, 12):
+        some = series.org_days(db, ids, date(2025, 11, 1) + timedelta(days=offset))
+        every = series.org_days(db, ids)
+        for org_id, days in some.items():
+            assert days == {d: every[org_id][d] for d in days}, offset

@@ -53,7 +53,13 @@ class Derivatives(StrEnum):
 
 
 # --now: ISO 8601 as the tests and recordings write it ("2025-11-24T06:00:00Z"), or a plain day.
-NOW_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]
+NOW_FORMATS = [
+    "%Y-%m-%dT%H:%M:%S%z",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S%z",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d",
+]
 
 
 class State:

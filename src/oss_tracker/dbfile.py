@@ -19,6 +19,7 @@ SCHEMA = frozenset(
         "m005_report_indexes",
         "m006_org_run_totals",
         "m007_derivative_latest",
+        "m008_runs_day",
     }
 )
 

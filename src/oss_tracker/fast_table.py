@@ -7,8 +7,9 @@ column's width is its widest cell, and a cell that fits is just its text, padded
 `FastTable` lays the columns out as rich's Table does (the widest folding columns give way
 first), hands the few cells that must fold to rich, and draws the rest itself: the same
 characters and styles as rich's Table (tests/test_fast_table.py compares the two character
-by character, styles included). `layout` returns None when rich would have to squeeze
-columns that may not fold; render.py then uses rich's Table.
+by character, styles included). Where rich would go on to squeeze columns that may not fold
+(numbers, dates, names) and cut them, `FastTable` keeps them whole and the table runs past
+the terminal's width instead.
 """
 
 from __future__ import annotations
@@ -58,10 +59,10 @@ class FastTable:
         """Column widths, padding included, as rich's Table chooses them when the table fits
         `max_width` (the widest folding columns give way first). Where rich would go on to
         squeeze numbers, dates and names, and cut them, the table is left wider than `max_width`."""
-        natural = [_width(c.header) for c in self.columns]
+        natural = [text_width(c.header) for c in self.columns]
         for row in self.rows:
             for i, (text, _style) in enumerate(row):
-                n = _width(text)
+                n = text_width(text)
                 if n > natural[i]:
                     natural[i] = n
         room = max_width - self._borders()
@@ -137,7 +138,7 @@ class FastTable:
         rendered: list[list[list[Segment]]] = []
         for (text, style), width, column in zip(cells, widths, self.columns, strict=True):
             inner = width - 2 * self.pad
-            size = _width(text)
+            size = text_width(text)
             if size <= inner and text.isprintable():  # a newline or a tab: rich lays it out
                 fill = " " * (inner - size)
                 body = Segment(fill + text if column.justify == "right" else text + fill,
@@ -149,9 +150,10 @@ class FastTable:
                     width=width, justify=column.justify, no_wrap=False, overflow="fold", height=None
                 )
                 rendered.append(console.render_lines(cell, cell_options, style=row_style))
-        height = max(len(r) for r in rendered)
-        if height > 1:  # body cells keep to the top, header cells to the bottom, as in rich
-            for r, width in zip(rendered, widths, strict=True):
+        height = max(1, *(len(r) for r in rendered))
+        # Shorter cells get blank lines: body cells keep to the top, header cells to the bottom.
+        for r, width in zip(rendered, widths, strict=True):
+            if len(r) < height:
                 blank = [[Segment(" " * width, row_style)]] * (height - len(r))
                 r[:] = r + blank if top else blank + r
         for n in range(height):
@@ -166,10 +168,10 @@ class FastTable:
             yield Segment.line()
 
 
-def _width(text: str) -> int:
+def text_width(text: str) -> int:
     """Terminal cells the text takes (its longest line); plain ASCII is one cell a character."""
     if "\n" in text:
-        return max(_width(line) for line in text.split("\n"))
+        return max(text_width(line) for line in text.split("\n"))
     return len(text) if text.isascii() and text.isprintable() else cell_len(text)
 
 

@@ -35,7 +35,8 @@ def live_sums(db: Database, triples: list[Triple], *, by: str) -> dict[tuple[int
     out: dict[tuple[int, int], dict[str, Any]] = {}
     for key, run_id, packed in db.execute(
         f"""WITH p AS MATERIALIZED (
-                SELECT value ->> 0 AS key, value ->> 1 AS run_id, value ->> 2 AS prev_run_id
+                SELECT json_extract(value, '$[0]') AS key, json_extract(value, '$[1]') AS run_id,
+                       json_extract(value, '$[2]') AS prev_run_id
                 FROM json_each(?)
             )
             SELECT p.key, p.run_id, (
@@ -63,7 +64,8 @@ def pair_sums(db: Database, triples: list[Triple], *, by: str) -> dict[tuple[int
     stored = {
         (org_id, run_id): (prev, dict(zip(FIELDS, values, strict=True)))
         for org_id, run_id, prev, *values in db.execute(
-            f"""WITH p AS MATERIALIZED (SELECT DISTINCT value ->> 0 AS org_id, value ->> 1 AS run_id
+            f"""WITH p AS MATERIALIZED (SELECT DISTINCT json_extract(value, '$[0]') AS org_id,
+                                               json_extract(value, '$[1]') AS run_id
                                         FROM json_each(?))
                 SELECT t.org_id, t.run_id, t.prev_run_id, {", ".join("t." + f for f in FIELDS)}
                 FROM p JOIN org_run_totals t ON t.run_id = p.run_id AND t.org_id = p.org_id""",

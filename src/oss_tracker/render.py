@@ -244,7 +244,7 @@ def _table(section: Section, width: int) -> Any:
     wider than the terminal rather than cut."""
     from rich import box
 
-    from oss_tracker.fast_table import FastColumn, FastTable
+    from oss_tracker.fast_table import FastColumn, FastTable, text_width
 
     columns = [c for c in section.columns if c.table]
     rows = section.rows + ([section.total] if section.total is not None else [])
@@ -257,7 +257,7 @@ def _table(section: Section, width: int) -> Any:
     ]
     specs = []
     for i, c in enumerate(columns):
-        widest = max((len(row[i][0]) for row in cells), default=0)
+        widest = max((text_width(row[i][0]) for row in cells), default=0)
         word = max((len(w) for w in c.title.split()), default=0)
         keep = c.kind in NUMERIC or c.kind in KEEP_KINDS or c.key in KEEP_KEYS
         natural = max(widest, word)

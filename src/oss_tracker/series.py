@@ -173,16 +173,22 @@ def org_days(
         args: list[Any] = list(org_ids)
     else:
         # Run ids grow with time: the window is a range of each org's (org_id, run_id) index,
-        # the day before it and the first day one index entry each. (Every run in the file is
-        # a stored one: a run is stored whole or not at all.)
+        # the day before it one index entry, the first day's runs a few (CROSS JOIN: that day's
+        # runs first, not every snapshot of the org). Every run in the file is a stored one: a
+        # run is stored whole or not at all.
         first = db.execute("SELECT min(id) FROM runs WHERE day >= ?", [since.isoformat()]).fetchone()[0]
         first = (1 << 62) if first is None else first  # no run since then: all are before it
         picked = f"""SELECT org_id, run_id FROM org_snapshots WHERE org_id IN ({marks}) AND run_id >= ?
                      UNION SELECT g.id, (SELECT max(x.run_id) FROM org_snapshots x
                                          WHERE x.org_id = g.id AND x.run_id < ?)
                            FROM orgs g WHERE g.id IN ({marks})
-                     UNION SELECT g.id, (SELECT min(x.run_id) FROM org_snapshots x WHERE x.org_id = g.id)
-                           FROM orgs g WHERE g.id IN ({marks})"""
+                     UNION SELECT f.org_id, x.run_id FROM (
+                               SELECT g.id AS org_id, (SELECT min(x.run_id) FROM org_snapshots x
+                                                       WHERE x.org_id = g.id) AS run_id
+                               FROM orgs g WHERE g.id IN ({marks})) f
+                           CROSS JOIN runs a ON a.id = f.run_id
+                           CROSS JOIN runs y ON y.day = a.day
+                           CROSS JOIN org_snapshots x ON x.run_id = y.id AND x.org_id = f.org_id"""
         args = [*org_ids, first, first, *org_ids, *org_ids]
     for org_id, day, run_id, as_of in db.execute(
         f"""WITH o(org_id, run_id) AS ({picked})
@@ -295,7 +301,9 @@ def derivative_points(
     out: dict[tuple[int, str, str | None], dict[str, int | None]] = {}
     for key, day, prev, packed in db.execute(
         f"""WITH p AS MATERIALIZED (
-                SELECT value ->> 0 AS key, value ->> 1 AS day, value ->> 2 AS prev FROM json_each(?)
+                SELECT json_extract(value, '$[0]') AS key, json_extract(value, '$[1]') AS day,
+                       json_extract(value, '$[2]') AS prev
+                FROM json_each(?)
             )
             SELECT p.key, p.day, p.prev, (
                 SELECT json_array(count(*), count(c.cur), sum(c.cur), sum(c.cur_day = p.day),
@@ -348,7 +356,8 @@ def pair_drops(db: Database, pairs: list[tuple[int, int, int | None]], *, by: st
     )
     return db.execute(
         f"""WITH p AS MATERIALIZED (
-                SELECT value ->> 0 AS key, value ->> 1 AS run_id, value ->> 2 AS prev_run_id
+                SELECT json_extract(value, '$[0]') AS key, json_extract(value, '$[1]') AS run_id,
+                       json_extract(value, '$[2]') AS prev_run_id
                 FROM json_each(?)
             )
             SELECT p.key, p.run_id, g.name, m.repo_id, ps.downloads_all_time, s.downloads_all_time
@@ -371,7 +380,8 @@ def org_levels(
     return {
         (row[0], row[1]): (row[2], row[3])
         for row in db.execute(
-            """WITH p AS MATERIALIZED (SELECT value ->> 0 AS org_id, value ->> 1 AS run_id FROM json_each(?))
+            """WITH p AS MATERIALIZED (SELECT json_extract(value, '$[0]') AS org_id,
+                                               json_extract(value, '$[1]') AS run_id FROM json_each(?))
                SELECT p.org_id, p.run_id, o.listed, o.followers
                FROM p JOIN org_snapshots o ON o.run_id = p.run_id AND o.org_id = p.org_id""",
             [json.dumps(pairs)],

@@ -328,6 +328,12 @@ def m007_derivative_latest(db: Database) -> None:
     derivatives.rebuild_latest(db)
 
 
+@migrations()
+def m008_runs_day(db: Database) -> None:
+    # A trend window starts from the runs of a day (its first day, the day before it).
+    db.execute("CREATE INDEX IF NOT EXISTS runs_day ON runs(day)")
+
+
 KNOWN = {m.name for m in migrations._migrations}
 
 
