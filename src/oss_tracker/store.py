@@ -301,7 +301,7 @@ def m006_org_run_totals(db: Database) -> None:
             base INTEGER,
             drops INTEGER NOT NULL,
             PRIMARY KEY (run_id, org_id)
-        )""")
+        ) WITHOUT ROWID""")
     org_totals.record(db)
 
 
