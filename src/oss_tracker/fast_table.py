@@ -48,23 +48,28 @@ class FastTable:
     rows: list[list[tuple[str, str]]] = field(default_factory=list)
     row_styles: list[str] = field(default_factory=list)
     sections: set[int] = field(default_factory=set)  # rows followed by a separator line
+    sizes: list[list[int]] = field(default_factory=list)  # each cell's width, measured once
 
     def add_row(self, cells: list[tuple[str, str]], *, style: str = "", end_section: bool = False) -> None:
         if end_section:
             self.sections.add(len(self.rows))
         self.rows.append(cells)
         self.row_styles.append(style)
+        self.sizes.append([text_width(text) for text, _style in cells])
+
+    def cell_widths(self) -> list[int]:
+        """Each column's widest cell, the header left out."""
+        if not self.sizes:
+            return [0] * len(self.columns)
+        return [max(column) for column in zip(*self.sizes, strict=True)]
 
     def layout(self, max_width: int) -> list[int]:
         """Column widths, padding included, as rich's Table chooses them when the table fits
         `max_width` (the widest folding columns give way first). Where rich would go on to
         squeeze numbers, dates and names, and cut them, the table is left wider than `max_width`."""
-        natural = [text_width(c.header) for c in self.columns]
-        for row in self.rows:
-            for i, (text, _style) in enumerate(row):
-                n = text_width(text)
-                if n > natural[i]:
-                    natural[i] = n
+        natural = [
+            max(text_width(c.header), w) for c, w in zip(self.columns, self.cell_widths(), strict=True)
+        ]
         room = max_width - self._borders()
         pad = 2 * self.pad
         wanted = [n + pad for n in natural]
@@ -99,9 +104,10 @@ class FastTable:
             yield Segment(box.get_top(widths), plain)
             yield line
         header = [(c.header, "") for c in self.columns]
+        sizes = [text_width(c.header) for c in self.columns]
         edges = (box.head_left, box.head_vertical, box.head_right)
         yield from self._row(
-            console, options, header, widths, console.get_style("table.header"), edges, top=False
+            console, options, header, sizes, widths, console.get_style("table.header"), edges, top=False
         )
         yield Segment(box.get_row(widths, "head", edge=self.edge), plain)
         yield line
@@ -111,7 +117,9 @@ class FastTable:
             edges = (box.foot_left, box.foot_vertical, box.foot_right) if i == last else (
                 box.mid_left, box.mid_vertical, box.mid_right
             )  # fmt: skip
-            yield from self._row(console, options, row, widths, console.get_style(style), edges, top=True)
+            yield from self._row(
+                console, options, row, self.sizes[i], widths, console.get_style(style), edges, top=True
+            )
             if i in self.sections and i != last:
                 yield Segment(separator, plain)
                 yield line
@@ -124,6 +132,7 @@ class FastTable:
         console: Any,
         options: Any,
         cells: list[tuple[str, str]],
+        sizes: list[int],
         widths: list[int],
         row_style: Style,
         edges: tuple[str, str, str],
@@ -136,9 +145,8 @@ class FastTable:
         between = Segment(divider, row_style.background_style) if not divider.strip() else Segment(divider)
         padding = Segment(" " * self.pad, row_style)
         rendered: list[list[list[Segment]]] = []
-        for (text, style), width, column in zip(cells, widths, self.columns, strict=True):
+        for (text, style), size, width, column in zip(cells, sizes, widths, self.columns, strict=True):
             inner = width - 2 * self.pad
-            size = text_width(text)
             if size <= inner and text.isprintable():  # a newline or a tab: rich lays it out
                 fill = " " * (inner - size)
                 body = Segment(fill + text if column.justify == "right" else text + fill,

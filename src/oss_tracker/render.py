@@ -244,7 +244,7 @@ def _table(section: Section, width: int) -> Any:
     wider than the terminal rather than cut."""
     from rich import box
 
-    from oss_tracker.fast_table import FastColumn, FastTable, text_width
+    from oss_tracker.fast_table import FastColumn, FastTable
 
     columns = [c for c in section.columns if c.table]
     rows = section.rows + ([section.total] if section.total is not None else [])
@@ -255,21 +255,10 @@ def _table(section: Section, width: int) -> Any:
         [(cell(r.get(c.key), k), _tone(r.get(c.key), k)) for c, k in zip(columns, ks, strict=True)]
         for r, ks in zip(rows, kinds, strict=True)
     ]
-    specs = []
-    for i, c in enumerate(columns):
-        widest = max((text_width(row[i][0]) for row in cells), default=0)
-        word = max((len(w) for w in c.title.split()), default=0)
-        keep = c.kind in NUMERIC or c.kind in KEEP_KINDS or c.key in KEEP_KEYS
-        natural = max(widest, word)
-        specs.append((natural, FastColumn(c.title, "right" if c.kind in NUMERIC else "left", not keep,
-                                          natural if keep else min(natural, 8))))  # fmt: skip
-    compact = sum(n for n, _ in specs) + 3 * len(specs) + 1 > width
     table = FastTable(
         section.title,
-        box.SIMPLE_HEAD if compact else box.HEAVY_HEAD,
-        [column for _, column in specs],
-        pad=0 if compact else 1,
-        edge=not compact,
+        box.HEAVY_HEAD,
+        [FastColumn(c.title, "right" if c.kind in NUMERIC else "left") for c in columns],
     )
     for i, row in enumerate(cells):
         last_of_group = (
@@ -281,6 +270,14 @@ def _table(section: Section, width: int) -> Any:
         table.add_row(
             row, style="bold" if i == len(section.rows) else "", end_section=last_of_group or before_total
         )
+    naturals = []
+    for c, spec, widest in zip(columns, table.columns, table.cell_widths(), strict=True):
+        natural = max(widest, max((len(w) for w in c.title.split()), default=0))
+        keep = c.kind in NUMERIC or c.kind in KEEP_KINDS or c.key in KEEP_KEYS
+        spec.wrap, spec.min_width = not keep, natural if keep else min(natural, 8)
+        naturals.append(natural)
+    if sum(naturals) + 3 * len(naturals) + 1 > width:  # compact: no outer border, no padding
+        table.box, table.pad, table.edge = box.SIMPLE_HEAD, 0, False
     return table
 
 
