@@ -5,8 +5,9 @@
 Builds (or reuses, with --db) the synthetic history of bench/synth.py: 730 days, 20 orgs,
 5,000 models, about 3.6 million snapshot rows. Then, in interleaved rounds so that a busy
 machine slows every command alike, runs `oss-tracker --version` and each report command as
-a user would (a new process, table format, output to a pipe) on that database, and the same
-commands on a 3-day database of the same orgs (what start-up alone costs a report). Also the
+a user would (a new process, the table format and a JSON or CSV form, output to a pipe) on
+that database, and the same commands on a 3-day database of the same orgs (what start-up
+alone costs a report). Also the
 in-process time of each report's queries (CPU time, best of 5). --plans prints EXPLAIN QUERY
 PLAN for every statement the reports run.
 """
