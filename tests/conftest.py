@@ -44,6 +44,19 @@ class Result:
     stderr: str
 
 
+REPLAY_DAYS = ["2025-11-24", "2025-11-25", "2025-11-27"]  # the bundled recordings (the 26th is a gap)
+
+
+@pytest.fixture(scope="session")
+def bundled_history(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database after the three bundled recordings, synced once; copy it to change it."""
+    db = tmp_path_factory.mktemp("bundled") / "history.db"
+    for day in REPLAY_DAYS:
+        result = run("sync", "--db", str(db), "--replay", str(FIXTURES / "replay" / day))
+        assert result.exit_code == 0, result.stderr
+    return db
+
+
 def run(*args: str, env: dict[str, str] | None = None) -> Result:
     """Run the real CLI in-process, stdout and stderr apart."""
     result = CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
@@ -122,6 +135,26 @@ def dump(db: Path) -> list[str]:
         return list(conn.iterdump())
     finally:
         conn.close()
+
+
+def copy_db(db: Path, to: Path) -> Path:
+    """A copy with what the WAL holds (a file copy alone would miss it)."""
+    src, dst = sqlite3.connect(db), sqlite3.connect(to)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    return to
+
+
+def before_migration(db: Path, to: Path, migration: str, table: str) -> Path:
+    """A copy of `db` as an older version left it: without `table`, which `migration` adds."""
+    copy_db(db, to)
+    conn = sqlite3.connect(to)
+    with conn:
+        conn.execute(f"DROP TABLE {table}")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = ?", [migration])
+    conn.close()
+    return to
 
 
 def load_world(day: str) -> dict[str, Any]:

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
-
-import pytest
 
 from oss_tracker import derivatives
 from oss_tracker.store import open_db
-from tests.conftest import FIXTURES, model, rows, run, world
+from tests.conftest import before_migration, model, rows, run, world
 from tests.fakehub import FakeHub
-from tests.test_org_totals import copy
 from tests.test_sync import sync
 
-DAYS = ["2025-11-24", "2025-11-25", "2025-11-27"]
 LATEST = "SELECT model_id, day, run_id, finetune, quantized, adapter, merge, total, prev_day, prev_total FROM derivative_latest ORDER BY model_id"
 
 
@@ -34,19 +29,13 @@ def from_counts(db: Path) -> list[tuple]:
     return out
 
 
-@pytest.fixture(scope="module")
-def replayed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("latest") / "t.db"
-    for day in DAYS:
-        assert run("sync", "--db", str(db), "--replay", str(FIXTURES / "replay" / day)).exit_code == 0
-    return db
-
-
-def test_the_recordings_leave_each_models_latest_and_previous_count(replayed: Path) -> None:
-    latest = rows(replayed, LATEST)
-    assert latest == from_counts(replayed)
+def test_the_recordings_leave_each_models_latest_and_previous_count(bundled_history: Path) -> None:
+    latest = rows(bundled_history, LATEST)
+    assert latest == from_counts(bundled_history)
     # Counted in rotation: some models twice or more (a previous count), most once.
-    assert len(latest) == rows(replayed, "SELECT count(DISTINCT model_id) FROM derivative_counts")[0][0]
+    assert (
+        len(latest) == rows(bundled_history, "SELECT count(DISTINCT model_id) FROM derivative_counts")[0][0]
+    )
     with_previous = [r for r in latest if r[8] is not None]
     assert 0 < len(with_previous) < len(latest)
 
@@ -89,12 +78,11 @@ def test_a_second_count_on_one_day_replaces_the_latest_and_keeps_the_previous(
     assert rows(db, LATEST) == from_counts(db)
 
 
-def test_the_migration_fills_the_table_from_the_counts_already_stored(replayed: Path, tmp_path: Path) -> None:
-    older = copy(replayed, tmp_path / "older.db")
-    conn = sqlite3.connect(older)
-    with conn:
-        conn.execute("DROP TABLE derivative_latest")
-        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm007_derivative_latest'")
-    conn.close()
+def test_the_migration_fills_the_table_from_the_counts_already_stored(
+    bundled_history: Path, tmp_path: Path
+) -> None:
+    older = before_migration(
+        bundled_history, tmp_path / "older.db", "m007_derivative_latest", "derivative_latest"
+    )
     assert run("derivatives", "--db", str(older), "-f", "json").exit_code == 0
-    assert rows(older, LATEST) == rows(replayed, LATEST)
+    assert rows(older, LATEST) == rows(bundled_history, LATEST)

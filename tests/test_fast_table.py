@@ -23,19 +23,14 @@ from oss_tracker import (
 from oss_tracker.fast_table import FastTable
 from oss_tracker.reports import Column, Section
 from oss_tracker.store import open_db
-from tests.conftest import FIXTURES, run
 
-DAYS = ["2025-11-24", "2025-11-25", "2025-11-27"]
 WIDTHS = [40, 60, 80, 100, 160, 250]
 
 
 @pytest.fixture(scope="module")
-def sections(tmp_path_factory: pytest.TempPathFactory) -> list[Section]:
+def sections(bundled_history: Path) -> list[Section]:
     """Every table the reports draw from the bundled recordings."""
-    path = tmp_path_factory.mktemp("fast") / "t.db"
-    for day in DAYS:
-        assert run("sync", "--db", str(path), "--replay", str(FIXTURES / "replay" / day)).exit_code == 0
-    db = open_db(path, create=False)
+    db = open_db(bundled_history, create=False)
     orgs = [r[0] for r in db.execute("SELECT name FROM orgs ORDER BY name").fetchall()]
     built = [reports.org_report(db, org) for org in orgs]
     built += [

@@ -6,35 +6,15 @@ import json
 import sqlite3
 from pathlib import Path
 
-import pytest
-
 from oss_tracker import org_totals
 from oss_tracker.store import open_db
-from tests.conftest import FIXTURES, model, rows, run, world
+from tests.conftest import FIXTURES, REPLAY_DAYS, before_migration, copy_db, model, rows, run, world
 from tests.fakehub import FakeHub
 from tests.test_sync import sync
 
-DAYS = ["2025-11-24", "2025-11-25", "2025-11-27"]
 COLUMNS = (
     "org_id, run_id, prev_run_id, models, downloads_30d, downloads_all_time, likes, downloads, base, drops"
 )
-
-
-@pytest.fixture(scope="module")
-def replayed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("totals") / "t.db"
-    for day in DAYS:
-        assert run("sync", "--db", str(db), "--replay", str(FIXTURES / "replay" / day)).exit_code == 0
-    return db
-
-
-def copy(db: Path, to: Path) -> Path:
-    """A copy with what the WAL holds (a file copy alone would miss it)."""
-    src, dst = sqlite3.connect(db), sqlite3.connect(to)
-    src.backup(dst)
-    src.close()
-    dst.close()
-    return to
 
 
 def stored(db: Path) -> list[tuple]:
@@ -52,23 +32,23 @@ def live(db: Path) -> list[tuple]:
     return [(o, r, p, *sums[(o, r)].values()) for o, r, p in triples if (o, r) in sums]
 
 
-def test_each_stored_org_run_has_its_sums_from_the_world(replayed: Path) -> None:
-    worlds = {day: json.loads((FIXTURES / "worlds" / f"{day}.json").read_text()) for day in DAYS}
+def test_each_stored_org_run_has_its_sums_from_the_world(bundled_history: Path) -> None:
+    worlds = {day: json.loads((FIXTURES / "worlds" / f"{day}.json").read_text()) for day in REPLAY_DAYS}
     got = {
         (name, run_id): rest
         for name, run_id, *rest in rows(
-            replayed,
+            bundled_history,
             """SELECT g.name, t.run_id, t.models, t.downloads_30d, t.downloads_all_time, t.likes, t.downloads
                FROM org_run_totals t JOIN orgs g ON g.id = t.org_id""",
         )
     }
     watched = sorted({name for name, _ in got})
     assert len(watched) == 5 and len(got) == 15  # 5 orgs x 3 runs
-    for run_id, day in enumerate(DAYS, start=1):
+    for run_id, day in enumerate(REPLAY_DAYS, start=1):
         for org in watched:
             now = {m["_id"]: m for m in worlds[day]["models"] if m["author"] == org}
             before = (
-                {m["_id"]: m for m in worlds[DAYS[run_id - 2]]["models"] if m["author"] == org}
+                {m["_id"]: m for m in worlds[REPLAY_DAYS[run_id - 2]]["models"] if m["author"] == org}
                 if run_id > 1
                 else {}
             )
@@ -84,17 +64,19 @@ def test_each_stored_org_run_has_its_sums_from_the_world(replayed: Path) -> None
             ], (org, day)
 
 
-def test_stored_sums_equal_the_live_sums(replayed: Path) -> None:
-    assert stored(replayed) == live(replayed)
+def test_stored_sums_equal_the_live_sums(bundled_history: Path) -> None:
+    assert stored(bundled_history) == live(bundled_history)
     # The first run of each org has no previous run: totals, no period.
     assert rows(
-        replayed, "SELECT count(*) FROM org_run_totals WHERE prev_run_id IS NULL AND downloads IS NULL"
+        bundled_history, "SELECT count(*) FROM org_run_totals WHERE prev_run_id IS NULL AND downloads IS NULL"
     ) == [(5,)]
 
 
-def test_reports_read_the_same_numbers_with_or_without_the_table(replayed: Path, tmp_path: Path) -> None:
+def test_reports_read_the_same_numbers_with_or_without_the_table(
+    bundled_history: Path, tmp_path: Path
+) -> None:
     """The table only saves time: emptied, every report falls back to summing the snapshots."""
-    bare = copy(replayed, tmp_path / "bare.db")
+    bare = copy_db(bundled_history, tmp_path / "bare.db")
     conn = sqlite3.connect(bare)
     with conn:
         conn.execute("DELETE FROM org_run_totals")
@@ -106,7 +88,7 @@ def test_reports_read_the_same_numbers_with_or_without_the_table(replayed: Path,
         ["report", "--org", "Qwen", "-f", "json"],
         ["compare", "-f", "json"],
     ):
-        fast = run(*args, "--db", str(replayed))
+        fast = run(*args, "--db", str(bundled_history))
         slow = run(*args, "--db", str(bare))
         assert fast.exit_code == slow.exit_code == 0, (args, fast.stderr, slow.stderr)
         assert fast.stdout == slow.stdout, args
@@ -163,13 +145,10 @@ def test_a_model_moving_to_another_org_rebuilds_both_orgs(hub: FakeHub, tmp_path
     assert stored(db) == live(db)
 
 
-def test_the_migration_fills_the_table_for_a_history_stored_before_it(replayed: Path, tmp_path: Path) -> None:
-    older = copy(replayed, tmp_path / "older.db")
-    conn = sqlite3.connect(older)
-    with conn:
-        conn.execute("DROP TABLE org_run_totals")
-        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm006_org_run_totals'")
-    conn.close()
+def test_the_migration_fills_the_table_for_a_history_stored_before_it(
+    bundled_history: Path, tmp_path: Path
+) -> None:
+    older = before_migration(bundled_history, tmp_path / "older.db", "m006_org_run_totals", "org_run_totals")
     # A report may migrate a file an older version wrote (migrations only add).
     assert run("trends", "--db", str(older), "-f", "json").exit_code == 0
-    assert stored(older) == stored(replayed)
+    assert stored(older) == stored(bundled_history)
