@@ -37,6 +37,22 @@ def hub() -> Iterator[FakeHub]:
         yield fake
 
 
+def hub_fixtures(world: dict[str, Any], *, name: str = "hub", **options: Any) -> tuple[Any, Any]:
+    """A test module's fake Hub: one server for the module (`shared_hub`; a server a test is
+    slow) and, under `name`, that Hub reset to `world` for each test."""
+
+    @pytest.fixture(scope="module", name="shared_hub")
+    def shared() -> Iterator[FakeHub]:
+        with FakeHub(world, **options) as fake:
+            yield fake
+
+    @pytest.fixture(name=name)
+    def fresh(shared_hub: FakeHub) -> FakeHub:
+        return shared_hub.reset()
+
+    return shared, fresh
+
+
 @dataclass
 class Result:
     exit_code: int
@@ -61,6 +77,33 @@ def run(*args: str, env: dict[str, str] | None = None) -> Result:
     """Run the real CLI in-process, stdout and stderr apart."""
     result = CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
     return Result(result.exit_code, result.stdout, result.stderr)
+
+
+def sync_argv(
+    hub: FakeHub,
+    db: Path,
+    *orgs: str,
+    now: str = "2025-11-24T06:00:00Z",
+    derivatives: str = "none",
+    extra: tuple[str, ...] = (),
+) -> list[str]:
+    """`oss-tracker sync` against the fake Hub; derivative counts off unless a test is about them."""
+    args = ["sync", "--db", str(db), "--endpoint", hub.url, "--now", now, "--derivatives", derivatives]
+    for org in orgs:
+        args += ["--org", org]
+    return [*args, *extra]
+
+
+def sync(
+    hub: FakeHub,
+    db: Path,
+    *orgs: str,
+    now: str = "2025-11-24T06:00:00Z",
+    extra: tuple[str, ...] = (),
+    derivatives: str = "none",
+) -> Result:
+    """The real CLI's sync, in process (see sync_argv)."""
+    return run(*sync_argv(hub, db, *orgs, now=now, derivatives=derivatives, extra=extra))
 
 
 def object_id(created_at: str, name: str) -> str:

@@ -532,6 +532,7 @@ class FakeHub:
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._world = _World(copy.deepcopy(world) if world is not None else {})
+        self._start = (copy.deepcopy(world) if world is not None else {}, quota)  # what reset() goes back to
         self._faults: list[_Fault] = []
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -610,10 +611,17 @@ class FakeHub:
             self._faults.append(_Fault(kind, match, times, dict(opts)))
 
     def reset(self) -> FakeHub:
-        """No fault and no logged request left over: a shared fake Hub, fresh for the next test."""
+        """Back to the world and quota it started with, no fault, no logged request and a new
+        rate-limit window: a shared fake Hub, fresh for the next test."""
+        world, quota = self._start
+        self.set_world(world)
         self.clear_faults()
         with self._lock:
+            self.quota = quota
             self.requests.clear()
+            self._t0 = time.monotonic()
+            self._window_index = 0
+            self._window_used = 0
         return self
 
     def clear_faults(self) -> None:

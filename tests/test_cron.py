@@ -10,13 +10,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from oss_tracker.lock import sync_lock
-from tests.conftest import model, rows, run, world
+from tests.conftest import hub_fixtures, model, rows, run, sync_argv, world
 from tests.fakehub import FakeHub
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,22 +24,11 @@ WORLD = world(model("Good/a"), model("Good/b"), model("Bad/c"), followers={"Good
 SECRET = "hf_SECRETsecretSECRETsecret0123456789"
 
 
-@pytest.fixture(scope="module")
-def shared_hub() -> Iterator[FakeHub]:
-    with FakeHub(WORLD) as fake:
-        yield fake
-
-
-@pytest.fixture
-def hub(shared_hub: FakeHub) -> FakeHub:
-    return shared_hub.reset()
+shared_hub, hub = hub_fixtures(WORLD)
 
 
 def sync_args(hub: FakeHub, db: Path, *orgs: str) -> list[str]:
-    argv = ["sync", "--db", str(db), "--endpoint", hub.url, "--now", NOW, "--derivatives", "none"]
-    for org in orgs or ("Good", "Bad"):
-        argv += ["--org", org]
-    return argv
+    return sync_argv(hub, db, *(orgs or ("Good", "Bad")), now=NOW)
 
 
 # -- exit codes --------------------------------------------------------------------------------

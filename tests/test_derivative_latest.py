@@ -7,9 +7,8 @@ from pathlib import Path
 
 from oss_tracker import derivatives
 from oss_tracker.store import open_db
-from tests.conftest import before_migration, model, rows, run, world
+from tests.conftest import before_migration, model, rows, run, sync, world
 from tests.fakehub import FakeHub
-from tests.test_sync import sync
 
 LATEST = "SELECT model_id, day, run_id, finetune, quantized, adapter, merge, total, prev_day, prev_total FROM derivative_latest ORDER BY model_id"
 

@@ -5,15 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import dump, model, rows, run, world
+from tests.conftest import dump, model, rows, run, sync_argv, world
 from tests.fakehub import FakeHub
 
 
 def sync(hub: FakeHub, db: Path, mode: str, *extra: str, now: str = "2025-11-24T06:00:00Z", orgs=("Lab",)):
-    args = ["sync", "--db", str(db), "--endpoint", hub.url, "--now", now, "--derivatives", mode, *extra]
-    for org in orgs:
-        args += ["--org", org]
-    return run(*args)
+    return run(*sync_argv(hub, db, *orgs, now=now, derivatives=mode, extra=extra))
 
 
 def child(repo: str, relation: str, base: str, downloads: int = 5) -> dict:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -20,7 +19,7 @@ import pytest
 
 from oss_tracker import hub as hubmod
 from oss_tracker.transport import Interrupted, RetryPolicy
-from tests.conftest import Result, dump, model, rows, run, world
+from tests.conftest import Result, dump, hub_fixtures, model, rows, run, world
 from tests.dbstate import content, without
 from tests.fakehub import FakeHub
 
@@ -62,21 +61,8 @@ def world_of(*orgs: str) -> dict[str, Any]:
     return world(*[m for o in orgs for m in models[o]()], followers={o: FOLLOWERS[o] for o in orgs})
 
 
-@pytest.fixture(scope="module")
-def shared_hub() -> Iterator[FakeHub]:
-    # Two models a page: Alpha is three pages, Beta two, so a fault can hit page 2.
-    with FakeHub(WORLD, page_size=2) as hub:
-        yield hub
-
-
-@pytest.fixture
-def fake(shared_hub: FakeHub) -> FakeHub:
-    """The module's fake Hub, back to WORLD with no fault and an empty log."""
-    shared_hub.set_world(WORLD)
-    shared_hub.clear_faults()
-    shared_hub.quota = 100_000
-    shared_hub.requests.clear()
-    return shared_hub
+# Two models a page: Alpha is three pages, Beta two, so a fault can hit page 2.
+shared_hub, fake = hub_fixtures(WORLD, name="fake", page_size=2)
 
 
 def sync(hub: FakeHub, db: Path, *orgs: str, now: str = NOW, extra: tuple[str, ...] = ()) -> Result:

@@ -9,12 +9,11 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import dump, model, rows, run, world
+from tests.conftest import dump, hub_fixtures, model, rows, run, world
 from tests.dbstate import isolated_env
 from tests.fakehub import FakeHub
 
@@ -22,17 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORLD = world(model("Org/a"), model("Org/b"), model("Other/c"), followers={"Org": 10, "Other": 20})
 
 
-@pytest.fixture(scope="module")
-def shared_hub() -> Iterator[FakeHub]:
-    with FakeHub(WORLD) as fake:
-        yield fake
-
-
-@pytest.fixture
-def hub(shared_hub: FakeHub) -> FakeHub:
-    shared_hub.set_world(WORLD)
-    shared_hub.clear_faults()
-    return shared_hub
+shared_hub, hub = hub_fixtures(WORLD)
 
 
 def sync(hub: FakeHub, db: Path, now: str, *orgs: str) -> int:

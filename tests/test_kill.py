@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import dump, model, rows, run, world
+from tests.conftest import dump, hub_fixtures, model, rows, run, sync_argv, world
 from tests.dbstate import content, isolated_env
 from tests.fakehub import FakeHub
 
@@ -38,16 +38,8 @@ def big_world() -> dict:
     return world(*models, model("Small/a"), model("Small/b"), followers={"Big": 5, "Small": 6})
 
 
-@pytest.fixture(scope="module")
-def shared_hub() -> Iterator[FakeHub]:
-    # Five models a page: Big is 6 pages, Small one.
-    with FakeHub(big_world(), page_size=5) as fake:
-        yield fake
-
-
-@pytest.fixture
-def hub(shared_hub: FakeHub) -> FakeHub:
-    return shared_hub.reset()
+# Five models a page: Big is 6 pages, Small one.
+shared_hub, hub = hub_fixtures(big_world(), page_size=5)
 
 
 @pytest.fixture(scope="module")
@@ -63,20 +55,7 @@ def reference(shared_hub: FakeHub, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 def args(hub: FakeHub, db: Path, now: str, *extra: str) -> list[str]:
-    orgs = ["--org", "Big", "--org", "Small"]
-    return [
-        "sync",
-        "--db",
-        str(db),
-        "--endpoint",
-        hub.url,
-        *orgs,
-        "--now",
-        now,
-        "--derivatives",
-        "none",
-        *extra,
-    ]
+    return sync_argv(hub, db, "Big", "Small", now=now, extra=extra)
 
 
 def start(hub: FakeHub, db: Path, now: str, *extra: str) -> subprocess.Popen[str]:

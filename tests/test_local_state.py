@@ -22,7 +22,7 @@ import pytest
 
 from oss_tracker import store
 from oss_tracker.health import backup
-from tests.conftest import dump, model, rows, run, world
+from tests.conftest import dump, hub_fixtures, model, rows, run, sync_argv, world
 from tests.dbstate import content
 from tests.fakehub import FakeHub
 
@@ -32,31 +32,11 @@ LATER = "2025-11-25T06:00:00Z"
 WORLD = world(*[model(f"Org/m{i:03d}", downloads=i) for i in range(300)], followers={"Org": 5})
 
 
-@pytest.fixture(scope="module")
-def shared_hub() -> Iterator[FakeHub]:
-    with FakeHub(WORLD) as fake:
-        yield fake
-
-
-@pytest.fixture
-def hub(shared_hub: FakeHub) -> FakeHub:
-    return shared_hub.reset()
+shared_hub, hub = hub_fixtures(WORLD)
 
 
 def args(hub: FakeHub, db: Path, now: str = NOW) -> list[str]:
-    return [
-        "sync",
-        "--db",
-        str(db),
-        "--endpoint",
-        hub.url,
-        "--org",
-        "Org",
-        "--now",
-        now,
-        "--derivatives",
-        "none",
-    ]
+    return sync_argv(hub, db, "Org", now=now)
 
 
 @pytest.fixture

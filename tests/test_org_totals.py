@@ -8,9 +8,8 @@ from pathlib import Path
 
 from oss_tracker import org_totals
 from oss_tracker.store import open_db
-from tests.conftest import FIXTURES, REPLAY_DAYS, before_migration, copy_db, model, rows, run, world
+from tests.conftest import FIXTURES, REPLAY_DAYS, before_migration, copy_db, model, rows, run, sync, world
 from tests.fakehub import FakeHub
-from tests.test_sync import sync
 
 COLUMNS = (
     "org_id, run_id, prev_run_id, models, downloads_30d, downloads_all_time, likes, downloads, base, drops"

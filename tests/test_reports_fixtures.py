@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import FIXTURES, load_world, run
+from tests.conftest import FIXTURES, load_world, run, sync_argv
 from tests.fakehub import FakeHub
 
 DAYS = ("2025-11-24", "2025-11-25", "2025-11-27")
@@ -31,11 +31,7 @@ def fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with FakeHub(load_world(DAYS[0])) as hub:
         for day in DAYS:
             hub.set_world(load_world(day))
-            args = ["sync", "--db", str(db), "--endpoint", hub.url, "--now", f"{day}T06:00:00Z"]
-            args += ["--derivatives", "none"]
-            for org in ORGS:
-                args += ["--org", org]
-            result = run(*args, env=env)
+            result = run(*sync_argv(hub, db, *ORGS, now=f"{day}T06:00:00Z"), env=env)
             assert result.exit_code == 0, result.stderr
     return db
 

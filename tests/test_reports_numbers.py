@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import model, run, world
+from tests.conftest import model, run, sync_argv, world
 from tests.fakehub import FakeHub
 from tests.test_reports_world import cli_json, shared_race_db
 
@@ -398,8 +398,7 @@ def test_org_report_keeps_its_keys_and_adds_trend_and_derivatives(race_db: Path)
 def test_no_derivative_counts_yet(hub: FakeHub, tmp_path: Path) -> None:
     db = tmp_path / "t.db"
     hub.set_world(world(model("Org/a")))
-    args = ["sync", "--db", str(db), "--endpoint", hub.url, "--org", "Org", "--derivatives", "none"]
-    assert run(*args, "--now", "2025-11-24T06:00:00Z").exit_code == 0
+    assert run(*sync_argv(hub, db, "Org")).exit_code == 0
     report = run("report", "--org", "Org", "--db", str(db))
     assert report.exit_code == 0 and "no derivative counts yet" in report.stdout
     assert (

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import model, rows, run, world
+from tests.conftest import model, rows, run, sync_argv, world
 from tests.fakehub import FakeHub
 
 RUNS = (
@@ -187,20 +187,8 @@ def build_race_db(db: Path, hf_home: Path) -> None:
     with FakeHub({"orgs": {}, "models": []}) as hub:
         for now, name, derivatives in RUNS:
             hub.set_world(race_world(name))
-            args = [
-                "sync",
-                "--db",
-                str(db),
-                "--endpoint",
-                hub.url,
-                "--now",
-                now,
-                "--derivatives",
-                derivatives,
-            ]
-            for org in ORGS:
-                args += ["--org", org]
-            result = run(*args, env=env)  # type: ignore[arg-type]
+            argv = sync_argv(hub, db, *ORGS, now=now, derivatives=derivatives)
+            result = run(*argv, env=env)  # type: ignore[arg-type]
             assert result.exit_code == 0, result.stderr
 
 

@@ -11,9 +11,8 @@ from oss_tracker import series
 from oss_tracker.reports import watched_orgs
 from oss_tracker.series import Subject
 from oss_tracker.store import open_db
-from tests.conftest import model, world
+from tests.conftest import model, sync, world
 from tests.fakehub import FakeHub
-from tests.test_sync import sync
 
 # Day 4 and day 8 are gaps, days 1 and 3 have two runs, Beta is first synced on day 5.
 RUNS = ["01T06", "01T18", "02T06", "03T06", "03T18", "05T06", "06T06", "07T06", "09T06", "10T06"]

@@ -8,23 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import dump, model, rows, run, world
+from tests.conftest import dump, model, rows, run, sync, world
 from tests.fakehub import FakeHub
-
-
-def sync(
-    hub: FakeHub,
-    db: Path,
-    *orgs: str,
-    now: str = "2025-11-24T06:00:00Z",
-    extra: tuple[str, ...] = (),
-    derivatives: str = "none",
-):
-    """The real CLI against the fake Hub; derivative counts off unless a test is about them."""
-    args = ["sync", "--db", str(db), "--endpoint", hub.url, "--now", now, "--derivatives", derivatives]
-    for org in orgs:
-        args += ["--org", org]
-    return run(*args, *extra)
 
 
 def big_org(n: int, org: str = "BigOrg") -> list[dict]:

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import model, run, world
+from tests.conftest import model, run, sync_argv, world
 from tests.fakehub import FakeHub
 
 # With two orgs of one listing page each, a quota of 26 leaves `auto` 2 model_info calls a run
@@ -32,8 +32,7 @@ def lab(a: Any, b: Any, c: Any, x: Any, *, drop_b: bool = False) -> dict:
 
 def sync(db: Path, hub_world: dict, now: str, mode: str = "auto", quota: int = QUOTA) -> None:
     with FakeHub(hub_world, quota=quota) as hub:  # a new rate-limit window each day
-        args = ["sync", "--db", str(db), "--endpoint", hub.url, "--now", now, "--derivatives", mode]
-        result = run(*args, "--org", "Lab", "--org", "Side")
+        result = run(*sync_argv(hub, db, "Lab", "Side", now=now, derivatives=mode))
     assert result.exit_code == 0, result.stderr
 
 

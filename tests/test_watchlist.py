@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from oss_tracker import watchlist
-from tests.conftest import ROOT, model, rows, run, world
+from tests.conftest import ROOT, model, rows, run, sync_argv, world
 from tests.fakehub import FakeHub
 
 CONFIG = """
@@ -66,8 +66,7 @@ def config(tmp_path: Path) -> Path:
 
 
 def synced(hub: FakeHub, config: Path, db: Path, now: str = "2025-11-24T06:00:00Z") -> None:
-    args = ["--config", str(config), "sync", "--db", str(db), "--endpoint", hub.url, "--now", now]
-    result = run(*args, "--derivatives", "none")
+    result = run("--config", str(config), *sync_argv(hub, db, now=now))
     assert result.exit_code == 0, result.stderr
 
 
@@ -246,8 +245,7 @@ def test_an_account_gone_from_the_hub_does_not_stop_the_others(
     w["orgs"].pop("meta-llama")
     hub.set_world(w)
     db = tmp_path / "t.db"
-    args = ["--config", str(config), "sync", "--db", str(db), "--endpoint", hub.url, "--derivatives", "none"]
-    result = run(*args)
+    result = run("--config", str(config), *sync_argv(hub, db))
     assert result.exit_code == 3
     assert result.stderr.endswith("— meta-llama: unknown organization 'meta-llama': the Hub answered 404\n")
     assert rows(db, "SELECT name FROM orgs ORDER BY name") == [("deepseek-ai",), ("Qwen",), ("Wan-AI",)]
