@@ -58,8 +58,8 @@ def as_rich(table: FastTable) -> Table:
         out.add_column(
             c.header, justify=c.justify, no_wrap=not c.wrap, min_width=c.min_width, overflow="fold"
         )
-    for i, (row, style) in enumerate(zip(table.rows, table.row_styles, strict=True)):
-        out.add_row(*(Text(t, style=s) for t, s in row), style=style or None, end_section=i in table.sections)
+    for i, row in enumerate(table.rows):
+        out.add_row(*(Text(t, style=s) for t, s in row), end_section=i in table.sections)
     return out
 
 
@@ -120,7 +120,6 @@ def test_long_free_text_folds_and_lines_break_as_in_rich() -> None:
             {"org": "MiniMaxAI", "n": 0, "note": "unbreakablewordthatmustbefoldedsomewhere"},
             {"org": "moonshotai", "n": 3, "note": "a\ttab, and 中文 two cells a character"},
         ],
-        total={"org": "All", "n": 7, "note": ""},
     )
     for width in (30, 40, 50, 70, 120):
         table = render._table(section, width)

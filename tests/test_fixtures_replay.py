@@ -121,3 +121,29 @@ def test_replay_is_deterministic(replayed: dict[str, Path], tmp_path: Path) -> N
     assert rows(db, query) == rows(replayed[DAYS[0]], query)
     counts = "SELECT m.hub_id, d.total FROM derivative_counts d JOIN models m ON m.id = d.model_id ORDER BY 1"
     assert rows(db, counts) == rows(replayed[DAYS[0]], counts)
+
+
+def test_a_models_counts_by_its_former_name(bundled_history: Path) -> None:
+    """Renamed on day 3: the old name still finds the model (as trends --model does)."""
+    old, new = "Qwen/Qwen3-Next-80B-A3B-Instruct-FP8", "Qwen/Qwen3-Next-80B-A3B-Instruct-FP8-Dynamic"
+    by_old = json.loads(run("derivatives", old, "--db", str(bundled_history), "-f", "json").stdout)
+    by_new = json.loads(run("derivatives", new, "--db", str(bundled_history), "-f", "json").stdout)
+    assert by_old == by_new
+    assert by_old["id"] == new and [c["day"] for c in by_old["counts"]] == ["2025-11-25"]
+
+
+def test_edges_keep_to_the_accounts_asked_for(bundled_history: Path) -> None:
+    def edges(*args: str) -> list[tuple[str, str]]:
+        out = run("derivatives", "--edges", *args, "--db", str(bundled_history), "-f", "json")
+        return [(e["id"], e["base"]) for e in json.loads(out.stdout)]
+
+    everyone = edges()
+    assert everyone == [
+        ("MiniMaxAI/SynLogic-7B", "Qwen/Qwen2.5-7B"),
+        ("MiniMaxAI/SynLogic-Mix-3-32B", "Qwen/Qwen2.5-32B"),
+        ("moonshotai/Kimi-Dev-72B", "Qwen/Qwen2.5-72B"),
+    ]
+    assert edges("--org", "moonshotai") == [("moonshotai/Kimi-Dev-72B", "Qwen/Qwen2.5-72B")]
+    assert edges("--org", "Qwen") == everyone  # the base's side counts too
+    table = run("derivatives", "--org", "moonshotai", "--db", str(bundled_history)).stdout
+    assert "moonshotai/Kimi-Dev-72B" in table and "MiniMaxAI/SynLogic" not in table

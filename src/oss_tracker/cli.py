@@ -213,18 +213,6 @@ def _open(db: Path | None, *, create: bool):
         conn = open_readonly(path)
         if conn is not None:
             return conn
-    if "sqlite_utils" not in sys.modules:
-        # sqlite-utils imports numpy and pandas when they are installed (matplotlib, for
-        # --plot, brings numpy) only to map their types on insert, which the tracker never
-        # does: 60-90 ms of every report's start-up (bench/startup.py). Hidden while it loads.
-        hidden = [name for name in ("numpy", "pandas") if name not in sys.modules]
-        for name in hidden:
-            sys.modules[name] = None  # type: ignore[assignment]
-        try:
-            import sqlite_utils  # noqa: F401
-        finally:
-            for name in hidden:
-                del sys.modules[name]
     from oss_tracker.store import open_db
 
     return open_db(path, create=create)
@@ -633,13 +621,13 @@ def derivatives(
         from oss_tracker.derivative_report import edges_report, model_history, ranking
 
         database = _open(db, create=False)
-        if edges:
-            _show(lambda: edges_report(database), fmt)
-            return
-        if model_id is not None:
+        if model_id is not None and not edges:
             _show(lambda: model_history(database, model_id), fmt)
+            return
+        orgs = _accounts(org, company, group, database)
+        if edges:
+            _show(lambda: edges_report(database, orgs), fmt)
         else:
-            orgs = _accounts(org, company, group, database)
             _show(lambda: ranking(database, orgs=orgs, limit=limit, family=family), fmt)
 
 

@@ -6,7 +6,7 @@ import fnmatch
 from typing import TYPE_CHECKING, Any
 
 from oss_tracker.errors import NoData
-from oss_tracker.reports import Column, Report, Section, watched_orgs
+from oss_tracker.reports import Column, Report, Section, model_row, watched_orgs
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
     from sqlite_utils import Database
@@ -68,9 +68,9 @@ def ranking(
             f"no derivative counts{scope} yet: run `oss-tracker sync` (derivatives are on by default, --derivatives auto)"
         )
     as_of = max(c["as_of"] for c in counts)
-    orgs: dict[str, dict[str, Any]] = {}
+    per_org: dict[str, dict[str, Any]] = {}
     for c in counts:
-        t = orgs.setdefault(c["org"], {"org": c["org"], "models": 0, "total": 0, "split_unknown": 0})
+        t = per_org.setdefault(c["org"], {"org": c["org"], "models": 0, "total": 0, "split_unknown": 0})
         t["models"] += 1
         t["total"] += c["total"]
         for rel in ("finetune", "quantized", "adapter", "merge"):
@@ -78,7 +78,7 @@ def ranking(
                 t[rel] = t.get(rel, 0) + c[rel]
         if c["finetune"] is None:
             t["split_unknown"] += c["total"]
-    totals = sorted(orgs.values(), key=lambda t: (-t["total"], t["org"]))
+    totals = sorted(per_org.values(), key=lambda t: (-t["total"], t["org"]))
     sections = [
         Section(
             f"Top {limit} bases by direct derivatives",
@@ -119,7 +119,7 @@ def ranking(
             )
         )
         data = {"bases": data, "family": fam}
-    edges = cross_org_edges(db)
+    edges = cross_org_edges(db, orgs)
     if edges:
         sections.append(edges_section(edges))
     footer = f"{DEFINITION} As of {as_of}; a relation shows — where the Hub gave only a total."
@@ -129,18 +129,25 @@ def ranking(
 EDGE_TITLE = "Watched models built on another watched account's model (their declared baseModels)"
 
 
-def cross_org_edges(db: Database) -> list[dict[str, Any]]:
-    """Edges between watched accounts: a current model whose declared base is another account's model."""
+def cross_org_edges(db: Database, orgs: list[str] | None = None) -> list[dict[str, Any]]:
+    """Edges between watched accounts: a current model whose declared base is another account's
+    model; with `orgs`, the edges that start or end in one of them."""
+    only, args = "", []
+    if orgs:
+        ids = [oid for oid, _ in watched_orgs(db, orgs)]
+        marks = ",".join("?" * len(ids))
+        only, args = f"AND (o.id IN ({marks}) OR bo.id IN ({marks}))", [*ids, *ids]
     rows = db.execute(
-        """SELECT m.repo_id, o.name, b.base_repo_id, bo.name, b.relation
-           FROM model_bases b
-           JOIN models m ON m.id = b.model_id
-           JOIN orgs o ON o.id = m.org_id
-           JOIN models bm ON (bm.hub_id = b.base_hub_id OR bm.repo_id = b.base_repo_id)
-           JOIN orgs bo ON bo.id = bm.org_id
-           WHERE m.removed_at IS NULL AND bo.id != o.id
-           GROUP BY m.id, b.base_repo_id
-           ORDER BY o.name, m.repo_id""",
+        f"""SELECT m.repo_id, o.name, b.base_repo_id, bo.name, b.relation
+            FROM model_bases b
+            JOIN models m ON m.id = b.model_id
+            JOIN orgs o ON o.id = m.org_id
+            JOIN models bm ON (bm.hub_id = b.base_hub_id OR bm.repo_id = b.base_repo_id)
+            JOIN orgs bo ON bo.id = bm.org_id
+            WHERE m.removed_at IS NULL AND bo.id != o.id {only}
+            GROUP BY m.id, b.base_repo_id
+            ORDER BY o.name, m.repo_id""",
+        args,
     ).fetchall()
     keys = ("id", "org", "base", "base_org", "relation")
     return [dict(zip(keys, r, strict=True)) for r in rows]
@@ -152,9 +159,9 @@ def edges_section(edges: list[dict[str, Any]]) -> Section:
     return Section(EDGE_TITLE, columns, edges, empty="no edge between watched accounts yet")
 
 
-def edges_report(db: Database) -> Report:
-    """Only the edges between watched accounts, for `derivatives --edges`."""
-    edges = cross_org_edges(db)
+def edges_report(db: Database, orgs: list[str] | None = None) -> Report:
+    """Only the edges between watched accounts (those of `orgs`), for `derivatives --edges`."""
+    edges = cross_org_edges(db, orgs)
     note = "from the declared baseModels of the watched models counted so far (--derivatives refreshes them)"
     return Report(title="Between watched accounts", data=edges, sections=[edges_section(edges)], footer=note)
 
@@ -205,16 +212,24 @@ def children_listing(items: list[dict[str, Any]], base: str, relation: str | Non
     )
 
 
-def model_history(db: Database, repo_id: str) -> Report:
-    """One model's stored derivative counts, newest first."""
-    rows = db.execute(
-        """SELECT d.day, d.finetune, d.quantized, d.adapter, d.merge, d.total
-           FROM derivative_counts d JOIN models m ON m.id = d.model_id
-           WHERE m.repo_id = ? COLLATE NOCASE ORDER BY d.day DESC""",
-        [repo_id],
-    ).fetchall()
+def model_history(db: Database, ident: str) -> Report:
+    """One model's stored derivative counts, newest first (by repo id, a former name or `_id`)."""
+    try:
+        model = model_row(db, ident)
+    except NoData:
+        model = None
+    rows = (
+        db.execute(
+            """SELECT day, finetune, quantized, adapter, merge, total FROM derivative_counts
+               WHERE model_id = ? ORDER BY day DESC""",
+            [model["id"]],
+        ).fetchall()
+        if model is not None
+        else []
+    )
     if not rows:
-        raise NoData(f"no derivative counts for '{repo_id}': not a watched model, or not counted yet")
+        raise NoData(f"no derivative counts for '{ident}': not a watched model, or not counted yet")
+    repo_id = model["repo_id"]  # type: ignore[index]
     keys = ("day", "finetune", "quantized", "adapter", "merge", "total")
     items = [dict(zip(keys, r, strict=True)) for r in rows]
     return Report(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database
@@ -46,7 +46,6 @@ class DerivativesSummary:
     refreshed: int = 0
     failed: int = 0
     stale: int = 0
-    errors: list[str] = field(default_factory=list)
 
     def text(self) -> str:
         if self.mode == "none":
@@ -135,7 +134,6 @@ def refresh(
         if counts is None:
             summary.failed += 1
             summary.stale += 1
-            summary.errors.append(f"{target.repo_id}: {error}")
             log.info("derivative count of %s not refreshed: %s", target.repo_id, error)
             continue
         save_counts(db, target.model_id, run_id, day, counts)

@@ -46,15 +46,13 @@ class FastTable:
     pad: int = 1
     edge: bool = True
     rows: list[list[tuple[str, str]]] = field(default_factory=list)
-    row_styles: list[str] = field(default_factory=list)
     sections: set[int] = field(default_factory=set)  # rows followed by a separator line
     sizes: list[list[int]] = field(default_factory=list)  # each cell's width, measured once
 
-    def add_row(self, cells: list[tuple[str, str]], *, style: str = "", end_section: bool = False) -> None:
+    def add_row(self, cells: list[tuple[str, str]], *, end_section: bool = False) -> None:
         if end_section:
             self.sections.add(len(self.rows))
         self.rows.append(cells)
-        self.row_styles.append(style)
         self.sizes.append([text_width(text) for text, _style in cells])
 
     def cell_widths(self) -> list[int]:
@@ -113,13 +111,11 @@ class FastTable:
         yield line
         last = len(self.rows) - 1
         separator = box.get_row(widths, "row", edge=self.edge)
-        for i, (row, style) in enumerate(zip(self.rows, self.row_styles, strict=True)):
+        for i, row in enumerate(self.rows):
             edges = (box.foot_left, box.foot_vertical, box.foot_right) if i == last else (
                 box.mid_left, box.mid_vertical, box.mid_right
             )  # fmt: skip
-            yield from self._row(
-                console, options, row, self.sizes[i], widths, console.get_style(style), edges, top=True
-            )
+            yield from self._row(console, options, row, self.sizes[i], widths, plain, edges, top=True)
             if i in self.sections and i != last:
                 yield Segment(separator, plain)
                 yield line

@@ -275,11 +275,9 @@ def model_record(info: Any) -> ModelRecord | None:
         getattr(card, "license_name", None) if card is not None and not isinstance(card, str) else None
     )
     base, relation = base_from_tags(tags)
-    author = info.author if isinstance(info.author, str) else repo_id.split("/", 1)[0]
     return ModelRecord(
         hub_id=hub_id,
         repo_id=repo_id,
-        author=author,
         created_at=_iso(info.created_at),
         last_modified=_iso(info.last_modified),
         downloads_30d=_int(info.downloads),

@@ -86,18 +86,6 @@ def pair_sums(db: Database, triples: list[Triple], *, by: str) -> dict[tuple[int
     return out
 
 
-def totals(db: Database, org_id: int, run_id: int) -> dict[str, int] | None:
-    """The org's models and summed counts at a run, from the table; None if it holds no row."""
-    row = db.execute(
-        """SELECT models, coalesce(downloads_30d, 0), coalesce(downloads_all_time, 0), coalesce(likes, 0)
-           FROM org_run_totals WHERE run_id = ? AND org_id = ?""",
-        [run_id, org_id],
-    ).fetchone()
-    if row is None:
-        return None
-    return {"models": row[0], "downloads_30d": row[1], "downloads_all_time": row[2], "likes": row[3]}
-
-
 def record(db: Database, *, run_id: int | None = None, org_ids: list[int] | None = None) -> int:
     """(Re)compute the rows of `run_id` (every org it stored), or of every run of `org_ids`, or of
     everything; each against the org's previous stored run. Returns the rows written."""

@@ -15,7 +15,6 @@ class ModelRecord:
 
     hub_id: str
     repo_id: str
-    author: str
     created_at: str | None
     last_modified: str | None
     downloads_30d: int | None

@@ -187,10 +187,6 @@ def to_markdown(report: Report) -> str:
                 + " | ".join(_md_escape(cell(row.get(c.key), _kind(section, row, c))) for c in columns)
                 + " |"
             )
-        if section.total is not None:
-            parts.append(
-                "| " + " | ".join(_md_total(cell(section.total.get(c.key), c.kind)) for c in columns) + " |"
-            )
         parts.append("")
     if report.footer:
         parts += [f"_{report.footer}_", ""]
@@ -210,10 +206,6 @@ def _md_align(column: Column) -> str:
 
 def _md_escape(text: str) -> str:
     return text.replace("|", "\\|")
-
-
-def _md_total(text: str) -> str:
-    return f"**{_md_escape(text)}**" if text else ""
 
 
 def to_table(report: Report, console: Any) -> None:
@@ -247,13 +239,9 @@ def _table(section: Section, width: int) -> Any:
     from oss_tracker.fast_table import FastColumn, FastTable
 
     columns = [c for c in section.columns if c.table]
-    rows = section.rows + ([section.total] if section.total is not None else [])
-    kinds = [[_kind(section, r, c) for c in columns] for r in section.rows]
-    if section.total is not None:
-        kinds.append([c.kind for c in columns])
     cells = [
-        [(cell(r.get(c.key), k), _tone(r.get(c.key), k)) for c, k in zip(columns, ks, strict=True)]
-        for r, ks in zip(rows, kinds, strict=True)
+        [(cell(r.get(c.key), k), _tone(r.get(c.key), k)) for c in columns for k in (_kind(section, r, c),)]
+        for r in section.rows
     ]
     table = FastTable(
         section.title,
@@ -266,10 +254,7 @@ def _table(section: Section, width: int) -> Any:
             and i + 1 < len(section.rows)
             and section.rows[i + 1].get(section.group) != section.rows[i].get(section.group)
         )
-        before_total = i + 1 == len(section.rows) and section.total is not None
-        table.add_row(
-            row, style="bold" if i == len(section.rows) else "", end_section=last_of_group or before_total
-        )
+        table.add_row(row, end_section=last_of_group)
     naturals = []
     for c, spec, widest in zip(columns, table.columns, table.cell_widths(), strict=True):
         natural = max(widest, max((len(w) for w in c.title.split()), default=0))

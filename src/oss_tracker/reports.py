@@ -30,7 +30,6 @@ class Section:
     rows: list[dict[str, Any]]
     empty: str = "nothing to show"
     group: str | None = None  # a key whose change of value draws a line in the table
-    total: dict[str, Any] | None = None  # a totals row for the human forms (never in the CSV)
     human: bool = True  # False: a section only the CSV form writes (see Report.main)
     row_kind: str | None = None  # a key whose value is the kind of the row's numeric cells
 
@@ -89,20 +88,11 @@ def org_runs(db: Database, org_id: int, limit: int = 2) -> list[tuple[int, str, 
 
 
 def _totals(db: Database, org_id: int, run_id: int) -> dict[str, int]:
-    """The org's model count and summed counts at a run (kept by the sync; summed here if not)."""
-    from oss_tracker.org_totals import totals
+    """The org's model count and summed counts at a run (0 where it had no model)."""
+    from oss_tracker.org_totals import pair_sums
 
-    kept = totals(db, org_id, run_id)
-    if kept is not None:
-        return kept
-    row = db.execute(
-        """SELECT count(*), coalesce(sum(s.downloads_30d), 0), coalesce(sum(s.downloads_all_time), 0),
-                  coalesce(sum(s.likes), 0)
-           FROM model_snapshots s JOIN models m ON m.id = s.model_id
-           WHERE s.run_id = ? AND m.org_id = ?""",
-        [run_id, org_id],
-    ).fetchone()
-    return {"models": row[0], "downloads_30d": row[1], "downloads_all_time": row[2], "likes": row[3]}
+    at = pair_sums(db, [(org_id, run_id, None)], by="org").get((org_id, run_id), {})
+    return {k: at.get(k) or 0 for k in ("models", "downloads_30d", "downloads_all_time", "likes")}
 
 
 def org_report(db: Database, org: str, *, top: int = 10, days: int = 30) -> Report:

@@ -406,7 +406,6 @@ class OrgSaved:
     new: int
     renamed: int
     license_changed: int
-    restored: int
     first: bool = False  # the org's first snapshot: its models are first seen, not new releases
     moved_from: set[int] = field(default_factory=set)  # orgs that listed some of these models before
 
@@ -442,7 +441,7 @@ def org_id(db: Database, name: str) -> int:
 
 def start_org(db: Database, name: str) -> OrgSaved:
     """The counters for one org's models in this run (its first run if it has no snapshot yet)."""
-    counts = OrgSaved(name, 0, 0, 0, 0, 0)
+    counts = OrgSaved(name, 0, 0, 0, 0)
     oid = org_id(db, name)
     counts.first = (
         db.execute("SELECT 1 FROM org_snapshots WHERE org_id = ? LIMIT 1", [oid]).fetchone() is None
@@ -498,7 +497,6 @@ def save_models(
                 counts.license_changed += 1
             if removed_at is not None:
                 _event(db, "model", run_id, model_id, "restored", removed_at, None, now)
-                counts.restored += 1
             db.execute(
                 """UPDATE models SET repo_id = ?, org_id = ?, created_at = ?, last_modified = ?, license = ?,
                        license_tag = ?, license_name = ?, pipeline_tag = ?, library_name = ?, parameters = ?,

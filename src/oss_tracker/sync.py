@@ -69,8 +69,6 @@ class SyncSummary:
     incomplete: dict[str, str]
     removed: list[str]  # models
     requests: int
-    started_at: str
-    finished_at: str
     derivatives: derivatives.DerivativesSummary | None = None
     repos: dict[str, int] = field(default_factory=dict)  # datasets and Spaces listed, by kind
     repos_removed: list[str] = field(default_factory=list)
@@ -396,15 +394,13 @@ def run_sync(
     return SyncSummary(
         run_id=run_id,
         status=status,
-        orgs=sorted(saved, key=lambda o: [x.lower() for x in orgs].index(o.org.lower())),
+        orgs=saved,  # in watch-list order: stored one org at a time, in that order
         failed=failed,
         incomplete=incomplete,
         removed=removed,
         repos=repos,
         repos_removed=repos_removed,
         requests=session.transport.requests,
-        started_at=started,
-        finished_at=finished,
         derivatives=derived,
     )
 

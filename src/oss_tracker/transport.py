@@ -68,7 +68,6 @@ class RateLimit:
 
     remaining: int | None = None
     quota: int | None = None
-    window: int | None = None
     reset_at: float | None = None
 
 
@@ -100,7 +99,6 @@ class HubTransport(httpx2.BaseTransport):
         self.recorder = recorder
         self.clock = clock
         self.requests = 0
-        self.retried = 0
         self.ratelimit = RateLimit()
         self._lock = threading.Lock()
         self._seen_cursors: set[str] = set()
@@ -123,7 +121,6 @@ class HubTransport(httpx2.BaseTransport):
             self.ratelimit = RateLimit(
                 remaining=info.remaining,
                 quota=info.limit,
-                window=info.window_seconds,
                 reset_at=reset_at,
             )
 
@@ -138,7 +135,7 @@ class HubTransport(httpx2.BaseTransport):
                 if rl.remaining <= self._reserve(rl):
                     wait = max(0.0, rl.reset_at - self.clock())
                     # A new window starts with the full quota; until a response says so, assume it.
-                    self.ratelimit = RateLimit(rl.quota, rl.quota, rl.window, None)
+                    self.ratelimit = RateLimit(rl.quota, rl.quota, None)
                 else:
                     rl.remaining -= 1
         if wait > 0:
@@ -197,8 +194,6 @@ class HubTransport(httpx2.BaseTransport):
                 wait = _server_wait(response) or policy.backoff(attempt)
             if attempt == policy.retries:
                 break
-            with self._lock:
-                self.retried += 1
             wait = min(wait, policy.max_wait)
             log.info("%s from the Hub for %s; retrying in %.1f s", problem, _short(request), wait)
             self._sleep(wait)
