@@ -21,14 +21,16 @@ class PlotError(TrackerError):
 
 def check_path(path: Path) -> None:
     if path.suffix.lower() not in SUFFIXES:
-        raise PlotError(f"--plot writes .png or .svg files, not '{path.name}'")
+        raise PlotError(f"'{path.name}' is not a .png or .svg file")
 
 
-def write_plot(chart: Chart, path: Path, *, title: str = "") -> None:
-    """Lines per series over time; a gap (no snapshot) breaks the line, never drops to zero."""
+def write_plot(charts: list[Chart], path: Path, *, title: str = "") -> None:
+    """The report's first chart: lines per series over time; a gap (no snapshot) breaks the
+    line, never drops to zero."""
     check_path(path)
-    if not chart.series:
+    if not charts or not charts[0].series:
         raise PlotError("nothing to plot: the report has no time series")
+    chart = charts[0]
     try:
         import matplotlib
     except ImportError:

@@ -670,17 +670,20 @@ def _render_report(report: object, fmt: Fmt, plot: Path | None = None) -> None:
     if plot is not None:
         from oss_tracker.charts import write_plot
 
-        charts = getattr(report, "charts", [])
-        if not charts:
-            raise _fail("nothing to plot: the report has no time series", codes.FAILED)
-        write_plot(charts[0], plot)
+        write_plot(report.charts, plot)
         if State.verbosity >= 0:
             typer.echo(f"wrote {plot}", err=True)
 
 
 def _check_plot(plot: Path | None) -> None:
-    if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
-        raise typer.BadParameter(f"'{plot.name}' is not a .png or .svg file", param_hint="--plot")
+    """A wrong --plot suffix is a usage error (exit 2), found before any work is done."""
+    if plot is not None:
+        from oss_tracker.charts import PlotError, check_path
+
+        try:
+            check_path(plot)
+        except PlotError as err:
+            raise typer.BadParameter(str(err), param_hint="--plot") from None
 
 
 def _day(value: datetime | None):

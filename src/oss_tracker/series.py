@@ -18,13 +18,13 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from oss_tracker.org_totals import pair_sums
+from oss_tracker.reports import STORED_RUN
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
     from sqlite_utils import Database
 
 
 ORG_ONLY = ("models", "followers")
-STORED = "r.status IN ('ok', 'partial')"
 
 
 @dataclass
@@ -194,7 +194,7 @@ def org_days(
         f"""WITH o(org_id, run_id) AS ({picked})
             SELECT o.org_id, r.day, o.run_id, max(r.started_at)
             FROM o JOIN runs r ON r.id = o.run_id
-            WHERE {STORED}
+            WHERE {STORED_RUN}
             GROUP BY o.org_id, r.day""",
         args,
     ).fetchall():
@@ -211,13 +211,13 @@ def org_day_at(db: Database, org_id: int, day: str) -> tuple[str, int]:
     # highest id on or before the day is that day's last run, found walking down the index.
     row = db.execute(
         f"""SELECT r.day, o.run_id FROM org_snapshots o JOIN runs r ON r.id = o.run_id
-            WHERE o.org_id = ? AND {STORED} AND r.day <= ? ORDER BY o.run_id DESC LIMIT 1""",
+            WHERE o.org_id = ? AND {STORED_RUN} AND r.day <= ? ORDER BY o.run_id DESC LIMIT 1""",
         [org_id, day],
     ).fetchone()
     if row is None:  # nothing that early: the org's first day, and that day's last run
         row = db.execute(
             f"""SELECT r.day, max(o.run_id) FROM org_snapshots o JOIN runs r ON r.id = o.run_id
-                WHERE o.org_id = ? AND {STORED}
+                WHERE o.org_id = ? AND {STORED_RUN}
                   AND r.day = (SELECT y.day FROM org_snapshots x JOIN runs y ON y.id = x.run_id
                                WHERE x.org_id = ? ORDER BY x.run_id LIMIT 1)""",
             [org_id, org_id],
@@ -234,7 +234,7 @@ def model_days(db: Database, model_id: int) -> dict[str, tuple[int, str]]:
         for day, run_id, as_of in db.execute(
             f"""SELECT r.day, s.run_id, max(r.started_at)
                 FROM model_snapshots s JOIN runs r ON r.id = s.run_id
-                WHERE s.model_id = ? AND {STORED}
+                WHERE s.model_id = ? AND {STORED_RUN}
                 GROUP BY r.day""",
             [model_id],
         ).fetchall()
@@ -266,7 +266,7 @@ def derivative_days(
         for day, run_id, as_of in db.execute(
             f"""WITH seen AS (
                     SELECT r.id, r.day, r.started_at FROM {table} s JOIN runs r ON r.id = s.run_id
-                    WHERE s.{column} = ? AND {STORED} AND r.day >= ({first})
+                    WHERE s.{column} = ? AND {STORED_RUN} AND r.day >= ({first})
                 )
                 SELECT day, id, max(started_at) FROM seen
                 WHERE day IN (SELECT x.day FROM seen x
