@@ -545,7 +545,7 @@ def report(
                 target = Company(f"group {group}", accounts, None)
             else:
                 target = wl.company(company)
-            _show(lambda: company_report(database, target, top=top, days=days), fmt)
+            _show(lambda: company_report(database, target, top=top), fmt)
             return
         from oss_tracker.reports import org_report
 

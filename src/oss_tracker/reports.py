@@ -95,9 +95,9 @@ def _totals(db: Database, org_id: int, run_id: int) -> dict[str, int]:
     return {k: at.get(k) or 0 for k in ("models", "downloads_30d", "downloads_all_time", "likes")}
 
 
-def org_report(db: Database, org: str, *, top: int = 10, days: int = 30) -> Report:
-    """Totals with the change since the previous snapshot, top models, licence mix, releases per month,
-    the downloads trend of the last `days` days and the derivative totals."""
+def org_snapshot(db: Database, org: str, *, top: int = 10) -> tuple[int, dict[str, Any]]:
+    """The org's id and its latest snapshot: totals with the change since the previous one,
+    licence mix, releases per month and top models (what a company report sums)."""
     org_id, name = org_row(db, org)
     runs = org_runs(db, org_id)
     if not runs:
@@ -148,6 +148,15 @@ def org_report(db: Database, org: str, *, top: int = 10, days: int = 30) -> Repo
         "previous_as_of": previous[1] if previous else None,
         "change": change,
     }
+    return org_id, data
+
+
+def org_report(db: Database, org: str, *, top: int = 10, days: int = 30) -> Report:
+    """Totals with the change since the previous snapshot, top models, licence mix, releases per month,
+    the downloads trend of the last `days` days and the derivative totals."""
+    org_id, data = org_snapshot(db, org, top=top)
+    name, as_of, previous_as_of = data["org"], data["as_of"], data["previous_as_of"]
+    change, licenses, months = data["change"], data["licenses"], data["releases_by_month"]
     from oss_tracker.trend_report import trends
 
     trend = trends(db, orgs=[name], metric="downloads", interval="day", since=None, until=None, span=days)
@@ -173,7 +182,7 @@ def org_report(db: Database, org: str, *, top: int = 10, days: int = 30) -> Repo
         "followers": "Followers",
     }
     total_rows = [
-        {"metric": label, "value": totals[k], "change": change[k] if change else None}
+        {"metric": label, "value": data[k], "change": change[k] if change else None}
         for k, label in labels.items()
     ]
     total_rows += [
@@ -191,11 +200,13 @@ def org_report(db: Database, org: str, *, top: int = 10, days: int = 30) -> Repo
         data=data,
         sections=[
             Section(
-                f"Totals (change since {_human_dt(previous[1])})" if previous else "Totals (first snapshot)",
+                f"Totals (change since {_human_dt(previous_as_of)})"
+                if previous_as_of
+                else "Totals (first snapshot)",
                 TOTALS_COLUMNS,
                 total_rows,
             ),
-            top_section(top, top_models),
+            top_section(top, data["top_models"]),
             licence_mix_section(licenses),
             Section(
                 "Releases per month (by createdAt)",
@@ -222,7 +233,7 @@ def org_report(db: Database, org: str, *, top: int = 10, days: int = 30) -> Repo
             ),
         ],
         footer=f"as of {_human_dt(as_of)}"
-        + (f"; compared with {_human_dt(previous[1])}" if previous else ""),
+        + (f"; compared with {_human_dt(previous_as_of)}" if previous_as_of else ""),
         charts=trend.charts,
         notes=trend.notes,
     )

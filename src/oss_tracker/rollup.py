@@ -18,7 +18,7 @@ from oss_tracker.reports import (
     Report,
     Section,
     licence_mix_section,
-    org_report,
+    org_snapshot,
     repo_summary,
     top_section,
     watched_orgs,
@@ -42,14 +42,14 @@ def _add(a: int | None, b: int | None) -> int | None:
     return b if a is None else (a if b is None else a + b)
 
 
-def company_report(db: Database, company: Company, *, top: int = 10, days: int = 30) -> Report:
+def company_report(db: Database, company: Company, *, top: int = 10) -> Report:
     """One report for all of a company's accounts: summed totals, merged licences, releases and top models."""
     accounts = _stored(db, company.accounts)
     if not accounts:
         raise NoData(
             f"no data for company '{company.name}': none of {', '.join(company.accounts)} was synced yet"
         )
-    parts = [org_report(db, a, top=top, days=days).data for a in accounts]
+    parts = [org_snapshot(db, a, top=top)[1] for a in accounts]
     totals = {k: None for k in SUMMED}
     change: dict[str, int | None] = {k: None for k in SUMMED}
     licenses: dict[str, int] = {}
@@ -130,8 +130,8 @@ def company_compare(
         for key in COMPARED:
             values = [m[key] for m in members if m[key] is not None]
             row[key] = sum(values) if values else None
-        repos = _repos(db, row["accounts"])
-        row["datasets"], row["spaces"] = repos["dataset"]["count"], repos["space"]["count"]
+        for key in ("datasets", "spaces"):  # counts per org in compare's rows
+            row[key] = sum(m[key] or 0 for m in members)
         rows.append(row)
     if not rows:
         raise NoData(f"no synced account in the {label}")
