@@ -12,10 +12,10 @@ from oss_tracker.reports import (
     Report,
     Section,
     _footer,
-    _latest_run,
     _totals,
     derivative_totals,
     history,
+    org_runs,
     repo_summary,
     watched_orgs,
 )
@@ -76,14 +76,11 @@ def compare(db: Database, orgs: list[str] | None = None, *, since: date | None =
     rows: list[dict[str, Any]] = []
     drops: list[dict[str, Any]] = []
     for oid, name in watched:
-        latest = _latest_run(db, oid)
-        if latest is None:
+        latest = org_runs(db, oid, 1)
+        if not latest:
             continue
-        run_id, as_of, last_day = latest
+        run_id, as_of, followers, last_day = latest[0]
         totals = _totals(db, oid, run_id)
-        followers = db.execute(
-            "SELECT followers FROM org_snapshots WHERE run_id = ? AND org_id = ?", [run_id, oid]
-        ).fetchone()[0]
         releases_n = db.execute(
             """SELECT sum(coalesce(m.created_at, m.first_seen) >= ?), sum(coalesce(m.created_at, m.first_seen) >= ?)
                FROM models m WHERE m.org_id = ?""",

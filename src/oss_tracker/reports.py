@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from oss_tracker.errors import NoData
 
+# A run the reports read: every run in the file is one (a run is stored whole or not at all).
+STORED_RUN = "r.status IN ('ok', 'partial')"
+
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
     from sqlite_utils import Database
 
@@ -75,13 +78,16 @@ def org_row(db: Database, org: str) -> tuple[int, str]:
     return int(row[0]), str(row[1])
 
 
-def org_runs(db: Database, org_id: int, limit: int = 2) -> list[tuple[int, str, int | None]]:
-    """The org's latest snapshots, newest first: (run id, run start, followers)."""
+def org_runs(db: Database, org_id: int, limit: int = 2) -> list[tuple[int, str, int | None, str]]:
+    """The org's latest stored snapshots, newest first: (run id, run start, followers, day).
+
+    Run ids grow with run starts (a sync refuses to run before the newest stored run), so the
+    latest are the highest ids: a walk down the (org_id, run_id) index, not a sort."""
     return [
-        (int(r[0]), str(r[1]), r[2])
+        (int(r[0]), str(r[1]), r[2], str(r[3]))
         for r in db.execute(
-            """SELECT o.run_id, r.started_at, o.followers FROM org_snapshots o JOIN runs r ON r.id = o.run_id
-               WHERE o.org_id = ? ORDER BY o.run_id DESC LIMIT ?""",
+            f"""SELECT o.run_id, r.started_at, o.followers, r.day FROM org_snapshots o JOIN runs r ON r.id = o.run_id
+               WHERE o.org_id = ? AND {STORED_RUN} ORDER BY o.run_id DESC LIMIT ?""",
             [org_id, limit],
         ).fetchall()
     ]
@@ -102,7 +108,7 @@ def org_snapshot(db: Database, org: str, *, top: int = 10) -> tuple[int, dict[st
     runs = org_runs(db, org_id)
     if not runs:
         raise NoData(f"no snapshot of '{name}' yet: run `oss-tracker sync --org {name}`")
-    (run_id, as_of, followers), previous = runs[0], (runs[1] if len(runs) > 1 else None)
+    (run_id, as_of, followers, _day), previous = runs[0], (runs[1] if len(runs) > 1 else None)
     totals = {**_totals(db, org_id, run_id), "followers": followers}
     change: dict[str, int | None] | None = None
     if previous is not None:
@@ -367,7 +373,6 @@ def changes(db: Database, orgs: list[str] | None = None) -> Report:
 
 
 # -- shared helpers for the analyst reports -----------------------------------------------
-STORED_RUN = "r.status IN ('ok', 'partial')"
 
 
 def watched_orgs(db: Database, names: list[str] | None = None) -> list[tuple[int, str]]:
@@ -413,19 +418,6 @@ def _footer(hist: dict[str, Any], *extra: str) -> str:
             f"{n} daily snapshot{'s' if n != 1 else ''}"
         )
     return " · ".join([*parts, *(e for e in extra if e)])
-
-
-def _latest_run(db: Database, org_id: int) -> tuple[int, str, str] | None:
-    """The org's latest stored snapshot: (run id, run start, day).
-
-    Run ids grow with run starts (a sync refuses to run before the newest stored run), so the
-    latest is the highest id: a walk down the (org_id, run_id) index, not a sort."""
-    row = db.execute(
-        f"""SELECT o.run_id, r.started_at, r.day FROM org_snapshots o JOIN runs r ON r.id = o.run_id
-            WHERE o.org_id = ? AND {STORED_RUN} ORDER BY o.run_id DESC LIMIT 1""",
-        [org_id],
-    ).fetchone()
-    return None if row is None else (int(row[0]), str(row[1]), str(row[2]))
 
 
 def derivative_totals(db: Database, org_ids: list[int]) -> dict[int, dict[str, Any]]:
