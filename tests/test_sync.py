@@ -347,8 +347,9 @@ def test_a_sync_refused_as_busy_writes_nothing(hub: FakeHub, tmp_path: Path) -> 
 
     db = tmp_path / "new.db"
     hub.set_world(world(model("A/x")))
-    with sync_lock(db):
+    with sync_lock(db):  # the holder creates the database file, empty
         result = sync(hub, db, "A")
     assert result.exit_code == 4
-    assert result.stderr.startswith("oss-tracker: error: another sync (pid ")
-    assert not db.exists() and hub.count() == 0
+    assert result.stderr.startswith("oss-tracker: error: another sync is running on ")
+    assert db.read_bytes() == b"" and hub.count() == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.db"]  # no -wal, no -shm, no lock file

@@ -341,6 +341,7 @@ def sync(
                 raise _fail(f"sync failed, nothing stored: {err}", codes.FAILED) from None
             finally:
                 session.close()
+                store_db.close()  # before the lock's descriptor closes (see lock.py)
         if State.verbosity >= 0 or summary.status != "ok":
             typer.echo(summary.line(), err=True)
         if summary.status != "ok":
