@@ -23,7 +23,7 @@ import pytest
 
 from oss_tracker import store
 from oss_tracker.health import backup
-from tests.conftest import copy_db, dump, hub_fixtures, model, rows, run, sync_argv, world
+from tests.conftest import Result, copy_db, dump, hub_fixtures, model, rows, run, sync_argv, world
 from tests.dbstate import content
 from tests.fakehub import FakeHub
 
@@ -387,6 +387,22 @@ def test_a_database_path_that_is_not_a_regular_file_is_refused_without_hanging(
     assert hub.requests == []
 
 
+@pytest.mark.parametrize("name", ["manifest.json", "responses.jsonl"])
+def test_a_recording_whose_file_is_a_fifo_is_refused_without_hanging(tmp_path: Path, name: str) -> None:
+    rec = tmp_path / "rec"
+    shutil.copytree(ROOT / "fixtures" / "replay" / "2025-11-24", rec)
+    (rec / name).unlink()
+    os.mkfifo(rec / name)
+    db = tmp_path / "t.db"
+    proc = cli_with_timeout("sync", "--db", str(db), "--replay", str(rec), "--derivatives", "none")
+    assert proc.returncode == 1
+    assert proc.stderr == f"oss-tracker: error: {rec / name} is not a regular file: not a recording\n"
+    assert not db.exists() or rows(db, "SELECT count(*) FROM runs") == [(0,)]
+
+
+# -- a sound database on a read-only filesystem is readable -------------------------------------
+
+
 def _can_mount_read_only() -> bool:
     try:
         probe = subprocess.run(
@@ -593,3 +609,57 @@ def test_a_database_already_holding_a_future_run_says_so(hub: FakeHub, good: Pat
     assert dump(good) == before and hub.requests == []
     status = run("status", "--db", str(good), "--format", "json")  # this machine's own clock
     assert status.exit_code == 1 and json.loads(status.stdout)["health"] == "future"
+
+
+# -- --record: only into a new or empty folder, never through a symlink ------------------------------
+
+
+def record(hub: FakeHub, db: Path, folder: Path) -> Result:
+    return run(*args(hub, db, LATER), "--record", str(folder))
+
+
+def test_record_into_a_new_or_an_empty_folder(hub: FakeHub, good: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for folder in (tmp_path / "new" / "rec", empty):
+        db = copy_db(good, tmp_path / f"{folder.name}.db")
+        assert record(hub, db, folder).exit_code == 0
+        assert sorted(p.name for p in folder.iterdir()) == ["manifest.json", "responses.jsonl"]
+        assert json.loads((folder / "manifest.json").read_text()) == {"recorded_at": LATER, "orgs": ["Org"]}
+        assert len((folder / "responses.jsonl").read_text().splitlines()) == 2  # overview, one page
+
+
+@pytest.mark.parametrize(
+    "case", ["a-web-apps-manifest", "symlinked-manifest", "dangling-responses-symlink", "folder-is-a-symlink"]
+)
+def test_record_never_writes_a_file_it_did_not_create(
+    hub: FakeHub, good: Path, tmp_path: Path, case: str
+) -> None:
+    """An existing manifest.json was replaced, a symlinked one had its target overwritten, a
+    dangling responses.jsonl symlink had its target created."""
+    rec, outside = tmp_path / "rec", tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.json").write_bytes(b'{"name": "my-web-app"}\n')
+    message = f"{rec} is not empty: record into a new or empty folder"
+    if case == "folder-is-a-symlink":
+        rec.symlink_to(outside)
+        message = f"{rec} is a symbolic link: record into a new folder"
+    else:
+        rec.mkdir()
+        if case == "a-web-apps-manifest":
+            (rec / "manifest.json").write_bytes(b'{"name": "my-web-app"}\n')
+        elif case == "symlinked-manifest":
+            (rec / "manifest.json").symlink_to(outside / "keep.json")
+        else:
+            (rec / "responses.jsonl").symlink_to(outside / "created.jsonl")
+    before = dump(good)
+    listing = sorted((p.name, p.is_symlink()) for p in rec.iterdir())
+    result = record(hub, good, rec)
+    assert result.exit_code == 1
+    assert result.stderr == f"oss-tracker: error: {message}\n"
+    assert sorted((p.name, p.is_symlink()) for p in rec.iterdir()) == listing
+    assert sorted(p.name for p in outside.iterdir()) == ["keep.json"]
+    assert (outside / "keep.json").read_bytes() == b'{"name": "my-web-app"}\n'
+    if case == "a-web-apps-manifest":
+        assert (rec / "manifest.json").read_bytes() == b'{"name": "my-web-app"}\n'
+    assert dump(good) == before and hub.requests == []

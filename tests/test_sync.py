@@ -338,7 +338,7 @@ def test_record_never_overwrites_a_recording(hub: FakeHub, tmp_path: Path) -> No
     kept = (rec / "responses.jsonl").read_text()
     result = sync(hub, tmp_path / "b.db", "A", extra=("--record", str(rec)))
     assert result.exit_code == 1
-    assert result.stderr == f"oss-tracker: error: {rec} already holds a recording: record into a new folder\n"
+    assert result.stderr == f"oss-tracker: error: {rec} is not empty: record into a new or empty folder\n"
     assert (rec / "responses.jsonl").read_text() == kept
 
 
