@@ -309,11 +309,15 @@ def test_odd_database_paths(hub: FakeHub, tmp_path: Path, name: str) -> None:
 
 
 def test_names_with_quotes_semicolons_and_unicode_are_just_names(tmp_path: Path) -> None:
-    org = "O'Brien\"; DROP TABLE runs;--"
-    cjk = "通义千问-ü"
+    """Model ids and licence names from the Hub are just data. (An account name is a Hub name:
+    letters, digits, `-`, `_`, `.`; anything else is refused, see test_names.py.)"""
+    org = "O_Brien-1.0"
+    cjk = "Tongyi_Qianwen"
     odd = model(f"{org}/mö'del\"; DELETE FROM models;--", downloads=7, all_time=70)
     odd["author"] = org
-    emoji = model(f"{cjk}/Qwen🙂 %s ?", downloads=8, all_time=80, license="other", license_name="qwen'); --")
+    emoji = model(
+        f"{cjk}/通义千问-ü🙂 %s ?", downloads=8, all_time=80, license="other", license_name="qwen'); --"
+    )
     with FakeHub(world(odd, emoji, followers={org: 3, cjk: 4})) as hub:
         db = tmp_path / "t.db"
         argv = ["sync", "--db", str(db), "--endpoint", hub.url, "--org", org, "--org", cjk, "--now", NOW]
@@ -332,6 +336,8 @@ def test_names_with_quotes_semicolons_and_unicode_are_just_names(tmp_path: Path)
     assert run("changes", "--db", str(db)).exit_code == 0
     status = run("status", "--db", str(db), "--format", "json", "--now", NOW)
     assert status.exit_code == 0 and cjk in status.stdout
+    releases = run("releases", "--org", cjk, "--db", str(db), "--format", "json")
+    assert [r["id"] for r in json.loads(releases.stdout)["releases"]] == [emoji["id"]]
 
 
 def _strings(value: object) -> Iterator[str]:
