@@ -286,6 +286,44 @@ def test_a_symlink_to_a_database_is_the_database(
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize("journal", ["delete", "wal"])
+def test_the_sync_lock_and_sqlites_own_locks_never_meet(good: Path, tmp_path: Path, journal: str) -> None:
+    """flock (the sync lock) and fcntl record locks (SQLite's) are separate kinds on Linux: SQLite's
+    write lock held in one process does not stop the sync lock, nor the sync lock a SQLite writer."""
+    from oss_tracker.lock import sync_lock
+
+    db = tmp_path / "t.db"
+    shutil.copy(good, db)
+    conn = sqlite3.connect(db)
+    conn.execute(f"PRAGMA journal_mode = {journal}")
+    conn.close()
+    insert = "INSERT INTO orgs (name) VALUES ('X' || abs(random()))"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sqlite3, sys\n"
+         f"c = sqlite3.connect({str(db)!r}, isolation_level=None, timeout=0)\n"
+         f"c.execute('BEGIN IMMEDIATE'); c.execute({insert!r}); print('holding', flush=True)\n"
+         "sys.stdin.readline(); c.execute('COMMIT')"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline() == "holding\n"  # SQLite's write lock is held...
+        with sync_lock(db):  # ...and the sync lock is taken at once (no --wait)
+            pass
+        holder.communicate("go\n", timeout=10)
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+    assert holder.returncode == 0
+    with sync_lock(db):  # the sync lock is held: another process still writes through SQLite at once
+        writer = subprocess.run(
+            [sys.executable, "-c", f"import sqlite3; c = sqlite3.connect({str(db)!r}, timeout=0)\n"
+             f"c.execute({insert!r}); c.commit()"],
+            capture_output=True, text=True, timeout=10,
+        )  # fmt: skip
+    assert writer.returncode == 0, writer.stderr
+    assert rows(db, "SELECT count(*) FROM orgs WHERE name LIKE 'X%'") == [(2,)]
+
+
 # -- paths and names are just names ------------------------------------------------------------
 
 

@@ -5,11 +5,12 @@ bind mount) meets the same lock, and there is no lock file beside it that a tmp 
 delete or a symlink could redirect (a lock file once truncated whatever a symlink named).
 
 flock and SQLite do not meet: SQLite's unix VFS locks with fcntl (POSIX record locks), and on
-Linux flock(2) locks are a separate kind with no interaction with fcntl(2) locks (man 2 flock,
-"since Linux 2.0"). Checked on this codebase: another process writes through SQLite while the
-lock is held, and a second flock is refused while SQLite holds its write lock. The exception is
-NFS (and CIFS), where the kernel emulates flock with fcntl; SQLite's WAL mode, which the tracker
-uses, does not work on a network filesystem anyway.
+Linux flock(2) locks are a separate kind with no interaction with fcntl(2) locks (man 2 flock:
+"since Linux 2.0"). tests/test_local_state.py::test_the_sync_lock_and_sqlites_own_locks_never_meet
+checks both ways: the lock is taken while another process holds SQLite's write lock, and another
+process writes through SQLite while the lock is held. The exception is NFS (and CIFS), where the
+kernel emulates flock with fcntl locks; SQLite's WAL mode, which the tracker uses, does not work
+on a network filesystem anyway.
 
 The descriptor is opened read-only and is never written. POSIX rule to keep in mind: closing any
 descriptor of a file drops every fcntl lock the process holds on it, SQLite's included, so the
