@@ -9,6 +9,8 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -251,3 +253,56 @@ def test_a_backup_that_fails_writing_leaves_no_file(history: Path, tmp_path: Pat
     assert proc.returncode == 1
     assert proc.stderr.startswith(f"oss-tracker: error: cannot back up {big} to {out / 'copy.db'}: ")
     assert list(out.iterdir()) == []
+
+
+# -- a last run in the future; a --now far ahead -----------------------------------------------
+
+
+def _text(out: str) -> str:
+    """A table's text with its line wrapping undone."""
+    return " ".join(out.split())
+
+
+def test_status_flags_a_last_run_in_the_future(history: Path) -> None:
+    """It said `health ok`, age -640,776 h, exit 0 while every later sync was refused."""
+    code, data = status(history, "2025-11-24T00:00:00Z")  # 42 h before the last run (the 25th, 18:00)
+    assert code == 1
+    assert data["health"] == "future"
+    assert data["last_run_age_hours"] == -42.0
+    table = run("status", "--db", str(history), "--now", "2025-11-24T00:00:00Z")
+    assert table.exit_code == 1
+    assert (
+        "health future: the last run is dated 2025-11-25T18:00:00Z, after this machine's clock "
+        "(the clock or a recording was wrong); sync refuses every later run database" in _text(table.stdout)
+    )
+    assert "last run age 42.0 h in the future days missed 2 in all" in _text(table.stdout)
+    # Within the clock skew allowed (5 minutes) it is just the last run.
+    code, data = status(history, "2025-11-25T17:56:00Z")
+    assert (code, data["health"], data["last_run_age_hours"]) == (3, "partial", -0.1)
+
+
+def test_status_far_ahead_counts_missed_days_without_walking_or_listing_them(history: Path) -> None:
+    """`--now 9999-12-31` printed 52 MB, one line per missed day, after walking them one by one."""
+    started = time.monotonic()
+    result = run("status", "--db", str(history), "--format", "json", "--now", "9999-12-31")
+    assert time.monotonic() - started < 5
+    assert result.exit_code == 1
+    assert len(result.stdout) < 10_000
+    data = json.loads(result.stdout)
+    total = (date(9999, 12, 31) - date(2025, 11, 20)).days - 3  # runs on the 20th, 22nd and 25th
+    assert (data["health"], data["days_missed"], data["days_missed_recent"]) == ("stale", total, 30)
+    assert data["missed_days"] == [f"9999-12-{d:02d}" for d in range(1, 31)]
+    assert [(o["org"], o["days_missed"]) for o in data["orgs"]] == [("Org", total), ("Other", total)]
+    table = run("status", "--db", str(history), "--now", "9999-12-31")
+    assert table.exit_code == 1 and len(table.stdout) < 10_000
+    assert f"days missed {total:,} in all, 30 in the last 30 days: …, " + ", ".join(
+        f"9999-12-{d:02d}" for d in range(21, 31)
+    ) in _text(table.stdout)
+
+
+def test_status_lists_the_last_30_missed_days_and_counts_them_all(history: Path) -> None:
+    code, data = status(history, "2026-01-31T05:00:00Z")
+    assert code == 1
+    # The 21st, 23rd and 24th of November, then every day from the 26th to 30 January: 3 + 66.
+    assert (data["days_missed"], data["days_missed_recent"]) == (69, 30)
+    assert data["missed_days"] == [f"2026-01-{d:02d}" for d in range(1, 31)]

@@ -205,8 +205,7 @@ def test_a_second_sync_exits_busy_at_once_or_after_wait_and_touches_nothing(
     assert time.monotonic() - started < 5
     assert result.exit_code == 4
     assert result.stderr == (
-        f"oss-tracker: error: another sync (pid {proc.pid}) is running on {db}; "
-        "try again later or pass --wait SECONDS\n"
+        f"oss-tracker: error: another sync is running on {db}; try again later or pass --wait SECONDS\n"
     )
     started = time.monotonic()
     result = run(*args(hub, db, LATER, "--wait", "0.5"))
@@ -251,11 +250,11 @@ def test_reports_status_and_backup_do_not_wait_for_a_running_sync(
     assert dump(tmp_path / "copy.db") == before  # the committed state, not the half-done run
 
 
-def test_the_lock_file_holds_only_a_pid(hub: FakeHub, tmp_path: Path) -> None:
+def test_no_lock_file_is_left_beside_the_database(hub: FakeHub, tmp_path: Path) -> None:
+    """The lock is the database file's own (flock): nothing beside it to delete, redirect or leak."""
     db = tmp_path / "t.db"
     assert run(*args(hub, db, NOW), env={"HF_TOKEN": "hf_secretsecret"}).exit_code == 0
-    lock = Path(str(db) + ".lock")
-    assert lock.read_text() == str(os.getpid())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.db"]
 
 
 def test_sigterm_while_waiting_for_the_lock(hub: FakeHub, tmp_path: Path) -> None:
@@ -263,11 +262,10 @@ def test_sigterm_while_waiting_for_the_lock(hub: FakeHub, tmp_path: Path) -> Non
 
     db = tmp_path / "t.db"
     assert run(*args(hub, db, NOW)).exit_code == 0
-    lock = Path(str(db) + ".lock")
     with sync_lock(db):
         proc = start(hub, db, LATER, "--wait", "60")
         try:
-            wait_until(lambda: _has_open(proc.pid, lock), proc)  # it is in the lock's wait loop
+            wait_until(lambda: _has_open(proc.pid, db), proc)  # it is in the lock's wait loop
             time.sleep(0.2)
             proc.send_signal(signal.SIGTERM)
             _, stderr = proc.communicate(timeout=10)
@@ -291,3 +289,71 @@ def _has_open(pid: int, path: Path) -> bool:
         except OSError:
             continue
     return False
+
+
+# -- one lock per database file, whatever path reaches it; time order inside the transaction -----
+
+
+def test_a_second_sync_through_a_symlinked_path_is_busy_too(
+    hub: FakeHub, running: tuple[Path, subprocess.Popen[str], list[str]], tmp_path: Path
+) -> None:
+    """The lock was a `PATH.lock` file: a symlink to the database got its own lock, and both ran."""
+    db, proc, _ = running
+    link = tmp_path / "elsewhere" / "link.db"
+    link.parent.mkdir()
+    link.symlink_to(db)
+    started = time.monotonic()
+    result = run(*args(hub, link, "2025-11-25T07:00:00Z"))
+    assert time.monotonic() - started < 5
+    assert result.exit_code == 4
+    assert result.stderr == (
+        f"oss-tracker: error: another sync is running on {link}; try again later or pass --wait SECONDS\n"
+    )
+    assert proc.wait(timeout=30) == 0
+    assert rows(db, "SELECT id, started_at, status FROM runs") == [(1, NOW, "ok"), (2, LATER, "ok")]
+    assert os.listdir(link.parent) == ["link.db"]  # nothing made beside the link
+
+
+def test_a_run_dated_before_one_stored_meanwhile_is_refused_inside_its_transaction(
+    hub: FakeHub, tmp_path: Path
+) -> None:
+    """Two writers the lock does not keep apart (an older version, a copy of the tool with another
+    lock): the 08:00 run passed the first look at the runs, then a 12:00 run was committed. The
+    order is checked again once the 08:00 run holds SQLite's write lock, so it is refused and
+    the history never holds 12:00 then 08:00."""
+    import sqlite3
+
+    db = tmp_path / "t.db"
+    assert run(*args(hub, db, NOW)).exit_code == 0
+    insert = (
+        "INSERT INTO runs (started_at, day, endpoint, orgs, status, tool_version) "
+        "VALUES ('2025-11-25T12:00:00Z', '2025-11-25', 'elsewhere', '[]', 'ok', 'other')"
+    )
+    expected = tmp_path / "expected.db"
+    copy = sqlite3.connect(expected)
+    sqlite3.connect(db).backup(copy)
+    copy.execute(insert)
+    copy.commit()
+    copy.close()
+    hub.requests.clear()
+
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # the other writer holds SQLite's write lock...
+    other.execute(insert)
+    proc = start(hub, db, "2025-11-25T08:00:00Z")
+    try:
+        # ...while the 08:00 run, past its first look (it fetches only after it), waits for that lock.
+        wait_until(lambda: listing_pages(hub, "Big") >= 1 and listing_pages(hub, "Small") >= 1, proc)
+        time.sleep(0.3)
+        other.execute("COMMIT")
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        other.close()
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1
+    assert stderr == (
+        "oss-tracker: error: the database already holds a run of 2025-11-25T12:00:00Z; a run of "
+        "2025-11-25T08:00:00Z would go back in time (replay recordings once each, in date order)\n"
+    )
+    assert dump(db) == dump(expected)

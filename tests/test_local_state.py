@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -15,14 +16,14 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from oss_tracker import store
 from oss_tracker.health import backup
-from tests.conftest import dump, hub_fixtures, model, rows, run, sync_argv, world
+from tests.conftest import Result, copy_db, dump, hub_fixtures, model, rows, run, sync_argv, world
 from tests.dbstate import content
 from tests.fakehub import FakeHub
 
@@ -201,16 +202,126 @@ def test_a_read_only_database_is_refused_by_sync_but_readable(hub: FakeHub, good
     assert '"models": 300' in report.stdout
 
 
-def test_a_lock_file_that_cannot_be_opened(hub: FakeHub, good: Path) -> None:
-    lock = Path(str(good) + ".lock")
-    lock.write_text("")
-    lock.chmod(0o444)
-    before = dump(good)
-    proc = cli(*args(hub, good, LATER))
-    assert proc.returncode == 1
-    assert proc.stderr == f"oss-tracker: error: Permission denied: {lock}\n"
-    assert dump(good) == before  # (the file itself was switched to WAL mode before the lock: see report)
+# -- the sync lock is the database file's own (flock): nothing beside it is opened or written ----
+
+
+@pytest.fixture
+def reference(hub: FakeHub, tmp_path: Path) -> dict:
+    """What the database holds after a sync of NOW and one of LATER, with nothing in the way."""
+    db = tmp_path / "reference" / "r.db"
+    assert run(*args(hub, db)).exit_code == 0
+    assert run(*args(hub, db, LATER)).exit_code == 0
+    hub.requests.clear()
+    return content(db)
+
+
+@pytest.mark.parametrize("planted", ["symlink-to-the-database", "someone-elses-file"])
+def test_a_file_named_like_the_old_lock_file_is_never_opened(
+    hub: FakeHub, good: Path, tmp_path: Path, reference: dict, planted: str
+) -> None:
+    """`ln -s a.db a.db.lock` once made a sync truncate the database to its pid (a 3-run
+    database became 5 bytes); a file of that name was overwritten."""
+    db = tmp_path / "a.db"
+    shutil.copy(good, db)
+    lock = tmp_path / "a.db.lock"
+    if planted == "symlink-to-the-database":
+        lock.symlink_to("a.db")
+    else:
+        lock.write_bytes(b"someone else's notes\n")
+    result = run(*args(hub, db, LATER))
+    assert result.exit_code == 0, result.stderr
+    assert content(db) == reference
+    if planted == "symlink-to-the-database":
+        assert lock.is_symlink() and os.readlink(lock) == "a.db"
+    else:
+        assert lock.read_bytes() == b"someone else's notes\n"
+
+
+def test_a_database_path_beside_a_lock_file_of_another_tool(hub: FakeHub, tmp_path: Path) -> None:
+    """`--db Pipfile`: the file is refused, and `Pipfile.lock` (once overwritten with a pid) is untouched."""
+    pipfile, pipfile_lock = tmp_path / "Pipfile", tmp_path / "Pipfile.lock"
+    pipfile.write_bytes(b'[packages]\nrequests = "*"\n')
+    pipfile_lock.write_bytes(b'{"_meta": {"hash": {"sha256": "0123abcd"}}, "default": {}}\n')
+    result = run(*args(hub, pipfile))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"oss-tracker: error: {pipfile} is not a usable SQLite database (file is not a database)\n"
+    )
+    assert pipfile.read_bytes() == b'[packages]\nrequests = "*"\n'
+    assert pipfile_lock.read_bytes() == b'{"_meta": {"hash": {"sha256": "0123abcd"}}, "default": {}}\n'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Pipfile", "Pipfile.lock"]
     assert hub.requests == []
+
+
+def test_a_dangling_symlink_as_the_database_is_refused(hub: FakeHub, tmp_path: Path) -> None:
+    """A new database is created by the tool itself (O_EXCL | O_NOFOLLOW), never through a symlink."""
+    (tmp_path / "elsewhere").mkdir()
+    target = tmp_path / "elsewhere" / "planted.db"
+    link = tmp_path / "t.db"
+    link.symlink_to(target)
+    result = run(*args(hub, link))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"oss-tracker: error: {link} is a symbolic link to {target}, which does not exist: "
+        "refusing to create a database through it\n"
+    )
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+    assert hub.requests == []
+
+
+def test_a_symlink_to_a_database_is_the_database(
+    hub: FakeHub, good: Path, tmp_path: Path, reference: dict
+) -> None:
+    """Reached through a symlink, the database is synced in place (its -wal and -shm beside it)."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    db = folder / "t.db"
+    shutil.copy(good, db)
+    link = tmp_path / "link.db"
+    link.symlink_to(db)
+    assert run(*args(hub, link, LATER)).exit_code == 0
+    assert content(db) == reference
+    assert link.is_symlink() and sorted(p.name for p in tmp_path.iterdir() if p.name != "reference") == [
+        "data", "good.db", "link.db", "live"
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("journal", ["delete", "wal"])
+def test_the_sync_lock_and_sqlites_own_locks_never_meet(good: Path, tmp_path: Path, journal: str) -> None:
+    """flock (the sync lock) and fcntl record locks (SQLite's) are separate kinds on Linux: SQLite's
+    write lock held in one process does not stop the sync lock, nor the sync lock a SQLite writer."""
+    from oss_tracker.lock import sync_lock
+
+    db = tmp_path / "t.db"
+    shutil.copy(good, db)
+    conn = sqlite3.connect(db)
+    conn.execute(f"PRAGMA journal_mode = {journal}")
+    conn.close()
+    insert = "INSERT INTO orgs (name) VALUES ('X' || abs(random()))"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sqlite3, sys\n"
+         f"c = sqlite3.connect({str(db)!r}, isolation_level=None, timeout=0)\n"
+         f"c.execute('BEGIN IMMEDIATE'); c.execute({insert!r}); print('holding', flush=True)\n"
+         "sys.stdin.readline(); c.execute('COMMIT')"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline() == "holding\n"  # SQLite's write lock is held...
+        with sync_lock(db):  # ...and the sync lock is taken at once (no --wait)
+            pass
+        holder.communicate("go\n", timeout=10)
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+    assert holder.returncode == 0
+    with sync_lock(db):  # the sync lock is held: another process still writes through SQLite at once
+        writer = subprocess.run(
+            [sys.executable, "-c", f"import sqlite3; c = sqlite3.connect({str(db)!r}, timeout=0)\n"
+             f"c.execute({insert!r}); c.commit()"],
+            capture_output=True, text=True, timeout=10,
+        )  # fmt: skip
+    assert writer.returncode == 0, writer.stderr
+    assert rows(db, "SELECT count(*) FROM orgs WHERE name LIKE 'X%'") == [(2,)]
 
 
 # -- paths and names are just names ------------------------------------------------------------
@@ -231,16 +342,20 @@ def test_odd_database_paths(hub: FakeHub, tmp_path: Path, name: str) -> None:
     assert copy.exit_code == 0, copy.stderr
     assert content(tmp_path / "copy.db") == content(db)
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        [name, f"{name}.lock"] + [f"{name}-{s}" for s in ("wal", "shm") if (folder / f"{name}-{s}").exists()]
+        [name] + [f"{name}-{s}" for s in ("wal", "shm") if (folder / f"{name}-{s}").exists()]
     )
 
 
 def test_names_with_quotes_semicolons_and_unicode_are_just_names(tmp_path: Path) -> None:
-    org = "O'Brien\"; DROP TABLE runs;--"
-    cjk = "通义千问-ü"
+    """Model ids and licence names from the Hub are just data. (An account name is a Hub name:
+    letters, digits, `-`, `_`, `.`; anything else is refused, see test_names.py.)"""
+    org = "O_Brien-1.0"
+    cjk = "Tongyi_Qianwen"
     odd = model(f"{org}/mö'del\"; DELETE FROM models;--", downloads=7, all_time=70)
     odd["author"] = org
-    emoji = model(f"{cjk}/Qwen🙂 %s ?", downloads=8, all_time=80, license="other", license_name="qwen'); --")
+    emoji = model(
+        f"{cjk}/通义千问-ü🙂 %s ?", downloads=8, all_time=80, license="other", license_name="qwen'); --"
+    )
     with FakeHub(world(odd, emoji, followers={org: 3, cjk: 4})) as hub:
         db = tmp_path / "t.db"
         argv = ["sync", "--db", str(db), "--endpoint", hub.url, "--org", org, "--org", cjk, "--now", NOW]
@@ -259,6 +374,8 @@ def test_names_with_quotes_semicolons_and_unicode_are_just_names(tmp_path: Path)
     assert run("changes", "--db", str(db)).exit_code == 0
     status = run("status", "--db", str(db), "--format", "json", "--now", NOW)
     assert status.exit_code == 0 and cjk in status.stdout
+    releases = run("releases", "--org", cjk, "--db", str(db), "--format", "json")
+    assert [r["id"] for r in json.loads(releases.stdout)["releases"]] == [emoji["id"]]
 
 
 def _strings(value: object) -> Iterator[str]:
@@ -272,3 +389,321 @@ def _strings(value: object) -> Iterator[str]:
     elif isinstance(value, list):
         for v in value:
             yield from _strings(v)
+
+
+# -- what is not a regular file: refused at once, never waited on -------------------------------
+# Each runs in a child process with a timeout: a regression fails instead of hanging the suite.
+
+
+def cli_with_timeout(*argv: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "oss_tracker", *argv],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=timeout,
+    )
+
+
+@pytest.mark.parametrize("command", ["sync", "report", "status", "changes", "backup"])
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_database_path_that_is_not_a_regular_file_is_refused_without_hanging(
+    hub: FakeHub, tmp_path: Path, command: str, kind: str
+) -> None:
+    """A FIFO as `--db` made `report` and `status` wait for ever (SQLite's open blocks on it)."""
+    db = tmp_path / "t.db"
+    if kind == "fifo":
+        os.mkfifo(db)
+    else:
+        db.symlink_to("/dev/zero")
+    argv = {
+        "sync": args(hub, db),
+        "report": ["report", "--org", "Org", "--db", str(db)],
+        "backup": ["backup", str(tmp_path / "copy.db"), "--db", str(db)],
+    }.get(command, [command, "--db", str(db)])
+    proc = cli_with_timeout(*argv)
+    assert proc.returncode == 1
+    assert (
+        proc.stderr
+        == f"oss-tracker: error: {db} is not a regular file (a FIFO, a device...): not a database\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.db"]
+    assert hub.requests == []
+
+
+@pytest.mark.parametrize("name", ["manifest.json", "responses.jsonl"])
+def test_a_recording_whose_file_is_a_fifo_is_refused_without_hanging(tmp_path: Path, name: str) -> None:
+    rec = tmp_path / "rec"
+    shutil.copytree(ROOT / "fixtures" / "replay" / "2025-11-24", rec)
+    (rec / name).unlink()
+    os.mkfifo(rec / name)
+    db = tmp_path / "t.db"
+    proc = cli_with_timeout("sync", "--db", str(db), "--replay", str(rec), "--derivatives", "none")
+    assert proc.returncode == 1
+    assert proc.stderr == f"oss-tracker: error: {rec / name} is not a regular file: not a recording\n"
+    assert not db.exists() or rows(db, "SELECT count(*) FROM runs") == [(0,)]
+
+
+# -- a sound database on a read-only filesystem is readable -------------------------------------
+
+
+def _can_mount_read_only() -> bool:
+    try:
+        probe = subprocess.run(
+            ["unshare", "--user", "--map-root-user", "--mount", "true"], capture_output=True, timeout=10
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return probe.returncode == 0
+
+
+def read_only_cli(folder: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    """The CLI with `folder` bind-mounted read-only over itself: a real read-only filesystem
+    (EROFS), in a user and mount namespace of its own, so no root is needed and nothing outside
+    the child sees the mount."""
+    if not _can_mount_read_only():
+        pytest.skip("no user namespaces here (unshare --user --mount): cannot mount read-only without root")
+    script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"'
+    return subprocess.run(
+        ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script, "sh", str(folder),
+         sys.executable, "-m", "oss_tracker", *argv],
+        capture_output=True, text=True, cwd=ROOT, timeout=60,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def two_runs(hub: FakeHub, tmp_path: Path) -> Iterator[Path]:
+    """A WAL-mode database with runs of NOW and LATER, the second still in its -wal: another
+    connection stayed open, so the sync's close did not fold the log into the file."""
+    db = tmp_path / "src" / "t.db"
+    assert run(*args(hub, db)).exit_code == 0
+    holder = sqlite3.connect(db)
+    holder.execute("SELECT count(*) FROM runs").fetchone()
+    assert run(*args(hub, db, LATER)).exit_code == 0
+    hub.requests.clear()
+    yield db
+    holder.close()
+
+
+def _copy(db: Path, to: Path, suffixes: tuple[str, ...]) -> None:
+    for suffix in suffixes:
+        shutil.copy(f"{db}{suffix}", f"{to}{suffix}")
+
+
+def _checkpointed_copy(db: Path, to: Path) -> None:
+    """A WAL-mode file holding everything, with no -wal or -shm: as a sync's close leaves it."""
+    copy_db(db, to)
+    conn = sqlite3.connect(to)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.close()
+
+
+def _main_file_runs(db: Path) -> int:
+    """Runs in the main file alone (immutable: the -wal is not read)."""
+    conn = sqlite3.connect(f"{db.as_uri()}?mode=ro&immutable=1", uri=True)
+    try:
+        return conn.execute("SELECT count(*) FROM runs").fetchone()[0]
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("state", ["checkpointed", "wal-and-shm"])
+def test_a_database_on_a_read_only_filesystem_is_readable(two_runs: Path, tmp_path: Path, state: str) -> None:
+    """Every report, `status` and `backup` said "not a usable SQLite database" there."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    db = folder / "t.db"
+    if state == "checkpointed":
+        _checkpointed_copy(two_runs, db)
+        assert _main_file_runs(db) == 2
+    else:  # as a crashed or still running sync leaves it: the second run only in the -wal
+        _copy(two_runs, db, ("", "-wal", "-shm"))
+        assert _main_file_runs(db) == 1
+    assert db.read_bytes()[18:20] == b"\x02\x02"  # WAL mode
+    files = sorted(p.name for p in folder.iterdir())
+
+    report = read_only_cli(folder, "report", "--org", "Org", "--db", str(db), "-f", "json")
+    status = read_only_cli(folder, "status", "--db", str(db), "-f", "json", "--now", "2025-11-25T07:00:00Z")
+    releases = read_only_cli(folder, "releases", "--db", str(db), "-f", "csv", "--limit", "3")
+    out = tmp_path / "out"
+    out.mkdir()
+    copy = read_only_cli(folder, "backup", str(out / "copy.db"), "--db", str(db))
+
+    assert sorted(p.name for p in folder.iterdir()) == files  # nothing written there
+    assert report.returncode == 0, report.stderr
+    data = json.loads(report.stdout)
+    assert (data["as_of"], data["previous_as_of"], data["models"], data["downloads_30d"]) == (
+        LATER, NOW, 300, sum(range(300))
+    )  # fmt: skip
+    assert report.stdout == run("report", "--org", "Org", "--db", str(two_runs), "-f", "json").stdout
+    assert status.returncode == 0, status.stderr
+    health = json.loads(status.stdout)
+    assert (health["health"], health["runs"], health["last_run"]["id"], health["last_run"]["started_at"]) == (
+        "ok", 2, 2, LATER
+    )  # fmt: skip
+    assert releases.returncode == 0, releases.stderr
+    assert releases.stdout == run("releases", "--db", str(two_runs), "-f", "csv", "--limit", "3").stdout
+    assert copy.returncode == 0, copy.stderr
+    assert content(out / "copy.db") == content(two_runs)
+
+
+def test_a_wal_without_its_shm_on_a_read_only_filesystem_is_refused_not_shown_short(
+    two_runs: Path, tmp_path: Path
+) -> None:
+    """SQLite cannot read that -wal without writing a -shm; read without it, the last run would be
+    missing from every report. Said so, instead."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    db = folder / "t.db"
+    _copy(two_runs, db, ("", "-wal"))
+    proc = read_only_cli(folder, "report", "--org", "Org", "--db", str(db), "-f", "json")
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    assert proc.stderr == (
+        f"oss-tracker: error: cannot read {db} on a read-only filesystem: its t.db-wal holds changes that "
+        "SQLite can read only with a t.db-shm beside it (copy the three files somewhere writable)\n"
+    )
+
+
+def test_a_folder_this_user_cannot_write(two_runs: Path, tmp_path: Path) -> None:
+    """Not a read-only filesystem: another user's sync may write there, so the file is not opened
+    `immutable`. With the -shm present it reads as usual; without, one line says why not."""
+    theirs, closed = tmp_path / "theirs", tmp_path / "closed"
+    theirs.mkdir()
+    closed.mkdir()
+    _copy(two_runs, theirs / "t.db", ("", "-wal", "-shm"))
+    _checkpointed_copy(two_runs, closed / "t.db")
+    for folder in (theirs, closed):
+        folder.chmod(0o555)
+    try:
+        report = cli("report", "--org", "Org", "--db", str(theirs / "t.db"), "-f", "json")
+        refused = cli("report", "--org", "Org", "--db", str(closed / "t.db"), "-f", "json")
+    finally:
+        for folder in (theirs, closed):
+            folder.chmod(0o755)
+    assert report.returncode == 0, report.stderr
+    assert json.loads(report.stdout)["as_of"] == LATER
+    assert refused.returncode == 1
+    assert refused.stderr == (
+        f"oss-tracker: error: cannot read {closed / 't.db'}: SQLite needs to create t.db-shm beside it, "
+        f"and {closed} is not writable for this user (make it writable, or read a copy)\n"
+    )
+
+
+# -- a run from the future ------------------------------------------------------------------------
+
+FUTURE = "2099-01-01T00:00:00Z"
+CLOCK = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"  # this machine's clock, as the message shows it
+
+
+def test_a_run_dated_after_the_clock_is_refused(hub: FakeHub, good: Path) -> None:
+    """One run from 2099 (a wrong --now, a clock set wrong once) blocked every later sync."""
+    before = dump(good)
+    result = run(*args(hub, good, FUTURE))
+    assert result.exit_code == 1
+    assert re.fullmatch(
+        rf"oss-tracker: error: the run is dated {FUTURE}, after this machine's clock \({CLOCK}\): a run from "
+        r"the future is not stored \(check --now, the recording's recorded_at, or the clock\)\n",
+        result.stderr,
+    )
+    assert dump(good) == before and hub.requests == []
+
+
+def test_a_recording_dated_after_the_clock_is_refused(bundled_history: Path, tmp_path: Path) -> None:
+    db = copy_db(bundled_history, tmp_path / "t.db")
+    before = dump(db)
+    rec = tmp_path / "rec"
+    shutil.copytree(ROOT / "fixtures" / "replay" / "2025-11-24", rec)
+    manifest = json.loads((rec / "manifest.json").read_text())
+    (rec / "manifest.json").write_text(json.dumps({**manifest, "recorded_at": FUTURE}))
+    result = run("sync", "--db", str(db), "--replay", str(rec), "--derivatives", "none")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"oss-tracker: error: the run is dated {FUTURE}, after this machine's clock ("
+    )
+    assert dump(db) == before
+
+
+def test_the_clock_may_be_a_few_minutes_behind_the_run(hub: FakeHub, tmp_path: Path) -> None:
+    def ahead(minutes: int) -> str:
+        return (datetime.now(UTC) + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    assert run(*args(hub, tmp_path / "a.db", ahead(4))).exit_code == 0
+    refused = run(*args(hub, tmp_path / "b.db", ahead(6)))
+    assert refused.exit_code == 1 and "a run from the future is not stored" in refused.stderr
+    assert rows(tmp_path / "a.db", "SELECT count(*) FROM runs") == [(1,)]
+    assert rows(tmp_path / "b.db", "SELECT count(*) FROM runs") == [(0,)]
+
+
+def test_a_database_already_holding_a_future_run_says_so(hub: FakeHub, good: Path) -> None:
+    """Not just "would go back in time": the stored run is the one that is wrong."""
+    conn = sqlite3.connect(good)
+    with conn:
+        conn.execute("UPDATE runs SET started_at = ?, day = ?", [FUTURE, FUTURE[:10]])
+    conn.close()
+    before = dump(good)
+    result = run(*args(hub, good, LATER))
+    assert result.exit_code == 1
+    assert re.fullmatch(
+        rf"oss-tracker: error: the database holds a run dated {FUTURE}, after this machine's clock \({CLOCK}\): "
+        r"a clock or a recording was wrong when it was stored, and no run can be stored after it until it is "
+        r"gone \(restore a backup from before it\)\n",
+        result.stderr,
+    )
+    assert dump(good) == before and hub.requests == []
+    status = run("status", "--db", str(good), "--format", "json")  # this machine's own clock
+    assert status.exit_code == 1 and json.loads(status.stdout)["health"] == "future"
+
+
+# -- --record: only into a new or empty folder, never through a symlink ------------------------------
+
+
+def record(hub: FakeHub, db: Path, folder: Path) -> Result:
+    return run(*args(hub, db, LATER), "--record", str(folder))
+
+
+def test_record_into_a_new_or_an_empty_folder(hub: FakeHub, good: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for folder in (tmp_path / "new" / "rec", empty):
+        db = copy_db(good, tmp_path / f"{folder.name}.db")
+        assert record(hub, db, folder).exit_code == 0
+        assert sorted(p.name for p in folder.iterdir()) == ["manifest.json", "responses.jsonl"]
+        assert json.loads((folder / "manifest.json").read_text()) == {"recorded_at": LATER, "orgs": ["Org"]}
+        assert len((folder / "responses.jsonl").read_text().splitlines()) == 2  # overview, one page
+
+
+@pytest.mark.parametrize(
+    "case", ["a-web-apps-manifest", "symlinked-manifest", "dangling-responses-symlink", "folder-is-a-symlink"]
+)
+def test_record_never_writes_a_file_it_did_not_create(
+    hub: FakeHub, good: Path, tmp_path: Path, case: str
+) -> None:
+    """An existing manifest.json was replaced, a symlinked one had its target overwritten, a
+    dangling responses.jsonl symlink had its target created."""
+    rec, outside = tmp_path / "rec", tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.json").write_bytes(b'{"name": "my-web-app"}\n')
+    message = f"{rec} is not empty: record into a new or empty folder"
+    if case == "folder-is-a-symlink":
+        rec.symlink_to(outside)
+        message = f"{rec} is a symbolic link: record into a new folder"
+    else:
+        rec.mkdir()
+        if case == "a-web-apps-manifest":
+            (rec / "manifest.json").write_bytes(b'{"name": "my-web-app"}\n')
+        elif case == "symlinked-manifest":
+            (rec / "manifest.json").symlink_to(outside / "keep.json")
+        else:
+            (rec / "responses.jsonl").symlink_to(outside / "created.jsonl")
+    before = dump(good)
+    listing = sorted((p.name, p.is_symlink()) for p in rec.iterdir())
+    result = record(hub, good, rec)
+    assert result.exit_code == 1
+    assert result.stderr == f"oss-tracker: error: {message}\n"
+    assert sorted((p.name, p.is_symlink()) for p in rec.iterdir()) == listing
+    assert sorted(p.name for p in outside.iterdir()) == ["keep.json"]
+    assert (outside / "keep.json").read_bytes() == b'{"name": "my-web-app"}\n'
+    if case == "a-web-apps-manifest":
+        assert (rec / "manifest.json").read_bytes() == b'{"name": "my-web-app"}\n'
+    assert dump(good) == before and hub.requests == []

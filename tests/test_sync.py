@@ -338,7 +338,7 @@ def test_record_never_overwrites_a_recording(hub: FakeHub, tmp_path: Path) -> No
     kept = (rec / "responses.jsonl").read_text()
     result = sync(hub, tmp_path / "b.db", "A", extra=("--record", str(rec)))
     assert result.exit_code == 1
-    assert result.stderr == f"oss-tracker: error: {rec} already holds a recording: record into a new folder\n"
+    assert result.stderr == f"oss-tracker: error: {rec} is not empty: record into a new or empty folder\n"
     assert (rec / "responses.jsonl").read_text() == kept
 
 
@@ -347,8 +347,9 @@ def test_a_sync_refused_as_busy_writes_nothing(hub: FakeHub, tmp_path: Path) -> 
 
     db = tmp_path / "new.db"
     hub.set_world(world(model("A/x")))
-    with sync_lock(db):
+    with sync_lock(db):  # the holder creates the database file, empty
         result = sync(hub, db, "A")
     assert result.exit_code == 4
-    assert result.stderr.startswith("oss-tracker: error: another sync (pid ")
-    assert not db.exists() and hub.count() == 0
+    assert result.stderr.startswith("oss-tracker: error: another sync is running on ")
+    assert db.read_bytes() == b"" and hub.count() == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.db"]  # no -wal, no -shm, no lock file

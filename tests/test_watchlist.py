@@ -282,3 +282,72 @@ def test_a_group_report_sums_all_its_companies_accounts(hub: FakeHub, config: Pa
     data = json.loads(out.stdout)
     assert data["accounts"] == ["Qwen", "Wan-AI", "deepseek-ai"]
     assert (data["models"], data["downloads_30d"], data["likes"], data["followers"]) == (4, 3800, 230, 310)
+
+
+# -- each account once: the same account twice would count its models twice -----------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param(
+            CONFIG.replace('accounts = ["Qwen", "Wan-AI"]', 'accounts = ["Qwen", "Wan-AI", "qwen"]'),
+            "the account 'qwen' is listed twice in companies.Alibaba.accounts: list it once",
+            id="twice-in-one-company",
+        ),
+        pytest.param(
+            CONFIG.replace('accounts = ["meta-llama"]', 'accounts = ["meta-llama", "QWEN"]'),
+            "the account 'QWEN' is listed in companies.Alibaba.accounts and in companies.Meta.accounts: list it once",
+            id="in-two-companies",
+        ),
+        pytest.param(
+            CONFIG.replace('china = ["Alibaba", "DeepSeek"]', 'china = ["Alibaba", "DeepSeek", "Alibaba"]'),
+            "group china names 'Alibaba' twice: its accounts would count twice",
+            id="a-group-naming-a-company-twice",
+        ),
+    ],
+)
+def test_an_account_watched_twice_is_refused_on_load(
+    hub: FakeHub, tmp_path: Path, text: str, message: str
+) -> None:
+    """`Qwen` and `qwen` in one company gave `report --company` 2,120 models (1,060 true), and one
+    account in two companies of a group a 158.5 % share in `compare --by company`."""
+    hub.set_world(hub_world())
+    db = tmp_path / "t.db"
+    good = tmp_path / "good.toml"
+    good.write_text(CONFIG)
+    synced(hub, good, db)
+    hub.requests.clear()
+    config = tmp_path / "watchlist.toml"
+    config.write_text(text)
+    expected = f"oss-tracker: error: {config}: {message}\n"
+    for argv in (
+        ["report", "--company", "Alibaba", "--db", str(db), "-f", "json"],
+        ["compare", "--group", "china", "--db", str(db), "-f", "json"],
+        ["watch", "list"],
+        sync_argv(hub, tmp_path / "new.db"),
+    ):
+        result = run("--config", str(config), *argv)
+        assert (result.exit_code, result.stdout, result.stderr) == (1, "", expected), argv
+    assert hub.requests == [] and not (tmp_path / "new.db").exists()
+
+
+def test_a_company_in_two_groups_is_fine(tmp_path: Path) -> None:
+    config = tmp_path / "watchlist.toml"
+    config.write_text(CONFIG.replace('us = ["Meta"]', 'us = ["Meta"]\nall = ["Alibaba", "DeepSeek", "Meta"]'))
+    wl = watchlist.load(config)
+    assert wl.groups["all"] == ["Alibaba", "DeepSeek", "Meta"] and wl.groups["china"] == [
+        "Alibaba",
+        "DeepSeek",
+    ]
+
+
+def test_watch_add_of_an_account_another_company_watches_is_refused(tmp_path: Path) -> None:
+    config = tmp_path / "watchlist.toml"
+    config.write_text(CONFIG)
+    result = run("--config", str(config), "watch", "add", "qwen", "--company", "Meta", "--no-check")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "oss-tracker: error: 'qwen' is already watched (company Alibaba)\n",
+    )
+    assert config.read_text() == CONFIG

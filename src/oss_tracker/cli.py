@@ -341,18 +341,23 @@ def sync(
                 raise _fail(f"sync failed, nothing stored: {err}", codes.FAILED) from None
             finally:
                 session.close()
+                store_db.close()  # before the lock's descriptor closes (see lock.py)
         if State.verbosity >= 0 or summary.status != "ok":
             typer.echo(summary.line(), err=True)
         if summary.status != "ok":
             raise typer.Exit(codes.PARTIAL)
 
 
-def _dedupe(items: list[str]) -> list[str]:
+def _dedupe(items: list[str], hint: str = "--org") -> list[str]:
+    """Hub account names, each once (case-insensitively); anything else is a usage error."""
+    from oss_tracker.names import account_problem
+
     seen: dict[str, str] = {}
     for item in items:
         name = item.strip()
-        if not name or "/" in name:
-            raise typer.BadParameter(f"'{item}' is not an organization name", param_hint="--org")
+        problem = account_problem(name)
+        if problem is not None:
+            raise typer.BadParameter(problem, param_hint=hint)
         seen.setdefault(name.lower(), name)
     return list(seen.values())
 
@@ -532,6 +537,8 @@ def report(
     the downloads trend and derivative totals."""
     if sum(x is not None for x in (org, company, group)) != 1:
         raise typer.BadParameter("give one of --org, --company or --group", param_hint="--org")
+    if org is not None:
+        org = _dedupe([org])[0]
     with _errors():
         database = _open(db, create=False)
         if company is not None or group is not None:
@@ -828,6 +835,7 @@ def compare(
     With --by company (implied by --group): companies, each the sum of its accounts, with each one's
     share of the group and of all tracked downloads.
     """
+    orgs = _dedupe(orgs, hint="ORG") if orgs else orgs
     with _errors():
         database = _open(db, create=False)
         if by is By.company or group:
@@ -914,7 +922,8 @@ def watch_add(
     ] = True,
 ) -> None:
     """Add an account to the watch list, after checking on the Hub that it exists."""
-    name = _dedupe([account])[0]
+    name = _dedupe([account], hint="ACCOUNT")[0]
+    _labels(company=company, country=country, group=group)
     with _errors():
         from oss_tracker import watchlist
 
@@ -934,6 +943,7 @@ def watch_add(
 @watch_app.command("remove")
 def watch_remove(account: Annotated[str, typer.Argument(help="Hub account to stop watching.")]) -> None:
     """Stop watching an account (its stored history stays in the database)."""
+    account = _dedupe([account], hint="ACCOUNT")[0]
     with _errors():
         from oss_tracker import watchlist
 
@@ -942,6 +952,17 @@ def watch_remove(account: Annotated[str, typer.Argument(help="Hub account to sto
         path = wl.path or watchlist.default_path()
         watchlist.save(wl, path)
         typer.echo(f"no longer watching {account} (company {company.name}) — saved to {path}", err=True)
+
+
+def _labels(**values: str | None) -> None:
+    """Company, country and group names become TOML keys and titles: one line of text each."""
+    from oss_tracker.names import label_problem
+
+    what = {"company": "company name", "group": "group name", "country": "country"}
+    for option, value in values.items():
+        problem = None if value is None else label_problem(value, what[option])
+        if problem is not None:
+            raise typer.BadParameter(problem, param_hint=f"--{option}")
 
 
 def main() -> None:

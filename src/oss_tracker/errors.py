@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import timedelta
 
 # Exit codes (documented in the README).
 OK = 0
@@ -15,6 +16,11 @@ FAILED = 1  # nothing stored: all orgs failed, bad database, bad recording...
 USAGE = 2  # wrong options or arguments (Typer's own code too)
 PARTIAL = 3  # a run was stored, but at least one org failed or came back incomplete
 BUSY = 4  # another sync holds the lock
+
+# How far after this machine's clock a run may be dated (clocks of two machines, a recording
+# replayed at once). A run dated later is refused, and `status` calls a stored one "future":
+# one such run would make every later sync look like going back in time.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 class TrackerError(Exception):

@@ -13,11 +13,12 @@ import os
 import shutil
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from oss_tracker.errors import FAILED, OK, PARTIAL, TrackerError
+from oss_tracker.dbfile import Unreadable, connect_readonly, is_regular
+from oss_tracker.errors import CLOCK_SKEW, FAILED, OK, PARTIAL, TrackerError
 from oss_tracker.reports import Column, Report, Section
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 RECENT_DAYS = 30  # the window for "days missed lately"
 LISTED_MISSED = 10  # missed days spelled out in the table
+LISTED_MISSED_JSON = 30  # and in JSON (`missed_days`); the counts cover every day
 
 
 class BackupError(TrackerError):
@@ -49,11 +51,15 @@ def status_report(db: Database, path: Path, *, now: datetime, max_age_hours: flo
     last_ok = next((r for r in reversed(stored) if r["status"] == "ok"), None)
     run_days = {r["day"] for r in stored}
     first_day = min(run_days) if run_days else None
-    missed = _missed(run_days, first_day, today)
+    missed = _missed(run_days, today)
     age_hours = (now - _parse(last["started_at"])).total_seconds() / 3600 if last else None
 
     if last is None:
         health, code = "empty", FAILED
+    elif age_hours is not None and age_hours * 3600 < -CLOCK_SKEW.total_seconds():
+        # A run dated after this machine's clock: the clock, or a recording, was wrong. Every
+        # later sync is refused as going back in time, so this is not healthy.
+        health, code = "future", FAILED
     elif age_hours is not None and age_hours > max_age_hours:
         health, code = "stale", FAILED
     elif last["status"] == "partial":
@@ -64,7 +70,6 @@ def status_report(db: Database, path: Path, *, now: datetime, max_age_hours: flo
     size, wal = _size(path), _size(path.with_name(path.name + "-wal"))
     free = _free(path)
     orgs = _orgs(db, _watched(last), today)
-    recent = [d for d in missed if d >= (today - timedelta(days=RECENT_DAYS)).isoformat()]
     data: dict[str, Any] = {
         "health": health,
         "database": str(path),
@@ -77,13 +82,13 @@ def status_report(db: Database, path: Path, *, now: datetime, max_age_hours: flo
         "last_ok_run": _run_data(last_ok),
         "last_run_age_hours": round(age_hours, 1) if age_hours is not None else None,
         "max_age_hours": max_age_hours,
-        "days_missed": len(missed),
-        "days_missed_recent": len(recent),
-        "missed_days": missed,
+        "days_missed": missed.total,
+        "days_missed_recent": missed.recent,
+        "missed_days": missed.last,
         "orgs": orgs,
     }
     rows = [
-        {"item": "health", "value": _health_text(health, max_age_hours)},
+        {"item": "health", "value": _health_text(health, max_age_hours, last)},
         {"item": "database", "value": str(path)},
         {"item": "size", "value": _bytes(size) + (f" (+ {_bytes(wal)} write-ahead log)" if wal else "")},
         {"item": "free disk space", "value": _bytes(free) if free is not None else "unknown"},
@@ -95,8 +100,9 @@ def status_report(db: Database, path: Path, *, now: datetime, max_age_hours: flo
     if last is not None and last_ok is not last:
         rows.append({"item": "last ok run", "value": _run_text(last_ok)})
     if age_hours is not None:
-        rows.append({"item": "last run age", "value": _age(age_hours)})
-    rows.append({"item": "days missed", "value": _missed_text(missed, recent)})
+        age = _age(age_hours) if age_hours >= 0 else f"{_age(-age_hours)} in the future"
+        rows.append({"item": "last run age", "value": age})
+    rows.append({"item": "days missed", "value": _missed_text(missed)})
     sections = [
         Section("Status", [Column("item", "Item"), Column("value", "Value")], rows),
         Section(
@@ -115,17 +121,36 @@ def status_report(db: Database, path: Path, *, now: datetime, max_age_hours: flo
     return Report("oss-tracker status", data, sections), code
 
 
-def _missed(days: set[str], first: str | None, today: date) -> list[str]:
-    """Days from the first stored run up to yesterday (UTC) with no stored run, oldest first."""
-    if first is None:
-        return []
-    out = []
-    day = date.fromisoformat(first)
-    while day < today:
-        if day.isoformat() not in days:
-            out.append(day.isoformat())
-        day += timedelta(days=1)
-    return out
+@dataclass
+class Missed:
+    total: int  # days from the first stored run up to yesterday (UTC) with no stored run
+    recent: int  # of those, in the last RECENT_DAYS days
+    last: list[str]  # the latest LISTED_MISSED_JSON of them, oldest first
+
+
+def _missed(days: set[str], today: date) -> Missed:
+    """Missed days counted, not listed: a `--now` far ahead must not walk (or print) every day."""
+    stored = set()
+    for day in days:
+        try:
+            stored.add(date.fromisoformat(day).toordinal())
+        except (TypeError, ValueError):
+            continue  # not a day: cannot count as one
+    end = today.toordinal()  # today itself is not missed before its run
+    if not stored or min(stored) >= end:
+        return Missed(0, 0, [])
+    first = min(stored)
+    before = {d for d in stored if d < end}
+    total = (end - first) - len(before)
+    recent = sum(1 for d in range(max(first, end - RECENT_DAYS), end) if d not in before)
+    last: list[str] = []
+    day = end - 1
+    # Back from yesterday: each step is a missed day (at most LISTED_MISSED_JSON) or a stored one.
+    while day >= first and len(last) < LISTED_MISSED_JSON:
+        if day not in before:
+            last.append(date.fromordinal(day).isoformat())
+        day -= 1
+    return Missed(total, recent, last[::-1])
 
 
 def _watched(last: dict[str, Any] | None) -> list[str]:
@@ -154,14 +179,14 @@ def _orgs(db: Database, watched: list[str], today: date) -> list[dict[str, Any]]
             continue
         days = {s[0] for s in snaps}
         day, complete, listed, spelled = snaps[-1]
-        missed = _missed(days, min(days), today)
+        missed = _missed(days, today)
         out.append(
             {
                 "org": spelled,
                 "last_day": day,
                 "complete": bool(complete),
                 "listed": listed,
-                "days_missed": len(missed),
+                "days_missed": missed.total,
             }
         )
     return out
@@ -186,7 +211,12 @@ def _run_text(run: dict[str, Any] | None) -> str:
     return f"#{run['id']} {run['started_at']} {run['status']} ({run['requests']:,} requests{took})"
 
 
-def _health_text(health: str, max_age_hours: float) -> str:
+def _health_text(health: str, max_age_hours: float, last: dict[str, Any] | None) -> str:
+    if health == "future":
+        return (
+            f"future: the last run is dated {last['started_at'] if last else '?'}, after this machine's clock "
+            "(the clock or a recording was wrong); sync refuses every later run"
+        )
     return {
         "ok": "ok",
         "partial": "partial: the last run stored some organizations, not all",
@@ -195,12 +225,12 @@ def _health_text(health: str, max_age_hours: float) -> str:
     }[health]
 
 
-def _missed_text(missed: list[str], recent: list[str]) -> str:
-    if not missed:
+def _missed_text(missed: Missed) -> str:
+    if not missed.total:
         return "none"
-    shown = ", ".join(missed[-LISTED_MISSED:])
-    more = "…, " if len(missed) > LISTED_MISSED else ""
-    return f"{len(missed)} in all, {len(recent)} in the last {RECENT_DAYS} days: {more}{shown}"
+    shown = ", ".join(missed.last[-LISTED_MISSED:])
+    more = "…, " if missed.total > LISTED_MISSED else ""
+    return f"{missed.total:,} in all, {missed.recent} in the last {RECENT_DAYS} days: {more}{shown}"
 
 
 def _parse(stamp: str) -> datetime:
@@ -262,8 +292,12 @@ def backup(source: Path, dest: Path, *, now: datetime, force: bool = False) -> B
     `PRAGMA quick_check` says ok, so an interrupted or failed backup never leaves a
     half-written file, nor replaces a good one.
     """
-    if not source.is_file():
+    if not source.exists():
         raise BackupError(f"no database at {source}: nothing to back up")
+    if source.is_dir():
+        raise BackupError(f"{source} is a folder, not a database file")
+    if not is_regular(source):  # a FIFO would block the open for ever
+        raise BackupError(f"{source} is not a regular file (a FIFO, a device...): not a database")
     target = backup_path(source, dest, now)
     if target.exists():
         with contextlib.suppress(OSError):
@@ -275,11 +309,15 @@ def backup(source: Path, dest: Path, *, now: datetime, force: bool = False) -> B
         raise BackupError(f"cannot write {target}: no folder {target.parent}")
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     try:
-        src = sqlite3.connect(f"{source.absolute().as_uri()}?mode=ro", uri=True, timeout=30)
         try:
+            src = connect_readonly(source)
             src.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except Unreadable as err:
+            raise BackupError(str(err)) from None
         except sqlite3.DatabaseError as err:
             raise BackupError(f"{source} is not a usable SQLite database ({err})") from None
+        # Made new, never through a symlink planted at that name; SQLite then fills the empty file.
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644))
         dst = sqlite3.connect(tmp)
         try:
             src.backup(dst)

@@ -8,15 +8,21 @@ headers are never saved, so neither is a token.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
+import os
+import stat
 import threading
 from collections import defaultdict, deque
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx2
+
+from oss_tracker.names import account_problem, shown
 
 REPLAY_ENDPOINT = "http://replay.invalid"
 MANIFEST = "manifest.json"
@@ -44,19 +50,26 @@ def _key(method: str, path: str, query: str) -> str:
 
 
 class FolderRecorder:
-    """Appends every response the tracker receives to a recording folder."""
+    """Appends every response the tracker receives to a recording folder.
+
+    Only into a new or empty folder, and never through a symlink: the folder itself must not be
+    one, and both files are created new (O_EXCL | O_NOFOLLOW, relative to the folder opened
+    once), so that a recording never replaces, truncates or creates a file it did not make.
+    """
 
     def __init__(
         self, folder: Path, endpoint: str, started_at: datetime, orgs: list[str] | None = None
     ) -> None:
         self.folder = folder
         self.endpoint = endpoint.rstrip("/")
-        if (folder / RESPONSES).exists():
-            raise ReplayError(f"{folder} already holds a recording: record into a new folder")
-        folder.mkdir(parents=True, exist_ok=True)
         manifest = {"recorded_at": started_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "orgs": orgs}
-        (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
-        self._file = (folder / RESPONSES).open("w", encoding="utf-8")
+        dir_fd = _empty_folder(folder)
+        try:
+            with _create(folder, MANIFEST, dir_fd) as f:
+                f.write(json.dumps(manifest, indent=2) + "\n")
+            self._file = _create(folder, RESPONSES, dir_fd)
+        finally:
+            os.close(dir_fd)
         self._lock = threading.Lock()
 
     def save(self, request: httpx2.Request, response: httpx2.Response) -> None:
@@ -89,14 +102,82 @@ def _relative_link(value: str, endpoint: str) -> str:
     return value.replace("<" + endpoint, "<")
 
 
+def _empty_folder(folder: Path) -> int:
+    """A descriptor of `folder`, made if missing; ReplayError if it is a symlink, not a folder, or not empty."""
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(folder)
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as err:
+        if err.errno in (errno.ELOOP, errno.ENOTDIR) and folder.is_symlink():
+            raise ReplayError(f"{folder} is a symbolic link: record into a new folder") from None
+        if err.errno == errno.ENOTDIR:
+            raise ReplayError(f"{folder} is not a folder: record into a new folder") from None
+        raise ReplayError(f"cannot record into {folder}: {err.strerror}") from None
+    if os.listdir(fd):
+        os.close(fd)
+        raise ReplayError(f"{folder} is not empty: record into a new or empty folder")
+    return fd
+
+
+def _create(folder: Path, name: str, dir_fd: int) -> TextIO:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        fd = os.open(name, flags, 0o644, dir_fd=dir_fd)
+    except OSError as err:
+        raise ReplayError(f"cannot create {folder / name}: {err.strerror}") from None
+    return os.fdopen(fd, "w", encoding="utf-8")
+
+
+def _open_regular(path: Path) -> TextIO:
+    """A recording's file for reading, if it is a regular file: a FIFO or a device would block
+    or never end (O_NONBLOCK only lets the open itself return)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ReplayError(f"{path} is not a regular file: not a recording")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, encoding="utf-8")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def read_manifest(folder: Path) -> dict[str, Any]:
+    """The manifest, checked: `orgs` a list of Hub account names (each once), `recorded_at` a time."""
     path = folder / MANIFEST
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        with _open_regular(path) as f:
+            data = json.loads(f.read())
     except FileNotFoundError:
         raise ReplayError(f"{folder} is not a recording (no {MANIFEST})") from None
     except (OSError, ValueError) as err:
         raise ReplayError(f"cannot read {path}: {err}") from None
+    if not isinstance(data, dict):
+        raise ReplayError(f"{path} is not a recording's manifest (not a JSON object)")
+    orgs = data.get("orgs")
+    if orgs is not None:
+        if not isinstance(orgs, list):
+            # A bare string would be taken letter by letter.
+            raise ReplayError(f"{path}: orgs must be a list of Hub account names, not {shown(orgs)}")
+        seen: set[str] = set()
+        for org in orgs:
+            problem = account_problem(org)
+            if problem is not None:
+                raise ReplayError(f"{path}: orgs: {problem}")
+            if org.lower() in seen:
+                raise ReplayError(f"{path}: orgs lists {shown(org)} twice")
+            seen.add(org.lower())
+    recorded = data.get("recorded_at")
+    if recorded is not None:
+        try:
+            datetime.fromisoformat(recorded.replace("Z", "+00:00"))
+        except (AttributeError, ValueError):
+            raise ReplayError(
+                f"{path}: recorded_at {shown(recorded)} is not a time like 2025-11-24T06:00:00Z"
+            ) from None
+    return data
 
 
 class ReplayTransport(httpx2.BaseTransport):
@@ -110,14 +191,16 @@ class ReplayTransport(httpx2.BaseTransport):
         self._lock = threading.Lock()
         n = 0
         try:
-            with (folder / RESPONSES).open(encoding="utf-8") as f:
+            with _open_regular(folder / RESPONSES) as f:
                 for n, line in enumerate(f, 1):  # noqa: B007 (n names the bad line)
                     if line.strip():
                         entry = json.loads(line)
                         self._queues[_key(entry["method"], entry["path"], entry["query"])].append(entry)
         except FileNotFoundError:
             raise ReplayError(f"{folder} is not a recording (no {RESPONSES})") from None
-        except (ValueError, KeyError) as err:
+        except OSError as err:
+            raise ReplayError(f"cannot read {folder / RESPONSES}: {err.strerror}") from None
+        except (ValueError, KeyError, TypeError) as err:
             raise ReplayError(f"{folder / RESPONSES} line {n} is not a recorded response: {err}") from None
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:

@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from oss_tracker.dbfile import Unreadable, connect_readonly, is_regular
 from oss_tracker.records import ModelRecord, OrgOverview, RepoRecord
 
 migrations = Migrations("oss_tracker")
@@ -340,9 +341,14 @@ KNOWN = {m.name for m in migrations._migrations}
 def check_location(path: Path, *, create: bool = True) -> None:
     """Raise StoreError unless the database can be opened (and, with `create`, written) there.
 
-    Creates a missing folder (a sync's lock file lives beside the database) but never the
-    database itself.
+    Creates a missing folder but never the database itself (lock.open_database_file does,
+    never through a symlink). Anything but a regular file is refused before SQLite opens it:
+    opening a FIFO would wait forever for a writer.
     """
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a database file")
+    if os.path.exists(path) and not is_regular(path):
+        raise StoreError(f"{path} is not a regular file (a FIFO, a device...): not a database")
     if not path.exists():
         if not create:
             raise StoreError(f"no database at {path}: run `oss-tracker sync` first")
@@ -354,8 +360,6 @@ def check_location(path: Path, *, create: bool = True) -> None:
                 raise StoreError(f"cannot create the folder {parent}: {err.strerror}") from None
         if not os.access(parent, os.W_OK):
             raise StoreError(f"cannot create {path}: the folder is not writable")
-    elif path.is_dir():
-        raise StoreError(f"{path} is a folder, not a database file")
     elif create and not os.access(path, os.W_OK):
         raise StoreError(f"cannot write to {path}: permission denied")
 
@@ -364,14 +368,12 @@ def open_db(path: Path, *, create: bool = True) -> Database:
     """Open (and if need be create and migrate) the database, or raise StoreError with a reason."""
     check_location(path, create=create)
     try:
-        if create:
-            conn = sqlite3.connect(path, timeout=30)
-        else:
-            # as_uri() escapes `#`, `?` and `%`: in a raw `file:` URI they would name another file.
-            conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=30)
+        conn = sqlite3.connect(path, timeout=30) if create else connect_readonly(path)
         db = Database(conn)
         db.execute("PRAGMA foreign_keys = ON")
         db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except Unreadable as err:
+        raise StoreError(str(err)) from None
     except sqlite3.DatabaseError as err:
         raise StoreError(f"{path} is not a usable SQLite database ({err})") from None
     applied = {m.name for m in migrations.applied(db)}
@@ -420,9 +422,10 @@ def start_run(
     return int(cursor.lastrowid)
 
 
-def last_run_start(db: Database) -> str | None:
-    """When the newest stored run started (runs are stored whole, so every row counts)."""
-    return db.execute("SELECT max(started_at) FROM runs").fetchone()[0]
+def last_run_start(db: Database, *, other_than: int | None = None) -> str | None:
+    """When the newest stored run started (runs are stored whole, so every row counts), leaving
+    out run `other_than` (the run being written)."""
+    return db.execute("SELECT max(started_at) FROM runs WHERE id IS NOT ?", [other_than]).fetchone()[0]
 
 
 def finish_run(

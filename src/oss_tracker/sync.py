@@ -13,12 +13,12 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
 from oss_tracker import __version__, derivatives, hub, org_totals, store
-from oss_tracker.errors import TrackerError, UnknownOrg, describe
+from oss_tracker.errors import CLOCK_SKEW, TrackerError, UnknownOrg, describe
 from oss_tracker.records import KINDS, ModelRecord, OrgOverview, RepoRecord
 
 log = logging.getLogger("oss_tracker")
@@ -112,6 +112,32 @@ class SyncSummary:
 
 class OutOfOrder(TrackerError):
     """A run dated at or before the newest stored run."""
+
+
+class FutureRun(TrackerError):
+    """A run dated after this machine's clock (beyond CLOCK_SKEW)."""
+
+
+def _check_order(last: str | None, started: str, present: datetime) -> None:
+    """OutOfOrder unless a run of `started` comes after every stored run (`last` the newest)."""
+    if last is None or started > last:
+        return
+    try:
+        ahead = datetime.fromisoformat(last.replace("Z", "+00:00")).astimezone(UTC) - present
+    except ValueError:
+        ahead = timedelta(0)
+    if ahead > CLOCK_SKEW:
+        raise OutOfOrder(
+            f"the database holds a run dated {last}, after this machine's clock ({_iso(present)}): "
+            "a clock or a recording was wrong when it was stored, and no run can be stored after it "
+            "until it is gone (restore a backup from before it)"
+        )
+    # History only moves forward: the same recording replayed twice, or a clock set back,
+    # would otherwise store a day twice or undo a rename.
+    raise OutOfOrder(
+        f"the database already holds a run of {last}; a run of {started} would go back in time "
+        "(replay recordings once each, in date order)"
+    )
 
 
 class SyncFailed(Exception):
@@ -303,23 +329,30 @@ def run_sync(
     *,
     now: datetime,
     clock: Callable[[], datetime] | None = None,
+    wall: Callable[[], datetime] | None = None,
     workers: int = 16,
     progress: ProgressFn | None = None,
     strict: bool = True,
     derivative_mode: str = "auto",
     derivative_workers: int = 8,
 ) -> SyncSummary:
-    """Fetch `orgs` and store them as one run. Raises SyncFailed (nothing written) if all fail."""
+    """Fetch `orgs` and store them as one run. Raises SyncFailed (nothing written) if all fail.
+
+    `now` dates the run, `clock` its end (a replay's is fixed), `wall` is this machine's real
+    clock: a run dated after it is refused.
+    """
     clock = clock or (lambda: datetime.now(UTC))
     started = _iso(now)
-    last = store.last_run_start(db)
-    if last is not None and started <= last:
-        # History only moves forward: the same recording replayed twice, or a clock set
-        # back, would otherwise store a day twice or undo a rename.
-        raise OutOfOrder(
-            f"the database already holds a run of {last}; a run of {started} would go back in time "
-            "(replay recordings once each, in date order)"
+    present = (wall or (lambda: datetime.now(UTC)))()
+    if now - present > CLOCK_SKEW:
+        # One run from the future would make every later (true) run look like going back in time.
+        raise FutureRun(
+            f"the run is dated {started}, after this machine's clock ({_iso(present)}): "
+            "a run from the future is not stored (check --now, the recording's recorded_at, or the clock)"
         )
+    # A first look before fetching anything (a recording replayed twice costs no request); the
+    # check that counts is the one inside the write transaction, below.
+    _check_order(store.last_run_start(db), started, present)
     failed: dict[str, str] = {}
     incomplete: dict[str, str] = {}
     saved: list[store.OrgSaved] = []
@@ -342,6 +375,10 @@ def run_sync(
                     orgs=orgs,
                     version=__version__,
                 )
+                # Now that this transaction holds SQLite's write lock, no other writer can commit
+                # until it ends: checked here, runs are stored in time order even if two syncs
+                # reached the file past the lock (another path, an older version).
+                _check_order(store.last_run_start(db, other_than=run_id), started, present)
                 verified: dict[str, list[str]] = {}
                 # One org at a time, in watch-list order, while the others keep fetching.
                 for org in orgs:

@@ -15,10 +15,14 @@ Without a file, the tracker watches the four organizations of its mission.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from oss_tracker import names
 
 
 class WatchListError(Exception):
@@ -53,14 +57,14 @@ class WatchList:
             if key.lower() == name.lower():
                 return company
         known = ", ".join(self.companies) or "none"
-        raise WatchListError(f"no company '{name}' in the watch list (known: {known})")
+        raise WatchListError(f"no company {names.shown(name)} in the watch list (known: {known})")
 
     def group(self, name: str) -> list[Company]:
         for key, members in self.groups.items():
             if key.lower() == name.lower():
                 return [self.company(m) for m in members]
         known = ", ".join(self.groups) or "none"
-        raise WatchListError(f"no group '{name}' in the watch list (known: {known})")
+        raise WatchListError(f"no group {names.shown(name)} in the watch list (known: {known})")
 
     def company_of(self, account: str) -> Company | None:
         for company in self.companies.values():
@@ -88,8 +92,17 @@ class WatchList:
 
     # -- changes ------------------------------------------------------------------------
     def add(self, account: str, company: str | None, country: str | None, group: str | None) -> Company:
-        if self.company_of(account) is not None:
-            raise WatchListError(f"'{account}' is already watched (company {self.company_of(account).name})")
+        problems = [names.account_problem(account)] + [
+            names.label_problem(value, what)
+            for value, what in ((company, "company name"), (country, "country"), (group, "group name"))
+            if value is not None
+        ]
+        for problem in problems:
+            if problem:
+                raise WatchListError(problem)
+        owner = self.company_of(account)
+        if owner is not None:
+            raise WatchListError(f"'{account}' is already watched (company {owner.name})")
         name = company or account
         try:
             target = self.company(name)
@@ -158,50 +171,96 @@ def load(path: Path | None = None, *, explicit: bool = False) -> WatchList:
 
 
 def parse(data: dict, path: Path | None = None) -> WatchList:
+    """A watch list from TOML data; WatchListError (naming the file and the value) if any name is wrong.
+
+    Every account is a Hub name (it goes into URLs), watched once: the same account twice,
+    even spelled `Qwen` and `qwen` or under two companies, would count its models twice in
+    every company and group sum.
+    """
     where = str(path) if path else "the watch list"
     raw = data.get("companies", {})
     if not isinstance(raw, dict):
         raise WatchListError(f"{where}: [companies] must be a table")
     companies: dict[str, Company] = {}
+    owners: dict[str, str] = {}  # account (lower case) -> the place it was first listed
     for name, body in raw.items():
+        _check(where, names.label_problem(name, "company name"))
         if not isinstance(body, dict):
             raise WatchListError(f"{where}: companies.{name} must be a table")
         accounts = body.get("accounts", [])
-        if (
-            not isinstance(accounts, list)
-            or not accounts
-            or not all(isinstance(a, str) and a for a in accounts)
-        ):
+        if not isinstance(accounts, list) or not accounts:
             raise WatchListError(f"{where}: companies.{name}.accounts must be a non-empty list of names")
+        for account in accounts:
+            _check(where, names.account_problem(account), f"companies.{name}.accounts")
+            here = f"companies.{name}.accounts"
+            first = owners.get(account.lower())
+            if first is not None:
+                places = f"twice in {here}" if first == here else f"in {first} and in {here}"
+                raise WatchListError(f"{where}: the account '{account}' is listed {places}: list it once")
+            owners[account.lower()] = here
         unverified = body.get("unverified", [])
-        if not isinstance(unverified, list) or not all(isinstance(a, str) for a in unverified):
+        if not isinstance(unverified, list):
             raise WatchListError(f"{where}: companies.{name}.unverified must be a list of names")
+        for account in unverified:
+            _check(where, names.account_problem(account), f"companies.{name}.unverified")
         country = body.get("country")
-        if country is not None and not isinstance(country, str):
-            raise WatchListError(f"{where}: companies.{name}.country must be a string")
+        if country is not None:
+            _check(where, names.label_problem(country, "country"), f"companies.{name}.country")
+        for other in companies:
+            if other.lower() == name.lower():
+                raise WatchListError(f"{where}: the companies '{other}' and '{name}' differ only in case")
         companies[name] = Company(name, list(accounts), country, list(unverified))
     groups_raw = data.get("groups", {})
     if not isinstance(groups_raw, dict):
         raise WatchListError(f"{where}: [groups] must be a table")
     groups: dict[str, list[str]] = {}
     for name, members in groups_raw.items():
+        _check(where, names.label_problem(name, "group name"))
         if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
             raise WatchListError(f"{where}: groups.{name} must be a list of company names")
         for m in members:
             if m not in companies:
                 raise WatchListError(f"{where}: group {name} names '{m}', which is not a company")
+        if len(set(members)) != len(members):
+            twice = next(m for m in members if members.count(m) > 1)
+            raise WatchListError(
+                f"{where}: group {name} names '{twice}' twice: its accounts would count twice"
+            )
+        for other in groups:
+            if other.lower() == name.lower():
+                raise WatchListError(f"{where}: the groups '{other}' and '{name}' differ only in case")
         groups[name] = list(members)
     if not companies:
         raise WatchListError(f"{where}: no companies: the tracker would watch nothing")
     return WatchList(companies, groups, path)
 
 
+def _check(where: str, problem: str | None, place: str = "") -> None:
+    if problem:
+        raise WatchListError(f"{where}: {place + ': ' if place else ''}{problem}")
+
+
+# TOML basic strings (toml.io, v1.0.0): `"` and `\\` escaped, and every control character
+# (U+0000-U+001F, U+007F) written as an escape; everything else as is (the file is UTF-8).
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
 def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    out = []
+    for c in text:
+        if c in _ESCAPES:
+            out.append(_ESCAPES[c])
+        elif ord(c) < 0x20 or ord(c) == 0x7F:
+            out.append(f"\\u{ord(c):04X}")
+        else:
+            out.append(c)
+    return '"' + "".join(out) + '"'
 
 
 def _key(name: str) -> str:
-    return name if name.replace("-", "").replace("_", "").isalnum() and name.isascii() else _quote(name)
+    # A bare key is A-Za-z0-9, `_` and `-` only; anything else is a quoted key.
+    bare = name and all(c.isascii() and (c.isalnum() or c in "-_") for c in name)
+    return name if bare else _quote(name)
 
 
 def dumps(wl: WatchList) -> str:
@@ -223,8 +282,29 @@ def dumps(wl: WatchList) -> str:
 
 
 def save(wl: WatchList, path: Path) -> None:
-    """Write atomically: a crash mid-write never leaves half a watch list."""
+    """Write atomically: a crash mid-write never leaves half a watch list.
+
+    The text goes to a new file of a fresh name (mkstemp: O_CREAT | O_EXCL, so never through a
+    symlink planted there), which then replaces the list (a rename replaces a symlink itself,
+    never its target).
+    """
+    import tempfile
+
+    text = dumps(wl).encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(dumps(wl), encoding="utf-8")
-    os.replace(tmp, path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        try:  # keep the list's permissions (mkstemp makes it 0600)
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+        except FileNotFoundError:
+            mode = 0o644
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
