@@ -10,12 +10,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from oss_tracker import __version__
 from oss_tracker import errors as codes
+from oss_tracker.escape import visible
 
 log = logging.getLogger("oss_tracker")
 
@@ -156,18 +157,35 @@ def main_options(
     _setup_logging()
 
 
+class _VisibleFormatter(logging.Formatter):
+    """Log lines carry model ids and Hub messages: each record stays one line, with control
+    characters escaped; a traceback (--debug) keeps its line breaks, each line escaped."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return visible(super().formatMessage(record))
+
+    def formatException(self, ei: Any) -> str:
+        return "\n".join(visible(line) for line in super().formatException(ei).split("\n"))
+
+    def formatStack(self, stack_info: str) -> str:
+        return "\n".join(visible(line) for line in super().formatStack(stack_info).split("\n"))
+
+
 def _setup_logging() -> None:
     level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.DEBUG}[State.verbosity]
     handler: logging.Handler
     if sys.stderr.isatty():
+        from rich.console import Console
         from rich.logging import RichHandler
 
-        handler = RichHandler(show_path=False, show_time=False, markup=False)
-        handler.setFormatter(logging.Formatter("%(message)s"))
+        # Its own stderr console: RichHandler's default is rich's global console, on stdout,
+        # where log lines would end up inside `--format json` output.
+        handler = RichHandler(console=Console(stderr=True), show_path=False, show_time=False, markup=False)
+        handler.setFormatter(_VisibleFormatter("%(message)s"))
     else:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S%z")
+            _VisibleFormatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S%z")
         )
     root = logging.getLogger("oss_tracker")
     root.handlers[:] = [handler]
@@ -182,7 +200,8 @@ def _stdout():
 
 
 def _fail(message: str, code: int) -> typer.Exit:
-    typer.echo(f"oss-tracker: error: {message}", err=True)
+    # Messages quote Hub answers, model ids and watch-list names: one line, nothing a terminal runs.
+    typer.echo(f"oss-tracker: error: {visible(message)}", err=True)
     return typer.Exit(code)
 
 
@@ -342,7 +361,7 @@ def sync(
             finally:
                 session.close()
         if State.verbosity >= 0 or summary.status != "ok":
-            typer.echo(summary.line(), err=True)
+            typer.echo(visible(summary.line()), err=True)
         if summary.status != "ok":
             raise typer.Exit(codes.PARTIAL)
 
@@ -364,13 +383,15 @@ def _progress() -> Iterator[Callable[[str, int], None] | None]:
         yield None
         return
     from rich.console import Console
+    from rich.text import Text
 
     counts: dict[str, int] = {}
     with Console(stderr=True).status("Fetching…") as status:
 
         def update(org: str, n: int) -> None:
             counts[org] = n
-            status.update("Fetching " + ", ".join(f"{o}: {c:,}" for o, c in counts.items()))
+            # A Text, not a str: rich would read `[...]` in an org name as markup.
+            status.update(Text(visible("Fetching " + ", ".join(f"{o}: {c:,}" for o, c in counts.items()))))
 
         yield update
 
@@ -505,7 +526,7 @@ def backup(
         result = make_backup(db or default_db(), dest, now=datetime.now(UTC), force=force)
     typer.echo(str(result.path))
     if State.verbosity >= 0:
-        typer.echo(describe_backup(result), err=True)
+        typer.echo(visible(describe_backup(result)), err=True)
 
 
 # -- reports ------------------------------------------------------------------------
@@ -672,7 +693,7 @@ def _render_report(report: object, fmt: Fmt, plot: Path | None = None) -> None:
 
         write_plot(report.charts, plot)
         if State.verbosity >= 0:
-            typer.echo(f"wrote {plot}", err=True)
+            typer.echo(visible(f"wrote {plot}"), err=True)
 
 
 def _check_plot(plot: Path | None) -> None:
@@ -928,7 +949,7 @@ def watch_add(
         target = wl.add(name, company, country, group)
         path = wl.path or watchlist.default_path()
         watchlist.save(wl, path)
-        typer.echo(f"watching {name} (company {target.name}) — saved to {path}", err=True)
+        typer.echo(visible(f"watching {name} (company {target.name}) — saved to {path}"), err=True)
 
 
 @watch_app.command("remove")
@@ -941,7 +962,9 @@ def watch_remove(account: Annotated[str, typer.Argument(help="Hub account to sto
         company = wl.remove(account)
         path = wl.path or watchlist.default_path()
         watchlist.save(wl, path)
-        typer.echo(f"no longer watching {account} (company {company.name}) — saved to {path}", err=True)
+        typer.echo(
+            visible(f"no longer watching {account} (company {company.name}) — saved to {path}"), err=True
+        )
 
 
 def main() -> None:
