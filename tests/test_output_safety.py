@@ -32,7 +32,7 @@ import pytest
 from oss_tracker import cli
 from oss_tracker.escape import json_visible, visible
 from oss_tracker.render import csv_text, md_text
-from tests.conftest import Result, model, object_id, rows, run, sync_argv, world
+from tests.conftest import Result, copy_db, model, object_id, rows, run, sync_argv, world
 from tests.fakehub import FakeHub
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "hostile"
@@ -445,3 +445,53 @@ def test_a_markdown_note_cannot_start_a_list_nor_a_chart_close_its_fence() -> No
         "# t", "", "> \\- x", "", "> 1\\. y", "", "> \\+ z", "", "## c", "",
         "````text", "```  ▄  1.0", "````",
     ]  # fmt: skip
+
+
+# -- point 21: a huge number is a usage error, never an OverflowError ---------------------------
+HUGE = "100000000000000000000"
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (("report", "--org", "Evil", "--top", HUGE), f"Invalid value for '--top': {HUGE} is not in the range 1<=x<=1000000."),
+        # (click refuses `1e20` for an int option itself; the OverflowError came from a huge integer.)
+        (("report", "--org", "Evil", "--top", "1e20"), "Invalid value for '--top': '1e20' is not a valid int range."),
+        (("report", "--org", "Evil", "--days", HUGE), f"Invalid value for '--days': {HUGE} is not in the range 1<=x<=36500."),
+        (("releases", "--limit", HUGE), f"Invalid value for '--limit': {HUGE} is not in the range 0<=x<=1000000."),
+        (("derivatives", "--limit", HUGE), f"Invalid value for '--limit': {HUGE} is not in the range 1<=x<=1000000."),
+        (("status", "--max-age", "1e400"), "Invalid value for '--max-age': inf is not in the range 0<=x<=876000."),
+        (("status", "--max-age", "nan"), "Invalid value for '--max-age': nan is not a number"),
+        (("sync", "--retries", HUGE), f"Invalid value for '--retries': {HUGE} is not in the range 0<=x<=100."),
+        (("sync", "--wait", "nan"), "Invalid value for '--wait': nan is not a number"),
+        (("sync", "--timeout", "1e400"), "Invalid value for '--timeout': inf is not in the range 1<=x<=86400."),
+        (("sync", "--max-wait", "1e300"), "Invalid value for '--max-wait' (env var: 'OSS_TRACKER_MAX_WAIT'): 1e+300 is not in the range 0<=x<=86400."),
+        (("sync", "--retry-wait", "nan"), "Invalid value for '--retry-wait' (env var: 'OSS_TRACKER_RETRY_WAIT'): nan is not a number"),
+    ],
+)  # fmt: skip
+def test_a_huge_numeric_option_is_a_usage_error(
+    hostile: tuple[Path, list[Result]], hub: FakeHub, tmp_path: Path, args: tuple[str, ...], error: str
+) -> None:
+    db = copy_db(hostile[0], tmp_path / "copy.db")
+    # A sync that took the value would run against the (empty) fake Hub, never the real one.
+    where = ("--endpoint", hub.url, "--org", "Evil", "--derivatives", "none") if args[0] == "sync" else ()
+    result = run(*args, *where, "--db", str(db))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == f"Error: {error}"
+    assert "Traceback" not in result.stderr and "Overflow" not in result.stderr
+
+
+def test_the_largest_allowed_values_work(hostile: tuple[Path, list[Result]]) -> None:
+    db = str(hostile[0])
+    top = run(
+        "report", "--org", "Evil", "--top", "1000000", "--days", "36500", "--db", db, "--format", "json"
+    )
+    assert top.exit_code == 0, top.stderr
+    assert len(json.loads(top.stdout)["top_models"]) == 5
+    feed = run("releases", "--limit", "1000000", "--db", db, "--format", "json")
+    assert feed.exit_code == 0 and json.loads(feed.stdout)["shown"] == 6
+    assert run("derivatives", "--limit", "1000000", "--db", db).exit_code == 0
+    status = run(
+        "status", "--max-age", "876000", "--now", "2025-11-25T07:00:00Z", "--db", db, "--format", "json"
+    )
+    assert status.exit_code == 0 and json.loads(status.stdout)["max_age_hours"] == 876000

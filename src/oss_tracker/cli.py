@@ -63,6 +63,20 @@ NOW_FORMATS = [
 ]
 
 
+# Bounds of the numeric options: past them a value is a usage error (exit 2), never an
+# OverflowError from SQLite (a LIMIT beyond int64) or from date arithmetic.
+MAX_ROWS = 1_000_000  # --top, --limit
+MAX_DAYS = 36_500  # --days; --max-age is at most as many days, in hours
+DAY_SECONDS = 86_400  # --wait, --retry-wait, --max-wait, --timeout
+
+
+def _number(value: float) -> float:
+    """A float option's value, refusing NaN (which passes every range check: `nan > max` is False)."""
+    if value != value:
+        raise typer.BadParameter(f"{value} is not a number")
+    return value
+
+
 class State:
     config: Path | None = None
     debug = False
@@ -268,23 +282,48 @@ def sync(
     ] = None,
     wait: Annotated[
         float,
-        typer.Option("--wait", min=0, help="Seconds to wait for another running sync before giving up."),
+        typer.Option(
+            "--wait",
+            min=0,
+            max=DAY_SECONDS,
+            callback=_number,
+            help="Seconds to wait for another running sync before giving up.",
+        ),
     ] = 0.0,
-    retries: Annotated[int, typer.Option("--retries", min=0, help="Retries of a failed Hub request.")] = 5,
+    retries: Annotated[
+        int, typer.Option("--retries", min=0, max=100, help="Retries of a failed Hub request.")
+    ] = 5,
     retry_wait: Annotated[
         float,
         typer.Option(
-            "--retry-wait", min=0, envvar="OSS_TRACKER_RETRY_WAIT", help="First retry wait in seconds."
+            "--retry-wait",
+            min=0,
+            max=DAY_SECONDS,
+            callback=_number,
+            envvar="OSS_TRACKER_RETRY_WAIT",
+            help="First retry wait in seconds.",
         ),
     ] = 1.0,
     max_wait: Annotated[
         float,
         typer.Option(
-            "--max-wait", min=0, envvar="OSS_TRACKER_MAX_WAIT", help="Longest single wait in seconds."
+            "--max-wait",
+            min=0,
+            max=DAY_SECONDS,
+            callback=_number,
+            envvar="OSS_TRACKER_MAX_WAIT",
+            help="Longest single wait in seconds.",
         ),
     ] = 300.0,
     timeout: Annotated[
-        float, typer.Option("--timeout", min=1, help="Seconds before a Hub request times out.")
+        float,
+        typer.Option(
+            "--timeout",
+            min=1,
+            max=DAY_SECONDS,
+            callback=_number,
+            help="Seconds before a Hub request times out.",
+        ),
     ] = 60.0,
     derivatives: Annotated[
         Derivatives,
@@ -482,7 +521,13 @@ def status(
     db: DbOpt = None,
     max_age: Annotated[
         float,
-        typer.Option("--max-age", min=0, help="Hours after which the last stored run counts as stale."),
+        typer.Option(
+            "--max-age",
+            min=0,
+            max=MAX_DAYS * 24,
+            callback=_number,
+            help="Hours after which the last stored run counts as stale.",
+        ),
     ] = 36.0,
     fmt: FmtOpt = Fmt.table,
     now: Annotated[
@@ -545,8 +590,10 @@ def report(
         typer.Option("--group", help="Or a group of the watch list: all its companies' accounts summed."),
     ] = None,
     db: DbOpt = None,
-    top: Annotated[int, typer.Option("--top", min=1, help="How many top models to list.")] = 10,
-    days: Annotated[int, typer.Option("--days", min=1, help="Days of downloads trend to show.")] = 30,
+    top: Annotated[int, typer.Option("--top", min=1, max=MAX_ROWS, help="How many top models to list.")] = 10,
+    days: Annotated[
+        int, typer.Option("--days", min=1, max=MAX_DAYS, help="Days of downloads trend to show.")
+    ] = 30,
     fmt: FmtOpt = Fmt.table,
 ) -> None:
     """Totals with change since the previous snapshot, top models, licence mix, releases per month,
@@ -606,7 +653,9 @@ def derivatives(
     org: OrgsOpt = None,
     company: CompanyOpt = None,
     group: GroupOpt = None,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="How many bases (or repos with --list).")] = 20,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, max=MAX_ROWS, help="How many bases (or repos with --list).")
+    ] = 20,
     family: Annotated[
         str | None, typer.Option("--family", help="Also roll up a family by name glob, e.g. 'Qwen3-*'.")
     ] = None,
@@ -773,7 +822,9 @@ def releases(
     kind: Annotated[Kind, typer.Option("--kind", help="Models, datasets or Spaces.")] = Kind.model,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    limit: Annotated[int, typer.Option("--limit", min=0, help="How many releases to list (0: all).")] = 50,
+    limit: Annotated[
+        int, typer.Option("--limit", min=0, max=MAX_ROWS, help="How many releases to list (0: all).")
+    ] = 50,
     plot: Annotated[
         Path | None,
         typer.Option("--plot", metavar="FILE", help="Also write releases per month: FILE.png or FILE.svg."),
