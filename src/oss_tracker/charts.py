@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from oss_tracker.errors import TrackerError
+from oss_tracker.escape import visible
 from oss_tracker.reports import Chart
 
 SUFFIXES = (".png", ".svg")
@@ -58,9 +59,9 @@ def write_plot(charts: list[Chart], path: Path, *, title: str = "") -> None:
                     ]
                     ax.plot(
                         [x for x, _ in points], [v for _, v in points], marker="o", markersize=3,
-                        linewidth=1.6, label=s.name,
+                        linewidth=1.6, label=visible(s.name),
                     )  # fmt: skip
-            ax.set_title(title or chart.title)
+            ax.set_title(visible(title or chart.title))  # an SVG cannot hold control characters
             ax.set_ylabel(chart.y_label)
             ax.yaxis.set_major_formatter(FuncFormatter(_human))
             # Whole days at least: a snapshot is a day's value, never an hour's.
@@ -89,7 +90,7 @@ def _bars(ax, chart: Chart, xs: list[datetime]) -> None:
     bottoms = [0.0] * len(xs)
     for s in chart.series:
         heights = [0.0 if v is None else float(v) for v in s.values]
-        ax.bar(xs, heights, width=24, bottom=bottoms, label=s.name, align="edge")
+        ax.bar(xs, heights, width=24, bottom=bottoms, label=visible(s.name), align="edge")
         bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
 
 

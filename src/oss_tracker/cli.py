@@ -10,12 +10,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from oss_tracker import __version__
 from oss_tracker import errors as codes
+from oss_tracker.escape import visible
 
 log = logging.getLogger("oss_tracker")
 
@@ -60,6 +61,20 @@ NOW_FORMATS = [
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%d",
 ]
+
+
+# Bounds of the numeric options: past them a value is a usage error (exit 2), never an
+# OverflowError from SQLite (a LIMIT beyond int64) or from date arithmetic.
+MAX_ROWS = 1_000_000  # --top, --limit
+MAX_DAYS = 36_500  # --days; --max-age is at most as many days, in hours
+DAY_SECONDS = 86_400  # --wait, --retry-wait, --max-wait, --timeout
+
+
+def _number(value: float) -> float:
+    """A float option's value, refusing NaN (which passes every range check: `nan > max` is False)."""
+    if value != value:
+        raise typer.BadParameter(f"{value} is not a number")
+    return value
 
 
 class State:
@@ -156,18 +171,35 @@ def main_options(
     _setup_logging()
 
 
+class _VisibleFormatter(logging.Formatter):
+    """Log lines carry model ids and Hub messages: each record stays one line, with control
+    characters escaped; a traceback (--debug) keeps its line breaks, each line escaped."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return visible(super().formatMessage(record))
+
+    def formatException(self, ei: Any) -> str:
+        return "\n".join(visible(line) for line in super().formatException(ei).split("\n"))
+
+    def formatStack(self, stack_info: str) -> str:
+        return "\n".join(visible(line) for line in super().formatStack(stack_info).split("\n"))
+
+
 def _setup_logging() -> None:
     level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.DEBUG}[State.verbosity]
     handler: logging.Handler
     if sys.stderr.isatty():
+        from rich.console import Console
         from rich.logging import RichHandler
 
-        handler = RichHandler(show_path=False, show_time=False, markup=False)
-        handler.setFormatter(logging.Formatter("%(message)s"))
+        # Its own stderr console: RichHandler's default is rich's global console, on stdout,
+        # where log lines would end up inside `--format json` output.
+        handler = RichHandler(console=Console(stderr=True), show_path=False, show_time=False, markup=False)
+        handler.setFormatter(_VisibleFormatter("%(message)s"))
     else:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S%z")
+            _VisibleFormatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S%z")
         )
     root = logging.getLogger("oss_tracker")
     root.handlers[:] = [handler]
@@ -182,7 +214,8 @@ def _stdout():
 
 
 def _fail(message: str, code: int) -> typer.Exit:
-    typer.echo(f"oss-tracker: error: {message}", err=True)
+    # Messages quote Hub answers, model ids and watch-list names: one line, nothing a terminal runs.
+    typer.echo(f"oss-tracker: error: {visible(message)}", err=True)
     return typer.Exit(code)
 
 
@@ -249,23 +282,48 @@ def sync(
     ] = None,
     wait: Annotated[
         float,
-        typer.Option("--wait", min=0, help="Seconds to wait for another running sync before giving up."),
+        typer.Option(
+            "--wait",
+            min=0,
+            max=DAY_SECONDS,
+            callback=_number,
+            help="Seconds to wait for another running sync before giving up.",
+        ),
     ] = 0.0,
-    retries: Annotated[int, typer.Option("--retries", min=0, help="Retries of a failed Hub request.")] = 5,
+    retries: Annotated[
+        int, typer.Option("--retries", min=0, max=100, help="Retries of a failed Hub request.")
+    ] = 5,
     retry_wait: Annotated[
         float,
         typer.Option(
-            "--retry-wait", min=0, envvar="OSS_TRACKER_RETRY_WAIT", help="First retry wait in seconds."
+            "--retry-wait",
+            min=0,
+            max=DAY_SECONDS,
+            callback=_number,
+            envvar="OSS_TRACKER_RETRY_WAIT",
+            help="First retry wait in seconds.",
         ),
     ] = 1.0,
     max_wait: Annotated[
         float,
         typer.Option(
-            "--max-wait", min=0, envvar="OSS_TRACKER_MAX_WAIT", help="Longest single wait in seconds."
+            "--max-wait",
+            min=0,
+            max=DAY_SECONDS,
+            callback=_number,
+            envvar="OSS_TRACKER_MAX_WAIT",
+            help="Longest single wait in seconds.",
         ),
     ] = 300.0,
     timeout: Annotated[
-        float, typer.Option("--timeout", min=1, help="Seconds before a Hub request times out.")
+        float,
+        typer.Option(
+            "--timeout",
+            min=1,
+            max=DAY_SECONDS,
+            callback=_number,
+            help="Seconds before a Hub request times out.",
+        ),
     ] = 60.0,
     derivatives: Annotated[
         Derivatives,
@@ -343,7 +401,7 @@ def sync(
                 session.close()
                 store_db.close()  # before the lock's descriptor closes (see lock.py)
         if State.verbosity >= 0 or summary.status != "ok":
-            typer.echo(summary.line(), err=True)
+            typer.echo(visible(summary.line()), err=True)
         if summary.status != "ok":
             raise typer.Exit(codes.PARTIAL)
 
@@ -369,13 +427,15 @@ def _progress() -> Iterator[Callable[[str, int], None] | None]:
         yield None
         return
     from rich.console import Console
+    from rich.text import Text
 
     counts: dict[str, int] = {}
     with Console(stderr=True).status("Fetching…") as status:
 
         def update(org: str, n: int) -> None:
             counts[org] = n
-            status.update("Fetching " + ", ".join(f"{o}: {c:,}" for o, c in counts.items()))
+            # A Text, not a str: rich would read `[...]` in an org name as markup.
+            status.update(Text(visible("Fetching " + ", ".join(f"{o}: {c:,}" for o, c in counts.items()))))
 
         yield update
 
@@ -466,7 +526,13 @@ def status(
     db: DbOpt = None,
     max_age: Annotated[
         float,
-        typer.Option("--max-age", min=0, help="Hours after which the last stored run counts as stale."),
+        typer.Option(
+            "--max-age",
+            min=0,
+            max=MAX_DAYS * 24,
+            callback=_number,
+            help="Hours after which the last stored run counts as stale.",
+        ),
     ] = 36.0,
     fmt: FmtOpt = Fmt.table,
     now: Annotated[
@@ -510,7 +576,7 @@ def backup(
         result = make_backup(db or default_db(), dest, now=datetime.now(UTC), force=force)
     typer.echo(str(result.path))
     if State.verbosity >= 0:
-        typer.echo(describe_backup(result), err=True)
+        typer.echo(visible(describe_backup(result)), err=True)
 
 
 # -- reports ------------------------------------------------------------------------
@@ -529,8 +595,10 @@ def report(
         typer.Option("--group", help="Or a group of the watch list: all its companies' accounts summed."),
     ] = None,
     db: DbOpt = None,
-    top: Annotated[int, typer.Option("--top", min=1, help="How many top models to list.")] = 10,
-    days: Annotated[int, typer.Option("--days", min=1, help="Days of downloads trend to show.")] = 30,
+    top: Annotated[int, typer.Option("--top", min=1, max=MAX_ROWS, help="How many top models to list.")] = 10,
+    days: Annotated[
+        int, typer.Option("--days", min=1, max=MAX_DAYS, help="Days of downloads trend to show.")
+    ] = 30,
     fmt: FmtOpt = Fmt.table,
 ) -> None:
     """Totals with change since the previous snapshot, top models, licence mix, releases per month,
@@ -592,7 +660,9 @@ def derivatives(
     org: OrgsOpt = None,
     company: CompanyOpt = None,
     group: GroupOpt = None,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="How many bases (or repos with --list).")] = 20,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, max=MAX_ROWS, help="How many bases (or repos with --list).")
+    ] = 20,
     family: Annotated[
         str | None, typer.Option("--family", help="Also roll up a family by name glob, e.g. 'Qwen3-*'.")
     ] = None,
@@ -679,7 +749,7 @@ def _render_report(report: object, fmt: Fmt, plot: Path | None = None) -> None:
 
         write_plot(report.charts, plot)
         if State.verbosity >= 0:
-            typer.echo(f"wrote {plot}", err=True)
+            typer.echo(visible(f"wrote {plot}"), err=True)
 
 
 def _check_plot(plot: Path | None) -> None:
@@ -759,7 +829,9 @@ def releases(
     kind: Annotated[Kind, typer.Option("--kind", help="Models, datasets or Spaces.")] = Kind.model,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    limit: Annotated[int, typer.Option("--limit", min=0, help="How many releases to list (0: all).")] = 50,
+    limit: Annotated[
+        int, typer.Option("--limit", min=0, max=MAX_ROWS, help="How many releases to list (0: all).")
+    ] = 50,
     plot: Annotated[
         Path | None,
         typer.Option("--plot", metavar="FILE", help="Also write releases per month: FILE.png or FILE.svg."),
@@ -937,7 +1009,7 @@ def watch_add(
         target = wl.add(name, company, country, group)
         path = wl.path or watchlist.default_path()
         watchlist.save(wl, path)
-        typer.echo(f"watching {name} (company {target.name}) — saved to {path}", err=True)
+        typer.echo(visible(f"watching {name} (company {target.name}) — saved to {path}"), err=True)
 
 
 @watch_app.command("remove")
@@ -951,7 +1023,9 @@ def watch_remove(account: Annotated[str, typer.Argument(help="Hub account to sto
         company = wl.remove(account)
         path = wl.path or watchlist.default_path()
         watchlist.save(wl, path)
-        typer.echo(f"no longer watching {account} (company {company.name}) — saved to {path}", err=True)
+        typer.echo(
+            visible(f"no longer watching {account} (company {company.name}) — saved to {path}"), err=True
+        )
 
 
 def _labels(**values: str | None) -> None:

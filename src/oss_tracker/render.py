@@ -10,6 +10,7 @@ import sys
 from datetime import date, timedelta
 from typing import Any
 
+from oss_tracker.escape import json_visible, visible
 from oss_tracker.reports import Chart, Column, Report, Section
 
 NUMERIC = ("delta", "int", "float", "pct", "share", "size", "rate")
@@ -117,29 +118,35 @@ def chart_title(chart: Chart) -> str:
 
 
 def chart_lines(chart: Chart) -> list[str]:
-    """The chart as text: one sparkline a series (the last 60 values), its name and latest value."""
-    width = max((len(s.name) for s in chart.series), default=0)
+    """The chart as text: one sparkline a series (the last 60 values), its name and latest value.
+
+    Series names and notes (org names, model ids) come out with control characters escaped."""
+    names = [visible(s.name) for s in chart.series]
+    width = max((len(name) for name in names), default=0)
     cut = max(0, len(chart.x) - SPARK_WIDTH)
     lines = []
-    for s in chart.series:
+    for s, name in zip(chart.series, names, strict=True):
         shown = s.values[max(cut, s.offset) :]
         spark = sparkline(shown)
         lead = " " * max(0, s.offset - cut)
         last = next((v for v in reversed(s.values) if v is not None), None)
         tail = "" if last is None else f"  {cell(last, chart.kind)}"
         if s.note:
-            tail += f"  ({s.note})"
+            tail += f"  ({visible(s.note)})"
         more = "…" if cut else ""
-        lines.append(f"{s.name.ljust(width)}  {more}{lead}{spark}{tail}")
+        lines.append(f"{name.ljust(width)}  {more}{lead}{spark}{tail}")
     return lines
 
 
 def to_json(report: Report) -> str:
-    return json.dumps(report.data, indent=2, ensure_ascii=False) + "\n"
+    """Exact values; characters a terminal would act on are written as `\\uXXXX` escapes."""
+    return json_visible(json.dumps(report.data, indent=2, ensure_ascii=False)) + "\n"
 
 
 def to_csv(report: Report) -> str:
-    """The report's main (first non-summary) section, raw values, one header row."""
+    """The report's main (first non-summary) section, raw values, one header row.
+
+    Text is made safe for terminals and spreadsheets (`csv_text`); numbers are written as they are."""
     section = report.sections[_main(report)] if report.sections else Section("", [], [])
     columns = [c for c in section.columns if c.csv]
     out = io.StringIO()
@@ -155,7 +162,25 @@ def _raw(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str):
+        return csv_text(value)
     return value
+
+
+# A spreadsheet reads a cell starting with one of these as a formula (or, tab and CR, may
+# drop them and read what follows): `=HYPERLINK(...)`, `+cmd|' /C calc'!A0`, `@SUM(...)`.
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def csv_text(text: str) -> str:
+    """A text value for a CSV cell: control characters escaped (`visible`), and a value that a
+    spreadsheet would take for a formula (first non-blank character `= + - @`, or a leading
+    tab or CR) led by a `'`, as spreadsheet-safe exporters do. Only text: the report's
+    numbers, negative ones included, are never strings and stay numbers."""
+    shown = visible(text)
+    if text[:1] in ("\t", "\r") or text.lstrip()[:1] in FORMULA_START:
+        return "'" + shown
+    return shown
 
 
 def _main(report: Report) -> int:
@@ -166,30 +191,35 @@ def _main(report: Report) -> int:
 
 
 def to_markdown(report: Report) -> str:
-    parts = [f"# {report.title}", ""]
+    """GitHub-flavoured Markdown; every text is one line of inline text (`md_text`)."""
+    parts = [f"# {md_text(report.title)}", ""]
     for note in report.notes:
-        parts += [f"> {note}", ""]
+        parts += [f"> {_md_block(md_text(note))}", ""]
     for chart in report.charts:
-        parts += [f"## {chart_title(chart)}", "", "```text", *chart_lines(chart), "```", ""]
+        lines = chart_lines(chart)
+        fence = "`" * max(
+            3, 1 + max((len(run) for line in lines for run in _BACKTICKS.findall(line)), default=0)
+        )
+        parts += [f"## {md_text(chart_title(chart))}", "", f"{fence}text", *lines, fence, ""]
     for section in report.sections:
         if not section.human:
             continue
-        parts += [f"## {section.title}", ""]
+        parts += [f"## {md_text(section.title)}", ""]
         if not section.rows:
-            parts += [f"_{section.empty}_", ""]
+            parts += [f"_{md_text(section.empty)}_", ""]
             continue
         columns = [c for c in section.columns if c.table]
-        parts.append("| " + " | ".join(c.title or c.key for c in columns) + " |")
+        parts.append("| " + " | ".join(md_text(c.title or c.key) for c in columns) + " |")
         parts.append("|" + "|".join(_md_align(c) for c in columns) + "|")
         for row in section.rows:
             parts.append(
                 "| "
-                + " | ".join(_md_escape(cell(row.get(c.key), _kind(section, row, c))) for c in columns)
+                + " | ".join(md_text(cell(row.get(c.key), _kind(section, row, c))) for c in columns)
                 + " |"
             )
         parts.append("")
     if report.footer:
-        parts += [f"_{report.footer}_", ""]
+        parts += [f"_{md_text(report.footer)}_", ""]
     return "\n".join(parts)
 
 
@@ -204,30 +234,53 @@ def _md_align(column: Column) -> str:
     return "---:" if column.kind in NUMERIC else "---"
 
 
-def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|")
+# Markdown that could start markup inside a line: escapes, code, emphasis, HTML and autolinks,
+# links and images, table cells, strikethrough, headings' closing `#`s, entities (`&#x202e;`
+# would put back a bidi override), math. `-`, `.`, `/`, `+`, `:` are left alone: they start
+# nothing inside a line, and repo ids and numbers stay readable.
+_MD_SPECIAL = re.compile(r"[\\`*<>\[\]|~#&$]")
+# `_` emphasises only at a word's edge: `Qwen2.5_instruct` keeps its underscore.
+_MD_EDGE_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
+# A note is the first text of its line (`> note`): a list marker there would start a list.
+# (A backslash escapes punctuation only: `1\\. x`, not `\\1. x`.)
+_MD_BLOCK_START = re.compile(r"^(\s*\d*)([-+.)])(?=\s|$)")
+_BACKTICKS = re.compile(r"`+")
+
+
+def md_text(text: str) -> str:
+    """Text for a Markdown heading, cell or note: one line (control characters escaped,
+    `visible`), markup characters backslash-escaped so that they show as themselves."""
+    text = _MD_SPECIAL.sub(r"\\\g<0>", visible(text))
+    return _MD_EDGE_UNDERSCORE.sub(r"\\_", text) if "_" in text else text
+
+
+def _md_block(text: str) -> str:
+    return _MD_BLOCK_START.sub(r"\1\\\2", text)
 
 
 def to_table(report: Report, console: Any) -> None:
     """Rich tables on the given console, one per section, and a dim footer."""
     from rich.markup import escape
 
-    console.print(f"[bold]{escape(report.title)}[/bold]")
+    def text(value: str) -> str:  # as itself: no control character, no rich markup
+        return escape(visible(value))
+
+    console.print(f"[bold]{text(report.title)}[/bold]")
     for note in report.notes:
-        console.print(f"[yellow]{escape(note)}[/yellow]")
+        console.print(f"[yellow]{text(note)}[/yellow]")
     for chart in report.charts:
-        console.print(f"\n[bold]{escape(chart_title(chart))}[/bold]")
+        console.print(f"\n[bold]{text(chart_title(chart))}[/bold]")
         for line in chart_lines(chart):
             console.print("  " + escape(line))
     for section in report.sections:
         if not section.human:
             continue
         if not section.rows:
-            console.print(f"\n[bold]{escape(section.title)}[/bold]\n  {escape(section.empty)}")
+            console.print(f"\n[bold]{text(section.title)}[/bold]\n  {text(section.empty)}")
             continue
         console.print(_table(section, console.size.width), crop=False)
     if report.footer:
-        console.print(f"[dim]{escape(report.footer)}[/dim]")
+        console.print(f"[dim]{text(report.footer)}[/dim]")
 
 
 def _table(section: Section, width: int) -> Any:
@@ -239,14 +292,19 @@ def _table(section: Section, width: int) -> Any:
     from oss_tracker.fast_table import FastColumn, FastTable
 
     columns = [c for c in section.columns if c.table]
+    # FastTable draws text as it is (never rich markup): control characters are escaped here.
     cells = [
-        [(cell(r.get(c.key), k), _tone(r.get(c.key), k)) for c in columns for k in (_kind(section, r, c),)]
+        [
+            (visible(cell(r.get(c.key), k)), _tone(r.get(c.key), k))
+            for c in columns
+            for k in (_kind(section, r, c),)
+        ]
         for r in section.rows
     ]
     table = FastTable(
-        section.title,
+        visible(section.title),
         box.HEAVY_HEAD,
-        [FastColumn(c.title, "right" if c.kind in NUMERIC else "left") for c in columns],
+        [FastColumn(visible(c.title), "right" if c.kind in NUMERIC else "left") for c in columns],
     )
     for i, row in enumerate(cells):
         last_of_group = (
@@ -257,7 +315,7 @@ def _table(section: Section, width: int) -> Any:
         table.add_row(row, end_section=last_of_group)
     naturals = []
     for c, spec, widest in zip(columns, table.columns, table.cell_widths(), strict=True):
-        natural = max(widest, max((len(w) for w in c.title.split()), default=0))
+        natural = max(widest, max((len(w) for w in spec.header.split()), default=0))
         keep = c.kind in NUMERIC or c.kind in KEEP_KINDS or c.key in KEEP_KEYS
         spec.wrap, spec.min_width = not keep, natural if keep else min(natural, 8)
         naturals.append(natural)
