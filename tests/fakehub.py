@@ -110,6 +110,7 @@ class _Reply:
     status: int
     payload: Any = None
     text: str | None = None  # a non-JSON body (then `payload` is ignored)
+    body: bytes | None = None  # raw bytes as they are (a `mutate` function returning bytes)
     content_type: str = JSON_CT
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -409,6 +410,7 @@ class _Handler(BaseHTTPRequestHandler):
         entry: dict[str, Any] = {
             "method": self.command,
             "path": path,
+            "raw_path": raw_path,
             "query": query,
             "status": 0,
             "authorization": self.headers.get("Authorization"),
@@ -453,17 +455,20 @@ class _Handler(BaseHTTPRequestHandler):
             if fault is not None and kind == "mutate" and reply.text is None:
                 payload = json.loads(json.dumps(reply.payload, default=str))
                 result = fault.opts["fn"](payload)
-                reply.payload = payload if result is None else result
+                if isinstance(result, bytes):
+                    reply.body = result
+                else:
+                    reply.payload = payload if result is None else result
         except Exception as exc:  # never leave a client hanging
             kind = ""
             reply = _error(500, f"fake hub internal error: {type(exc).__name__}: {exc}")
 
-        if reply.text is not None:
+        if reply.body is not None:
+            body = reply.body
+        elif reply.text is not None:
             body = reply.text.encode("utf-8")
         else:
-            body = json.dumps(reply.payload, separators=(",", ":"), ensure_ascii=False, default=str).encode(
-                "utf-8"
-            )
+            body = _json_body(reply.payload)
         headers = {
             "Content-Type": reply.content_type,
             "Content-Length": str(len(body)),
@@ -488,6 +493,16 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(body)
         except OSError:
             self.close_connection = True
+
+
+def _json_body(payload: Any) -> bytes:
+    """JSON as the Hub writes it (UTF-8, not escaped); a lone surrogate, which UTF-8 cannot
+    carry, is sent as the `\\udXXX` escape JSON allows (the whole body escaped then)."""
+    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=str)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(payload, separators=(",", ":"), ensure_ascii=True, default=str).encode("ascii")
 
 
 def _status_fault_reply(opts: dict[str, Any]) -> _Reply:

@@ -1,0 +1,237 @@
+"""Hostile Hub data (issue 11): values out of range, text SQLite cannot take, impossible dates,
+items that are not repos or not the org's, listings that run away, sums that overflow.
+
+Each test syncs a hostile world and compares the whole database with what a sync of the
+same world, with the hostile values replaced by what they must be stored as (null, or
+left out), gives: "stored as unknown" is checked row for row, not by spot checks.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import Result, hub_fixtures, model, rows, world
+from tests.dbstate import content, without
+from tests.fakehub import FakeHub
+from tests.test_faults import WORLD, _mutate, baseline, sync
+
+shared_hub, fake = hub_fixtures(WORLD, name="fake", page_size=2)
+
+
+def edited(changes: dict[str, dict[str, Any]], orgs: dict[str, Any] | None = None) -> dict[str, Any]:
+    """WORLD with fields of some models changed (a value of ... deletes the field)."""
+    out = copy.deepcopy(WORLD)
+    for item in out["models"]:
+        for key, value in changes.get(item["id"], {}).items():
+            if value is ...:
+                item.pop(key, None)
+            else:
+                item[key] = value
+    for org, fields in (orgs or {}).items():
+        out["orgs"][org].update(fields)
+    return out
+
+
+def synced(hub: FakeHub, tmp_path: Path, world: dict[str, Any], name: str, *orgs: str) -> tuple[Result, dict]:
+    hub.set_world(world)
+    db = tmp_path / f"{name}.db"
+    result = sync(hub, db, *orgs)
+    return result, content(db)
+
+
+def message(db_state: dict) -> tuple[str, str | None]:
+    [run] = db_state["runs"]
+    return run[5], run[7]  # status, message
+
+
+# -- 2: counts out of range ------------------------------------------------------------------
+
+
+def test_counts_out_of_range_are_stored_as_unknown_and_counted(fake: FakeHub, tmp_path: Path) -> None:
+    """2**63 and more crashed the insert (exit 1, every org lost); -1 was stored as a count;
+    10**400 as trendingScore raised OverflowError and the item was skipped as "no _id or id"."""
+    over = 2**53  # one more than the largest count kept
+    hostile = {
+        "Alpha/two": {"downloads": 2**63, "downloadsAllTime": 10**30, "likes": -1, "trendingScore": 10**400},
+        "Alpha/three": {"downloads": over, "downloadsAllTime": over - 1},
+        "Beta/x": {"safetensors": {"parameters": {"BF16": 2**64}, "total": 2**64}},
+        "Beta/y": {"trendingScore": float("nan")},
+        "Beta/z": {"trendingScore": float("inf")},
+    }
+    unknown = {
+        "Alpha/two": {"downloads": None, "downloadsAllTime": None, "likes": None, "trendingScore": None},
+        "Alpha/three": {"downloads": None, "downloadsAllTime": over - 1},
+        "Beta/x": {"safetensors": None},
+        "Beta/y": {"trendingScore": None},
+        "Beta/z": {"trendingScore": None},
+    }
+    result, state = synced(fake, tmp_path, edited(hostile, {"Alpha": {"numFollowers": 2**64}}), "hostile")
+    _, expected = synced(fake, tmp_path, edited(unknown, {"Alpha": {"numFollowers": None}}), "expected")
+    assert result.exit_code == 0, result.stderr
+    note = "9 odd value(s) stored as unknown (Alpha: 6, Beta: 3)"
+    assert message(state) == ("ok", note)
+    assert result.stderr.endswith(f", run #1 — {note}\n")
+    assert "no _id or id" not in result.stderr and "Traceback" not in result.stderr
+    assert without(state, "runs") == without(expected, "runs")
+    assert rows(tmp_path / "hostile.db", "SELECT max(downloads_all_time) FROM model_snapshots") == [
+        (over - 1,)
+    ]
+
+
+# -- 2: text SQLite cannot store --------------------------------------------------------------
+
+
+def test_a_lone_surrogate_or_nul_in_metadata_is_unknown_not_a_crash(fake: FakeHub, tmp_path: Path) -> None:
+    """A lone surrogate in any string failed the whole run's insert (UnicodeEncodeError, exit 1)."""
+    tags = ["transformers", "license:\ud800", "license:other", "base_model:quantized:X/b\udfffase"]
+    hostile = {
+        "Alpha/two": {
+            "pipeline_tag": "text\ud800",
+            "library_name": "\udfff",
+            "sha": "ab\x00cd",
+            "gated": "\ud800",
+            "tags": tags,
+            "cardData": {"license_name": "q\ud800"},
+        }
+    }
+    unknown = {
+        "Alpha/two": {
+            "pipeline_tag": None,
+            "library_name": None,
+            "sha": None,
+            "gated": None,
+            "tags": ["transformers", "license:other"],
+            "cardData": {},
+        }
+    }
+    result, state = synced(fake, tmp_path, edited(hostile), "hostile")
+    _, expected = synced(fake, tmp_path, edited(unknown), "expected")
+    assert result.exit_code == 0, result.stderr
+    assert message(state) == ("ok", "4 odd value(s) stored as unknown (Alpha: 4)")
+    assert without(state, "runs") == without(expected, "runs")
+    assert rows(
+        tmp_path / "hostile.db",
+        "SELECT license, license_tag, base_model FROM models WHERE repo_id = 'Alpha/two'",
+    ) == [("other", "other", None)]
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [{"id": "Alpha/t\ud800wo"}, {"_id": "\udc00" * 24}, {"_id": "abc\x00def"}, {"id": "Alpha/\x00"}],
+    ids=["surrogate-in-id", "surrogate-in-_id", "nul-in-_id", "nul-in-id"],
+)
+def test_an_id_that_cannot_be_stored_costs_its_org_only(
+    fake: FakeHub, tmp_path: Path, ids: dict[str, str]
+) -> None:
+    beta_only = baseline(fake, tmp_path, "Beta")
+    fake.add_fault("mutate", match="author=Alpha", times=99, fn=_mutate("Alpha/two", **ids))
+    db = tmp_path / "t.db"
+    result = sync(fake, db)
+    assert result.exit_code == 3, result.stderr
+    reason = "Alpha: listed 4 of 5 models (1 unusable item(s) skipped): not stored"
+    assert message(content(db)) == ("partial", reason)
+    assert (
+        "WARNING Alpha: skipped a listing item whose _id or id holds a NUL or a lone surrogate"
+        in result.stderr
+    )
+    assert without(content(db), "runs") == without(beta_only, "runs")
+
+
+# -- 21: a page with items that are not objects -----------------------------------------------
+
+
+def test_a_bare_string_item_is_skipped_not_taken_for_a_page_that_is_not_a_list(
+    fake: FakeHub, tmp_path: Path
+) -> None:
+    """It failed the org with "the Hub sent a models listing page that is not a list"."""
+    expected = baseline(fake, tmp_path)
+    fake.add_fault(
+        "mutate", match="author=Alpha", times=1, fn=lambda page: [*page, "a bare string", 42, ["x"]]
+    )
+    db = tmp_path / "t.db"
+    result = sync(fake, db)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.count("WARNING Alpha: skipped a listing item that is not a JSON object") == 3
+    state = content(db)
+    assert message(state) == ("ok", "3 unusable item(s) skipped (Alpha: 3)")
+    assert without(state, "runs") == without(expected, "runs")
+
+
+# -- 18: dates outside what the Hub can hold ---------------------------------------------------
+
+
+def test_implausible_dates_are_stored_as_unknown(fake: FakeHub, tmp_path: Path) -> None:
+    """createdAt before the Hub's floor (2022-03-02) or after the run (+1 day of clock skew),
+    lastModified before 2015 or after the run, and dates that are no day at all. A year before
+    1000 was stored as `999-06-01T...` (strftime does not pad it), which broke `releases`."""
+    hostile = {
+        "Alpha/one": {"createdAt": "0999-06-01T00:00:00.000Z"},
+        "Alpha/two": {"createdAt": "9999-12-31T23:59:59.000Z"},
+        "Alpha/three": {"createdAt": "2022-03-01T23:59:59.000Z"},
+        "Alpha/four": {"createdAt": "2025-11-25T06:00:01.000Z"},
+        "Alpha/five": {"createdAt": "2025-02-30T00:00:00.000Z"},
+        "Beta/x": {"lastModified": "2014-12-31T23:59:59.000Z", "createdAt": "2022-03-02T23:29:04.000Z"},
+        "Beta/y": {"lastModified": "2025-11-25T06:00:00.000Z"},  # the latest date still taken
+        "Beta/z": {"lastModified": "2022-03-01T00:00:00Z", "createdAt": "２０２５-01-01T00:00:00.000Z"},
+    }
+    unknown = {
+        **{
+            m: {"createdAt": None}
+            for m in ("Alpha/one", "Alpha/two", "Alpha/three", "Alpha/four", "Alpha/five")
+        },
+        "Beta/x": {"lastModified": None, "createdAt": "2022-03-02T23:29:04.000Z"},
+        "Beta/y": {"lastModified": "2025-11-25T06:00:00.000Z"},
+        "Beta/z": {"lastModified": "2022-03-01T00:00:00Z", "createdAt": None},
+    }
+    result, state = synced(fake, tmp_path, edited(hostile), "hostile")
+    _, expected = synced(fake, tmp_path, edited(unknown), "expected")
+    assert result.exit_code == 0, result.stderr
+    assert message(state) == ("ok", "7 odd value(s) stored as unknown (Alpha: 5, Beta: 2)")
+    assert without(state, "runs") == without(expected, "runs")
+    assert rows(
+        tmp_path / "hostile.db",
+        "SELECT repo_id, created_at, last_modified FROM models WHERE repo_id LIKE 'Beta/%' ORDER BY 1",
+    ) == [
+        ("Beta/x", "2022-03-02T23:29:04Z", None),
+        ("Beta/y", "2025-07-01T00:00:00Z", "2025-11-25T06:00:00Z"),
+        ("Beta/z", None, "2022-03-01T00:00:00Z"),
+    ]
+
+
+# -- defence in depth: the org name in the overview's URL path ---------------------------------
+
+
+def test_the_overview_url_never_carries_a_raw_name(fake: FakeHub) -> None:
+    """Names are validated before a sync starts; this is the backstop: `?`, `#`, `/` and a
+    dot segment in a name would have asked the Hub for another URL."""
+    from huggingface_hub.errors import HfHubHTTPError
+
+    from oss_tracker import hub as hubmod
+
+    with hubmod.connect(endpoint=fake.url, token=False) as session:
+        for name in ("a?b#c/d", ".."):
+            with pytest.raises(HfHubHTTPError):
+                hubmod.fetch_overview(session.api, name)
+        assert hubmod.fetch_overview(session.api, "Alpha").num_models == 5
+    assert [r["raw_path"] for r in fake.requests] == [
+        "/api/organizations/a%3Fb%23c%2Fd/overview",
+        "/api/organizations/%2E%2E/overview",
+        "/api/organizations/Alpha/overview",
+    ]
+
+
+def test_an_overview_naming_a_lookalike_account_keeps_the_name_asked_for(
+    fake: FakeHub, tmp_path: Path
+) -> None:
+    """`"\u212aimi".lower()` is `kimi` (a Kelvin sign): the overview's spelling was taken, and
+    the listing then asked for the lookalike's models (none: the org failed)."""
+    fake.set_world({**world(model("Kimi/a"), model("Kimi/b")), "orgs": {"Kimi": {"name": "\u212aimi"}}})
+    db = tmp_path / "t.db"
+    result = sync(fake, db, "Kimi")
+    assert result.exit_code == 0, result.stderr
+    assert rows(db, "SELECT name FROM orgs") == [("Kimi",)]
+    assert rows(db, "SELECT listed, complete FROM org_snapshots") == [(2, 1)]
