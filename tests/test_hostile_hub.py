@@ -20,6 +20,7 @@ from tests.fakehub import FakeHub
 from tests.test_faults import WORLD, _mutate, baseline, sync
 
 shared_hub, fake = hub_fixtures(WORLD, name="fake", page_size=2)
+BY_ORG = "SELECT o.name, s.listed, s.complete FROM org_snapshots s JOIN orgs o ON o.id = s.org_id ORDER BY 1, s.run_id"
 
 
 def edited(changes: dict[str, dict[str, Any]], orgs: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -235,3 +236,160 @@ def test_an_overview_naming_a_lookalike_account_keeps_the_name_asked_for(
     assert result.exit_code == 0, result.stderr
     assert rows(db, "SELECT name FROM orgs") == [("Kimi",)]
     assert rows(db, "SELECT listed, complete FROM org_snapshots") == [(2, 1)]
+
+
+# -- 7: items of another account; listings longer than their count ----------------------------
+
+
+def _append(*items: dict[str, Any]):
+    """A `mutate` fault adding items to a listing page."""
+    return lambda page: [*page, *items]
+
+
+def _item(repo_id: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "_id": f"{abs(hash(repo_id)):024x}"[:24],
+        "id": repo_id,
+        "createdAt": "2025-06-01T00:00:00.000Z",
+        **extra,
+    }
+
+
+def test_another_accounts_model_in_a_listing_is_left_out_not_counted(fake: FakeHub, tmp_path: Path) -> None:
+    """`Victim/planted` in Alpha's listing was counted and stored as Alpha's (as was an item in
+    Alpha's namespace whose `author` is another account)."""
+    expected = baseline(fake, tmp_path)
+    planted = _item("Victim/planted", downloads=10**9)
+    authored = _item("Alpha/planted", author="Victim", downloads=10**9)
+    fake.add_fault("mutate", match="author=Alpha", times=1, fn=_append(planted, authored))
+    db = tmp_path / "t.db"
+    result = sync(fake, db)
+    assert result.exit_code == 0, result.stderr
+    state = content(db)
+    assert message(state) == ("ok", "2 item(s) of other accounts left out (Alpha: 2)")
+    assert without(state, "runs") == without(expected, "runs")
+
+
+def test_a_listing_a_little_past_its_count_is_models_created_during_the_sync(
+    fake: FakeHub, tmp_path: Path
+) -> None:
+    """Up to max(10, 1 %) more than the overview's count: new models, stored."""
+    extra = [_item(f"Alpha/new-{i}") for i in range(10)]
+    fake.add_fault("mutate", match="author=Alpha", times=1, fn=_append(*extra))
+    db = tmp_path / "t.db"
+    result = sync(fake, db)
+    assert result.exit_code == 0, result.stderr
+    assert rows(db, BY_ORG) == [("Alpha", 15, 1), ("Beta", 3, 1)]
+    assert rows(db, "SELECT count(*) FROM models WHERE repo_id LIKE 'Alpha/new-%'") == [(10,)]
+
+
+def test_a_listing_well_past_its_count_is_incomplete_not_ok(fake: FakeHub, tmp_path: Path) -> None:
+    """One item more than the slack: Alpha is not stored (it passed as complete, 16 of 5)."""
+    beta_only = baseline(fake, tmp_path, "Beta")
+    extra = [_item(f"Alpha/new-{i}") for i in range(11)]
+    fake.add_fault("mutate", match="author=Alpha", times=1, fn=_append(*extra))
+    db = tmp_path / "t.db"
+    result = sync(fake, db)
+    assert result.exit_code == 3, result.stderr
+    reason = (
+        "Alpha: the models listing ran past the Hub's count of 5 (16 items in 3 page(s)): stopped, not stored"
+    )
+    assert message(content(db)) == ("partial", reason)
+    assert without(content(db), "runs") == without(beta_only, "runs")
+
+
+# -- 15: an endless next-page cursor ----------------------------------------------------------
+
+
+def listing_requests(hub: FakeHub, org: str) -> int:
+    return sum(1 for r in hub.requests if r["path"] == "/api/models" and ("author", org) in r["query"])
+
+
+def test_an_endless_cursor_stops_at_once_and_the_other_org_is_stored(fake: FakeHub, tmp_path: Path) -> None:
+    """Beta claims 3 models; its listing links on and on, 70 new models a page (the issue saw
+    954 pages, 66,800 "models"). The fault ends after 50 pages so that the unfixed tool fails
+    this test instead of hanging it."""
+    alpha_only = baseline(fake, tmp_path, "Alpha")
+    fake.add_fault("endless", match="author=Beta", times=50, items=70)
+    db = tmp_path / "t.db"
+    result = sync(fake, db)
+    assert result.exit_code == 3, result.stderr
+    reason = (
+        "Beta: the models listing ran past the Hub's count of 3 (70 items in 1 page(s)): stopped, not stored"
+    )
+    assert message(content(db)) == ("partial", reason)
+    assert listing_requests(fake, "Beta") == 1
+    assert without(content(db), "runs") == without(alpha_only, "runs")
+
+
+def test_an_endless_cursor_with_no_count_stops_at_the_page_cap(
+    fake: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No numModels to check against: MAX_PAGES (200 = 200,000 items; 5 here, to keep the test fast)."""
+    from oss_tracker import hub as hubmod
+
+    monkeypatch.setattr(hubmod, "MAX_PAGES", 5, raising=False)
+    alpha_only = baseline(fake, tmp_path, "Alpha")
+    fake.set_world(edited({}, {"Beta": {"numModels": None}}))
+    fake.add_fault("endless", match="author=Beta", times=50, items=3)
+    db = tmp_path / "t.db"
+    result = sync(fake, db)
+    assert result.exit_code == 3, result.stderr
+    reason = (
+        "Beta: the models listing went on past 5 pages with no count to check it against: stopped, not stored"
+    )
+    assert message(content(db)) == ("partial", reason)
+    assert listing_requests(fake, "Beta") == 5
+    assert without(content(db), "runs") == without(alpha_only, "runs")
+
+
+# -- 2: one model in two watched orgs' listings in one run ------------------------------------
+
+
+def test_a_model_in_transfer_listed_by_both_orgs_is_stored_once(fake: FakeHub, tmp_path: Path) -> None:
+    """Alpha/two moves to Beta while the sync pages: Alpha's listing still has it as Alpha/two,
+    Beta's already as Beta/two (same `_id`). The second snapshot of one model in one run was a
+    PRIMARY KEY error that lost the whole run (exit 1). The first stored wins (watch-list order);
+    Beta's overview counts it (4), and Beta's 3 models plus the one skipped meet that count."""
+    expected = baseline(fake, tmp_path)
+    moved = {**next(m for m in WORLD["models"] if m["id"] == "Alpha/two"), "id": "Beta/two", "author": "Beta"}
+    fake.set_world(edited({}, {"Beta": {"numModels": 4}}))
+    fake.add_fault("mutate", match="author=Beta", times=1, fn=_append(moved))
+    db = tmp_path / "t.db"
+    result = sync(fake, db)
+    assert result.exit_code == 0, result.stderr
+    state = content(db)
+    assert message(state) == (
+        "ok",
+        "1 item(s) already stored under another account this run skipped (Beta: 1)",
+    )
+    assert state["org_snapshots"] == [
+        (1, "Alpha", 5, 1000, 5, 1, 0, 0, 0, 0),
+        (1, "Beta", 4, 20, 3, 1, 0, 0, 0, 0),
+    ]
+    assert without(state, "runs", "org_snapshots") == without(expected, "runs", "org_snapshots")
+
+
+def test_a_model_transferred_is_stored_under_the_org_its_id_names(fake: FakeHub, tmp_path: Path) -> None:
+    """Day 2: Alpha/two is now Beta/two. Alpha's listing (stale) still shows it, with the new id:
+    left out of Alpha (whose overview still counts 5: 4 own + 1 left out), stored under Beta."""
+    db = tmp_path / "t.db"
+    assert sync(fake, db).exit_code == 0
+    two = next(m for m in WORLD["models"] if m["id"] == "Alpha/two")
+    moved = {**two, "id": "Beta/two", "author": "Beta"}
+    fake.set_world(edited({}, {"Beta": {"numModels": 4}}))
+    fake.add_fault("mutate", match="author=Alpha", times=99, fn=_mutate("Alpha/two", id="Beta/two"))
+    fake.add_fault("mutate", match="author=Beta", times=1, fn=_append(moved))
+    result = sync(fake, db, now="2025-11-25T06:00:00Z")
+    assert result.exit_code == 0, result.stderr
+    assert rows(db, "SELECT status, message FROM runs WHERE id = 2") == [
+        ("ok", "1 item(s) of other accounts left out (Alpha: 1)")
+    ]
+    assert rows(
+        db,
+        "SELECT m.repo_id, o.name, m.removed_at FROM models m JOIN orgs o ON o.id = m.org_id WHERE hub_id = ?",
+        two["_id"],
+    ) == [("Beta/two", "Beta", None)]
+    assert rows(db, "SELECT run_id, count(*) FROM model_snapshots GROUP BY run_id") == [(1, 8), (2, 8)]
+    assert rows(db, BY_ORG) == [("Alpha", 5, 1), ("Alpha", 4, 1), ("Beta", 3, 1), ("Beta", 4, 1)]
+    assert rows(db, "SELECT kind, old, new FROM events") == [("renamed", "Alpha/two", "Beta/two")]
