@@ -393,3 +393,87 @@ def test_a_model_transferred_is_stored_under_the_org_its_id_names(fake: FakeHub,
     assert rows(db, "SELECT run_id, count(*) FROM model_snapshots GROUP BY run_id") == [(1, 8), (2, 8)]
     assert rows(db, BY_ORG) == [("Alpha", 5, 1), ("Alpha", 4, 1), ("Beta", 3, 1), ("Beta", 4, 1)]
     assert rows(db, "SELECT kind, old, new FROM events") == [("renamed", "Alpha/two", "Beta/two")]
+
+
+# -- 2: sums past 64 bits ----------------------------------------------------------------------
+
+
+def test_totals_that_overflow_cost_their_org_only(tmp_path: Path) -> None:
+    """1,025 models at the largest count kept (2**53 - 1) sum past 2**63: SQLite's "integer
+    overflow" in the run's totals lost every org (exit 1). Now it rolls back that org alone."""
+    big = [
+        model(f"Big/m-{i:04d}", created_at=f"2025-01-01T00:{i // 60 % 60:02d}:{i % 60:02d}.000Z",
+              downloads=2**53 - 1, all_time=2**53 - 1)
+        for i in range(1025)
+    ]  # fmt: skip
+    small = [model("Small/a"), model("Small/b", downloads=7)]
+    with FakeHub(world(*big, *small)) as hub:
+        alone = tmp_path / "alone.db"
+        assert sync(hub, alone, "Small").exit_code == 0
+        db = tmp_path / "t.db"
+        result = sync(hub, db, "Big", "Small")
+    assert result.exit_code == 3, result.stderr
+    reason = (
+        "Big: its counts add up past a 64-bit integer (each is in range, but too many are huge): not stored"
+    )
+    assert message(content(db)) == ("partial", reason)
+    assert without(content(db), "runs") == without(content(alone), "runs")
+
+
+def test_reports_read_sums_past_64_bits_as_unknown(tmp_path: Path) -> None:
+    """A database written before counts were bounded holds counts up to 2**63 - 1: summing three
+    failed `compare` and `trends` with "database error: integer overflow" (exit 1)."""
+    import json
+    import sqlite3
+
+    from tests.conftest import run
+
+    db = tmp_path / "t.db"
+    models = [model("A/x"), model("A/y"), model("A/z"), model("B/q")]
+    with FakeHub(world(*models, datasets=[model("A/d1"), model("A/d2")], followers={"A": 3, "B": 4})) as hub:
+        for day in ("2025-11-24", "2025-11-25", "2025-11-26"):
+            assert (
+                sync(hub, db, "A", "B", now=f"{day}T06:00:00Z", extra=("--derivatives", "all")).exit_code == 0
+            )
+    huge = 2**62
+    conn = sqlite3.connect(db)
+    with conn:  # as an old version stored them; org_run_totals then had to be rebuilt
+        conn.execute(
+            "UPDATE model_snapshots SET downloads_30d = ?, downloads_all_time = ? + run_id, likes = ?",
+            [huge, huge, huge],
+        )
+        conn.execute(
+            "UPDATE repo_snapshots SET downloads_30d = ?, downloads_all_time = ?, likes = ?", [huge] * 3
+        )
+        conn.execute("UPDATE derivative_latest SET total = ?", [huge])
+        conn.execute("UPDATE derivative_counts SET total = ?", [huge])
+        conn.execute("DELETE FROM org_run_totals")
+    conn.close()
+
+    def report(*argv: str) -> Any:
+        result = run(*argv, "--db", str(db), "-f", "json")
+        assert result.exit_code == 0, result.stderr
+        return json.loads(result.stdout)
+
+    a = report("report", "--org", "A")
+    assert {k: a[k] for k in ("models", "downloads_30d", "downloads_all_time", "likes")} == {
+        "models": 3, "downloads_30d": None, "downloads_all_time": None, "likes": None,
+    }  # fmt: skip
+    assert a["change"] == {
+        "models": 0, "downloads_30d": None, "downloads_all_time": None, "likes": None, "followers": 0
+    }  # fmt: skip
+    assert a["datasets"] == {"count": 2, "downloads_30d": None, "downloads_all_time": None, "likes": None}
+    assert a["derivatives"]["total"] is None and a["derivatives"]["models_counted"] == 3
+    by_org = {r["org"]: r for r in report("compare")["orgs"]}
+    assert (by_org["A"]["downloads_30d"], by_org["A"]["downloads_period"]) == (None, 6)  # 3 models, +1 a day
+    assert (by_org["B"]["downloads_30d"], by_org["B"]["downloads_all_time"]) == (huge, huge + 3)
+    trend = {s["org"]: s for s in report("trends")["series"]}
+    assert [p["total"] for p in trend["A"]["points"]] == [None, None, None]
+    assert [p["total"] for p in trend["B"]["points"]] == [huge + 1, huge + 2, huge + 3]
+    assert [p["change"] for p in trend["A"]["points"]] == [None, 3, 3]
+    for argv in (
+        ("trends", "--interval", "week"),
+        ("trends", "--metric", "derivatives"),
+        ("trends", "--metric", "likes"),
+    ):
+        report(*argv)

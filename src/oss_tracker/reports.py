@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from oss_tracker.errors import NoData
+from oss_tracker.org_totals import safe_rows
 
 # A run the reports read: every run in the file is one (a run is stored whole or not at all).
 STORED_RUN = "r.status IN ('ok', 'partial')"
@@ -93,12 +94,14 @@ def org_runs(db: Database, org_id: int, limit: int = 2) -> list[tuple[int, str, 
     ]
 
 
-def _totals(db: Database, org_id: int, run_id: int) -> dict[str, int]:
-    """The org's model count and summed counts at a run (0 where it had no model)."""
+def _totals(db: Database, org_id: int, run_id: int) -> dict[str, int | None]:
+    """The org's model count and summed counts at a run (0 where it had no model; None where
+    the sum is unknown: every count unknown, or a sum past 64 bits)."""
     from oss_tracker.org_totals import pair_sums
 
-    at = pair_sums(db, [(org_id, run_id, None)], by="org").get((org_id, run_id), {})
-    return {k: at.get(k) or 0 for k in ("models", "downloads_30d", "downloads_all_time", "likes")}
+    at = pair_sums(db, [(org_id, run_id, None)], by="org").get((org_id, run_id))
+    keys = ("models", "downloads_30d", "downloads_all_time", "likes")
+    return {k: at[k] for k in keys} if at else dict.fromkeys(keys, 0)
 
 
 def org_snapshot(db: Database, org: str, *, top: int = 10) -> tuple[int, dict[str, Any]]:
@@ -279,12 +282,13 @@ def repo_summary(db: Database, org_ids: list[int]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     marks = ",".join("?" * len(org_ids)) or "NULL"
     for kind in ("dataset", "space"):
-        row = db.execute(
+        [row] = safe_rows(
+            db,
             f"""SELECT count(*), sum(s.downloads_30d), sum(s.downloads_all_time), sum(s.likes)
                 FROM repos r JOIN repo_snapshots s ON s.repo_id = r.id AND s.run_id = r.last_seen_run
                 WHERE r.kind = ? AND r.removed_at IS NULL AND r.org_id IN ({marks})""",
             [kind, *org_ids],
-        ).fetchone()
+        )
         out[kind] = {"count": row[0], "downloads_30d": row[1], "downloads_all_time": row[2], "likes": row[3]}
     return out
 
@@ -426,14 +430,15 @@ def derivative_totals(db: Database, org_ids: list[int]) -> dict[int, dict[str, A
         return {}
     marks = ",".join("?" * len(org_ids))
     out: dict[int, dict[str, Any]] = {}
-    for row in db.execute(
+    for row in safe_rows(
+        db,
         f"""SELECT m.org_id, count(*), sum(d.finetune), sum(d.quantized), sum(d.adapter), sum(d.merge),
                    sum(d.total), max(d.day), sum(CASE WHEN d.finetune IS NULL THEN d.total ELSE 0 END)
             FROM models m JOIN derivative_latest d ON d.model_id = m.id
             WHERE m.org_id IN ({marks}) AND m.removed_at IS NULL
             GROUP BY m.org_id""",
         org_ids,
-    ).fetchall():
+    ):
         out[row[0]] = {
             "models_counted": row[1],
             "finetune": row[2],

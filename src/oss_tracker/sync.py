@@ -334,7 +334,9 @@ def _store_org(
                 datasets_listed=listed["dataset"],
                 spaces_listed=listed["space"],
             )
-    except _Discard as why:
+            # The org's totals, inside its savepoint: sums that overflow cost this org, not the run.
+            org_totals.record(db, run_id=run_id, org_ids=[store.org_id(db, overview.name)], strict=True)
+    except (_Discard, org_totals.TotalsOverflow) as why:
         failed[overview.name] = str(why)
         return None
     if notes:
@@ -411,8 +413,8 @@ def run_sync(
                     for kind in KINDS:
                         if kind in kinds:
                             repos_removed.extend(store.mark_removed(db, run_id, started, org, kind))
-                # Every org of the run, then the whole history of orgs a model moved between.
-                org_totals.record(db, run_id=run_id)
+                # Every org's totals of this run were stored with it; now the whole history of
+                # orgs a model moved between (a sum past 64 bits there is stored as unknown).
                 moved = {o for c in saved for o in c.moved_from}
                 if moved:
                     moved |= {store.org_id(db, c.org) for c in saved if c.moved_from}
