@@ -477,3 +477,53 @@ def test_reports_read_sums_past_64_bits_as_unknown(tmp_path: Path) -> None:
         ("trends", "--metric", "likes"),
     ):
         report(*argv)
+
+
+# -- 8: a childrenModelCount that is no count -------------------------------------------------
+
+UNREADABLE_CHILDREN = {
+    "Kids/float": 2.5,
+    "Kids/integral-float": 7.0,
+    "Kids/text": "7",
+    "Kids/negative": -1,
+    "Kids/huge": 2**53,
+    "Kids/bool": True,
+    "Kids/null": None,
+    "Kids/list": [3],
+    "Kids/dict-text": {"quantized": "2", "finetune": 1},
+    "Kids/dict-huge": {"quantized": 2**63},
+    "Kids/dict-float": {"adapter": 1.5},
+    "Kids/dict-sum-huge": {"quantized": 2**52, "finetune": 2**52},
+}
+
+
+def test_a_derivative_count_that_is_no_count_leaves_the_stored_count(tmp_path: Path) -> None:
+    """Such a count was stored as 0 derivatives (a collapse in the derivative reports). Now the
+    model's previous count stands: no row for the day, derivative_latest unchanged."""
+    names = ["Kids/ok-int", "Kids/ok-dict", *UNREADABLE_CHILDREN]
+    day1 = {name: 4 for name in names} | {"Kids/ok-dict": {"quantized": 2, "merge": 1}}
+    day2 = {name: 5 for name in names} | {"Kids/ok-dict": {"quantized": 3, "merge": 1}} | UNREADABLE_CHILDREN
+    db = tmp_path / "t.db"
+    with FakeHub() as hub:
+        for now, counts in (("2025-11-24T06:00:00Z", day1), ("2025-11-25T06:00:00Z", day2)):
+            hub.set_world(world(*(model(n, childrenModelCount=c) for n, c in counts.items())))
+            result = sync(hub, db, "Kids", now=now, extra=("--derivatives", "all"))
+            assert result.exit_code == 0, result.stderr
+    assert "derivatives: 2 refreshed, 12 left stale, 12 unreadable, run #2" in result.stderr
+    counts = "SELECT m.repo_id, d.day, d.finetune, d.quantized, d.adapter, d.merge, d.total FROM derivative_counts d JOIN models m ON m.id = d.model_id"
+    assert rows(db, counts + " WHERE d.day = '2025-11-25' ORDER BY 1") == [
+        ("Kids/ok-dict", "2025-11-25", 0, 3, 0, 1, 4),
+        ("Kids/ok-int", "2025-11-25", None, None, None, None, 5),
+    ]
+    assert rows(db, counts + " WHERE d.day = '2025-11-24' ORDER BY 1") == sorted(
+        [("Kids/ok-dict", "2025-11-24", 0, 2, 0, 1, 3)]
+        + [(n, "2025-11-24", None, None, None, None, 4) for n in names if n != "Kids/ok-dict"]
+    )
+    latest = "SELECT m.repo_id, d.day, d.total, d.prev_day, d.prev_total FROM derivative_latest d JOIN models m ON m.id = d.model_id ORDER BY 1"
+    assert rows(db, latest) == sorted(
+        [
+            ("Kids/ok-dict", "2025-11-25", 4, "2025-11-24", 3),
+            ("Kids/ok-int", "2025-11-25", 5, "2025-11-24", 4),
+        ]
+        + [(n, "2025-11-24", 4, None, None) for n in UNREADABLE_CHILDREN]
+    )

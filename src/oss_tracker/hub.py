@@ -437,7 +437,10 @@ def _pages(api: HfApi, kind: str, org: str, expand: list[str], expected: int | N
 def fetch_children(api: HfApi, repo_id: str) -> ChildCounts:
     """Direct derivatives by relation, and the model's own declared bases (detail-only fields)."""
     info = api.model_info(repo_id, expand=["childrenModelCount", "baseModels"])
-    total, split = parse_children(getattr(info, "children_model_count", None))
+    children = parse_children(getattr(info, "children_model_count", None))
+    if children is None:
+        return ChildCounts(total=None, split=None, bases=[])
+    total, split = children
     return ChildCounts(total=total, split=split, bases=parse_bases(getattr(info, "base_models", None)))
 
 
