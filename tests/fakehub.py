@@ -95,7 +95,8 @@ FAULT_KINDS = frozenset(
     {
         "status", "truncate", "drop", "delay", "badjson", "repeat_page", "mutate",
         "endless",  # a listing page of `items` new models (default 70) that always links to one more
-        "trickle",  # the answer `chunk` bytes (1) every `interval` s (1.0); with head=True the headers too
+        "trickle",  # the answer `chunk` bytes (1) every `interval` s (1.0); head=True: the headers too;
+        # for_seconds=S: the connection is closed after S seconds, whatever is left
         "gzip",  # the answer gzip-encoded; with bomb=N followed by N spaces (valid JSON, N bytes decoded)
         "huge",  # the answer padded with spaces to `size` bytes, sent as it is written
     }
@@ -528,10 +529,11 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self.wfile.write(head.encode("latin-1"))
             data = body
+        until = time.monotonic() + float(opts.get("for_seconds", math.inf))
         try:
             for i in range(0, len(data), size):
                 time.sleep(interval)
-                if self.server.hub._stopped:
+                if self.server.hub._stopped or time.monotonic() > until:
                     break
                 self.wfile.write(data[i : i + size])
                 self.wfile.flush()

@@ -27,7 +27,7 @@ from oss_tracker import __version__, licenses
 from oss_tracker.derivatives import ChildCounts, parse_bases, parse_children
 from oss_tracker.records import RELATIONS, ModelRecord, OrgOverview, RepoRecord
 from oss_tracker.replay import REPLAY_ENDPOINT, FolderRecorder, ReplayTransport
-from oss_tracker.transport import HubTransport, RetryPolicy
+from oss_tracker.transport import HubTransport, RetryPolicy, http_transport, public_endpoint
 from oss_tracker.values import CREATED_FLOOR, MODIFIED_FLOOR, count, hub_date, json_int, score, text, unset
 
 log = logging.getLogger("oss_tracker")
@@ -82,20 +82,29 @@ def connect(
     orgs: list[str] | None = None,
 ) -> HubSession:
     """Build the one HfApi the tracker uses: endpoint, token, library name, transport."""
+    backend = None
     if replay is not None:
         endpoint = REPLAY_ENDPOINT
         inner: httpx2.BaseTransport = ReplayTransport(replay)
         token = False
     else:
         endpoint = (endpoint or constants.ENDPOINT).rstrip("/")
-        inner = httpx2.HTTPTransport()
+        inner, backend = http_transport()
+    # What is stored (runs.endpoint), recorded and shown: never a `user:password@`.
+    shown = public_endpoint(endpoint)
     recorder = (
-        FolderRecorder(record, endpoint, started_at or datetime.now(), orgs) if record is not None else None
+        FolderRecorder(record, shown, started_at or datetime.now(), orgs) if record is not None else None
     )
     # A replay has no quota to protect: it reads the recorded RateLimit headers (so that it
     # budgets exactly as the recorded run did) but never waits on them.
     transport = HubTransport(
-        inner, endpoint=endpoint, policy=policy, recorder=recorder, pace=replay is None, timeout=timeout
+        inner,
+        endpoint=endpoint,
+        policy=policy,
+        recorder=recorder,
+        pace=replay is None,
+        timeout=timeout,
+        backend=backend,
     )
     set_client_factory(
         lambda: httpx2.Client(
@@ -103,7 +112,7 @@ def connect(
         )
     )
     api = HfApi(endpoint=endpoint, token=token, library_name="oss-tracker", library_version=__version__)
-    return HubSession(api=api, transport=transport, endpoint=endpoint, recorder=recorder)
+    return HubSession(api=api, transport=transport, endpoint=shown, recorder=recorder)
 
 
 def fetch_overview(api: HfApi, org: str) -> OrgOverview:
