@@ -527,3 +527,62 @@ def test_a_derivative_count_that_is_no_count_leaves_the_stored_count(tmp_path: P
         ]
         + [(n, "2025-11-24", 4, None, None) for n in UNREADABLE_CHILDREN]
     )
+
+
+# -- 18: impossible dates already in a database ------------------------------------------------
+
+
+def test_reports_read_impossible_stored_dates_as_unknown(tmp_path: Path) -> None:
+    """A database written before dates were checked holds createdAt years like 999 (stored
+    unpadded) and 9999: `releases` failed with "invalid literal for int()", and the year 9999
+    walked the per-month chart through 108,000 months (--plot failed)."""
+    import json
+    import sqlite3
+
+    from tests.conftest import run
+
+    db = tmp_path / "t.db"
+    names = {
+        "A/ancient": "2024-02-10",
+        "A/future": "2024-03-10",
+        "A/old": "2024-01-10",
+        "A/fine": "2025-05-05",
+    }
+    with FakeHub(world(*(model(n, created_at=f"{d}T00:00:00.000Z") for n, d in names.items()))) as hub:
+        assert sync(hub, db, "A").exit_code == 0
+    conn = sqlite3.connect(db)
+    with conn:
+        for repo_id, stored in (
+            ("A/ancient", "999-06-01T00:00:00Z"),
+            ("A/future", "9999-12-31T23:59:59Z"),
+            ("A/old", "2021-05-05T00:00:00Z"),  # before the Hub's floor
+        ):
+            conn.execute("UPDATE models SET created_at = ? WHERE repo_id = ?", [stored, repo_id])
+    conn.close()
+
+    def report(*argv: str) -> Any:
+        result = run(*argv, "--db", str(db), "-f", "json")
+        assert result.exit_code == 0, result.stderr
+        return json.loads(result.stdout)
+
+    releases = report("releases")
+    assert [(r["id"], r["created_at"], r["first_seen"]) for r in releases["releases"]] == [
+        ("A/ancient", None, "2025-11-24T06:00:00Z"),
+        ("A/future", None, "2025-11-24T06:00:00Z"),
+        ("A/old", None, "2025-11-24T06:00:00Z"),
+        ("A/fine", "2025-05-05T00:00:00Z", "2025-11-24T06:00:00Z"),
+    ]
+    assert releases["by_month"] == [
+        {"month": "2025-11", "org": "A", "releases": 3},  # dated by first seen, as with no createdAt
+        {"month": "2025-05", "org": "A", "releases": 1},
+    ]
+    a = report("report", "--org", "A")
+    assert a["releases_by_month"] == {"2025-05": 1}
+    assert sorted((m["id"], m["created_at"]) for m in a["top_models"]) == [
+        ("A/ancient", None), ("A/fine", "2025-05-05T00:00:00Z"), ("A/future", None), ("A/old", None),
+    ]  # fmt: skip
+    assert report("compare")["orgs"][0]["releases_90d"] == 3
+    assert run("releases", "--db", str(db)).exit_code == 0
+    plot = run("releases", "--db", str(db), "--plot", str(tmp_path / "r.svg"))
+    assert plot.exit_code == 0, plot.stderr
+    assert (tmp_path / "r.svg").stat().st_size > 0

@@ -8,6 +8,22 @@ from typing import TYPE_CHECKING, Any
 from oss_tracker.errors import NoData
 from oss_tracker.org_totals import safe_rows
 
+# The Hub's floor for createdAt (repos older than it all carry 2022-03-02T23:29:04Z).
+CREATED_FLOOR = "2022-03-02"
+
+
+def created(alias: str = "m") -> str:
+    """SQL for a repo's stored createdAt where it can be true, else NULL: not before the Hub's
+    floor, not later than a day after the tracker first saw the repo. A sync stores nothing
+    else now; a database written before holds years like 999 (stored unpadded: `999-06-...`)
+    or 9999, which must not break (or stretch to 108,000 months) a report."""
+    c = f"{alias}.created_at"
+    return (
+        f"(CASE WHEN {c} >= '{CREATED_FLOOR}' "
+        f"AND {c} <= strftime('%Y-%m-%dT%H:%M:%SZ', {alias}.first_seen, '+1 day') THEN {c} END)"
+    )
+
+
 # A run the reports read: every run in the file is one (a run is stored whole or not at all).
 STORED_RUN = "r.status IN ('ok', 'partial')"
 
@@ -127,7 +143,7 @@ def org_snapshot(db: Database, org: str, *, top: int = 10) -> tuple[int, dict[st
     )
     months = dict(
         db.execute(
-            f"""SELECT substr(m.created_at, 1, 7) AS month, count(*) {current} AND m.created_at IS NOT NULL
+            f"""SELECT substr({created()}, 1, 7) AS month, count(*) {current} AND {created()} IS NOT NULL
                 GROUP BY month ORDER BY month""",
             [run_id, org_id],
         ).fetchall()
@@ -142,7 +158,7 @@ def org_snapshot(db: Database, org: str, *, top: int = 10) -> tuple[int, dict[st
             "created_at": r[5],
         }
         for r in db.execute(
-            f"""SELECT m.repo_id, s.downloads_30d, s.downloads_all_time, s.likes, m.license, m.created_at {current}
+            f"""SELECT m.repo_id, s.downloads_30d, s.downloads_all_time, s.likes, m.license, {created()} {current}
                 ORDER BY coalesce(s.downloads_30d, -1) DESC, m.repo_id LIMIT ?""",
             [run_id, org_id, top],
         ).fetchall()
@@ -326,7 +342,7 @@ def changes(db: Database, orgs: list[str] | None = None) -> Report:
         for r in db.execute(
             f"""SELECT m.repo_id FROM models m WHERE m.first_seen_run = ?{org_filter}
                 AND EXISTS (SELECT 1 FROM org_snapshots o WHERE o.org_id = m.org_id AND o.run_id < ?)
-                ORDER BY m.created_at DESC, m.repo_id""",
+                ORDER BY {created()} DESC, m.repo_id""",
             [run_id, *args, run_id],
         ).fetchall()
     ]
