@@ -122,8 +122,14 @@ def test_a_lone_surrogate_or_nul_in_metadata_is_unknown_not_a_crash(fake: FakeHu
 
 @pytest.mark.parametrize(
     "ids",
-    [{"id": "Alpha/t\ud800wo"}, {"_id": "\udc00" * 24}, {"_id": "abc\x00def"}, {"id": "Alpha/\x00"}],
-    ids=["surrogate-in-id", "surrogate-in-_id", "nul-in-_id", "nul-in-id"],
+    [
+        {"id": "Alpha/t\ud800wo"},
+        {"_id": "\udc00" * 24},
+        {"_id": "abc\x00def"},
+        {"id": "Alpha/\x00"},
+        {"id": "Alpha/" + "x" * 995},
+    ],
+    ids=["surrogate-in-id", "surrogate-in-_id", "nul-in-_id", "nul-in-id", "id-of-1001-characters"],
 )
 def test_an_id_that_cannot_be_stored_costs_its_org_only(
     fake: FakeHub, tmp_path: Path, ids: dict[str, str]
@@ -136,7 +142,7 @@ def test_an_id_that_cannot_be_stored_costs_its_org_only(
     reason = "Alpha: listed 4 of 5 models (1 unusable item(s) skipped): not stored"
     assert message(content(db)) == ("partial", reason)
     assert (
-        "WARNING Alpha: skipped a listing item whose _id or id holds a NUL or a lone surrogate"
+        "WARNING Alpha: skipped a listing item whose _id or id is no Hub name (a NUL, a lone surrogate, or too long)"
         in result.stderr
     )
     assert without(content(db), "runs") == without(beta_only, "runs")

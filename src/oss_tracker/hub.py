@@ -286,7 +286,7 @@ def _ids(item: Any) -> tuple[str, str]:
     if type(hub_id) is not str or type(repo_id) is not str or not hub_id or not repo_id:
         raise Unusable("with no _id or id")
     if text(hub_id) is None or text(repo_id) is None:
-        raise Unusable("whose _id or id holds a NUL or a lone surrogate")
+        raise Unusable("whose _id or id is no Hub name (a NUL, a lone surrogate, or too long)")
     return hub_id, repo_id
 
 

@@ -22,6 +22,11 @@ MAX_COUNT = 2**53 - 1
 # count may be is no score either.
 MAX_SCORE = float(MAX_COUNT)
 
+# The longest text kept. A Hub repo id is at most ~140 characters (a 96-character name and its
+# namespace), licence names, pipeline and library tags are short slugs: 20,000 characters is
+# no such thing, and one made a report's table take a minute to draw.
+MAX_TEXT = 1000
+
 # The Hub's floor for `createdAt`: repos older than this were all given 2022-03-02T23:29:04Z.
 CREATED_FLOOR = "2022-03-02T00:00:00Z"
 # `lastModified` can predate the floor (the repo's first commit), but not the Hub itself.
@@ -54,8 +59,9 @@ def score(value: Any) -> float | None:
 
 
 def text(value: Any) -> str | None:
-    """A non-empty string SQLite can store and other tools can read, else None."""
-    if type(value) is str and value and _BAD_TEXT.search(value) is None:
+    """A non-empty string of at most MAX_TEXT characters that SQLite can store and other tools
+    can read, else None."""
+    if type(value) is str and value and len(value) <= MAX_TEXT and _BAD_TEXT.search(value) is None:
         return value
     return None
 
