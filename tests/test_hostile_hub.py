@@ -592,3 +592,23 @@ def test_reports_read_impossible_stored_dates_as_unknown(tmp_path: Path) -> None
     plot = run("releases", "--db", str(db), "--plot", str(tmp_path / "r.svg"))
     assert plot.exit_code == 0, plot.stderr
     assert (tmp_path / "r.svg").stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b'[{"_id": "a\xff", "id": "Alpha/x"}]', "the Hub sent a page that is not UTF-8 text"),
+        (b"[" * 100_000 + b"]" * 100_000, "the Hub sent a page nested too deeply to read"),
+    ],
+    ids=["not-utf-8", "nested-too-deep"],
+)
+def test_a_page_no_json_reader_takes_fails_its_org_with_one_line(
+    fake: FakeHub, tmp_path: Path, body: bytes, reason: str
+) -> None:
+    beta_only = baseline(fake, tmp_path, "Beta")
+    fake.add_fault("mutate", match="author=Alpha", times=99, fn=lambda page: body)
+    db = tmp_path / "t.db"
+    result = sync(fake, db)
+    assert result.exit_code == 3, result.stderr
+    assert message(content(db)) == ("partial", f"Alpha: {reason}")
+    assert without(content(db), "runs") == without(beta_only, "runs")

@@ -278,3 +278,25 @@ def test_an_endpoint_with_its_default_port_written_out(tmp_path: Path) -> None:
         hub.stop()
     assert result.exit_code == 0, result.stderr
     assert rows(db, "SELECT endpoint, status FROM runs") == [("http://localhost", "ok")]
+
+
+@pytest.mark.parametrize("encoding", ["br", "zstd", "gzip, gzip", "compress"])
+def test_an_encoding_not_asked_for_is_refused(encoding: str) -> None:
+    """Only gzip and deflate can be decoded step by step: anything else could inflate unbounded."""
+    from oss_tracker.transport import AnswerRefused
+
+    asked: list[str] = []
+
+    def answer(request: httpx2.Request) -> httpx2.Response:
+        asked.append(request.headers["Accept-Encoding"])
+        return httpx2.Response(200, headers={"Content-Encoding": encoding}, stream=httpx2.ByteStream(b"xx"))
+
+    transport = HubTransport(
+        httpx2.MockTransport(answer), endpoint="https://hub.test", policy=RetryPolicy(retries=3)
+    )
+    with (
+        httpx2.Client(transport=transport) as client,
+        pytest.raises(AnswerRefused, match="an encoding not asked for"),
+    ):
+        client.get("https://hub.test/api/models")
+    assert asked == ["gzip, deflate"]  # asked once, not retried
