@@ -91,7 +91,17 @@ DETAIL_EXPAND_ONLY_FIELDS = frozenset({"downloadsAllTime", "childrenModelCount",
 
 RELATIONS = ("finetune", "quantized", "adapter", "merge")
 HARNESS_PATH = "/api/agent-harnesses"
-FAULT_KINDS = frozenset({"status", "truncate", "drop", "delay", "badjson", "repeat_page", "mutate"})
+FAULT_KINDS = frozenset(
+    {
+        "status", "truncate", "drop", "delay", "badjson", "repeat_page", "mutate",
+        "endless",  # a listing page of `items` new models (default 70) that always links to one more
+        "trickle",  # the answer `chunk` bytes (1) every `interval` s (1.0); head=True: the headers too;
+        # for_seconds=S: the connection is closed after S seconds, whatever is left
+        "gzip",  # the answer gzip-encoded; with bomb=N followed by N spaces (valid JSON, N bytes decoded)
+        "huge",  # the answer padded with spaces to `size` bytes, sent as it is written
+    }
+)  # fmt: skip
+LISTING_ONLY_FAULTS = frozenset({"repeat_page", "endless"})
 
 JSON_CT = "application/json; charset=utf-8"
 TEXT_CT = "text/plain; charset=utf-8"
@@ -110,6 +120,7 @@ class _Reply:
     status: int
     payload: Any = None
     text: str | None = None  # a non-JSON body (then `payload` is ignored)
+    body: bytes | None = None  # raw bytes as they are (a `mutate` function returning bytes)
     content_type: str = JSON_CT
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -409,6 +420,7 @@ class _Handler(BaseHTTPRequestHandler):
         entry: dict[str, Any] = {
             "method": self.command,
             "path": path,
+            "raw_path": raw_path,
             "query": query,
             "status": 0,
             "authorization": self.headers.get("Authorization"),
@@ -440,6 +452,8 @@ class _Handler(BaseHTTPRequestHandler):
                 reply = _status_fault_reply(fault.opts)
             elif kind == "badjson":
                 reply = _Reply(200, text="<html>oops", content_type=JSON_CT)
+            elif fault is not None and kind == "endless":
+                reply = hub._endless(fault, query, host, route)
             elif limited:
                 reply = _error(
                     429,
@@ -453,17 +467,20 @@ class _Handler(BaseHTTPRequestHandler):
             if fault is not None and kind == "mutate" and reply.text is None:
                 payload = json.loads(json.dumps(reply.payload, default=str))
                 result = fault.opts["fn"](payload)
-                reply.payload = payload if result is None else result
+                if isinstance(result, bytes):
+                    reply.body = result
+                else:
+                    reply.payload = payload if result is None else result
         except Exception as exc:  # never leave a client hanging
             kind = ""
             reply = _error(500, f"fake hub internal error: {type(exc).__name__}: {exc}")
 
-        if reply.text is not None:
+        if reply.body is not None:
+            body = reply.body
+        elif reply.text is not None:
             body = reply.text.encode("utf-8")
         else:
-            body = json.dumps(reply.payload, separators=(",", ":"), ensure_ascii=False, default=str).encode(
-                "utf-8"
-            )
+            body = _json_body(reply.payload)
         headers = {
             "Content-Type": reply.content_type,
             "Content-Length": str(len(body)),
@@ -473,7 +490,56 @@ class _Handler(BaseHTTPRequestHandler):
         headers.update(reply.headers)
         entry["status"] = reply.status
         hub._log(entry)
-        self._write(reply.status, headers, body, truncate=kind == "truncate")
+        opts = fault.opts if fault is not None else {}
+        if kind == "gzip":
+            body = _gzip(body, int(opts.get("bomb", 0)))
+            headers["Content-Encoding"] = "gzip"
+            headers["Content-Length"] = str(len(body))
+        if kind == "huge":
+            size = int(opts["size"])
+            headers["Content-Length"] = str(max(size, len(body)))
+            self._stream(reply.status, headers, _padded(body, size))
+        elif kind == "trickle":
+            self._trickle(reply.status, headers, body, opts)
+        else:
+            self._write(reply.status, headers, body, truncate=kind == "truncate")
+
+    def _stream(self, status: int, headers: dict[str, str], chunks: Iterable[bytes]) -> None:
+        """An answer written a chunk at a time (a body too big to build in memory)."""
+        try:
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            for chunk in chunks:
+                if self.server.hub._stopped:
+                    break
+                self.wfile.write(chunk)
+        except OSError:
+            pass
+        self.close_connection = True
+
+    def _trickle(self, status: int, headers: dict[str, str], body: bytes, opts: dict[str, Any]) -> None:
+        """Slow-loris: the answer a few bytes at a time, each after a pause; ends when the client goes."""
+        interval, size = float(opts.get("interval", 1.0)), int(opts.get("chunk", 1))
+        head = f"HTTP/1.1 {status} {self.responses.get(status, ('',))[0]}\r\n"
+        head += "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+        if opts.get("head"):
+            data = head.encode("latin-1") + body
+        else:
+            self.wfile.write(head.encode("latin-1"))
+            data = body
+        until = time.monotonic() + float(opts.get("for_seconds", math.inf))
+        try:
+            for i in range(0, len(data), size):
+                time.sleep(interval)
+                if self.server.hub._stopped or time.monotonic() > until:
+                    break
+                self.wfile.write(data[i : i + size])
+                self.wfile.flush()
+        except OSError:
+            pass
+        self.close_connection = True
 
     def _write(self, status: int, headers: dict[str, str], body: bytes, *, truncate: bool) -> None:
         try:
@@ -488,6 +554,54 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(body)
         except OSError:
             self.close_connection = True
+
+
+_BOMBS: dict[int, bytes] = {}
+_MIB = 1 << 20
+
+
+def _gzip(body: bytes, bomb: int) -> bytes:
+    """`body` gzip-encoded, followed by `bomb` spaces in the same member (~1000:1: a 1 GiB bomb
+    is ~1 MB on the wire; its deflate blocks are cached, the CRC is computed each time)."""
+    import gzip
+    import struct
+    import zlib
+
+    if not bomb:
+        return gzip.compress(body, mtime=0)
+    if bomb not in _BOMBS:
+        spaces = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)  # raw deflate blocks, not final
+        parts = [spaces.compress(b" " * _MIB) for _ in range(bomb // _MIB)]
+        parts += [spaces.compress(b" " * (bomb % _MIB)), spaces.flush(zlib.Z_FULL_FLUSH)]
+        _BOMBS[bomb] = b"".join(parts)
+    head = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    deflated = head.compress(body) + head.flush(zlib.Z_FULL_FLUSH)  # byte-aligned, not final
+    crc = zlib.crc32(body)
+    for _ in range(bomb // _MIB):
+        crc = zlib.crc32(b" " * _MIB, crc)
+    crc = zlib.crc32(b" " * (bomb % _MIB), crc)
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+    final = b"\x03\x00"  # an empty final block
+    return header + deflated + _BOMBS[bomb] + final + struct.pack("<II", crc, (len(body) + bomb) & 0xFFFFFFFF)
+
+
+def _padded(body: bytes, size: int) -> Iterable[bytes]:
+    yield body
+    left = size - len(body)
+    block = b" " * (1 << 20)
+    while left > 0:
+        yield block[: min(left, len(block))]
+        left -= len(block)
+
+
+def _json_body(payload: Any) -> bytes:
+    """JSON as the Hub writes it (UTF-8, not escaped); a lone surrogate, which UTF-8 cannot
+    carry, is sent as the `\\udXXX` escape JSON allows (the whole body escaped then)."""
+    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=str)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(payload, separators=(",", ":"), ensure_ascii=True, default=str).encode("ascii")
 
 
 def _status_fault_reply(opts: dict[str, Any]) -> _Reply:
@@ -669,7 +783,7 @@ class FakeHub:
         targets = tuple(targets)
         with self._lock:
             for fault in self._faults:
-                if fault.kind == "repeat_page" and not is_listing:
+                if fault.kind in LISTING_ONLY_FAULTS and not is_listing:
                     continue
                 if fault.match and not any(fault.match in t for t in targets):
                     continue
@@ -709,6 +823,20 @@ class FakeHub:
             return _not_found()
         except _BadRequest as exc:
             return _error(400, str(exc))
+
+    def _endless(self, fault: _Fault, query: list[tuple[str, str]], host: str, route: str) -> _Reply:
+        """A listing page of new models of the author asked for, linking to yet another page."""
+        with self._lock:
+            n = fault.opts["served"] = int(fault.opts.get("served", 0)) + 1
+        author = _first(query, "author") or "endless"
+        items = []
+        for i in range(int(fault.opts.get("items", 70))):
+            repo_id = f"{author}/endless-{n}-{i}"
+            items.append(
+                {"_id": _fake_object_id(repo_id), "id": repo_id, "createdAt": "2025-01-01T00:00:00.000Z"}
+            )
+        params = [(k, v) for k, v in query if k != "cursor"] + [("cursor", f"endless-{n}")]
+        return _Reply(200, items, headers={"Link": f'<http://{host}{route}?{urlencode(params)}>; rel="next"'})
 
     def _list_models(
         self,

@@ -411,7 +411,7 @@ ODD_VALUES = [
     pytest.param({"downloads": None, "downloadsAllTime": None, "likes": None, "trendingScore": None}, (None, None, None, None), None, id="nulls"),
     pytest.param({"downloads": ..., "downloadsAllTime": ..., "likes": ..., "trendingScore": ...}, (None, None, None, None), None, id="missing-counts"),
     pytest.param({"likes": True, "trendingScore": "hot", "downloads": [22]}, (None, 220, None, None), None, id="wrong-types"),
-    pytest.param({"downloads": -5}, (-5, 220, 2, 3.0), None, id="negative-kept-as-data"),
+    pytest.param({"downloads": -5}, (None, 220, 2, 3.0), None, id="negative-is-unknown"),
     pytest.param(
         {"tags": None, "cardData": None, "pipeline_tag": None, "library_name": None, "gated": None, "sha": None},
         None, ("unknown", None, None, "2025-02-01T00:00:00Z", None, None, None, None, None), id="null-metadata",
@@ -517,7 +517,9 @@ def test_an_item_without_an_object_id_is_skipped_and_the_org_is_incomplete(
     result = sync(fake, db, now=LATER)
     assert result.exit_code == 3
     assert "WARNING Alpha: skipped a listing item with no _id or id" in result.stderr
-    assert result.stderr.splitlines()[-1].endswith("Alpha: listed 4 of 5 models: not stored")
+    assert result.stderr.splitlines()[-1].endswith(
+        "Alpha: listed 4 of 5 models (1 unusable item(s) skipped): not stored"
+    )
     assert rows(db, BY_ORG + " WHERE s.run_id = 2 ORDER BY o.name") == [("Beta", 3, 1)]
     assert rows(db, "SELECT count(*) FROM model_snapshots WHERE run_id = 2") == [(3,)]
     assert rows(db, "SELECT count(*) FROM models WHERE removed_at IS NOT NULL") == [(0,)]
@@ -626,7 +628,10 @@ def test_an_overview_with_odd_counts_stores_unknowns(fake: FakeHub, tmp_path: Pa
     result = sync(fake, db)
     # Without a count the listing cannot be checked: stored, flagged, and no removals inferred.
     assert result.exit_code == 3, result.stderr
-    assert result.stderr.endswith("— Alpha: no count of models to check the listing: no removals\n")
+    assert result.stderr.endswith(
+        "— Alpha: no count of models to check the listing: no removals; "
+        "2 odd value(s) stored as unknown (Alpha: 1, Beta: 1)\n"
+    )
     assert rows(
         db,
         "SELECT o.name, s.num_models, s.followers, s.listed, s.complete FROM org_snapshots s JOIN orgs o ON o.id = s.org_id ORDER BY 1",

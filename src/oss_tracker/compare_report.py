@@ -13,6 +13,7 @@ from oss_tracker.reports import (
     Section,
     _footer,
     _totals,
+    created,
     derivative_totals,
     history,
     org_runs,
@@ -82,7 +83,7 @@ def compare(db: Database, orgs: list[str] | None = None, *, since: date | None =
         run_id, as_of, followers, last_day = latest[0]
         totals = _totals(db, oid, run_id)
         releases_n = db.execute(
-            """SELECT sum(coalesce(m.created_at, m.first_seen) >= ?), sum(coalesce(m.created_at, m.first_seen) >= ?)
+            f"""SELECT sum(coalesce({created()}, m.first_seen) >= ?), sum(coalesce({created()}, m.first_seen) >= ?)
                FROM models m WHERE m.org_id = ?""",
             # The last 30 days end with the snapshot day: ref-29 .. ref, not 31 days.
             [(ref - timedelta(days=29)).isoformat(), (ref - timedelta(days=89)).isoformat(), oid],

@@ -17,6 +17,7 @@ from sqlite_utils import Database
 
 from oss_tracker.errors import describe
 from oss_tracker.records import RELATIONS
+from oss_tracker.values import MAX_COUNT, text
 
 log = logging.getLogger("oss_tracker")
 
@@ -33,9 +34,10 @@ class Target:
 
 @dataclass(frozen=True)
 class ChildCounts:
-    """What the Hub said: a split per relation (dict form) or only a total (int form)."""
+    """What the Hub said: a split per relation (dict form) or only a total (int form); a total of
+    None is an answer that could not be read (the model's stored count then stands)."""
 
-    total: int
+    total: int | None
     split: dict[str, int] | None
     bases: list[tuple[str, str | None, str | None]]  # (repo id, hub _id, relation)
 
@@ -46,40 +48,44 @@ class DerivativesSummary:
     refreshed: int = 0
     failed: int = 0
     stale: int = 0
+    unreadable: int = 0  # answered, with a count that is no count: left as it was
 
     def text(self) -> str:
         if self.mode == "none":
             return "derivatives skipped"
         out = f"derivatives: {self.refreshed} refreshed, {self.stale} left stale"
-        return out + (f", {self.failed} failed" if self.failed else "")
+        out += f", {self.failed} failed" if self.failed else ""
+        return out + (f", {self.unreadable} unreadable" if self.unreadable else "")
 
 
-def parse_children(value: Any) -> tuple[int, dict[str, int] | None]:
-    """`childrenModelCount` as int (total only) or dict per relation; anything else counts 0."""
-    if isinstance(value, bool):
-        return 0, None
-    if isinstance(value, int):
-        return value, None
-    if isinstance(value, dict):
-        split = {
-            k: v
-            for k, v in value.items()
-            if isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
-        }
-        return sum(split.values()), {r: split[r] for r in RELATIONS if r in split}
-    return 0, None
+def parse_children(value: Any) -> tuple[int, dict[str, int] | None] | None:
+    """`childrenModelCount` as int (total only) or dict per relation; None when it is no count.
+
+    Unknown is never 0: a float, a string, a negative or huge number, a dict with any such
+    value, or nothing at all (it was asked for) reads as unknown, and the stored count stands.
+    """
+    if type(value) is int:  # not bool
+        return (value, None) if 0 <= value <= MAX_COUNT else None
+    if type(value) is dict:
+        if not all(type(v) is int and 0 <= v <= MAX_COUNT for v in value.values()):
+            return None
+        total = sum(value.values())
+        if total > MAX_COUNT:
+            return None
+        return total, {r: value[r] for r in RELATIONS if r in value}
+    return None
 
 
 def parse_bases(value: Any) -> list[tuple[str, str | None, str | None]]:
     """`baseModels`: {"relation": R, "models": [{"_id", "id"}, ...]} -> [(id, _id, R)]."""
     if not isinstance(value, dict):
         return []
-    relation = value.get("relation") if isinstance(value.get("relation"), str) else None
+    relation = text(value.get("relation"))
+    models = value.get("models")
     out = []
-    for item in value.get("models") or []:
-        if isinstance(item, dict) and isinstance(item.get("id"), str):
-            hub_id = item.get("_id") if isinstance(item.get("_id"), str) else None
-            out.append((item["id"], hub_id, relation))
+    for item in models if type(models) is list else []:
+        if type(item) is dict and text(item.get("id")) is not None:
+            out.append((item["id"], text(item.get("_id")), relation))
     return out
 
 
@@ -135,6 +141,14 @@ def refresh(
             summary.failed += 1
             summary.stale += 1
             log.info("derivative count of %s not refreshed: %s", target.repo_id, error)
+            continue
+        if counts.total is None:
+            summary.unreadable += 1
+            summary.stale += 1
+            log.info(
+                "derivative count of %s not refreshed: the Hub's childrenModelCount is no count",
+                target.repo_id,
+            )
             continue
         save_counts(db, target.model_id, run_id, day, counts)
         summary.refreshed += 1

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx2
-from huggingface_hub import DatasetInfo, HfApi, ModelInfo, SpaceInfo, constants
-from huggingface_hub.utils import build_hf_headers, paginate, parse_datetime, set_client_factory
+from huggingface_hub import HfApi, constants
+from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status, set_client_factory
 
 try:  # the client's own factory, to hand back after a run (not exported by the package)
     from huggingface_hub.utils._http import default_client_factory
@@ -25,7 +27,8 @@ from oss_tracker import __version__, licenses
 from oss_tracker.derivatives import ChildCounts, parse_bases, parse_children
 from oss_tracker.records import RELATIONS, ModelRecord, OrgOverview, RepoRecord
 from oss_tracker.replay import REPLAY_ENDPOINT, FolderRecorder, ReplayTransport
-from oss_tracker.transport import HubTransport, RetryPolicy
+from oss_tracker.transport import HubTransport, RetryPolicy, http_transport, public_endpoint
+from oss_tracker.values import CREATED_FLOOR, MODIFIED_FLOOR, count, hub_date, json_int, score, text, unset
 
 log = logging.getLogger("oss_tracker")
 
@@ -79,20 +82,29 @@ def connect(
     orgs: list[str] | None = None,
 ) -> HubSession:
     """Build the one HfApi the tracker uses: endpoint, token, library name, transport."""
+    backend = None
     if replay is not None:
         endpoint = REPLAY_ENDPOINT
         inner: httpx2.BaseTransport = ReplayTransport(replay)
         token = False
     else:
         endpoint = (endpoint or constants.ENDPOINT).rstrip("/")
-        inner = httpx2.HTTPTransport()
+        inner, backend = http_transport()
+    # What is stored (runs.endpoint), recorded and shown: never a `user:password@`.
+    shown = public_endpoint(endpoint)
     recorder = (
-        FolderRecorder(record, endpoint, started_at or datetime.now(), orgs) if record is not None else None
+        FolderRecorder(record, shown, started_at or datetime.now(), orgs) if record is not None else None
     )
     # A replay has no quota to protect: it reads the recorded RateLimit headers (so that it
     # budgets exactly as the recorded run did) but never waits on them.
     transport = HubTransport(
-        inner, endpoint=endpoint, policy=policy, recorder=recorder, pace=replay is None, timeout=timeout
+        inner,
+        endpoint=endpoint,
+        policy=policy,
+        recorder=recorder,
+        pace=replay is None,
+        timeout=timeout,
+        backend=backend,
     )
     set_client_factory(
         lambda: httpx2.Client(
@@ -100,37 +112,105 @@ def connect(
         )
     )
     api = HfApi(endpoint=endpoint, token=token, library_name="oss-tracker", library_version=__version__)
-    return HubSession(api=api, transport=transport, endpoint=endpoint, recorder=recorder)
+    return HubSession(api=api, transport=transport, endpoint=shown, recorder=recorder)
 
 
 def fetch_overview(api: HfApi, org: str) -> OrgOverview:
-    info = api.get_organization_overview(org)
-    name = info.name if isinstance(info.name, str) and info.name.lower() == org.lower() else org
+    """The org's overview: its counts (unknown where odd) and the Hub's spelling of its name.
+
+    Read here rather than through HfApi.get_organization_overview, which puts the name into
+    the URL path as it is and raises TypeError on an answer without `avatarUrl`.
+    """
+    info = _get_json(f"{api.endpoint}/api/organizations/{_path_part(org)}/overview", None, _headers(api))[0]
+    if type(info) is not dict:
+        raise BadPage("the Hub sent an organization overview that is not a JSON object")
+    name = info.get("name")
+    if not (type(name) is str and same_name(name, org)):
+        name = org
+    raw = [info.get(k) for k in ("numModels", "numFollowers", "numDatasets", "numSpaces")]
+    counts = [count(v) for v in raw]
     return OrgOverview(
         name=name,
-        num_models=_int(info.num_models),
-        followers=_int(info.num_followers),
-        num_datasets=_int(info.num_datasets),
-        num_spaces=_int(info.num_spaces),
+        num_models=counts[0],
+        followers=counts[1],
+        num_datasets=counts[2],
+        num_spaces=counts[3],
+        odd=sum(1 for v, c in zip(raw, counts, strict=True) if c is None and not unset(v)),
     )
 
 
-def iter_org_models(api: HfApi, org: str) -> Iterator[ModelRecord]:
+def _path_part(name: str) -> str:
+    """A name as one URL path segment: `/`, `?`, `#` and `%` encoded, and `.`/`..` too (a
+    client would resolve them as dot segments). Names are validated before, this is the backstop."""
+    part = quote(name, safe="")
+    return part.replace(".", "%2E") if part in (".", "..") else part
+
+
+@dataclass
+class Tally:
+    """What one listing left out or made unknown, for the run's summary and the count check."""
+
+    odd: int = 0  # values stored as unknown (out of range, wrong type, bad date or text)
+    skipped: int = 0  # items that cannot be stored: not an object, no usable _id or id
+    foreign: int = 0  # items of another account (their id names another namespace)
+
+
+class Unusable(Exception):
+    """A listing item that cannot be stored at all (the message says why, after "a listing item")."""
+
+
+class ListingOverrun(Exception):
+    """A listing that ran well past its overview's count, or past MAX_PAGES with no count."""
+
+
+# A listing brings at most this many pages when the overview gave no count to check it
+# against: 200,000 repos, ten times the largest org seen (~20,000 models). An endless
+# next-page cursor would otherwise be followed for ever.
+MAX_PAGES = 200
+# Log lines for skipped items per listing: the count goes to the summary either way.
+MAX_SKIP_WARNINGS = 10
+
+
+def overrun_limit(expected: int | None) -> int | None:
+    """Items a listing may bring before it counts as running away: the overview's count plus
+    room for repos created while the sync pages (1 %, at least 10)."""
+    if expected is None:
+        return None
+    return expected + max(10, expected // 100)
+
+
+def iter_org_models(
+    api: HfApi,
+    org: str,
+    *,
+    expected: int | None = None,
+    tally: Tally | None = None,
+    now: datetime | None = None,
+) -> Iterator[ModelRecord]:
     """Every model of an org, each `_id` once, following every page of the listing.
 
     Sorted by `createdAt`, which does not move while we page (downloads and trending do,
-    and the Hub's keyset cursor can then skip or repeat rows).
+    and the Hub's keyset cursor can then skip or repeat rows). Items that cannot be stored,
+    and items of another account, are left out and counted in `tally`.
     """
+    tally = tally if tally is not None else Tally()
+    ceiling = date_ceiling(now)
     seen: set[str] = set()
-    for item in _pages(api, "models", org, LISTING_EXPAND):
-        record = _parse_item(item, ModelInfo, model_record)
-        if record is None:
-            log.warning("%s: skipped a listing item with no _id or id", org)
+    for item in _pages(api, "models", org, LISTING_EXPAND, expected):
+        try:
+            record = model_record(item, ceiling)
+        except Unusable as why:
+            _skipped(org, "models", why, tally)
+            continue
+        if not _own(record.repo_id, item, org):
+            tally.foreign += 1
+            log.info("%s: %s is another account's model: left out", org, record.repo_id)
             continue
         if record.hub_id in seen:
             log.info("%s: %s listed twice; kept once", org, record.repo_id)
             continue
         seen.add(record.hub_id)
+        tally.odd += record.odd
         yield record
 
 
@@ -138,104 +218,238 @@ DATASET_EXPAND = COMMON_EXPAND
 SPACE_EXPAND = ["createdAt", "lastModified", "likes", "trendingScore", "tags", "cardData", "sdk"]
 
 
-def iter_org_repos(api: HfApi, org: str, kind: str) -> Iterator[RepoRecord]:
+def iter_org_repos(
+    api: HfApi,
+    org: str,
+    kind: str,
+    *,
+    expected: int | None = None,
+    tally: Tally | None = None,
+    now: datetime | None = None,
+) -> Iterator[RepoRecord]:
     """Every dataset (kind `dataset`) or Space (`space`) of an org, each `_id` once, all pages."""
-    if kind == "dataset":
-        items = _pages(api, "datasets", org, DATASET_EXPAND)
-        parsed = (_parse_item(item, DatasetInfo, lambda info: repo_record(info, kind)) for item in items)
-    else:
-        items = _pages(api, "spaces", org, SPACE_EXPAND)
-        parsed = (_parse_item(item, SpaceInfo, lambda info: repo_record(info, kind)) for item in items)
+    tally = tally if tally is not None else Tally()
+    ceiling = date_ceiling(now)
+    path, expand = ("datasets", DATASET_EXPAND) if kind == "dataset" else ("spaces", SPACE_EXPAND)
     seen: set[str] = set()
-    for record in parsed:
-        if record is None or record.hub_id in seen:
+    for item in _pages(api, path, org, expand, expected):
+        try:
+            record = repo_record(item, kind, ceiling)
+        except Unusable as why:
+            _skipped(org, path, why, tally)
+            continue
+        if not _own(record.repo_id, item, org):
+            tally.foreign += 1
+            log.info("%s: %s is another account's %s: left out", org, record.repo_id, kind)
+            continue
+        if record.hub_id in seen:
             continue
         seen.add(record.hub_id)
+        tally.odd += record.odd
         yield record
 
 
-def repo_record(info: Any, kind: str) -> RepoRecord | None:
-    hub_id, repo_id = getattr(info, "_id", None), getattr(info, "id", None)
-    if not isinstance(hub_id, str) or not isinstance(repo_id, str):
-        return None
-    tags = info.tags if isinstance(info.tags, list) else []
-    card = getattr(info, "card_data", None)
-    license_name = (
-        getattr(card, "license_name", None) if card is not None and not isinstance(card, str) else None
+def _skipped(org: str, kind: str, why: Unusable, tally: Tally) -> None:
+    tally.skipped += 1
+    if tally.skipped <= MAX_SKIP_WARNINGS:
+        log.warning("%s: skipped a listing item %s", org, why)
+    if tally.skipped == MAX_SKIP_WARNINGS:
+        log.warning("%s: further skipped %s items are counted, not logged", org, kind)
+
+
+def _own(repo_id: str, item: dict[str, Any], org: str) -> bool:
+    """Whether an item is the listed org's: its id's namespace (and its `author`, when sent) is the org."""
+    namespace, sep, _ = repo_id.partition("/")
+    if not (sep and same_name(namespace, org)):
+        return False
+    author = item.get("author")
+    return type(author) is not str or same_name(author, org)
+
+
+def same_name(name: str, org: str) -> bool:
+    """One Hub account's name, in any case: ASCII case only (`"\u212aimi".lower()` is `kimi`,
+    a Kelvin sign; a Hub name is ASCII, anything else must match exactly)."""
+    return name == org or (name.isascii() and name.lower() == org.lower())
+
+
+def date_ceiling(now: datetime | None) -> str:
+    """The latest plausible date in this run's answers: its start, plus a day of clock skew."""
+    moment = (now or datetime.now(UTC)).astimezone(UTC) + timedelta(days=1)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _ids(item: Any) -> tuple[str, str]:
+    """An item's `_id` and `id`, or Unusable: without both as storable text it is no repo."""
+    if type(item) is not dict:
+        raise Unusable("that is not a JSON object")
+    hub_id, repo_id = item.get("_id"), item.get("id")
+    if type(hub_id) is not str or type(repo_id) is not str or not hub_id or not repo_id:
+        raise Unusable("with no _id or id")
+    if text(hub_id) is None or text(repo_id) is None:
+        raise Unusable("whose _id or id is no Hub name (a NUL, a lone surrogate, or too long)")
+    return hub_id, repo_id
+
+
+def model_record(item: Any, ceiling: str) -> ModelRecord:
+    """One raw listing item, flattened; odd or missing values become None (counted in `odd`).
+
+    Read from the JSON directly, not through huggingface_hub's ModelInfo: that would parse
+    the dates again and raise on shapes of fields the tracker never reads, costing an item
+    (and so its org) for nothing. Raises Unusable for an item that cannot be stored.
+    """
+    hub_id, repo_id = _ids(item)
+    get = item.get
+    tags = get("tags")
+    tags = tags if type(tags) is list else []
+    card = get("cardData")
+    license_name = card.get("license_name") if type(card) is dict else None
+    safetensors = get("safetensors")
+    total = safetensors.get("total") if type(safetensors) is dict else None
+    base, relation = base_from_tags(tags)
+    rec = ModelRecord(
+        hub_id=hub_id,
+        repo_id=repo_id,
+        created_at=hub_date(get("createdAt"), CREATED_FLOOR, ceiling),
+        last_modified=hub_date(get("lastModified"), MODIFIED_FLOOR, ceiling),
+        downloads_30d=count(get("downloads")),
+        downloads_all_time=count(get("downloadsAllTime")),
+        likes=count(get("likes")),
+        trending=score(get("trendingScore")),
+        license=licenses.from_hub(tags, license_name),
+        pipeline_tag=text(get("pipeline_tag")),
+        library_name=text(get("library_name")),
+        parameters=count(total),
+        gated=_gated(get("gated")),
+        base_model=base,
+        base_relation=relation,
+        sha=text(get("sha")),
     )
-    return RepoRecord(
+    rec.odd = _odd(
+        (rec.created_at, get("createdAt")),
+        (rec.last_modified, get("lastModified")),
+        (rec.downloads_30d, get("downloads")),
+        (rec.downloads_all_time, get("downloadsAllTime")),
+        (rec.likes, get("likes")),
+        (rec.trending, get("trendingScore")),
+        (rec.parameters, total),
+        (rec.pipeline_tag, get("pipeline_tag")),
+        (rec.library_name, get("library_name")),
+        (rec.gated, get("gated")),
+        (rec.sha, get("sha")),
+    )
+    return rec
+
+
+def repo_record(item: Any, kind: str, ceiling: str) -> RepoRecord:
+    """A raw dataset or Space listing item, flattened like model_record (Unusable if it cannot be stored)."""
+    hub_id, repo_id = _ids(item)
+    get = item.get
+    tags = get("tags")
+    card = get("cardData")
+    license_name = card.get("license_name") if type(card) is dict else None
+    rec = RepoRecord(
         kind=kind,
         hub_id=hub_id,
         repo_id=repo_id,
-        created_at=_iso(info.created_at),
-        last_modified=_iso(info.last_modified),
-        downloads_30d=_int(getattr(info, "downloads", None)),
-        downloads_all_time=_int(getattr(info, "downloads_all_time", None)),
-        likes=_int(info.likes),
-        trending=_float(getattr(info, "trending_score", None)),
-        license=licenses.from_hub(tags, license_name),
-        sdk=_str(getattr(info, "sdk", None)),
+        created_at=hub_date(get("createdAt"), CREATED_FLOOR, ceiling),
+        last_modified=hub_date(get("lastModified"), MODIFIED_FLOOR, ceiling),
+        downloads_30d=count(get("downloads")),
+        downloads_all_time=count(get("downloadsAllTime")),
+        likes=count(get("likes")),
+        trending=score(get("trendingScore")),
+        license=licenses.from_hub(tags if type(tags) is list else [], license_name),
+        sdk=text(get("sdk")),
     )
+    rec.odd = _odd(
+        (rec.created_at, get("createdAt")),
+        (rec.last_modified, get("lastModified")),
+        (rec.downloads_30d, get("downloads")),
+        (rec.downloads_all_time, get("downloadsAllTime")),
+        (rec.likes, get("likes")),
+        (rec.trending, get("trendingScore")),
+        (rec.sdk, get("sdk")),
+    )
+    return rec
+
+
+def _odd(*pairs: tuple[Any, Any]) -> int:
+    """How many (stored, sent) pairs lost a value the Hub did send."""
+    return sum(1 for stored, sent in pairs if stored is None and not unset(sent))
 
 
 class BadPage(Exception):
-    """A listing page that is JSON but not a list of repos."""
+    """A Hub answer that is readable but not what was asked for (a page that is not a list...)."""
 
 
-def _pages(api: HfApi, kind: str, org: str, expand: list[str]) -> Iterator[Any]:
-    """The raw items of every page of an org's listing, through the client's own pagination.
-
-    Not api.list_models(): there ModelInfo() raises on one odd item (a date it cannot parse,
-    a safetensors block without "parameters") and that ends the whole listing. Here one odd
-    item costs that item.
-    """
-    params = [("author", org), ("sort", "createdAt"), *(("expand", e) for e in expand)]
-    headers = build_hf_headers(
+def _headers(api: HfApi) -> dict[str, str]:
+    return build_hf_headers(
         token=api.token, library_name=api.library_name, library_version=api.library_version,
         user_agent=api.user_agent, headers=api.headers,
     )  # fmt: skip
-    for item in paginate(f"{api.endpoint}/api/{kind}", params=params, headers=headers):
-        if isinstance(item, str):  # iterating an object gives its keys: the page was not a list
+
+
+def _get_json(url: str, params: Any, headers: dict[str, str]) -> tuple[Any, str | None]:
+    """One GET: the parsed body and the next-page link, if any."""
+    response = get_session().get(url, params=params, headers=headers)
+    hf_raise_for_status(response)
+    return _json(response.content), response.links.get("next", {}).get("url")
+
+
+def _json(content: bytes) -> Any:
+    """A Hub answer's JSON; what no JSON reader can take is a BadPage, never a traceback."""
+    try:
+        try:
+            return json.loads(content)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise
+        except ValueError:
+            # An integer of more than 4,300 digits, which Python refuses to build: read again
+            # with such numbers as out of range (the slower way, only for such a page).
+            return json.loads(content, parse_int=json_int)
+    except UnicodeDecodeError:
+        raise BadPage("the Hub sent a page that is not UTF-8 text") from None
+    except RecursionError:
+        raise BadPage("the Hub sent a page nested too deeply to read") from None
+
+
+def _pages(api: HfApi, kind: str, org: str, expand: list[str], expected: int | None) -> Iterator[Any]:
+    """The raw items of every page of an org's listing, following the `Link` header.
+
+    Page by page, so that a listing running away (far past its overview's count, or past
+    MAX_PAGES with no count) stops at once, before its next page is asked for.
+    """
+    url: str | None = f"{api.endpoint}/api/{kind}"
+    params: Any = [("author", org), ("sort", "createdAt"), *(("expand", e) for e in expand)]
+    headers = _headers(api)
+    limit = overrun_limit(expected)
+    received = pages = 0
+    while url is not None:
+        page, url = _get_json(url, params, headers)
+        params = None  # the next link carries every parameter
+        if type(page) is not list:
             raise BadPage(f"the Hub sent a {kind} listing page that is not a list")
-        yield item
-
-
-def _parse_item(item: Any, info_type: type, build: Any) -> Any:
-    """A raw listing item through the client's parser; fields it cannot parse become unknown."""
-    if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-        return None
-    item = {**item, "siblings": None}
-    for key in ("createdAt", "lastModified"):
-        if key in item and not _hub_date(item[key]):
-            item.pop(key)
-    for key, ok in (("safetensors", _safetensors_ok), ("transformersInfo", lambda v: isinstance(v, dict))):
-        if item.get(key) and not ok(item[key]):
-            item.pop(key)
-    try:
-        return build(info_type(**item))
-    except Exception:  # noqa: BLE001 - any other shape the client rejects: skip the item, not the org
-        log.debug("unparseable listing item %r", item.get("id"), exc_info=True)
-        return None
-
-
-def _hub_date(value: Any) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        parse_datetime(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _safetensors_ok(value: Any) -> bool:
-    return isinstance(value, dict) and isinstance(value.get("parameters"), dict) and "total" in value
+        pages += 1
+        received += len(page)
+        if limit is not None and received > limit:
+            raise ListingOverrun(
+                f"the {kind} listing ran past the Hub's count of {expected:,} "
+                f"({received:,} items in {pages} page(s)): stopped, not stored"
+            )
+        if limit is None and url is not None and pages >= MAX_PAGES:
+            raise ListingOverrun(
+                f"the {kind} listing went on past {MAX_PAGES} pages with no count to check it against: "
+                "stopped, not stored"
+            )
+        yield from page
 
 
 def fetch_children(api: HfApi, repo_id: str) -> ChildCounts:
     """Direct derivatives by relation, and the model's own declared bases (detail-only fields)."""
     info = api.model_info(repo_id, expand=["childrenModelCount", "baseModels"])
-    total, split = parse_children(getattr(info, "children_model_count", None))
+    children = parse_children(getattr(info, "children_model_count", None))
+    if children is None:
+        return ChildCounts(total=None, split=None, bases=[])
+    total, split = children
     return ChildCounts(total=total, split=split, bases=parse_bases(getattr(info, "base_models", None)))
 
 
@@ -257,42 +471,10 @@ def iter_derivatives(
             "id": info.id,
             "author": info.author if isinstance(info.author, str) else info.id.split("/", 1)[0],
             "relation": rel,
-            "downloads_30d": _int(info.downloads),
-            "likes": _int(info.likes),
+            "downloads_30d": count(info.downloads),
+            "likes": count(info.likes),
             "created_at": _iso(info.created_at),
         }
-
-
-def model_record(info: Any) -> ModelRecord | None:
-    """Flatten a huggingface_hub ModelInfo; odd or missing values become None, never an error."""
-    hub_id = getattr(info, "_id", None)
-    repo_id = getattr(info, "id", None)
-    if not isinstance(hub_id, str) or not isinstance(repo_id, str) or not hub_id or not repo_id:
-        return None
-    tags = info.tags if isinstance(info.tags, list) else []
-    card = info.card_data
-    license_name = (
-        getattr(card, "license_name", None) if card is not None and not isinstance(card, str) else None
-    )
-    base, relation = base_from_tags(tags)
-    return ModelRecord(
-        hub_id=hub_id,
-        repo_id=repo_id,
-        created_at=_iso(info.created_at),
-        last_modified=_iso(info.last_modified),
-        downloads_30d=_int(info.downloads),
-        downloads_all_time=_int(info.downloads_all_time),
-        likes=_int(info.likes),
-        trending=_float(info.trending_score),
-        license=licenses.from_hub(tags, license_name),
-        pipeline_tag=_str(info.pipeline_tag),
-        library_name=_str(info.library_name),
-        parameters=_int(getattr(info.safetensors, "total", None)),
-        gated=_gated(info.gated),
-        base_model=base,
-        base_relation=relation,
-        sha=_str(info.sha),
-    )
 
 
 def base_from_tags(tags: list[Any]) -> tuple[str | None, str | None]:
@@ -303,10 +485,10 @@ def base_from_tags(tags: list[Any]) -> tuple[str | None, str | None]:
             continue
         rest = tag.removeprefix("base_model:")
         relation, sep, base = rest.partition(":")
-        if sep and relation in RELATIONS and base:
+        if sep and relation in RELATIONS and text(base):
             return base, relation
         if not sep and bare is None:
-            bare = rest
+            bare = text(rest)
     return bare, None
 
 
@@ -316,29 +498,9 @@ def _iso(value: Any) -> str | None:
     return None
 
 
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
-
-
-def _float(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
 def _gated(value: Any) -> str | None:
     if value is False:
         return "false"
     if value is True:
         return "true"
-    return value if isinstance(value, str) else None
+    return text(value)

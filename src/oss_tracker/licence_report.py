@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from oss_tracker.reports import Column, Report, Section, _footer, history, watched_orgs
+from oss_tracker.reports import Column, Report, Section, _footer, created, history, watched_orgs
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
     from sqlite_utils import Database
@@ -88,7 +88,7 @@ def licenses_report(db: Database, *, orgs: list[str] | None = None) -> Report:
         c["shift"] = _shift(c["from_group"], c["to_group"])
     months: dict[tuple[str, str], dict[str, Any]] = {}
     for month, oid, key, n in db.execute(
-        f"""SELECT substr(coalesce(m.created_at, m.first_seen), 1, 7) AS month, m.org_id, m.license, count(*)
+        f"""SELECT substr(coalesce({created()}, m.first_seen), 1, 7) AS month, m.org_id, m.license, count(*)
             FROM models m WHERE m.org_id IN ({marks}) AND m.removed_at IS NULL
             GROUP BY month, m.org_id, m.license""",
         org_ids,

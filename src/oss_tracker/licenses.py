@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from oss_tracker.values import text
+
 UNKNOWN = "unknown"
 
 # Permissive: use, change and redistribute with attribution only (OSI-approved permissive
@@ -40,7 +42,9 @@ class License:
 
 
 def _clean(value: Any) -> str | None:
-    if isinstance(value, str) and value.strip():
+    # A lone surrogate or a NUL cannot be stored: such a name is unknown, not a crash.
+    value = text(value)
+    if value is not None and value.strip():
         return value.strip()
     return None
 

@@ -14,6 +14,8 @@ history included). `tests/test_org_totals.py` checks cache against live sums.
 from __future__ import annotations
 
 import json
+import re
+import sqlite3
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
@@ -21,11 +23,50 @@ if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for
 
 FIELDS = ("models", "downloads_30d", "downloads_all_time", "likes", "downloads", "base", "drops")
 Triple = tuple[int, int, int | None]  # (org or model id, run, previous run or None)
+INT64 = 2**63
 
 
-def live_sums(db: Database, triples: list[Triple], *, by: str) -> dict[tuple[int, int], dict[str, Any]]:
+class TotalsOverflow(Exception):
+    """An org's sums leave SQLite's 64-bit integers (its counts are each in range, but too many are huge)."""
+
+
+class _BoundedSum:
+    """sum() in Python: exact, and NULL (unknown) where the total leaves SQLite's 64-bit integers."""
+
+    def __init__(self) -> None:
+        self.total: int | float | None = None
+
+    def step(self, value: int | float | None) -> None:
+        if value is not None:
+            self.total = value if self.total is None else self.total + value
+
+    def finalize(self) -> int | float | None:
+        total = self.total
+        return None if type(total) is int and not -INT64 <= total < INT64 else total
+
+
+def safe_rows(db: Any, sql: str, args: list[Any]) -> list[tuple[Any, ...]]:
+    """`db.execute(sql, args).fetchall()`; if an SQL sum() overflows ("integer overflow"), the
+    query again with sums done in Python, an overflowing one as NULL. The slow way only then:
+    a database written before counts were bounded, or a sum across many huge counts, must not
+    make a report fail."""
+    try:
+        return db.execute(sql, args).fetchall()
+    except sqlite3.OperationalError as err:
+        if "integer overflow" not in str(err):
+            raise
+    conn = getattr(db, "conn", db)  # sqlite-utils' Database or a plain connection
+    conn.create_aggregate("bounded_sum", 1, _BoundedSum)
+    return conn.execute(re.sub(r"\bsum\(", "bounded_sum(", sql), args).fetchall()
+
+
+def live_sums(
+    db: Database, triples: list[Triple], *, by: str, strict: bool = False
+) -> dict[tuple[int, int], dict[str, Any]]:
     """For (org or model id, run, previous run) triples: totals at `run` and all-time differences
-    since `previous run` over the models present in both, summed from the model snapshots."""
+    since `previous run` over the models present in both, summed from the model snapshots.
+
+    A sum past 64 bits is NULL (unknown), or with `strict` raises TotalsOverflow."""
     if not triples:
         return {}
     # One aggregate subquery per triple, not a join grouped afterwards: the sums come out
@@ -33,8 +74,7 @@ def live_sums(db: Database, triples: list[Triple], *, by: str) -> dict[tuple[int
     # not again for every index lookup. Per model and point: two primary-key lookups.
     where = "m.org_id = p.key" if by == "org" else "m.id = p.key"
     out: dict[tuple[int, int], dict[str, Any]] = {}
-    for key, run_id, packed in db.execute(
-        f"""WITH p AS MATERIALIZED (
+    sql = f"""WITH p AS MATERIALIZED (
                 SELECT json_extract(value, '$[0]') AS key, json_extract(value, '$[1]') AS run_id,
                        json_extract(value, '$[2]') AS prev_run_id
                 FROM json_each(?)
@@ -48,9 +88,20 @@ def live_sums(db: Database, triples: list[Triple], *, by: str) -> dict[tuple[int
                 JOIN model_snapshots s ON s.run_id = p.run_id AND s.model_id = m.id
                 LEFT JOIN model_snapshots ps ON ps.run_id = p.prev_run_id AND ps.model_id = m.id
                 WHERE {where})
-            FROM p""",
-        [json.dumps(triples)],
-    ).fetchall():
+            FROM p"""
+    args = [json.dumps(triples)]
+    if strict:
+        try:
+            found = db.execute(sql, args).fetchall()
+        except sqlite3.OperationalError as err:
+            if "integer overflow" not in str(err):
+                raise
+            raise TotalsOverflow(
+                "its counts add up past a 64-bit integer (each is in range, but too many are huge): not stored"
+            ) from None
+    else:
+        found = safe_rows(db, sql, args)
+    for key, run_id, packed in found:
         row = json.loads(packed)
         if row[0]:  # no model of the subject in that run: no row, as a grouped join gives none
             out[(key, run_id)] = dict(zip(FIELDS, row, strict=True))
@@ -86,9 +137,14 @@ def pair_sums(db: Database, triples: list[Triple], *, by: str) -> dict[tuple[int
     return out
 
 
-def record(db: Database, *, run_id: int | None = None, org_ids: list[int] | None = None) -> int:
+def record(
+    db: Database, *, run_id: int | None = None, org_ids: list[int] | None = None, strict: bool = False
+) -> int:
     """(Re)compute the rows of `run_id` (every org it stored), or of every run of `org_ids`, or of
-    everything; each against the org's previous stored run. Returns the rows written."""
+    everything; each against the org's previous stored run. Returns the rows written.
+
+    With `strict`, a sum past 64 bits raises TotalsOverflow (a sync then rolls that org back)
+    instead of being stored as NULL."""
     where, args = [], []
     if run_id is not None:
         where.append("o.run_id = ?")
@@ -108,7 +164,7 @@ def record(db: Database, *, run_id: int | None = None, org_ids: list[int] | None
         f"DELETE FROM org_run_totals {'WHERE ' + ' AND '.join(w.replace('o.', '') for w in where) if where else ''}",
         args,
     )
-    sums = live_sums(db, [tuple(p) for p in pairs], by="org")  # type: ignore[misc]
+    sums = live_sums(db, [tuple(p) for p in pairs], by="org", strict=strict)  # type: ignore[misc]
     rows = [
         [org_id, run_id_, prev, *(sums[(org_id, run_id_)][f] for f in FIELDS)]
         for org_id, run_id_, prev in pairs

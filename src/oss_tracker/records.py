@@ -29,6 +29,7 @@ class ModelRecord:
     base_model: str | None
     base_relation: str | None
     sha: str | None
+    odd: int = 0  # values the Hub sent that were out of range or unreadable: stored as unknown
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class OrgOverview:
     followers: int | None
     num_datasets: int | None = None
     num_spaces: int | None = None
+    odd: int = 0  # counts the Hub sent that were out of range or unreadable: stored as unknown
 
 
 KINDS = ("dataset", "space")
@@ -58,3 +60,4 @@ class RepoRecord:
     trending: float | None
     license: licenses.License
     sdk: str | None
+    odd: int = 0  # as ModelRecord.odd

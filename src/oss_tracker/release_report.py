@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from oss_tracker.reports import Chart, ChartSeries, Column, Report, Section, _footer, history, watched_orgs
+from oss_tracker.reports import (
+    Chart,
+    ChartSeries,
+    Column,
+    Report,
+    Section,
+    _footer,
+    created,
+    history,
+    watched_orgs,
+)
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
     from sqlite_utils import Database
@@ -27,7 +38,7 @@ def releases(
     watched = watched_orgs(db, orgs)
     org_ids = [oid for oid, _ in watched]
     marks = ",".join("?" * len(org_ids))
-    released = "coalesce(m.created_at, m.first_seen)"
+    released = f"coalesce({created()}, m.first_seen)"
     where, args = f"m.org_id IN ({marks})", list(org_ids)
     if since is not None:
         where += f" AND {released} >= ?"
@@ -50,7 +61,7 @@ def releases(
             "removed_at": r[8],
         }
         for r in db.execute(
-            f"""SELECT m.repo_id, g.name, m.created_at, m.first_seen, m.license, m.parameters, m.pipeline_tag,
+            f"""SELECT m.repo_id, g.name, {created()}, m.first_seen, m.license, m.parameters, m.pipeline_tag,
                        m.library_name, m.removed_at
                 FROM models m JOIN orgs g ON g.id = m.org_id WHERE {where}
                 ORDER BY {released} DESC, m.repo_id
@@ -134,14 +145,21 @@ def releases(
     )
 
 
+MAX_MONTHS = 1200  # a century of months: more is no chart of releases
+
+
 def _months_chart(by_month: list[dict[str, Any]], names: list[str]) -> Chart:
     """Releases per month per org; a month without a release is a zero (the history is complete)."""
-    if not by_month:
+    # Months as the database spells them; anything else (a damaged date) is left off the chart,
+    # and the walk from the first to the last is bounded whatever they are.
+    months = sorted(
+        {r["month"] for r in by_month if re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", r["month"] or "")}
+    )
+    if not months:
         return Chart("Releases per month", [], [])
-    months = sorted({r["month"] for r in by_month})
     y, m = int(months[0][:4]), int(months[0][5:])
-    every = []
-    while f"{y}-{m:02d}" <= months[-1]:
+    every: list[str] = []
+    while f"{y}-{m:02d}" <= months[-1] and len(every) < MAX_MONTHS:
         every.append(f"{y}-{m:02d}")
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     counts = {(r["month"], r["org"]): r["releases"] for r in by_month}

@@ -6,6 +6,23 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from oss_tracker.errors import NoData
+from oss_tracker.org_totals import safe_rows
+
+# The Hub's floor for createdAt (repos older than it all carry 2022-03-02T23:29:04Z).
+CREATED_FLOOR = "2022-03-02"
+
+
+def created(alias: str = "m") -> str:
+    """SQL for a repo's stored createdAt where it can be true, else NULL: not before the Hub's
+    floor, not later than a day after the tracker first saw the repo. A sync stores nothing
+    else now; a database written before holds years like 999 (stored unpadded: `999-06-...`)
+    or 9999, which must not break (or stretch to 108,000 months) a report."""
+    c = f"{alias}.created_at"
+    return (
+        f"(CASE WHEN {c} >= '{CREATED_FLOOR}' "
+        f"AND {c} <= strftime('%Y-%m-%dT%H:%M:%SZ', {alias}.first_seen, '+1 day') THEN {c} END)"
+    )
+
 
 # A run the reports read: every run in the file is one (a run is stored whole or not at all).
 STORED_RUN = "r.status IN ('ok', 'partial')"
@@ -93,12 +110,14 @@ def org_runs(db: Database, org_id: int, limit: int = 2) -> list[tuple[int, str, 
     ]
 
 
-def _totals(db: Database, org_id: int, run_id: int) -> dict[str, int]:
-    """The org's model count and summed counts at a run (0 where it had no model)."""
+def _totals(db: Database, org_id: int, run_id: int) -> dict[str, int | None]:
+    """The org's model count and summed counts at a run (0 where it had no model; None where
+    the sum is unknown: every count unknown, or a sum past 64 bits)."""
     from oss_tracker.org_totals import pair_sums
 
-    at = pair_sums(db, [(org_id, run_id, None)], by="org").get((org_id, run_id), {})
-    return {k: at.get(k) or 0 for k in ("models", "downloads_30d", "downloads_all_time", "likes")}
+    at = pair_sums(db, [(org_id, run_id, None)], by="org").get((org_id, run_id))
+    keys = ("models", "downloads_30d", "downloads_all_time", "likes")
+    return {k: at[k] for k in keys} if at else dict.fromkeys(keys, 0)
 
 
 def org_snapshot(db: Database, org: str, *, top: int = 10) -> tuple[int, dict[str, Any]]:
@@ -124,7 +143,7 @@ def org_snapshot(db: Database, org: str, *, top: int = 10) -> tuple[int, dict[st
     )
     months = dict(
         db.execute(
-            f"""SELECT substr(m.created_at, 1, 7) AS month, count(*) {current} AND m.created_at IS NOT NULL
+            f"""SELECT substr({created()}, 1, 7) AS month, count(*) {current} AND {created()} IS NOT NULL
                 GROUP BY month ORDER BY month""",
             [run_id, org_id],
         ).fetchall()
@@ -139,7 +158,7 @@ def org_snapshot(db: Database, org: str, *, top: int = 10) -> tuple[int, dict[st
             "created_at": r[5],
         }
         for r in db.execute(
-            f"""SELECT m.repo_id, s.downloads_30d, s.downloads_all_time, s.likes, m.license, m.created_at {current}
+            f"""SELECT m.repo_id, s.downloads_30d, s.downloads_all_time, s.likes, m.license, {created()} {current}
                 ORDER BY coalesce(s.downloads_30d, -1) DESC, m.repo_id LIMIT ?""",
             [run_id, org_id, top],
         ).fetchall()
@@ -279,12 +298,13 @@ def repo_summary(db: Database, org_ids: list[int]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     marks = ",".join("?" * len(org_ids)) or "NULL"
     for kind in ("dataset", "space"):
-        row = db.execute(
+        [row] = safe_rows(
+            db,
             f"""SELECT count(*), sum(s.downloads_30d), sum(s.downloads_all_time), sum(s.likes)
                 FROM repos r JOIN repo_snapshots s ON s.repo_id = r.id AND s.run_id = r.last_seen_run
                 WHERE r.kind = ? AND r.removed_at IS NULL AND r.org_id IN ({marks})""",
             [kind, *org_ids],
-        ).fetchone()
+        )
         out[kind] = {"count": row[0], "downloads_30d": row[1], "downloads_all_time": row[2], "likes": row[3]}
     return out
 
@@ -322,7 +342,7 @@ def changes(db: Database, orgs: list[str] | None = None) -> Report:
         for r in db.execute(
             f"""SELECT m.repo_id FROM models m WHERE m.first_seen_run = ?{org_filter}
                 AND EXISTS (SELECT 1 FROM org_snapshots o WHERE o.org_id = m.org_id AND o.run_id < ?)
-                ORDER BY m.created_at DESC, m.repo_id""",
+                ORDER BY {created()} DESC, m.repo_id""",
             [run_id, *args, run_id],
         ).fetchall()
     ]
@@ -426,14 +446,15 @@ def derivative_totals(db: Database, org_ids: list[int]) -> dict[int, dict[str, A
         return {}
     marks = ",".join("?" * len(org_ids))
     out: dict[int, dict[str, Any]] = {}
-    for row in db.execute(
+    for row in safe_rows(
+        db,
         f"""SELECT m.org_id, count(*), sum(d.finetune), sum(d.quantized), sum(d.adapter), sum(d.merge),
                    sum(d.total), max(d.day), sum(CASE WHEN d.finetune IS NULL THEN d.total ELSE 0 END)
             FROM models m JOIN derivative_latest d ON d.model_id = m.id
             WHERE m.org_id IN ({marks}) AND m.removed_at IS NULL
             GROUP BY m.org_id""",
         org_ids,
-    ).fetchall():
+    ):
         out[row[0]] = {
             "models_counted": row[1],
             "finetune": row[2],

@@ -17,6 +17,7 @@ from oss_tracker.reports import (
     Column,
     Report,
     Section,
+    created,
     licence_mix_section,
     org_snapshot,
     repo_summary,
@@ -213,7 +214,7 @@ def repo_releases(
     watched = watched_orgs(db, orgs)
     ids = [oid for oid, _ in watched]
     marks = ",".join("?" * len(ids)) or "NULL"
-    released = "coalesce(r.created_at, r.first_seen)"
+    released = f"coalesce({created('r')}, r.first_seen)"
     where, args = f"r.kind = ? AND r.org_id IN ({marks})", [kind, *ids]
     if since is not None:
         where += f" AND {released} >= ?"

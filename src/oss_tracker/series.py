@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from oss_tracker.org_totals import pair_sums
+from oss_tracker.org_totals import pair_sums, safe_rows
 from oss_tracker.reports import STORED_RUN
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
@@ -299,7 +299,8 @@ def derivative_points(
         "ORDER BY x.day DESC LIMIT 1)"
     )
     out: dict[tuple[int, str, str | None], dict[str, int | None]] = {}
-    for key, day, prev, packed in db.execute(
+    for key, day, prev, packed in safe_rows(
+        db,
         f"""WITH p AS MATERIALIZED (
                 SELECT json_extract(value, '$[0]') AS key, json_extract(value, '$[1]') AS day,
                        json_extract(value, '$[2]') AS prev
@@ -316,7 +317,7 @@ def derivative_points(
                         AND (m.removed_at IS NULL OR substr(m.removed_at, 1, 10) > p.day)) c)
             FROM p""",
         [json.dumps(triples)],
-    ).fetchall():
+    ):
         models, counted, level, refreshed, change, base = json.loads(packed)
         out[(key, day, prev)] = {
             "models": models,

@@ -410,6 +410,7 @@ class OrgSaved:
     license_changed: int
     first: bool = False  # the org's first snapshot: its models are first seen, not new releases
     moved_from: set[int] = field(default_factory=set)  # orgs that listed some of these models before
+    taken: int = 0  # repos another org of this run had already stored (same `_id`): skipped here
 
 
 def start_run(
@@ -458,10 +459,16 @@ def save_models(
     """Upsert listed models (keyed by `_id`) and their snapshots; a page at a time is fine."""
     oid = org_id(db, counts.org)
     for rec in records:
-        counts.listed += 1
         row = db.execute(
-            "SELECT id, repo_id, license, removed_at, org_id FROM models WHERE hub_id = ?", [rec.hub_id]
+            "SELECT id, repo_id, license, removed_at, org_id, last_seen_run FROM models WHERE hub_id = ?",
+            [rec.hub_id],
         ).fetchone()
+        if row is not None and row[5] == run_id:
+            # Listed by another org of this run too (a transfer mid-sync): the first stored wins,
+            # and a second snapshot of one model in one run cannot be stored.
+            counts.taken += 1
+            continue
+        counts.listed += 1
         values = [
             rec.repo_id,
             oid,
@@ -489,7 +496,7 @@ def save_models(
             model_id = int(cursor.lastrowid)
             counts.new += 0 if counts.first else 1
         else:
-            model_id, old_repo, old_license, removed_at, old_org = row
+            model_id, old_repo, old_license, removed_at, old_org, _ = row
             if old_org != oid:
                 counts.moved_from.add(old_org)
             if old_repo != rec.repo_id:
@@ -580,16 +587,30 @@ def _event(
 
 
 def save_repos(
-    db: Database, run_id: int, now: str, org: str, kind: str, records: Iterable[RepoRecord]
+    db: Database,
+    run_id: int,
+    now: str,
+    org: str,
+    kind: str,
+    records: Iterable[RepoRecord],
+    counts: OrgSaved | None = None,
 ) -> int:
-    """Upsert an org's datasets or Spaces and their snapshots; returns how many were listed."""
+    """Upsert an org's datasets or Spaces and their snapshots; returns how many were stored.
+
+    One another org of this run already stored is skipped (counted in `counts.taken`), as in save_models.
+    """
     oid = org_id(db, org)
     listed = 0
     for rec in records:
-        listed += 1
         row = db.execute(
-            "SELECT id, repo_id, removed_at FROM repos WHERE kind = ? AND hub_id = ?", [kind, rec.hub_id]
+            "SELECT id, repo_id, removed_at, last_seen_run FROM repos WHERE kind = ? AND hub_id = ?",
+            [kind, rec.hub_id],
         ).fetchone()
+        if row is not None and row[3] == run_id:
+            if counts is not None:
+                counts.taken += 1
+            continue
+        listed += 1
         values = [rec.repo_id, oid, rec.created_at, rec.last_modified, rec.license.key, rec.license.tag,
                   rec.license.name, rec.sdk]  # fmt: skip
         if row is None:
@@ -601,7 +622,7 @@ def save_repos(
             )
             repo_pk = int(cursor.lastrowid)
         else:
-            repo_pk, old_repo, removed_at = row
+            repo_pk, old_repo, removed_at, _ = row
             if old_repo != rec.repo_id:
                 _event(db, kind, run_id, repo_pk, "renamed", old_repo, rec.repo_id, now)
             if removed_at is not None:

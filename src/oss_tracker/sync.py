@@ -35,6 +35,8 @@ class OrgResult:
     fatal: BaseException | None = None  # stops the whole run (an unknown org named on the command line)
     error: str | None = None  # the overview or the model listing failed: nothing of the org is stored
     kind_errors: dict[str, str] = field(default_factory=dict)  # a dataset or Space listing failed
+    # kind -> what its listing left out or made unknown
+    tallies: dict[str, hub.Tally] = field(default_factory=lambda: {k: hub.Tally() for k in ("model", *KINDS)})
 
     def expected(self, kind: str) -> int | None:
         if self.overview is None:
@@ -46,13 +48,20 @@ class OrgResult:
         return self.n_models if kind == "model" else len(self.repos.get(kind, []))
 
     def short(self, kind: str) -> str | None:
-        """Why this kind's listing cannot be stored: it failed, or came back shorter than counted."""
+        """Why this kind's listing cannot be stored: it failed, or came back shorter than counted.
+
+        Items of another account were left out of the listing, but the overview may count a
+        repo in transfer on either side: the count is met by the org's own items, or by its
+        own and those left out together.
+        """
         if kind != "model" and kind in self.kind_errors:
             return self.kind_errors[kind]
         expected = self.expected(kind)
-        if expected is not None and self.listed(kind) < expected:
+        tally = self.tallies[kind]
+        if expected is not None and self.listed(kind) + tally.foreign < expected:
             # A partial listing stored as a snapshot would read as a collapse of downloads.
-            return f"listed {self.listed(kind):,} of {expected:,} {kind}s: not stored"
+            why = f" ({tally.skipped:,} unusable item(s) skipped)" if tally.skipped else ""
+            return f"listed {self.listed(kind):,} of {expected:,} {kind}s{why}: not stored"
         return None
 
     def verified(self, kind: str) -> bool:
@@ -72,6 +81,7 @@ class SyncSummary:
     derivatives: derivatives.DerivativesSummary | None = None
     repos: dict[str, int] = field(default_factory=dict)  # datasets and Spaces listed, by kind
     repos_removed: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the stored orgs' listings left out or made unknown
 
     @property
     def models(self) -> int:
@@ -107,7 +117,28 @@ class SyncSummary:
             parts.append(f"run #{self.run_id}")
         text = ", ".join(parts)
         problems = [f"{org}: {msg}" for org, msg in {**self.incomplete, **self.failed}.items()]
-        return text + (" — " + "; ".join(problems) if problems else "")
+        return text + (" — " + "; ".join(problems + self.notes) if problems or self.notes else "")
+
+
+def notes(stored: list[OrgResult], taken: dict[str, int]) -> list[str]:
+    """What the stored orgs' listings left out or made unknown, per org, for the summary and runs.message."""
+    per_org = {
+        "odd value(s) stored as unknown": {
+            r.org: (r.overview.odd if r.overview else 0) + sum(t.odd for t in r.tallies.values())
+            for r in stored
+        },
+        "unusable item(s) skipped": {r.org: sum(t.skipped for t in r.tallies.values()) for r in stored},
+        "item(s) of other accounts left out": {
+            r.org: sum(t.foreign for t in r.tallies.values()) for r in stored
+        },
+        "item(s) already stored under another account this run skipped": taken,
+    }
+    out = []
+    for label, counts in per_org.items():
+        if total := sum(counts.values()):
+            orgs = ", ".join(f"{org}: {n:,}" for org, n in counts.items() if n)
+            out.append(f"{total:,} {label} ({orgs})")
+    return out
 
 
 class OutOfOrder(TrackerError):
@@ -181,6 +212,7 @@ def fetch_org(
     progress: ProgressFn | None = None,
     *,
     strict: bool = True,
+    now: datetime | None = None,
 ) -> None:
     """Overview, then every page of the org's models, datasets and Spaces, into `channel`.
 
@@ -197,7 +229,14 @@ def fetch_org(
             result.org = result.overview.name
             channel.put(result.overview)
             page: list[ModelRecord] = []
-            for record in hub.iter_org_models(session.api, result.org):
+            models = hub.iter_org_models(
+                session.api,
+                result.org,
+                expected=result.expected("model"),
+                tally=result.tallies["model"],
+                now=now,
+            )
+            for record in models:
                 page.append(record)
                 result.n_models += 1
                 if progress is not None:
@@ -222,7 +261,15 @@ def fetch_org(
                 if result.expected(kind) == 0:
                     continue
                 try:
-                    result.repos[kind] = list(hub.iter_org_repos(session.api, result.org, kind))
+                    repos = hub.iter_org_repos(
+                        session.api,
+                        result.org,
+                        kind,
+                        expected=result.expected(kind),
+                        tally=result.tallies[kind],
+                        now=now,
+                    )
+                    result.repos[kind] = list(repos)
                 except Exception as err:  # noqa: BLE001 - a Space listing failing must not cost the models
                     result.kind_errors[kind] = f"{kind} listing failed: {describe(err)}"
                     log.debug("listing %ss of %s failed", kind, org, exc_info=True)
@@ -297,7 +344,9 @@ def _store_org(
             if unverified:
                 notes.append(f"no count of {', '.join(unverified)} to check the listing: no removals")
             listed = {
-                kind: store.save_repos(db, run_id, started, result.org, kind, result.repos.get(kind, []))
+                kind: store.save_repos(
+                    db, run_id, started, result.org, kind, result.repos.get(kind, []), counts
+                )
                 if result.short(kind) is None
                 else None
                 for kind in KINDS
@@ -311,7 +360,9 @@ def _store_org(
                 datasets_listed=listed["dataset"],
                 spaces_listed=listed["space"],
             )
-    except _Discard as why:
+            # The org's totals, inside its savepoint: sums that overflow cost this org, not the run.
+            org_totals.record(db, run_id=run_id, org_ids=[store.org_id(db, overview.name)], strict=True)
+    except (_Discard, org_totals.TotalsOverflow) as why:
         failed[overview.name] = str(why)
         return None
     if notes:
@@ -363,7 +414,8 @@ def run_sync(
     channels = {org: Channel(stop) for org in orgs}
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(orgs)))) as pool:
         futures: list[Future[None]] = [
-            pool.submit(fetch_org, session, org, channels[org], progress, strict=strict) for org in orgs
+            pool.submit(fetch_org, session, org, channels[org], progress, strict=strict, now=now)
+            for org in orgs
         ]
         try:
             with db.atomic():
@@ -380,10 +432,12 @@ def run_sync(
                 # reached the file past the lock (another path, an older version).
                 _check_order(store.last_run_start(db, other_than=run_id), started, present)
                 verified: dict[str, list[str]] = {}
+                stored: list[OrgResult] = []
                 # One org at a time, in watch-list order, while the others keep fetching.
                 for org in orgs:
                     result = _store_org(db, run_id, started, channels[org], failed, incomplete, repos, saved)
                     if result is not None:
+                        stored.append(result)
                         verified[result.org] = [k for k in ("model", *KINDS) if result.verified(k)]
                 if not saved:
                     raise SyncFailed(
@@ -396,8 +450,8 @@ def run_sync(
                     for kind in KINDS:
                         if kind in kinds:
                             repos_removed.extend(store.mark_removed(db, run_id, started, org, kind))
-                # Every org of the run, then the whole history of orgs a model moved between.
-                org_totals.record(db, run_id=run_id)
+                # Every org's totals of this run were stored with it; now the whole history of
+                # orgs a model moved between (a sum past 64 bits there is stored as unknown).
                 moved = {o for c in saved for o in c.moved_from}
                 if moved:
                     moved |= {store.org_id(db, c.org) for c in saved if c.moved_from}
@@ -415,13 +469,14 @@ def run_sync(
                 status = "partial" if failed or incomplete else "ok"
                 finished = _iso(clock())
                 problems = {**incomplete, **failed}
+                run_notes = notes(stored, {c.org: c.taken for c in saved if c.taken})
                 store.finish_run(
                     db,
                     run_id,
                     finished_at=finished,
                     status=status,
                     requests=session.transport.requests,
-                    message="; ".join(f"{o}: {m}" for o, m in problems.items()) or None,
+                    message="; ".join([*(f"{o}: {m}" for o, m in problems.items()), *run_notes]) or None,
                 )
         except BaseException:
             stop.set()  # fetch threads waiting to hand over a page give up
@@ -439,6 +494,7 @@ def run_sync(
         repos_removed=repos_removed,
         requests=session.transport.requests,
         derivatives=derived,
+        notes=run_notes,
     )
 
 

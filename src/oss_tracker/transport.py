@@ -8,15 +8,20 @@ call the same policy, waits that tests can shrink, and one place that sees the H
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import threading
 import time
-from collections.abc import Callable
+import weakref
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+import httpcore2
 import httpx2
 from huggingface_hub.utils import parse_ratelimit_headers
 
@@ -27,6 +32,15 @@ RETRY_ERRORS = (httpx2.TimeoutException, httpx2.NetworkError, httpx2.RemoteProto
 # huggingface_hub asks for this telemetry list through the same session; it is not our
 # data and should not spend the user's quota, so it is answered here.
 LOCAL_404_PATHS = frozenset({"/api/agent-harnesses"})
+# The most one answer may hold once decoded. A 1,000-item listing page with every field the
+# tracker asks for is 0.8 MB (the largest in fixtures/replay, a Qwen page); the Hub's real
+# pages with long model cards a few MB. Past this an answer is refused, not retried: a gzip
+# "bomb" of 1 MB decoded to 2.1 GB in memory before there was a limit.
+MAX_BODY = 64 * 1024 * 1024
+DECODE_STEP = 256 * 1024  # decoded bytes produced per step: a bomb never inflates in one go
+# What we can decode step by step (the client would add br/zstd if installed, decoded whole).
+ACCEPT_ENCODING = "gzip, deflate"
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class HubUnavailable(Exception):
@@ -43,6 +57,139 @@ class OffEndpoint(Exception):
 
 class Interrupted(Exception):
     """The run was cancelled (SIGINT/SIGTERM): no more requests, no more waiting."""
+
+
+class AnswerRefused(Exception):
+    """An answer too big once decoded, or in an encoding the tracker did not ask for: not retried."""
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of a URL as a browser compares them: case-insensitive scheme and
+    host, the scheme's default port made explicit, user:password@ ignored."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port if port is not None else DEFAULT_PORTS.get(scheme)
+
+
+def public_endpoint(url: str) -> str:
+    """The endpoint as it may be shown and stored: normalised, without `user:password@` (a secret)."""
+    scheme, host, port = origin(url)
+    path = urlsplit(url).path.rstrip("/")
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    shown_port = "" if port is None or port == DEFAULT_PORTS.get(scheme) else f":{port}"
+    return f"{scheme}://{host}{shown_port}{path}"
+
+
+# The deadline of the request the current thread is sending (the transport sets it, the
+# network streams below read it): `--timeout` bounds a whole request, not each read.
+_request = threading.local()
+
+
+def _left(timeout: float | None) -> float | None:
+    """A socket operation's timeout: its own, cut to what is left of the request's deadline."""
+    deadline = getattr(_request, "deadline", None)
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise httpcore2.ReadTimeout("the request took longer than its timeout")
+    return left if timeout is None else min(timeout, left)
+
+
+class _Stream(httpcore2.NetworkStream):
+    """A connection whose reads and writes end at the request's deadline, and that a cancel
+    can cut (a read blocked on a stalled server returns at once)."""
+
+    def __init__(self, stream: httpcore2.NetworkStream, backend: GuardedBackend) -> None:
+        self._stream = stream
+        self._backend = backend
+        backend.streams.add(self)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        self._backend.check()
+        return self._stream.read(max_bytes, _left(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._backend.check()
+        self._stream.write(buffer, _left(timeout))
+
+    def close(self) -> None:
+        self._backend.streams.discard(self)
+        self._stream.close()
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore2.NetworkStream:
+        self._backend.streams.discard(self)
+        return _Stream(self._stream.start_tls(ssl_context, server_hostname, _left(timeout)), self._backend)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+    def abort(self) -> None:
+        sock = self._stream.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)  # close() alone does not wake a blocked recv()
+
+
+class GuardedBackend(httpcore2.NetworkBackend):
+    """httpcore's own network backend, its streams wrapped in _Stream."""
+
+    def __init__(self, inner: httpcore2.NetworkBackend) -> None:
+        self.inner = inner
+        self.streams: weakref.WeakSet[_Stream] = weakref.WeakSet()
+        self.cancelled = threading.Event()
+
+    def check(self) -> None:
+        if self.cancelled.is_set():
+            raise httpcore2.ReadError("the run was interrupted")
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore2.NetworkStream:
+        self.check()
+        return _Stream(
+            self.inner.connect_tcp(host, port, _left(timeout), local_address, socket_options), self
+        )
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore2.NetworkStream:
+        self.check()
+        return _Stream(self.inner.connect_unix_socket(path, _left(timeout), socket_options), self)
+
+    def sleep(self, seconds: float) -> None:
+        self.inner.sleep(seconds)
+
+    def cancel(self) -> None:
+        """Every later read fails, and every connection open now is cut."""
+        self.cancelled.set()
+        for stream in list(self.streams):
+            stream.abort()
+
+
+def http_transport() -> tuple[httpx2.HTTPTransport, GuardedBackend | None]:
+    """The real HTTP transport, its connections guarded (None if httpcore's layout has changed:
+    a deadline is then checked between reads only, and a cancel waits for the read in progress)."""
+    transport = httpx2.HTTPTransport()
+    pool = getattr(transport, "_pool", None)
+    inner = getattr(pool, "_network_backend", None)
+    if not isinstance(inner, httpcore2.NetworkBackend):
+        return transport, None
+    backend = GuardedBackend(inner)
+    pool._network_backend = backend  # type: ignore[union-attr]
+    return transport, backend
 
 
 @dataclass
@@ -86,12 +233,17 @@ class HubTransport(httpx2.BaseTransport):
         recorder: Recorder | None = None,
         clock: Callable[[], float] = time.monotonic,
         timeout: float | None = 60.0,
+        backend: GuardedBackend | None = None,
+        max_body: int = MAX_BODY,
     ) -> None:
         self.inner = inner
         # huggingface_hub sends listings and model_info with `timeout=None` (no timeout at
         # all), which overrides the client's default: a stalled connection would hang the run.
+        # It is also the deadline of a whole request (connect, send, every read).
         self.timeout = timeout
-        self.host = urlsplit(endpoint).netloc
+        self.origin = origin(endpoint)
+        self.backend = backend
+        self.max_body = max_body
         self.policy = policy or RetryPolicy()
         self.min_reserve = reserve
         self.pace = pace
@@ -159,30 +311,41 @@ class HubTransport(httpx2.BaseTransport):
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         if request.url.path in LOCAL_404_PATHS:
             return httpx2.Response(404, request=request)
-        if request.url.netloc.decode() != self.host:
-            raise OffEndpoint(f"refusing a request to {request.url.host}: not the configured Hub endpoint")
+        url = request.url
+        if (url.scheme.lower(), url.host.lower(), url.port or DEFAULT_PORTS.get(url.scheme)) != self.origin:
+            raise OffEndpoint(f"refusing a request to {url.host}: not the configured Hub endpoint")
         self._check_cursor(request)
         self._default_timeout(request)
+        request.headers["Accept-Encoding"] = ACCEPT_ENCODING
         policy = self.policy
         for attempt in range(policy.retries + 1):
             self._check_cancelled()
             self._pace()
             with self._lock:
                 self.requests += 1
+            _request.deadline = None if self.timeout is None else time.monotonic() + self.timeout
             try:
                 response = self.inner.handle_request(request)
-                raw = b"".join(response.iter_raw())
-                response.close()
+                try:
+                    body = self._read(response, request)
+                finally:
+                    response.close()
             except RETRY_ERRORS as err:
+                self._check_cancelled()  # a cancel cuts connections: that is no network error
                 problem, wait = _describe(err), policy.backoff(attempt)
             else:
                 self._note_ratelimit(response)
                 if response.status_code not in RETRY_STATUSES:
                     self._check_next(request, response)
+                    headers = [
+                        (k, v)
+                        for k, v in response.headers.raw
+                        if k.lower() not in (b"content-encoding", b"content-length", b"transfer-encoding")
+                    ]
                     out = httpx2.Response(
                         response.status_code,
-                        headers=response.headers,
-                        stream=httpx2.ByteStream(raw),
+                        headers=[*headers, (b"Content-Length", str(len(body)).encode())],
+                        stream=httpx2.ByteStream(body),
                         request=request,
                         extensions=response.extensions,
                     )
@@ -192,12 +355,41 @@ class HubTransport(httpx2.BaseTransport):
                     return out
                 problem = f"HTTP {response.status_code}"
                 wait = _server_wait(response) or policy.backoff(attempt)
+            finally:
+                _request.deadline = None
             if attempt == policy.retries:
                 break
             wait = min(wait, policy.max_wait)
             log.info("%s from the Hub for %s; retrying in %.1f s", problem, _short(request), wait)
             self._sleep(wait)
         raise HubUnavailable(f"{problem} for {_short(request)} after {policy.retries + 1} attempts")
+
+    def _read(self, response: httpx2.Response, request: httpx2.Request) -> bytes:
+        """The answer's body, decoded here (not later by the client) so that its decoded size
+        is bounded as it comes; the request's deadline and a cancel are checked between chunks."""
+        if response.is_stream_consumed:  # an answer built in memory (httpx decoded it already)
+            inflate, raws = _decoder("", request), iter((response.content,))
+        else:
+            inflate, raws = (
+                _decoder(response.headers.get("content-encoding", ""), request),
+                response.iter_raw(),
+            )
+        deadline = getattr(_request, "deadline", None)
+        chunks: list[bytes] = []
+        size = 0
+        for raw in raws:
+            self._check_cancelled()
+            if deadline is not None and time.monotonic() > deadline:
+                raise httpx2.ReadTimeout("the request took longer than its timeout", request=request)
+            for piece in inflate(raw):
+                size += len(piece)
+                if size > self.max_body:
+                    raise AnswerRefused(
+                        f"the Hub's answer to {_short(request)} is larger than {self.max_body // 2**20} MiB "
+                        "once decoded: refused"
+                    )
+                chunks.append(piece)
+        return b"".join(chunks)
 
     def _check_cursor(self, request: httpx2.Request) -> None:
         if b"cursor=" not in request.url.query:
@@ -233,8 +425,11 @@ class HubTransport(httpx2.BaseTransport):
 
     # -- cancelling -----------------------------------------------------------------
     def cancel(self) -> None:
-        """Stop the run: every later request, and any wait in progress, ends with Interrupted."""
+        """Stop the run: every later request, any wait in progress, and any read in progress
+        (its connection is cut), end with Interrupted."""
         self._cancelled.set()
+        if self.backend is not None:
+            self.backend.cancel()
 
     def _check_cancelled(self) -> None:
         if self._cancelled.is_set():
@@ -269,6 +464,38 @@ def _server_wait(response: httpx2.Response) -> float | None:
         except (TypeError, ValueError):
             return None
         return max(0.0, delta) + 1
+
+
+def _decoder(header: str, request: httpx2.Request) -> Callable[[bytes], Iterator[bytes]]:
+    """A step-by-step decoder for a Content-Encoding (only what ACCEPT_ENCODING asks for)."""
+    codings = [c.strip().lower() for c in header.split(",") if c.strip() and c.strip().lower() != "identity"]
+    if not codings:
+        return lambda data: iter((data,)) if data else iter(())
+    if len(codings) > 1 or codings[0] not in ("gzip", "x-gzip", "deflate"):
+        raise AnswerRefused(f"the Hub answered {_short(request)} in an encoding not asked for ({header})")
+    wbits = 16 + zlib.MAX_WBITS if codings[0] != "deflate" else zlib.MAX_WBITS
+    state = {"inflater": zlib.decompressobj(wbits), "first": True}
+
+    def inflate(data: bytes) -> Iterator[bytes]:
+        inflater = state["inflater"]
+        try:
+            while data and not inflater.eof:
+                try:
+                    piece = inflater.decompress(data, DECODE_STEP)
+                except zlib.error:
+                    if not (state["first"] and wbits == zlib.MAX_WBITS):
+                        raise
+                    # "deflate" sent as a raw deflate stream, without the zlib header (as httpx allows)
+                    inflater = state["inflater"] = zlib.decompressobj(-zlib.MAX_WBITS)
+                    piece = inflater.decompress(data, DECODE_STEP)
+                state["first"] = False
+                data = inflater.unconsumed_tail
+                if piece:
+                    yield piece
+        except zlib.error as err:
+            raise httpx2.DecodingError(f"the Hub's answer does not decode ({err})", request=request) from None
+
+    return inflate
 
 
 def _describe(err: Exception) -> str:

@@ -1,0 +1,100 @@
+"""Checks for single values from the Hub: each gives the value fit to store, or None (unknown).
+
+Small pure functions with no imports beyond the standard library: they run once per field
+of every listing item (orgs of 20,000 models exist), so each is a few comparisons. A
+value that fails a check is stored as NULL and counted by the caller, never rounded,
+clamped or wrapped into a wrong number.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime
+from typing import Any
+
+# The largest integer a JSON number holds exactly (an IEEE double's 53-bit mantissa): the
+# Hub's own counts are JavaScript numbers, so anything larger is not a count it can have
+# meant, and 2**53 - 1 models' worth of them still sums within SQLite's 64-bit integers
+# for a thousand models (past that, sync.py rolls the org back rather than wrap).
+MAX_COUNT = 2**53 - 1
+# trendingScore is a score, not a count (fractional values occur), but one beyond what a
+# count may be is no score either.
+MAX_SCORE = float(MAX_COUNT)
+
+# The longest text kept. A Hub repo id is at most ~140 characters (a 96-character name and its
+# namespace), licence names, pipeline and library tags are short slugs: 20,000 characters is
+# no such thing, and one made a report's table take a minute to draw.
+MAX_TEXT = 1000
+
+# The Hub's floor for `createdAt`: repos older than this were all given 2022-03-02T23:29:04Z.
+CREATED_FLOOR = "2022-03-02T00:00:00Z"
+# `lastModified` can predate the floor (the repo's first commit), but not the Hub itself.
+MODIFIED_FLOOR = "2015-01-01T00:00:00Z"
+
+# A lone surrogate cannot be encoded as UTF-8 (SQLite would refuse the whole run's insert),
+# and NUL ends a C string in every tool that reads the file after us.
+_BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
+# What the Hub sends: `2025-01-20T03:46:07.000Z`; the fraction is optional. ASCII digits only
+# (`\d` would take other scripts' digits).
+_DATE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})T([0-9]{2}:[0-9]{2}:[0-9]{2})(?:\.[0-9]{1,9})?Z")
+
+
+def count(value: Any) -> int | None:
+    """A count: a whole number (an integral float too) in 0..MAX_COUNT, else None."""
+    if type(value) is int:  # not bool, which is an int subclass
+        return value if 0 <= value <= MAX_COUNT else None
+    if type(value) is float and value.is_integer() and 0 <= value <= MAX_COUNT:
+        return int(value)
+    return None
+
+
+def score(value: Any) -> float | None:
+    """A trending score: a finite number within +-MAX_SCORE, else None (NaN fails both tests)."""
+    if type(value) is float:
+        return value if -MAX_SCORE <= value <= MAX_SCORE else None
+    if type(value) is int:  # compared as an int first: float(10**400) raises OverflowError
+        return float(value) if -MAX_COUNT <= value <= MAX_COUNT else None
+    return None
+
+
+def text(value: Any) -> str | None:
+    """A non-empty string of at most MAX_TEXT characters that SQLite can store and other tools
+    can read, else None."""
+    if type(value) is str and value and len(value) <= MAX_TEXT and _BAD_TEXT.search(value) is None:
+        return value
+    return None
+
+
+def hub_date(value: Any, floor: str, ceiling: str) -> str | None:
+    """A Hub date as `YYYY-MM-DDTHH:MM:SSZ` if it is a real moment within [floor, ceiling], else None.
+
+    The bounds are strings of the same form: the format is fixed-width, so they compare as text.
+    """
+    if type(value) is not str:
+        return None
+    m = _DATE.fullmatch(value)
+    if m is None:
+        return None
+    out = f"{m[1]}T{m[2]}Z"
+    if not floor <= out <= ceiling:
+        return None
+    try:
+        datetime.fromisoformat(out[:-1])  # a real day and time: not 2025-02-30, not 24:61
+    except ValueError:
+        return None
+    return out
+
+
+def unset(value: Any) -> bool:
+    """What the Hub sends for a value it does not have: nothing, null or an empty string."""
+    return value is None or value == ""
+
+
+def json_int(digits: str) -> int | float:
+    """`parse_int` for json.loads: more digits than any int64 has is out of range, and is
+    turned into an infinity (that every check above refuses) instead of a 4,300-digit
+    integer Python refuses to build (one such number would fail the whole page)."""
+    if len(digits) <= 20:
+        return int(digits)
+    return -math.inf if digits[0] == "-" else math.inf
