@@ -1,7 +1,6 @@
-"""Opening an up-to-date database for reading with plain sqlite3 (reports start faster).
-
-Anything unusual (no file, not SQLite, an older or newer schema) returns None, and the
-caller falls back to store.open_db, which migrates or explains the problem.
+"""Opening the database file: for a report, read-only with plain sqlite3 when the file is
+current (reports start faster: no sqlite-utils); for a sync (or an older file), through
+sqlite-utils with its migrations, and with a reason for every file that cannot be used.
 """
 
 from __future__ import annotations
@@ -10,8 +9,12 @@ import os
 import sqlite3
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-# The migrations of store.py, in order (tests/test_dbfile.py keeps the two in step).
+if TYPE_CHECKING:  # sqlite-utils is imported only when a file is opened for writing
+    from sqlite_utils import Database
+
+# The migrations of store/schema.py, in order (tests/test_dbfile.py keeps the two in step).
 SCHEMA = frozenset(
     {
         "m001_initial",
@@ -114,3 +117,74 @@ def open_readonly(path: Path) -> sqlite3.Connection | None:
         conn.close()
         return None
     return conn
+
+
+class StoreError(Exception):
+    """The database file cannot be used: missing, unreadable, not SQLite, or too new."""
+
+
+def check_location(path: Path, *, create: bool = True) -> None:
+    """Raise StoreError unless the database can be opened (and, with `create`, written) there.
+
+    Creates a missing folder but never the database itself (sync/lock.py's open_database_file does,
+    never through a symlink). Anything but a regular file is refused before SQLite opens it:
+    opening a FIFO would wait forever for a writer.
+    """
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a database file")
+    if os.path.exists(path) and not is_regular(path):
+        raise StoreError(f"{path} is not a regular file (a FIFO, a device...): not a database")
+    if not path.exists():
+        if not create:
+            raise StoreError(f"no database at {path}: run `oss-tracker sync` first")
+        parent = path.parent if str(path.parent) else Path(".")
+        if not parent.is_dir():
+            try:
+                parent.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                raise StoreError(f"cannot create the folder {parent}: {err.strerror}") from None
+        if not os.access(parent, os.W_OK):
+            raise StoreError(f"cannot create {path}: the folder is not writable")
+    elif create and not os.access(path, os.W_OK):
+        raise StoreError(f"cannot write to {path}: permission denied")
+
+
+def open_db(path: Path, *, create: bool = True) -> Database:
+    """Open (and if need be create and migrate) the database, or raise StoreError with a reason."""
+    from sqlite_utils import Database
+
+    from oss_tracker.store.schema import KNOWN, migrations
+
+    check_location(path, create=create)
+    try:
+        conn = sqlite3.connect(path, timeout=30) if create else connect_readonly(path)
+        db = Database(conn)
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except Unreadable as err:
+        raise StoreError(str(err)) from None
+    except sqlite3.DatabaseError as err:
+        raise StoreError(f"{path} is not a usable SQLite database ({err})") from None
+    applied = {m.name for m in migrations.applied(db)}
+    if applied - KNOWN:
+        raise StoreError(f"{path} was written by a newer oss-tracker; upgrade to read it")
+    if not applied:
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
+        if tables - {"_sqlite_migrations"}:
+            # Someone else's database: neither a sync nor a report may add tables to it.
+            raise StoreError(f"{path} is an SQLite database, but not oss-tracker's: left untouched")
+        if not create:
+            raise StoreError(f"no oss-tracker data in {path} yet: run `oss-tracker sync` first")
+    if create:
+        try:
+            db.enable_wal()
+            migrations.apply(db)
+        except sqlite3.DatabaseError as err:
+            raise StoreError(f"cannot prepare {path}: {err}") from None
+    elif applied != KNOWN:
+        # A file from an older version: migrations only add, so a report may apply them.
+        conn.close()
+        if not os.access(path, os.W_OK):
+            raise StoreError(f"{path} needs an upgrade: run `oss-tracker sync` once to migrate it")
+        return open_db(path, create=True)
+    return db
