@@ -49,7 +49,7 @@ NOW = DAY1.strftime("%Y-%m-%dT%H:%M:%S")
 
 def shipped_workers() -> tuple[int, int]:
     """run_sync's default org and derivative workers (what `oss-tracker sync` uses)."""
-    from oss_tracker.sync import run_sync
+    from oss_tracker.sync.run import run_sync
 
     params = inspect.signature(run_sync).parameters
     return params["workers"].default, params["derivative_workers"].default
@@ -57,8 +57,9 @@ def shipped_workers() -> tuple[int, int]:
 
 def child(url: str, db: str, workers: int, derivative_workers: int) -> int:
     """In the child: one run_sync, as the CLI calls it; its figures as one JSON line on stdout."""
-    from oss_tracker import hub, store
-    from oss_tracker.sync import run_sync
+    from oss_tracker.hub import client as hub
+    from oss_tracker.store import open as store
+    from oss_tracker.sync.run import run_sync
 
     database = store.open_db(Path(db))
     session = hub.connect(endpoint=url, token=False)

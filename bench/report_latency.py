@@ -41,7 +41,10 @@ def commands(db: Path) -> list[tuple[str, list[str]]]:
 
 
 def report_functions(db):
-    from oss_tracker import compare_report, derivative_report, reports, trend_report
+    from oss_tracker.reports import compare as compare_report
+    from oss_tracker.reports import derivatives as derivative_report
+    from oss_tracker.reports import org as reports
+    from oss_tracker.reports import trends as trend_report
 
     return {
         "report --org lab-00": lambda: reports.org_report(db, ORG),
@@ -53,7 +56,7 @@ def report_functions(db):
 
 def query_times(path: Path) -> dict[str, float]:
     """CPU seconds of each report's queries (no start-up, no rendering), best of 5."""
-    from oss_tracker.store import open_db
+    from oss_tracker.store.open import open_db
 
     db = open_db(path, create=False)
     out = {}
@@ -70,7 +73,7 @@ def query_times(path: Path) -> dict[str, float]:
 
 def plans(path: Path) -> str:
     """EXPLAIN QUERY PLAN of each distinct statement the reports run (values as bound)."""
-    from oss_tracker.store import open_db
+    from oss_tracker.store.open import open_db
 
     db = open_db(path, create=False)
     seen: dict[str, str] = {}

@@ -32,7 +32,7 @@ DEFAULT_ORGS = ["deepseek-ai", "Qwen", "moonshotai", "MiniMaxAI"]
 
 def shipped_workers() -> tuple[int, int]:
     """run_sync's default org and derivative workers (what `oss-tracker sync` uses)."""
-    from oss_tracker.sync import run_sync
+    from oss_tracker.sync.run import run_sync
 
     params = inspect.signature(run_sync).parameters
     return params["workers"].default, params["derivative_workers"].default
@@ -40,8 +40,9 @@ def shipped_workers() -> tuple[int, int]:
 
 def one_sync(world_file: Path, orgs: list[str], db: Path, *, latency: float, workers: int,
              derivative_workers: int, mode: str, quota: int) -> tuple[float, int, str]:  # fmt: skip
-    from oss_tracker import hub, store
-    from oss_tracker.sync import run_sync
+    from oss_tracker.hub import client as hub
+    from oss_tracker.store import open as store
+    from oss_tracker.sync.run import run_sync
 
     with fakehub_process(world_file, latency=latency, quota=quota) as url:
         database = store.open_db(db)

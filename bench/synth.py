@@ -4,7 +4,7 @@
     python bench/synth.py world OUT.json --sizes 20000            # one org of 20,000 models
     python bench/synth.py world OUT.json --watchlist 50           # the 50-org watch list
 
-Deterministic (seeded). `history` lets `store.open_db` create the schema (every migration,
+Deterministic (seeded). `history` lets `store.open.open_db` create the schema (every migration,
 the indexes included), then fills it with plain sqlite3 in one transaction: the small
 tables from Python (executemany), the snapshot rows with one INSERT ... SELECT per table
 so that 3.6 million rows take seconds, not minutes. Rows go in as a daily sync writes
@@ -137,7 +137,7 @@ def build_history(
 ) -> dict:
     """A database of `days` daily runs for `models` models in `orgs` orgs. Returns counts."""
     from oss_tracker import __version__
-    from oss_tracker.store import open_db
+    from oss_tracker.store.open import open_db
 
     t0 = time.perf_counter()
     if path.exists():
@@ -350,7 +350,8 @@ def build_history(
         # What every sync keeps beside its snapshots and counts, for the whole history.
         from sqlite_utils import Database
 
-        from oss_tracker import derivatives, org_totals
+        from oss_tracker.store import derivatives
+        from oss_tracker.store import totals as org_totals
 
         org_totals.record(Database(conn))
         derivatives.rebuild_latest(Database(conn))

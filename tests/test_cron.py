@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from oss_tracker.lock import sync_lock
+from oss_tracker.sync.lock import sync_lock
 from tests.conftest import hub_fixtures, model, rows, run, sync_argv, world
 from tests.fakehub import FakeHub
 
@@ -162,7 +162,7 @@ def test_debug_shows_the_traceback(hub: FakeHub, tmp_path: Path) -> None:
     debug = cli("--debug", *sync_args(hub, db))
     assert debug.returncode == 1 and "Traceback (most recent call last)" in debug.stderr
     assert "StoreError" in debug.stderr
-    from oss_tracker.store import StoreError
+    from oss_tracker.store.open import StoreError
 
     with pytest.raises(StoreError):  # the env var does the same (in-process: the exception itself)
         run(*sync_args(hub, db), env={"OSS_TRACKER_DEBUG": "1"})

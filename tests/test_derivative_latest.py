@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from oss_tracker import derivatives
-from oss_tracker.store import open_db
+from oss_tracker.records import ChildCounts
+from oss_tracker.store import derivatives
+from oss_tracker.store.open import open_db
 from tests.conftest import before_migration, model, rows, run, sync, world
 from tests.fakehub import FakeHub
 
@@ -67,9 +68,7 @@ def test_a_second_count_on_one_day_replaces_the_latest_and_keeps_the_previous(
     model_id = database.execute("SELECT id FROM models").fetchone()[0]
     with database.conn:
         for total in (5, 9):
-            derivatives.save_counts(
-                database, model_id, 1, "2025-11-25", derivatives.ChildCounts(total, None, [])
-            )
+            derivatives.save_counts(database, model_id, 1, "2025-11-25", ChildCounts(total, None, []))
     database.conn.close()
     assert rows(db, "SELECT day, total, prev_day, prev_total FROM derivative_latest") == [
         ("2025-11-25", 9, "2025-11-24", 3)

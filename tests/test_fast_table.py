@@ -11,18 +11,17 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from oss_tracker import (
-    compare_report,
-    derivative_report,
-    licence_report,
-    release_report,
-    render,
-    reports,
-    trend_report,
-)
-from oss_tracker.fast_table import FastTable
-from oss_tracker.reports import Column, Section
-from oss_tracker.store import open_db
+from oss_tracker.render import table as render
+from oss_tracker.render.fast_table import FastTable
+from oss_tracker.render.text import cell, cell_kind
+from oss_tracker.reports import compare as compare_report
+from oss_tracker.reports import derivatives as derivative_report
+from oss_tracker.reports import licences as licence_report
+from oss_tracker.reports import org as reports
+from oss_tracker.reports import releases as release_report
+from oss_tracker.reports import trends as trend_report
+from oss_tracker.reports.model import Column, Section
+from oss_tracker.store.open import open_db
 
 WIDTHS = [40, 60, 80, 100, 160, 250]
 
@@ -100,7 +99,7 @@ def test_a_table_too_wide_for_the_terminal_is_printed_whole(sections: list[Secti
     checked = 0
     for row in side_by_side.rows:
         for column, spec in zip(shown, table.columns, strict=True):
-            value = render.cell(row.get(column.key), render._kind(side_by_side, row, column))
+            value = cell(row.get(column.key), cell_kind(side_by_side, row, column))
             if not spec.wrap:  # numbers and names whole; free text (a metric's name) may fold
                 assert value in text, value
             checked += not spec.wrap
@@ -147,7 +146,7 @@ def test_ascii_only_terminals_get_ascii_boxes(sections: list[Section], tmp_path:
 def test_a_folding_column_squeezed_to_nothing_still_draws_as_rich_does() -> None:
     from rich import box
 
-    from oss_tracker.fast_table import FastColumn
+    from oss_tracker.render.fast_table import FastColumn
 
     table = FastTable(
         "T",

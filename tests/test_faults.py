@@ -17,8 +17,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from oss_tracker import hub as hubmod
-from oss_tracker.transport import Interrupted, RetryPolicy
+from oss_tracker.hub import client as hubmod
+from oss_tracker.hub.transport import Interrupted, RetryPolicy
 from tests.conftest import Result, dump, hub_fixtures, model, rows, run, world
 from tests.dbstate import content, without
 from tests.fakehub import FakeHub
@@ -183,7 +183,7 @@ def test_a_listing_request_sent_with_no_timeout_gets_the_transports_own() -> Non
     """huggingface_hub pages listings with `timeout=None`: without a default, a stalled Hub hangs cron."""
     import httpx2
 
-    from oss_tracker.transport import HubTransport
+    from oss_tracker.hub.transport import HubTransport
 
     waits: list[float] = []
     with FakeHub(WORLD, page_size=2) as hub:
@@ -472,9 +472,8 @@ def test_an_item_with_only_its_ids_is_kept_with_unknowns(fake: FakeHub, tmp_path
     assert rows(db, "SELECT count(*) FROM model_snapshots") == [(8,)]
 
 
-# Items huggingface_hub's ModelInfo() raises on. Today one of them fails its whole org;
-# they should cost at most that one field (or, with no id, that one item). See the report:
-# hub.py must parse items one by one (docs/reliability.md, "Known gaps").
+# Items huggingface_hub's ModelInfo() raises on: read item by item from the JSON (hub/parse.py),
+# they cost at most that one field (or, with no id, that one item), never the org.
 UNPARSEABLE = [
     pytest.param({"createdAt": "yesterday"}, id="unparseable-date"),
     pytest.param({"lastModified": 1700000000}, id="numeric-date"),

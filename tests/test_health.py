@@ -137,7 +137,7 @@ def test_status_table_for_people(history: Path) -> None:
 
 
 def test_status_of_an_empty_database(tmp_path: Path) -> None:
-    from oss_tracker.store import open_db
+    from oss_tracker.store.open import open_db
 
     db = tmp_path / "t.db"
     open_db(db).conn.close()

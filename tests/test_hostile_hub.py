@@ -217,7 +217,7 @@ def test_the_overview_url_never_carries_a_raw_name(fake: FakeHub) -> None:
     dot segment in a name would have asked the Hub for another URL."""
     from huggingface_hub.errors import HfHubHTTPError
 
-    from oss_tracker import hub as hubmod
+    from oss_tracker.hub import client as hubmod
 
     with hubmod.connect(endpoint=fake.url, token=False) as session:
         for name in ("a?b#c/d", ".."):
@@ -332,7 +332,7 @@ def test_an_endless_cursor_with_no_count_stops_at_the_page_cap(
     fake: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """No numModels to check against: MAX_PAGES (200 = 200,000 items; 5 here, to keep the test fast)."""
-    from oss_tracker import hub as hubmod
+    from oss_tracker.hub import client as hubmod
 
     monkeypatch.setattr(hubmod, "MAX_PAGES", 5, raising=False)
     alpha_only = baseline(fake, tmp_path, "Alpha")

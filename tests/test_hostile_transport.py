@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from oss_tracker.transport import HubTransport, OffEndpoint, RetryPolicy
+from oss_tracker.hub.transport import HubTransport, OffEndpoint, RetryPolicy
 from tests.conftest import dump, hub_fixtures, model, rows, run, sync_argv, world
 from tests.dbstate import content, without
 from tests.fakehub import FakeHub
@@ -193,7 +193,7 @@ def test_sigterm_stops_a_sync_stuck_in_a_slow_read_within_seconds(
 
 
 def test_origins_compare_as_a_browser_compares_them() -> None:
-    from oss_tracker.transport import origin, public_endpoint
+    from oss_tracker.hub.transport import origin, public_endpoint
 
     assert origin("HTTPS://User:Secret@HF-Mirror.COM:443/base/") == ("https", "hf-mirror.com", 443)
     assert origin("http://hf-mirror.com") == ("http", "hf-mirror.com", 80)
@@ -283,7 +283,7 @@ def test_an_endpoint_with_its_default_port_written_out(tmp_path: Path) -> None:
 @pytest.mark.parametrize("encoding", ["br", "zstd", "gzip, gzip", "compress"])
 def test_an_encoding_not_asked_for_is_refused(encoding: str) -> None:
     """Only gzip and deflate can be decoded step by step: anything else could inflate unbounded."""
-    from oss_tracker.transport import AnswerRefused
+    from oss_tracker.hub.transport import AnswerRefused
 
     asked: list[str] = []
 

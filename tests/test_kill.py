@@ -258,7 +258,7 @@ def test_no_lock_file_is_left_beside_the_database(hub: FakeHub, tmp_path: Path) 
 
 
 def test_sigterm_while_waiting_for_the_lock(hub: FakeHub, tmp_path: Path) -> None:
-    from oss_tracker.lock import sync_lock
+    from oss_tracker.sync.lock import sync_lock
 
     db = tmp_path / "t.db"
     assert run(*args(hub, db, NOW)).exit_code == 0

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from oss_tracker import store
-from oss_tracker.health import backup
+from oss_tracker.store import open as store
+from oss_tracker.store.backup import backup
 from tests.conftest import Result, copy_db, dump, hub_fixtures, model, rows, run, sync_argv, world
 from tests.dbstate import content
 from tests.fakehub import FakeHub
@@ -290,7 +290,7 @@ def test_a_symlink_to_a_database_is_the_database(
 def test_the_sync_lock_and_sqlites_own_locks_never_meet(good: Path, tmp_path: Path, journal: str) -> None:
     """flock (the sync lock) and fcntl record locks (SQLite's) are separate kinds on Linux: SQLite's
     write lock held in one process does not stop the sync lock, nor the sync lock a SQLite writer."""
-    from oss_tracker.lock import sync_lock
+    from oss_tracker.sync.lock import sync_lock
 
     db = tmp_path / "t.db"
     shutil.copy(good, db)

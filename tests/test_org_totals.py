@@ -6,8 +6,8 @@ import json
 import sqlite3
 from pathlib import Path
 
-from oss_tracker import org_totals
-from oss_tracker.store import open_db
+from oss_tracker.store import totals as org_totals
+from oss_tracker.store.open import open_db
 from tests.conftest import FIXTURES, REPLAY_DAYS, before_migration, copy_db, model, rows, run, sync, world
 from tests.fakehub import FakeHub
 

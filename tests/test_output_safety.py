@@ -29,9 +29,9 @@ from typing import Any
 
 import pytest
 
-from oss_tracker import cli
+from oss_tracker.cli import core as cli
 from oss_tracker.escape import json_visible, visible
-from oss_tracker.render import csv_text, md_text
+from oss_tracker.render.formats import csv_text, md_text
 from tests.conftest import Result, copy_db, model, object_id, rows, run, sync_argv, world
 from tests.fakehub import FakeHub
 
@@ -405,8 +405,8 @@ def test_csv_text(raw: str, cell: str) -> None:
 
 
 def test_csv_writes_numbers_as_numbers_and_text_as_text() -> None:
-    from oss_tracker.render import to_csv
-    from oss_tracker.reports import Column, Report, Section
+    from oss_tracker.render.formats import to_csv
+    from oss_tracker.reports.model import Column, Report, Section
 
     columns = [Column("name", "Name"), Column("change", "Change", "delta"), Column("pct", "Pct", "pct")]
     section = Section(
@@ -436,8 +436,8 @@ def test_md_text(raw: str, shown: str) -> None:
 
 
 def test_a_markdown_note_cannot_start_a_list_nor_a_chart_close_its_fence() -> None:
-    from oss_tracker.render import to_markdown
-    from oss_tracker.reports import Chart, ChartSeries, Report
+    from oss_tracker.render.formats import to_markdown
+    from oss_tracker.reports.model import Chart, ChartSeries, Report
 
     chart = Chart("c", ["2025-11-24"], [ChartSeries("```", [1.0])], kind="int")
     out = to_markdown(Report("t", None, [], charts=[chart], notes=["- x", "1. y", "+ z"]))

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from oss_tracker import series
-from oss_tracker.reports import watched_orgs
-from oss_tracker.series import Subject
-from oss_tracker.store import open_db
+from oss_tracker.reports import series
+from oss_tracker.reports.common import watched_orgs
+from oss_tracker.reports.series import Subject
+from oss_tracker.store.open import open_db
 from tests.conftest import model, sync, world
 from tests.fakehub import FakeHub
 

@@ -343,7 +343,7 @@ def test_record_never_overwrites_a_recording(hub: FakeHub, tmp_path: Path) -> No
 
 
 def test_a_sync_refused_as_busy_writes_nothing(hub: FakeHub, tmp_path: Path) -> None:
-    from oss_tracker.lock import sync_lock
+    from oss_tracker.sync.lock import sync_lock
 
     db = tmp_path / "new.db"
     hub.set_world(world(model("A/x")))

@@ -41,6 +41,10 @@ class Busy(TrackerError):
     exit_code = BUSY
 
 
+class Stopped(TrackerError):
+    """A run stopped by a signal (SIGINT, SIGTERM, SIGHUP); the message says what was stored."""
+
+
 def describe(err: BaseException) -> str:
     """A short, token-free sentence for any error met while syncing or reporting."""
     if type(err).__module__.startswith("oss_tracker."):

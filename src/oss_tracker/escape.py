@@ -19,7 +19,7 @@ A backslash is kept as it is: a literal `\\x1b` (four characters) and an escaped
 the same. That is ambiguous to a reader but cannot inject anything, keeps paths and globs
 readable, and the exact value is in the JSON form (`--format json`).
 
-Imports nothing: render.py (report start-up) and the command line both use it.
+Imports nothing: render/ (report start-up) and the command line both use it.
 """
 
 from __future__ import annotations

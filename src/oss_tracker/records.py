@@ -1,4 +1,4 @@
-"""Plain records that flow from hub.py to store.py: no HTTP, no SQL."""
+"""Plain records that flow from hub/ to store/: no HTTP, no SQL."""
 
 from __future__ import annotations
 
@@ -61,3 +61,13 @@ class RepoRecord:
     license: licenses.License
     sdk: str | None
     odd: int = 0  # as ModelRecord.odd
+
+
+@dataclass(frozen=True)
+class ChildCounts:
+    """What the Hub said: a split per relation (dict form) or only a total (int form); a total of
+    None is an answer that could not be read (the model's stored count then stands)."""
+
+    total: int | None
+    split: dict[str, int] | None
+    bases: list[tuple[str, str | None, str | None]]  # (repo id, hub _id, relation)

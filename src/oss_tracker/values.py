@@ -16,7 +16,7 @@ from typing import Any
 # The largest integer a JSON number holds exactly (an IEEE double's 53-bit mantissa): the
 # Hub's own counts are JavaScript numbers, so anything larger is not a count it can have
 # meant, and 2**53 - 1 models' worth of them still sums within SQLite's 64-bit integers
-# for a thousand models (past that, sync.py rolls the org back rather than wrap).
+# for a thousand models (past that, sync/run.py rolls the org back rather than wrap).
 MAX_COUNT = 2**53 - 1
 # trendingScore is a score, not a count (fractional values occur), but one beyond what a
 # count may be is no score either.

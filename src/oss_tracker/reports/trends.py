@@ -5,17 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from oss_tracker.reports import (
-    DROP_COLUMNS,
-    STORED_RUN,
-    Chart,
-    ChartSeries,
-    Column,
-    Report,
-    Section,
-    model_row,
-    watched_orgs,
-)
+from oss_tracker.reports.common import DROP_COLUMNS, STORED_RUN, model_row, watched_orgs
+from oss_tracker.reports.model import Chart, ChartSeries, Column, Report, Section
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
     from sqlite_utils import Database
@@ -65,7 +56,7 @@ def trends(
 
     Without `since`, the window is the last `span` days (default: 30 days by day, 26 weeks by
     week, the whole history by month) up to the last snapshot."""
-    from oss_tracker import series as ts
+    from oss_tracker.reports import series as ts
 
     if models:
         found = [model_row(db, m) for m in models]
@@ -105,7 +96,7 @@ def _last_day(db: Database, org_ids: list[int], metric: str) -> date | None:
 
 
 def _trends_report(built, *, metric: str, interval: str, start, end, models: bool) -> Report:
-    from oss_tracker.render import human_date
+    from oss_tracker.humanize import human_date
 
     title, level_title, change_title, chart_title = METRIC_TITLES[metric]
     who = "model" if models else "org"
@@ -222,7 +213,7 @@ def _trends_report(built, *, metric: str, interval: str, start, end, models: boo
             f"{n_snapshots} snapshot day{'s' if n_snapshots != 1 else ''}, {n_gaps} gap{'s' if n_gaps != 1 else ''}"
         )
     if as_of:
-        from oss_tracker.render import human_datetime
+        from oss_tracker.humanize import human_datetime
 
         footer_parts.append(f"as of {human_datetime(as_of)}")
     if metric == "downloads":

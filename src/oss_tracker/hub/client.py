@@ -6,7 +6,7 @@ import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -23,12 +23,21 @@ except ImportError:  # pragma: no cover
         return httpx2.Client(follow_redirects=True, timeout=None)
 
 
-from oss_tracker import __version__, licenses
-from oss_tracker.derivatives import ChildCounts, parse_bases, parse_children
-from oss_tracker.records import RELATIONS, ModelRecord, OrgOverview, RepoRecord
-from oss_tracker.replay import REPLAY_ENDPOINT, FolderRecorder, ReplayTransport
-from oss_tracker.transport import HubTransport, RetryPolicy, http_transport, public_endpoint
-from oss_tracker.values import CREATED_FLOOR, MODIFIED_FLOOR, count, hub_date, json_int, score, text, unset
+from oss_tracker import __version__
+from oss_tracker.hub.parse import (
+    Unusable,
+    date_ceiling,
+    iso_time,
+    model_record,
+    parse_bases,
+    parse_children,
+    repo_record,
+    same_name,
+)
+from oss_tracker.hub.replay import REPLAY_ENDPOINT, FolderRecorder, ReplayTransport
+from oss_tracker.hub.transport import HubTransport, RetryPolicy, http_transport, public_endpoint
+from oss_tracker.records import RELATIONS, ChildCounts, ModelRecord, OrgOverview, RepoRecord
+from oss_tracker.values import count, json_int, unset
 
 log = logging.getLogger("oss_tracker")
 
@@ -155,10 +164,6 @@ class Tally:
     foreign: int = 0  # items of another account (their id names another namespace)
 
 
-class Unusable(Exception):
-    """A listing item that cannot be stored at all (the message says why, after "a listing item")."""
-
-
 class ListingOverrun(Exception):
     """A listing that ran well past its overview's count, or past MAX_PAGES with no count."""
 
@@ -266,117 +271,6 @@ def _own(repo_id: str, item: dict[str, Any], org: str) -> bool:
     return type(author) is not str or same_name(author, org)
 
 
-def same_name(name: str, org: str) -> bool:
-    """One Hub account's name, in any case: ASCII case only (`"\u212aimi".lower()` is `kimi`,
-    a Kelvin sign; a Hub name is ASCII, anything else must match exactly)."""
-    return name == org or (name.isascii() and name.lower() == org.lower())
-
-
-def date_ceiling(now: datetime | None) -> str:
-    """The latest plausible date in this run's answers: its start, plus a day of clock skew."""
-    moment = (now or datetime.now(UTC)).astimezone(UTC) + timedelta(days=1)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _ids(item: Any) -> tuple[str, str]:
-    """An item's `_id` and `id`, or Unusable: without both as storable text it is no repo."""
-    if type(item) is not dict:
-        raise Unusable("that is not a JSON object")
-    hub_id, repo_id = item.get("_id"), item.get("id")
-    if type(hub_id) is not str or type(repo_id) is not str or not hub_id or not repo_id:
-        raise Unusable("with no _id or id")
-    if text(hub_id) is None or text(repo_id) is None:
-        raise Unusable("whose _id or id is no Hub name (a NUL, a lone surrogate, or too long)")
-    return hub_id, repo_id
-
-
-def model_record(item: Any, ceiling: str) -> ModelRecord:
-    """One raw listing item, flattened; odd or missing values become None (counted in `odd`).
-
-    Read from the JSON directly, not through huggingface_hub's ModelInfo: that would parse
-    the dates again and raise on shapes of fields the tracker never reads, costing an item
-    (and so its org) for nothing. Raises Unusable for an item that cannot be stored.
-    """
-    hub_id, repo_id = _ids(item)
-    get = item.get
-    tags = get("tags")
-    tags = tags if type(tags) is list else []
-    card = get("cardData")
-    license_name = card.get("license_name") if type(card) is dict else None
-    safetensors = get("safetensors")
-    total = safetensors.get("total") if type(safetensors) is dict else None
-    base, relation = base_from_tags(tags)
-    rec = ModelRecord(
-        hub_id=hub_id,
-        repo_id=repo_id,
-        created_at=hub_date(get("createdAt"), CREATED_FLOOR, ceiling),
-        last_modified=hub_date(get("lastModified"), MODIFIED_FLOOR, ceiling),
-        downloads_30d=count(get("downloads")),
-        downloads_all_time=count(get("downloadsAllTime")),
-        likes=count(get("likes")),
-        trending=score(get("trendingScore")),
-        license=licenses.from_hub(tags, license_name),
-        pipeline_tag=text(get("pipeline_tag")),
-        library_name=text(get("library_name")),
-        parameters=count(total),
-        gated=_gated(get("gated")),
-        base_model=base,
-        base_relation=relation,
-        sha=text(get("sha")),
-    )
-    rec.odd = _odd(
-        (rec.created_at, get("createdAt")),
-        (rec.last_modified, get("lastModified")),
-        (rec.downloads_30d, get("downloads")),
-        (rec.downloads_all_time, get("downloadsAllTime")),
-        (rec.likes, get("likes")),
-        (rec.trending, get("trendingScore")),
-        (rec.parameters, total),
-        (rec.pipeline_tag, get("pipeline_tag")),
-        (rec.library_name, get("library_name")),
-        (rec.gated, get("gated")),
-        (rec.sha, get("sha")),
-    )
-    return rec
-
-
-def repo_record(item: Any, kind: str, ceiling: str) -> RepoRecord:
-    """A raw dataset or Space listing item, flattened like model_record (Unusable if it cannot be stored)."""
-    hub_id, repo_id = _ids(item)
-    get = item.get
-    tags = get("tags")
-    card = get("cardData")
-    license_name = card.get("license_name") if type(card) is dict else None
-    rec = RepoRecord(
-        kind=kind,
-        hub_id=hub_id,
-        repo_id=repo_id,
-        created_at=hub_date(get("createdAt"), CREATED_FLOOR, ceiling),
-        last_modified=hub_date(get("lastModified"), MODIFIED_FLOOR, ceiling),
-        downloads_30d=count(get("downloads")),
-        downloads_all_time=count(get("downloadsAllTime")),
-        likes=count(get("likes")),
-        trending=score(get("trendingScore")),
-        license=licenses.from_hub(tags if type(tags) is list else [], license_name),
-        sdk=text(get("sdk")),
-    )
-    rec.odd = _odd(
-        (rec.created_at, get("createdAt")),
-        (rec.last_modified, get("lastModified")),
-        (rec.downloads_30d, get("downloads")),
-        (rec.downloads_all_time, get("downloadsAllTime")),
-        (rec.likes, get("likes")),
-        (rec.trending, get("trendingScore")),
-        (rec.sdk, get("sdk")),
-    )
-    return rec
-
-
-def _odd(*pairs: tuple[Any, Any]) -> int:
-    """How many (stored, sent) pairs lost a value the Hub did send."""
-    return sum(1 for stored, sent in pairs if stored is None and not unset(sent))
-
-
 class BadPage(Exception):
     """A Hub answer that is readable but not what was asked for (a page that is not a list...)."""
 
@@ -473,34 +367,5 @@ def iter_derivatives(
             "relation": rel,
             "downloads_30d": count(info.downloads),
             "likes": count(info.likes),
-            "created_at": _iso(info.created_at),
+            "created_at": iso_time(info.created_at),
         }
-
-
-def base_from_tags(tags: list[Any]) -> tuple[str | None, str | None]:
-    """The declared base and relation from `base_model:RELATION:ID` (or bare `base_model:ID`) tags."""
-    bare = None
-    for tag in tags:
-        if not isinstance(tag, str) or not tag.startswith("base_model:"):
-            continue
-        rest = tag.removeprefix("base_model:")
-        relation, sep, base = rest.partition(":")
-        if sep and relation in RELATIONS and text(base):
-            return base, relation
-        if not sep and bare is None:
-            bare = text(rest)
-    return bare, None
-
-
-def _iso(value: Any) -> str | None:
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return None
-
-
-def _gated(value: Any) -> str | None:
-    if value is False:
-        return "false"
-    if value is True:
-        return "true"
-    return text(value)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from oss_tracker.reports import Column, Report, Section, _footer, created, history, watched_orgs
+from oss_tracker.reports.common import created, history, history_footer, watched_orgs
+from oss_tracker.reports.model import Column, Report, Section
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
     from sqlite_utils import Database
@@ -166,6 +167,6 @@ def licenses_report(db: Database, *, orgs: list[str] | None = None) -> Report:
                 empty="no releases",
             ),
         ],
-        footer=_footer(hist, "permissive = OSI-approved permissive; custom = any other named licence"),
+        footer=history_footer(hist, "permissive = OSI-approved permissive; custom = any other named licence"),
         main=1,
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from oss_tracker.errors import TrackerError
 from oss_tracker.escape import visible
-from oss_tracker.reports import Chart
+from oss_tracker.reports.model import Chart
 
 SUFFIXES = (".png", ".svg")
 

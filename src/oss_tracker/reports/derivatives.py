@@ -6,7 +6,8 @@ import fnmatch
 from typing import TYPE_CHECKING, Any
 
 from oss_tracker.errors import NoData
-from oss_tracker.reports import Column, Report, Section, model_row, watched_orgs
+from oss_tracker.reports.common import model_row, watched_orgs
+from oss_tracker.reports.model import Column, Report, Section
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
     from sqlite_utils import Database

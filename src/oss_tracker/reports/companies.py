@@ -10,20 +10,11 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from oss_tracker.compare_report import compare
 from oss_tracker.errors import NoData
-from oss_tracker.reports import (
-    TOTALS_COLUMNS,
-    Column,
-    Report,
-    Section,
-    created,
-    licence_mix_section,
-    org_snapshot,
-    repo_summary,
-    top_section,
-    watched_orgs,
-)
+from oss_tracker.reports.common import created, repo_summary, watched_orgs
+from oss_tracker.reports.compare import compare
+from oss_tracker.reports.model import Column, Report, Section
+from oss_tracker.reports.org import TOTALS_COLUMNS, licence_mix_section, org_snapshot, top_section
 from oss_tracker.watchlist import Company, WatchList
 
 if TYPE_CHECKING:
@@ -249,3 +240,21 @@ def repo_releases(
         ],
         footer=f"{noun} of {', '.join(n for _, n in watched)}; dated by createdAt",
     )
+
+
+def group_as_company(wl: WatchList, group: str) -> Company:
+    """A group's companies as one company, for a report that sums every account of the group."""
+    accounts = [a for c in wl.group(group) for a in c.accounts]
+    return Company(f"group {group}", accounts, None)
+
+
+def chosen_companies(
+    wl: WatchList, companies: list[str] | None, groups: list[str] | None
+) -> tuple[list[Company], str]:
+    """The companies `compare --by company` shows, and what to call them: the groups' members, the
+    companies named, or the whole watch list."""
+    if groups:
+        return [c for g in groups for c in wl.group(g)], "group " + ", ".join(groups)
+    if companies:
+        return [wl.company(c) for c in companies], "chosen companies"
+    return list(wl.companies.values()), "watch list"

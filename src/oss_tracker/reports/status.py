@@ -1,4 +1,4 @@
-"""Health for cron: `status` (last run, its status, days missed, size) and `backup` (a checked copy).
+"""Health for cron: `status` (last run, its status, days missed, size; `backup` is store/backup.py).
 
 Reads SQLite only and never imports huggingface_hub, like the reports. A failed sync
 stores nothing (its transaction is rolled back), so the database knows only the runs
@@ -7,19 +7,16 @@ that were stored: a failure shows up here as a missed day and an ageing last run
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import shutil
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from oss_tracker.dbfile import Unreadable, connect_readonly, is_regular
-from oss_tracker.errors import CLOCK_SKEW, FAILED, OK, PARTIAL, TrackerError
-from oss_tracker.reports import Column, Report, Section
+from oss_tracker.errors import CLOCK_SKEW, FAILED, OK, PARTIAL
+from oss_tracker.humanize import human_bytes
+from oss_tracker.reports.model import Column, Report, Section
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -27,10 +24,6 @@ if TYPE_CHECKING:
 RECENT_DAYS = 30  # the window for "days missed lately"
 LISTED_MISSED = 10  # missed days spelled out in the table
 LISTED_MISSED_JSON = 30  # and in JSON (`missed_days`); the counts cover every day
-
-
-class BackupError(TrackerError):
-    """The copy could not be made or failed its check; nothing was written at the destination."""
 
 
 # -- status -------------------------------------------------------------------------------
@@ -90,8 +83,11 @@ def status_report(db: Database, path: Path, *, now: datetime, max_age_hours: flo
     rows = [
         {"item": "health", "value": _health_text(health, max_age_hours, last)},
         {"item": "database", "value": str(path)},
-        {"item": "size", "value": _bytes(size) + (f" (+ {_bytes(wal)} write-ahead log)" if wal else "")},
-        {"item": "free disk space", "value": _bytes(free) if free is not None else "unknown"},
+        {
+            "item": "size",
+            "value": human_bytes(size) + (f" (+ {human_bytes(wal)} write-ahead log)" if wal else ""),
+        },
+        {"item": "free disk space", "value": human_bytes(free) if free is not None else "unknown"},
         {"item": "runs stored", "value": f"{len(stored):,}" + (f" since {first_day}" if first_day else "")},
         {"item": "last run", "value": _run_text(last)},
     ]
@@ -251,15 +247,6 @@ def _free(path: Path) -> int | None:
         return None
 
 
-def _bytes(n: int) -> str:
-    value = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:,.0f} {unit}" if unit == "B" else f"{value:,.1f} {unit}"
-        value /= 1024
-    return f"{n} B"  # pragma: no cover
-
-
 def _age(hours: float) -> str:
     return f"{hours:,.1f} h" if hours < 48 else f"{hours / 24:,.1f} days"
 
@@ -269,109 +256,3 @@ def _duration(seconds: float) -> str:
 
 
 # -- backup -------------------------------------------------------------------------------
-
-
-@dataclass
-class Backup:
-    path: Path
-    size: int
-    runs: int | None
-
-
-def backup_path(source: Path, dest: Path, now: datetime) -> Path:
-    """`dest` itself, or inside a folder `dest` a dated file named after the database."""
-    if dest.is_dir():
-        return dest / f"{source.stem}-{now.astimezone(UTC):%Y-%m-%d}.db"
-    return dest
-
-
-def backup(source: Path, dest: Path, *, now: datetime, force: bool = False) -> Backup:
-    """Copy `source` with SQLite's online backup (safe while a sync runs), check it, then move it in place.
-
-    The copy is written beside the target under a temporary name and renamed only once
-    `PRAGMA quick_check` says ok, so an interrupted or failed backup never leaves a
-    half-written file, nor replaces a good one.
-    """
-    if not source.exists():
-        raise BackupError(f"no database at {source}: nothing to back up")
-    if source.is_dir():
-        raise BackupError(f"{source} is a folder, not a database file")
-    if not is_regular(source):  # a FIFO would block the open for ever
-        raise BackupError(f"{source} is not a regular file (a FIFO, a device...): not a database")
-    target = backup_path(source, dest, now)
-    if target.exists():
-        with contextlib.suppress(OSError):
-            if target.samefile(source):
-                raise BackupError(f"{target} is the database itself")
-        if not force:
-            raise BackupError(f"{target} already exists: pass --force to replace it")
-    if not target.parent.is_dir():
-        raise BackupError(f"cannot write {target}: no folder {target.parent}")
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    try:
-        try:
-            src = connect_readonly(source)
-            src.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        except Unreadable as err:
-            raise BackupError(str(err)) from None
-        except sqlite3.DatabaseError as err:
-            raise BackupError(f"{source} is not a usable SQLite database ({err})") from None
-        # Made new, never through a symlink planted at that name; SQLite then fills the empty file.
-        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644))
-        dst = sqlite3.connect(tmp)
-        try:
-            src.backup(dst)
-            dst.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
-            check = dst.execute("PRAGMA quick_check").fetchone()[0]
-            if check != "ok":
-                raise BackupError(f"the copy failed its check ({check}); nothing written to {target}")
-            runs = _count_runs(dst)
-        finally:
-            dst.close()
-            src.close()
-        _fsync(tmp)
-        os.replace(tmp, target)
-        _fsync_dir(target.parent)
-    except sqlite3.OperationalError as err:
-        _remove(tmp)
-        if "full" in str(err):
-            raise BackupError(f"the disk is full: no backup written to {target}") from None
-        raise BackupError(f"cannot back up {source} to {target}: {err}") from None
-    except OSError as err:
-        _remove(tmp)
-        raise BackupError(f"cannot write {target}: {err.strerror or err}") from None
-    except BaseException:
-        _remove(tmp)
-        raise
-    return Backup(target, target.stat().st_size, runs)
-
-
-def _count_runs(conn: sqlite3.Connection) -> int | None:
-    try:
-        return int(conn.execute("SELECT count(*) FROM runs WHERE status IN ('ok', 'partial')").fetchone()[0])
-    except sqlite3.DatabaseError:
-        return None
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        _fsync(folder)
-
-
-def _remove(path: Path) -> None:
-    for p in [path, *(path.with_name(path.name + suffix) for suffix in ("-journal", "-wal", "-shm"))]:
-        with contextlib.suppress(FileNotFoundError):
-            p.unlink()
-
-
-def describe_backup(result: Backup) -> str:
-    runs = f"{result.runs:,} run(s), " if result.runs is not None else ""
-    return f"backed up {runs}{_bytes(result.size)} to {result.path}"

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from oss_tracker.org_totals import pair_sums, safe_rows
-from oss_tracker.reports import STORED_RUN
+from oss_tracker.reports.common import STORED_RUN
+from oss_tracker.store.totals import pair_sums, safe_rows
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
     from sqlite_utils import Database

@@ -6,20 +6,18 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from oss_tracker.errors import NoData
-from oss_tracker.reports import (
+from oss_tracker.reports.common import (
     DROP_COLUMNS,
-    Column,
-    Report,
-    Section,
-    _footer,
-    _totals,
     created,
     derivative_totals,
     history,
+    history_footer,
     org_runs,
     repo_summary,
+    totals_at,
     watched_orgs,
 )
+from oss_tracker.reports.model import Column, Report, Section
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
     from sqlite_utils import Database
@@ -63,8 +61,8 @@ def _transpose(rows: list[dict[str, Any]], group: dict[str, Any], sum_30d: int) 
 def compare(db: Database, orgs: list[str] | None = None, *, since: date | None = None) -> Report:
     """The watched orgs side by side, as of their latest snapshots; downloads in the period since
     `since` (default: 30 days before the latest snapshot), and each org's share of the group."""
-    from oss_tracker import series as ts
-    from oss_tracker.render import human_date
+    from oss_tracker.humanize import human_date
+    from oss_tracker.reports import series as ts
 
     watched = watched_orgs(db, orgs)
     org_ids = [oid for oid, _ in watched]
@@ -81,7 +79,7 @@ def compare(db: Database, orgs: list[str] | None = None, *, since: date | None =
         if not latest:
             continue
         run_id, as_of, followers, last_day = latest[0]
-        totals = _totals(db, oid, run_id)
+        totals = totals_at(db, oid, run_id)
         releases_n = db.execute(
             f"""SELECT sum(coalesce({created()}, m.first_seen) >= ?), sum(coalesce({created()}, m.first_seen) >= ?)
                FROM models m WHERE m.org_id = ?""",
@@ -232,7 +230,7 @@ def compare(db: Database, orgs: list[str] | None = None, *, since: date | None =
             ),
             drop_section,
         ],
-        footer=_footer(hist, period_note, "derivatives: direct children, each model's latest count"),
+        footer=history_footer(hist, period_note, "derivatives: direct children, each model's latest count"),
         notes=notes,
         main=0,
     )

@@ -17,9 +17,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
-from oss_tracker import __version__, derivatives, hub, org_totals, store
+from oss_tracker import __version__
 from oss_tracker.errors import CLOCK_SKEW, TrackerError, UnknownOrg, describe
+from oss_tracker.hub import client as hub
 from oss_tracker.records import KINDS, ModelRecord, OrgOverview, RepoRecord
+from oss_tracker.store import derivatives as stored_counts
+from oss_tracker.store import totals
+from oss_tracker.store import writes as store
+from oss_tracker.sync import derivatives
 
 log = logging.getLogger("oss_tracker")
 
@@ -361,8 +366,8 @@ def _store_org(
                 spaces_listed=listed["space"],
             )
             # The org's totals, inside its savepoint: sums that overflow cost this org, not the run.
-            org_totals.record(db, run_id=run_id, org_ids=[store.org_id(db, overview.name)], strict=True)
-    except (_Discard, org_totals.TotalsOverflow) as why:
+            totals.record(db, run_id=run_id, org_ids=[store.org_id(db, overview.name)], strict=True)
+    except (_Discard, totals.TotalsOverflow) as why:
         failed[overview.name] = str(why)
         return None
     if notes:
@@ -455,11 +460,11 @@ def run_sync(
                 moved = {o for c in saved for o in c.moved_from}
                 if moved:
                     moved |= {store.org_id(db, c.org) for c in saved if c.moved_from}
-                    org_totals.record(db, org_ids=sorted(moved))
+                    totals.record(db, org_ids=sorted(moved))
                 derived = derivatives.refresh(
                     db,
                     fetch=lambda repo_id: hub.fetch_children(session.api, repo_id),
-                    targets=derivatives.stalest(db, [store.org_id(db, o.org) for o in saved], started[:10]),
+                    targets=stored_counts.stalest(db, [store.org_id(db, o.org) for o in saved], started[:10]),
                     budget=session.transport.budget(),
                     run_id=run_id,
                     day=started[:10],

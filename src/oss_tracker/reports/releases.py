@@ -6,17 +6,8 @@ import re
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from oss_tracker.reports import (
-    Chart,
-    ChartSeries,
-    Column,
-    Report,
-    Section,
-    _footer,
-    created,
-    history,
-    watched_orgs,
-)
+from oss_tracker.reports.common import created, history, history_footer, watched_orgs
+from oss_tracker.reports.model import Chart, ChartSeries, Column, Report, Section
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
     from sqlite_utils import Database
@@ -33,7 +24,7 @@ def releases(
     """The release feed, newest first (a release: a model first seen in the org, dated by createdAt),
     and releases per month per org. A removed model stays a release, marked removed."""
     from oss_tracker import licenses as lic
-    from oss_tracker.render import human_date
+    from oss_tracker.humanize import human_date
 
     watched = watched_orgs(db, orgs)
     org_ids = [oid for oid, _ in watched]
@@ -139,7 +130,7 @@ def releases(
                 empty=empty,
             ),
         ],
-        footer=_footer(hist, shown),
+        footer=history_footer(hist, shown),
         charts=[chart] if chart.series else [],
         main=0,
     )

@@ -1,0 +1,198 @@
+"""The commands cron runs: `sync`, `status`, `backup`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from oss_tracker import errors as codes
+from oss_tracker.cli.core import State, app, default_db, errors, open_database, say, show, watchlist
+from oss_tracker.cli.options import (
+    DAY_SECONDS,
+    MAX_DAYS,
+    NOW_FORMATS,
+    CompanyOpt,
+    DbOpt,
+    Derivatives,
+    EndpointOpt,
+    Fmt,
+    FmtOpt,
+    GroupOpt,
+    accounts,
+    number,
+)
+from oss_tracker.escape import visible
+
+
+def _seconds(
+    name: str, help: str, *, minimum: float = 0, envvar: str | None = None
+) -> typer.models.OptionInfo:
+    return typer.Option(name, min=minimum, max=DAY_SECONDS, callback=number, envvar=envvar, help=help)
+
+
+@app.command()
+def sync(
+    org: Annotated[
+        list[str] | None,
+        typer.Option("--org", help="Organization to poll (repeatable). Default: the watch list's accounts."),
+    ] = None,
+    company: CompanyOpt = None,
+    group: GroupOpt = None,
+    db: DbOpt = None,
+    endpoint: EndpointOpt = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token", help="Hub token. Default: $HF_TOKEN or the huggingface_hub login.", show_default=False
+        ),
+    ] = None,
+    record: Annotated[
+        Path | None, typer.Option("--record", help="Save every Hub response into this folder.")
+    ] = None,
+    replay: Annotated[
+        Path | None, typer.Option("--replay", help="Replay a folder saved with --record instead of the Hub.")
+    ] = None,
+    wait: Annotated[
+        float, _seconds("--wait", "Seconds to wait for another running sync before giving up.")
+    ] = 0.0,
+    retries: Annotated[
+        int, typer.Option("--retries", min=0, max=100, help="Retries of a failed Hub request.")
+    ] = 5,
+    retry_wait: Annotated[
+        float, _seconds("--retry-wait", "First retry wait in seconds.", envvar="OSS_TRACKER_RETRY_WAIT")
+    ] = 1.0,
+    max_wait: Annotated[
+        float, _seconds("--max-wait", "Longest single wait in seconds.", envvar="OSS_TRACKER_MAX_WAIT")
+    ] = 300.0,
+    timeout: Annotated[
+        float, _seconds("--timeout", "Seconds before a Hub request times out.", minimum=1)
+    ] = 60.0,
+    derivatives: Annotated[
+        Derivatives,
+        typer.Option(
+            "--derivatives",
+            help="Derivative counts: auto refreshes the stalest within the rate-limit budget, all refreshes every model, none skips.",
+        ),
+    ] = Derivatives.auto,
+    derivative_workers: Annotated[
+        int, typer.Option("--derivative-workers", min=1, max=16, help="Derivative counts fetched at once.")
+    ] = 8,
+    now: Annotated[
+        datetime | None,
+        typer.Option(
+            "--now", hidden=True, formats=NOW_FORMATS, help="Pretend the run starts at this UTC time."
+        ),
+    ] = None,
+) -> None:
+    """Poll the watched organizations and store one snapshot run in the database."""
+    if record is not None and replay is not None:
+        raise typer.BadParameter("use --record or --replay, not both", param_hint="--record")
+    with errors():
+        from oss_tracker.sync.job import SyncJob, run_job
+
+        job = SyncJob(
+            path=db or default_db(),
+            named=accounts(org, company, group),
+            watched=lambda: watchlist().accounts(),
+            endpoint=endpoint,
+            token=token,
+            record=record,
+            replay=replay,
+            wait=wait,
+            retries=retries,
+            retry_wait=retry_wait,
+            max_wait=max_wait,
+            timeout=timeout,
+            derivatives=derivatives.value,
+            derivative_workers=derivative_workers,
+            now=now,
+        )
+        with _progress() as progress:
+            summary = run_job(job, progress)
+    if State.verbosity >= 0 or summary.status != "ok":
+        typer.echo(visible(summary.line()), err=True)
+    if summary.status != "ok":
+        raise typer.Exit(codes.PARTIAL)
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, int], None] | None]:
+    """A live line of per-org counts on a terminal; nothing at all otherwise."""
+    if not sys.stderr.isatty() or State.verbosity < 0:
+        yield None
+        return
+    from rich.console import Console
+    from rich.text import Text
+
+    counts: dict[str, int] = {}
+    with Console(stderr=True).status("Fetching…") as status:
+
+        def update(org: str, n: int) -> None:
+            counts[org] = n
+            # A Text, not a str: rich would read `[...]` in an org name as markup.
+            status.update(Text(visible("Fetching " + ", ".join(f"{o}: {c:,}" for o, c in counts.items()))))
+
+        yield update
+
+
+@app.command()
+def status(
+    db: DbOpt = None,
+    max_age: Annotated[
+        float,
+        typer.Option(
+            "--max-age",
+            min=0,
+            max=MAX_DAYS * 24,
+            callback=number,
+            help="Hours after which the last stored run counts as stale.",
+        ),
+    ] = 36.0,
+    fmt: FmtOpt = Fmt.table,
+    now: Annotated[
+        datetime | None,
+        typer.Option("--now", hidden=True, formats=NOW_FORMATS, help="Pretend it is this UTC time."),
+    ] = None,
+) -> None:
+    """Health for cron: last run and its status, days missed, database size.
+
+    Exit code 0 when the last run is ok and recent, 3 when it was partial, 1 when it is
+    older than --max-age hours or there is none (or no database).
+    """
+    with errors():
+        from oss_tracker.reports.status import status_report
+
+        path = db or default_db()
+        database = open_database(path)
+        moment = (now.replace(tzinfo=now.tzinfo or UTC) if now else datetime.now(UTC)).astimezone(UTC)
+        health, code = status_report(database, path, now=moment, max_age_hours=max_age)
+        show(health, fmt.value)
+    if code != codes.OK:
+        raise typer.Exit(code)
+
+
+@app.command()
+def backup(
+    dest: Annotated[
+        Path, typer.Argument(help="File to write, or a folder (then NAME-YYYY-MM-DD.db inside it).")
+    ],
+    db: DbOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing backup file.")] = False,
+) -> None:
+    """Copy the database safely, even while a sync runs (SQLite's online backup), and check the copy.
+
+    Prints the backup's path on stdout and one line on stderr.
+    """
+    with errors():
+        from oss_tracker.store.backup import backup as make_backup
+        from oss_tracker.store.backup import describe_backup
+
+        result = make_backup(db or default_db(), dest, now=datetime.now(UTC), force=force)
+    typer.echo(str(result.path))
+    say(describe_backup(result))

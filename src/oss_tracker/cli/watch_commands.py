@@ -1,0 +1,75 @@
+"""`watch list|add|remove`: the watch list file."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from oss_tracker.cli.core import app, errors, show, watchlist
+from oss_tracker.cli.options import EndpointOpt, Fmt, FmtOpt, hub_names, labels
+from oss_tracker.escape import visible
+
+watch_app = typer.Typer(
+    help="Show or change the watch list: companies, their Hub accounts, groups.", no_args_is_help=True
+)
+app.add_typer(watch_app, name="watch")
+
+
+@watch_app.command("list")
+def watch_list(fmt: FmtOpt = Fmt.table) -> None:
+    """Companies, their accounts, country and groups, as the next sync will watch them."""
+    with errors():
+        from oss_tracker.reports.watch import watch_report
+
+        show(watch_report(watchlist()), fmt.value)
+
+
+@watch_app.command("add")
+def watch_add(
+    account: Annotated[str, typer.Argument(help="Hub account (organization) to watch.")],
+    company: Annotated[
+        str | None, typer.Option("--company", help="Company it belongs to (default: the account).")
+    ] = None,
+    country: Annotated[
+        str | None, typer.Option("--country", help="Country of a new company, e.g. CN or US.")
+    ] = None,
+    group: Annotated[str | None, typer.Option("--group", help="Also put the company in this group.")] = None,
+    endpoint: EndpointOpt = None,
+    check: Annotated[
+        bool, typer.Option("--check/--no-check", help="Check on the Hub that the account exists.")
+    ] = True,
+) -> None:
+    """Add an account to the watch list, after checking on the Hub that it exists."""
+    name = hub_names([account], hint="ACCOUNT")[0]
+    labels(company=company, country=country, group=group)
+    with errors():
+        from oss_tracker import watchlist as watchlists
+
+        wl = watchlist(may_be_new=True)  # a first `add` writes the default list plus the account
+        if check:
+            from oss_tracker.hub import client as hub
+            from oss_tracker.sync.run import check_account
+
+            with hub.connect(endpoint=endpoint) as session:
+                name = check_account(session, name)
+        target = wl.add(name, company, country, group)
+        path = wl.path or watchlists.default_path()
+        watchlists.save(wl, path)
+        typer.echo(visible(f"watching {name} (company {target.name}) — saved to {path}"), err=True)
+
+
+@watch_app.command("remove")
+def watch_remove(account: Annotated[str, typer.Argument(help="Hub account to stop watching.")]) -> None:
+    """Stop watching an account (its stored history stays in the database)."""
+    account = hub_names([account], hint="ACCOUNT")[0]
+    with errors():
+        from oss_tracker import watchlist as watchlists
+
+        wl = watchlist()
+        company = wl.remove(account)
+        path = wl.path or watchlists.default_path()
+        watchlists.save(wl, path)
+        typer.echo(
+            visible(f"no longer watching {account} (company {company.name}) — saved to {path}"), err=True
+        )

@@ -1,0 +1,185 @@
+"""Hub answers into plain records: one listing item, one model_info, values checked, nothing fetched."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from oss_tracker import licenses
+from oss_tracker.records import RELATIONS, ModelRecord, RepoRecord
+from oss_tracker.values import CREATED_FLOOR, MAX_COUNT, MODIFIED_FLOOR, count, hub_date, score, text, unset
+
+
+class Unusable(Exception):
+    """A listing item that cannot be stored at all (the message says why, after "a listing item")."""
+
+
+def same_name(name: str, org: str) -> bool:
+    """One Hub account's name, in any case: ASCII case only (`"\u212aimi".lower()` is `kimi`,
+    a Kelvin sign; a Hub name is ASCII, anything else must match exactly)."""
+    return name == org or (name.isascii() and name.lower() == org.lower())
+
+
+def date_ceiling(now: datetime | None) -> str:
+    """The latest plausible date in this run's answers: its start, plus a day of clock skew."""
+    moment = (now or datetime.now(UTC)).astimezone(UTC) + timedelta(days=1)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _ids(item: Any) -> tuple[str, str]:
+    """An item's `_id` and `id`, or Unusable: without both as storable text it is no repo."""
+    if type(item) is not dict:
+        raise Unusable("that is not a JSON object")
+    hub_id, repo_id = item.get("_id"), item.get("id")
+    if type(hub_id) is not str or type(repo_id) is not str or not hub_id or not repo_id:
+        raise Unusable("with no _id or id")
+    if text(hub_id) is None or text(repo_id) is None:
+        raise Unusable("whose _id or id is no Hub name (a NUL, a lone surrogate, or too long)")
+    return hub_id, repo_id
+
+
+def model_record(item: Any, ceiling: str) -> ModelRecord:
+    """One raw listing item, flattened; odd or missing values become None (counted in `odd`).
+
+    Read from the JSON directly, not through huggingface_hub's ModelInfo: that would parse
+    the dates again and raise on shapes of fields the tracker never reads, costing an item
+    (and so its org) for nothing. Raises Unusable for an item that cannot be stored.
+    """
+    hub_id, repo_id = _ids(item)
+    get = item.get
+    tags = get("tags")
+    tags = tags if type(tags) is list else []
+    card = get("cardData")
+    license_name = card.get("license_name") if type(card) is dict else None
+    safetensors = get("safetensors")
+    total = safetensors.get("total") if type(safetensors) is dict else None
+    base, relation = base_from_tags(tags)
+    rec = ModelRecord(
+        hub_id=hub_id,
+        repo_id=repo_id,
+        created_at=hub_date(get("createdAt"), CREATED_FLOOR, ceiling),
+        last_modified=hub_date(get("lastModified"), MODIFIED_FLOOR, ceiling),
+        downloads_30d=count(get("downloads")),
+        downloads_all_time=count(get("downloadsAllTime")),
+        likes=count(get("likes")),
+        trending=score(get("trendingScore")),
+        license=licenses.from_hub(tags, license_name),
+        pipeline_tag=text(get("pipeline_tag")),
+        library_name=text(get("library_name")),
+        parameters=count(total),
+        gated=_gated(get("gated")),
+        base_model=base,
+        base_relation=relation,
+        sha=text(get("sha")),
+    )
+    rec.odd = _odd(
+        (rec.created_at, get("createdAt")),
+        (rec.last_modified, get("lastModified")),
+        (rec.downloads_30d, get("downloads")),
+        (rec.downloads_all_time, get("downloadsAllTime")),
+        (rec.likes, get("likes")),
+        (rec.trending, get("trendingScore")),
+        (rec.parameters, total),
+        (rec.pipeline_tag, get("pipeline_tag")),
+        (rec.library_name, get("library_name")),
+        (rec.gated, get("gated")),
+        (rec.sha, get("sha")),
+    )
+    return rec
+
+
+def repo_record(item: Any, kind: str, ceiling: str) -> RepoRecord:
+    """A raw dataset or Space listing item, flattened like model_record (Unusable if it cannot be stored)."""
+    hub_id, repo_id = _ids(item)
+    get = item.get
+    tags = get("tags")
+    card = get("cardData")
+    license_name = card.get("license_name") if type(card) is dict else None
+    rec = RepoRecord(
+        kind=kind,
+        hub_id=hub_id,
+        repo_id=repo_id,
+        created_at=hub_date(get("createdAt"), CREATED_FLOOR, ceiling),
+        last_modified=hub_date(get("lastModified"), MODIFIED_FLOOR, ceiling),
+        downloads_30d=count(get("downloads")),
+        downloads_all_time=count(get("downloadsAllTime")),
+        likes=count(get("likes")),
+        trending=score(get("trendingScore")),
+        license=licenses.from_hub(tags if type(tags) is list else [], license_name),
+        sdk=text(get("sdk")),
+    )
+    rec.odd = _odd(
+        (rec.created_at, get("createdAt")),
+        (rec.last_modified, get("lastModified")),
+        (rec.downloads_30d, get("downloads")),
+        (rec.downloads_all_time, get("downloadsAllTime")),
+        (rec.likes, get("likes")),
+        (rec.trending, get("trendingScore")),
+        (rec.sdk, get("sdk")),
+    )
+    return rec
+
+
+def _odd(*pairs: tuple[Any, Any]) -> int:
+    """How many (stored, sent) pairs lost a value the Hub did send."""
+    return sum(1 for stored, sent in pairs if stored is None and not unset(sent))
+
+
+def base_from_tags(tags: list[Any]) -> tuple[str | None, str | None]:
+    """The declared base and relation from `base_model:RELATION:ID` (or bare `base_model:ID`) tags."""
+    bare = None
+    for tag in tags:
+        if not isinstance(tag, str) or not tag.startswith("base_model:"):
+            continue
+        rest = tag.removeprefix("base_model:")
+        relation, sep, base = rest.partition(":")
+        if sep and relation in RELATIONS and text(base):
+            return base, relation
+        if not sep and bare is None:
+            bare = text(rest)
+    return bare, None
+
+
+def iso_time(value: Any) -> str | None:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None
+
+
+def _gated(value: Any) -> str | None:
+    if value is False:
+        return "false"
+    if value is True:
+        return "true"
+    return text(value)
+
+
+def parse_children(value: Any) -> tuple[int, dict[str, int] | None] | None:
+    """`childrenModelCount` as int (total only) or dict per relation; None when it is no count.
+
+    Unknown is never 0: a float, a string, a negative or huge number, a dict with any such
+    value, or nothing at all (it was asked for) reads as unknown, and the stored count stands.
+    """
+    if type(value) is int:  # not bool
+        return (value, None) if 0 <= value <= MAX_COUNT else None
+    if type(value) is dict:
+        if not all(type(v) is int and 0 <= v <= MAX_COUNT for v in value.values()):
+            return None
+        total = sum(value.values())
+        if total > MAX_COUNT:
+            return None
+        return total, {r: value[r] for r in RELATIONS if r in value}
+    return None
+
+
+def parse_bases(value: Any) -> list[tuple[str, str | None, str | None]]:
+    """`baseModels`: {"relation": R, "models": [{"_id", "id"}, ...]} -> [(id, _id, R)]."""
+    if not isinstance(value, dict):
+        return []
+    relation = text(value.get("relation"))
+    models = value.get("models")
+    out = []
+    for item in models if type(models) is list else []:
+        if type(item) is dict and text(item.get("id")) is not None:
+            out.append((item["id"], text(item.get("_id")), relation))
+    return out

@@ -1,0 +1,85 @@
+"""`changes`: what the last sync found changed since the one before."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from oss_tracker.errors import NoData
+from oss_tracker.reports.common import created, watched_orgs
+from oss_tracker.reports.model import Column, Report, Section
+
+if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
+    from sqlite_utils import Database
+
+
+def last_two_runs(db: Database) -> tuple[tuple[int, str], tuple[int, str] | None]:
+    rows = db.execute(
+        "SELECT id, started_at FROM runs WHERE status IN ('ok', 'partial') ORDER BY id DESC LIMIT 2"
+    ).fetchall()
+    if not rows:
+        raise NoData("the database has no sync yet: run `oss-tracker sync` first")
+    return (rows[0][0], rows[0][1]), ((rows[1][0], rows[1][1]) if len(rows) > 1 else None)
+
+
+def changes(db: Database, orgs: list[str] | None = None) -> Report:
+    """What the last sync found changed since the one before: new, removed, renamed, licence changes."""
+    (run_id, as_of), previous = last_two_runs(db)
+    org_filter, args = "", []
+    if orgs:
+        ids = [oid for oid, _ in watched_orgs(db, orgs)]
+        org_filter, args = f" AND m.org_id IN ({','.join('?' * len(ids))})", ids
+    # A model is new only if its org had been synced before: adding an org to the
+    # watch list is not a wave of releases.
+    new = [
+        r[0]
+        for r in db.execute(
+            f"""SELECT m.repo_id FROM models m WHERE m.first_seen_run = ?{org_filter}
+                AND EXISTS (SELECT 1 FROM org_snapshots o WHERE o.org_id = m.org_id AND o.run_id < ?)
+                ORDER BY {created()} DESC, m.repo_id""",
+            [run_id, *args, run_id],
+        ).fetchall()
+    ]
+
+    def events(kind: str) -> list[tuple[str, str | None, str | None]]:
+        return db.execute(
+            f"""SELECT m.repo_id, e.old, e.new FROM events e JOIN models m ON m.id = e.model_id
+                WHERE e.run_id = ? AND e.kind = ?{org_filter} ORDER BY e.id""",
+            [run_id, kind, *args],
+        ).fetchall()
+
+    removed = [old for _, old, _ in events("removed")]
+    renamed = [{"from": old, "to": new_id} for _, old, new_id in events("renamed")]
+    license_changed = [
+        {"id": repo, "from": old, "to": new_key} for repo, old, new_key in events("license_changed")
+    ]
+    data = {
+        "as_of": as_of,
+        "since": previous[1] if previous else None,
+        "new": new,
+        "removed": removed,
+        "renamed": renamed,
+        "license_changed": license_changed,
+    }
+    rows = (
+        [{"change": "new", "model": i, "detail": ""} for i in new]
+        + [{"change": "removed", "model": i, "detail": ""} for i in removed]
+        + [{"change": "renamed", "model": r["to"], "detail": f"from {r['from']}"} for r in renamed]
+        + [
+            {"change": "licence", "model": r["id"], "detail": f"{r['from']} -> {r['to']}"}
+            for r in license_changed
+        ]
+    )
+    since = f"since {previous[1]}" if previous else "(first sync: nothing to compare with)"
+    return Report(
+        title="Changes in the last sync",
+        data=data,
+        sections=[
+            Section(
+                f"Changes {since}",
+                [Column("change", "Change"), Column("model", "Model"), Column("detail", "Detail")],
+                rows,
+                empty="no changes",
+            )
+        ],
+        footer=f"run of {as_of}",
+    )

@@ -1,0 +1,202 @@
+"""Queries every report shares: the orgs asked for, their latest runs, history span, derivative totals."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from oss_tracker.errors import NoData
+from oss_tracker.reports.model import Column
+from oss_tracker.store.totals import safe_rows
+from oss_tracker.values import CREATED_FLOOR
+
+if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
+    from sqlite_utils import Database
+
+
+def created(alias: str = "m") -> str:
+    """SQL for a repo's stored createdAt where it can be true, else NULL: not before the Hub's
+    floor, not later than a day after the tracker first saw the repo. A sync stores nothing
+    else now; a database written before holds years like 999 (stored unpadded: `999-06-...`)
+    or 9999, which must not break (or stretch to 108,000 months) a report."""
+    c = f"{alias}.created_at"
+    return (
+        f"(CASE WHEN {c} >= '{CREATED_FLOOR}' "
+        f"AND {c} <= strftime('%Y-%m-%dT%H:%M:%SZ', {alias}.first_seen, '+1 day') THEN {c} END)"
+    )
+
+
+# A run the reports read: every run in the file is one (a run is stored whole or not at all).
+STORED_RUN = "r.status IN ('ok', 'partial')"
+
+
+def org_row(db: Database, org: str) -> tuple[int, str]:
+    """The org's id and stored spelling, or NoData if it was never synced."""
+    row = db.execute("SELECT id, name FROM orgs WHERE name = ? COLLATE NOCASE", [org]).fetchone()
+    if row is None:
+        raise NoData(f"no data for organization '{org}': it was never synced (see `oss-tracker status`)")
+    return int(row[0]), str(row[1])
+
+
+def org_runs(db: Database, org_id: int, limit: int = 2) -> list[tuple[int, str, int | None, str]]:
+    """The org's latest stored snapshots, newest first: (run id, run start, followers, day).
+
+    Run ids grow with run starts (a sync refuses to run before the newest stored run), so the
+    latest are the highest ids: a walk down the (org_id, run_id) index, not a sort."""
+    return [
+        (int(r[0]), str(r[1]), r[2], str(r[3]))
+        for r in db.execute(
+            f"""SELECT o.run_id, r.started_at, o.followers, r.day FROM org_snapshots o JOIN runs r ON r.id = o.run_id
+               WHERE o.org_id = ? AND {STORED_RUN} ORDER BY o.run_id DESC LIMIT ?""",
+            [org_id, limit],
+        ).fetchall()
+    ]
+
+
+def totals_at(db: Database, org_id: int, run_id: int) -> dict[str, int | None]:
+    """The org's model count and summed counts at a run (0 where it had no model; None where
+    the sum is unknown: every count unknown, or a sum past 64 bits)."""
+    from oss_tracker.store.totals import pair_sums
+
+    at = pair_sums(db, [(org_id, run_id, None)], by="org").get((org_id, run_id))
+    keys = ("models", "downloads_30d", "downloads_all_time", "likes")
+    return {k: at[k] for k in keys} if at else dict.fromkeys(keys, 0)
+
+
+DROP_COLUMNS = [
+    Column("org", "Org"),
+    Column("model", "Model"),
+    Column("from", "From", "date"),
+    Column("to", "To", "date"),
+    Column("before", "Before", "int"),
+    Column("after", "After", "int"),
+    Column("change", "Change", "delta"),
+]
+
+
+def repo_summary(db: Database, org_ids: list[int]) -> dict[str, dict[str, Any]]:
+    """Current datasets and Spaces of these orgs: how many, and their summed downloads and likes."""
+    out: dict[str, dict[str, Any]] = {}
+    marks = ",".join("?" * len(org_ids)) or "NULL"
+    for kind in ("dataset", "space"):
+        [row] = safe_rows(
+            db,
+            f"""SELECT count(*), sum(s.downloads_30d), sum(s.downloads_all_time), sum(s.likes)
+                FROM repos r JOIN repo_snapshots s ON s.repo_id = r.id AND s.run_id = r.last_seen_run
+                WHERE r.kind = ? AND r.removed_at IS NULL AND r.org_id IN ({marks})""",
+            [kind, *org_ids],
+        )
+        out[kind] = {"count": row[0], "downloads_30d": row[1], "downloads_all_time": row[2], "likes": row[3]}
+    return out
+
+
+def difference(now: int | None, before: int | None) -> int | None:
+    return None if now is None or before is None else now - before
+
+
+def watched_orgs(db: Database, names: list[str] | None = None) -> list[tuple[int, str]]:
+    """The named orgs (id, stored spelling), or every org with a snapshot, by name."""
+    if names:
+        seen: dict[int, str] = {}
+        for name in names:
+            oid, stored = org_row(db, name)
+            seen.setdefault(oid, stored)
+        return list(seen.items())
+    found = db.execute(
+        """SELECT g.id, g.name FROM orgs g
+           WHERE EXISTS (SELECT 1 FROM org_snapshots o WHERE o.org_id = g.id)
+           ORDER BY g.name COLLATE NOCASE"""
+    ).fetchall()
+    if not found:
+        raise NoData("the database has no sync yet: run `oss-tracker sync` first")
+    return [(int(i), str(n)) for i, n in found]
+
+
+def history(db: Database, org_ids: list[int]) -> dict[str, Any]:
+    """First and last snapshot day, number of snapshot days and runs, and the latest run start."""
+    marks = ",".join("?" * len(org_ids)) or "NULL"
+    row = db.execute(
+        f"""SELECT min(r.day), max(r.day), count(DISTINCT r.day), count(DISTINCT r.id), max(r.started_at)
+            FROM org_snapshots o JOIN runs r ON r.id = o.run_id
+            WHERE o.org_id IN ({marks}) AND {STORED_RUN}""",
+        org_ids,
+    ).fetchone()
+    return {"first_day": row[0], "last_day": row[1], "snapshots": row[2], "runs": row[3], "as_of": row[4]}
+
+
+def history_footer(hist: dict[str, Any], *extra: str) -> str:
+    from oss_tracker.humanize import human_date, human_datetime
+
+    parts = []
+    if hist.get("as_of"):
+        parts.append(f"as of {human_datetime(hist['as_of'])}")
+    if hist.get("first_day"):
+        n = hist["snapshots"]
+        parts.append(
+            f"history {human_date(hist['first_day'])} – {human_date(hist['last_day'])}, "
+            f"{n} daily snapshot{'s' if n != 1 else ''}"
+        )
+    return " · ".join([*parts, *(e for e in extra if e)])
+
+
+def derivative_totals(db: Database, org_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Per org: the sum of each current model's latest derivative count (direct children)."""
+    if not org_ids:
+        return {}
+    marks = ",".join("?" * len(org_ids))
+    out: dict[int, dict[str, Any]] = {}
+    for row in safe_rows(
+        db,
+        f"""SELECT m.org_id, count(*), sum(d.finetune), sum(d.quantized), sum(d.adapter), sum(d.merge),
+                   sum(d.total), max(d.day), sum(CASE WHEN d.finetune IS NULL THEN d.total ELSE 0 END)
+            FROM models m JOIN derivative_latest d ON d.model_id = m.id
+            WHERE m.org_id IN ({marks}) AND m.removed_at IS NULL
+            GROUP BY m.org_id""",
+        org_ids,
+    ):
+        out[row[0]] = {
+            "models_counted": row[1],
+            "finetune": row[2],
+            "quantized": row[3],
+            "adapter": row[4],
+            "merge": row[5],
+            "total": row[6],
+            "as_of_day": row[7],
+            # Children of models for which the Hub gave only a total (no split by relation).
+            "split_unknown": row[8],
+        }
+    return out
+
+
+def model_row(db: Database, ident: str) -> dict[str, Any]:
+    """A model by repo id (current or a former name) or Hub `_id`, or NoData."""
+    base = """SELECT m.id, m.repo_id, m.org_id, g.name, m.removed_at, r.day
+              FROM models m JOIN orgs g ON g.id = m.org_id JOIN runs r ON r.id = m.last_seen_run"""
+    row = db.execute(f"{base} WHERE m.repo_id = ? COLLATE NOCASE", [ident]).fetchone()
+    if row is None:
+        row = db.execute(
+            f"""{base} WHERE m.id = (SELECT e.model_id FROM events e WHERE e.kind = 'renamed'
+                                      AND e.old = ? COLLATE NOCASE ORDER BY e.id DESC LIMIT 1)""",
+            [ident],
+        ).fetchone()
+    if row is None:
+        row = db.execute(f"{base} WHERE m.hub_id = ?", [ident]).fetchone()
+    if row is None:
+        raise NoData(f"no model '{ident}' in the database (see `oss-tracker releases`)")
+    return {
+        "id": row[0],
+        "repo_id": row[1],
+        "org_id": row[2],
+        "org": row[3],
+        "removed_at": row[4],
+        "last_day": row[5],
+    }
+
+
+def synced(db: Database, accounts: list[str], *, keep: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """The accounts the database holds a sync of (and those in `keep`), in order; NoData if none."""
+    stored = {r[0].lower() for r in db.execute("SELECT name FROM orgs").fetchall()}
+    named = {o.lower() for o in keep}
+    kept = [a for a in accounts if a.lower() in stored or a.lower() in named]
+    if not kept:
+        raise NoData(f"none of {', '.join(accounts)} was synced yet")
+    return kept

@@ -1,0 +1,317 @@
+"""The schema: sqlite-utils migrations, in order. Never edit one that has shipped; add mNNN_ below."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("oss_tracker")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.execute("""
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            day TEXT NOT NULL,
+            endpoint TEXT NOT NULL,
+            orgs TEXT NOT NULL,
+            status TEXT NOT NULL,
+            requests INTEGER NOT NULL DEFAULT 0,
+            tool_version TEXT NOT NULL,
+            message TEXT
+        )""")
+    db.execute("CREATE TABLE orgs (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE)")
+    db.execute("""
+        CREATE TABLE models (
+            id INTEGER PRIMARY KEY,
+            hub_id TEXT NOT NULL UNIQUE,
+            repo_id TEXT NOT NULL,
+            org_id INTEGER NOT NULL REFERENCES orgs(id),
+            created_at TEXT,
+            last_modified TEXT,
+            license TEXT NOT NULL,
+            license_tag TEXT,
+            license_name TEXT,
+            pipeline_tag TEXT,
+            library_name TEXT,
+            parameters INTEGER,
+            gated TEXT,
+            base_model TEXT,
+            base_relation TEXT,
+            sha TEXT,
+            first_seen TEXT NOT NULL,
+            first_seen_run INTEGER NOT NULL REFERENCES runs(id),
+            last_seen TEXT NOT NULL,
+            last_seen_run INTEGER NOT NULL REFERENCES runs(id),
+            removed_at TEXT,
+            removed_run INTEGER REFERENCES runs(id)
+        )""")
+    db.execute("CREATE INDEX models_org ON models(org_id)")
+    db.execute("CREATE INDEX models_repo ON models(repo_id)")
+    # Integer keys and no repeated strings: this is the table that grows every day.
+    db.execute("""
+        CREATE TABLE model_snapshots (
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            model_id INTEGER NOT NULL REFERENCES models(id),
+            downloads_30d INTEGER,
+            downloads_all_time INTEGER,
+            likes INTEGER,
+            trending REAL,
+            PRIMARY KEY (run_id, model_id)
+        ) WITHOUT ROWID""")
+    db.execute("CREATE INDEX model_snapshots_model ON model_snapshots(model_id, run_id)")
+    db.execute("""
+        CREATE TABLE org_snapshots (
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            org_id INTEGER NOT NULL REFERENCES orgs(id),
+            num_models INTEGER,
+            followers INTEGER,
+            listed INTEGER NOT NULL,
+            complete INTEGER NOT NULL,
+            PRIMARY KEY (run_id, org_id)
+        ) WITHOUT ROWID""")
+    db.execute("""
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            model_id INTEGER NOT NULL REFERENCES models(id),
+            kind TEXT NOT NULL,
+            old TEXT,
+            new TEXT,
+            at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX events_run ON events(run_id)")
+
+
+@migrations()
+def m002_derivatives(db: Database) -> None:
+    # One row per model per UTC day. A relation column is NULL when the Hub gave only a
+    # total (childrenModelCount as a bare int): never a split the Hub did not give.
+    db.execute("""
+        CREATE TABLE derivative_counts (
+            model_id INTEGER NOT NULL REFERENCES models(id),
+            day TEXT NOT NULL,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            finetune INTEGER,
+            quantized INTEGER,
+            adapter INTEGER,
+            merge INTEGER,
+            total INTEGER NOT NULL,
+            PRIMARY KEY (model_id, day)
+        ) WITHOUT ROWID""")
+    db.execute("CREATE INDEX derivative_counts_run ON derivative_counts(run_id)")
+    # A watched model's own declared bases (`baseModels`), e.g. a DeepSeek distillation on a Qwen base.
+    db.execute("""
+        CREATE TABLE model_bases (
+            model_id INTEGER NOT NULL REFERENCES models(id),
+            base_repo_id TEXT NOT NULL,
+            base_hub_id TEXT,
+            relation TEXT,
+            PRIMARY KEY (model_id, base_repo_id)
+        ) WITHOUT ROWID""")
+
+
+@migrations()
+def m003_views(db: Database) -> None:
+    # Views for people who query the file with sqlite3, sqlite-utils or Datasette
+    # (documented in docs/schema.md). A day's value is the LAST run of that UTC day:
+    # several runs a day never double-count. Only stored runs (ok or partial) count.
+    db.execute("""
+        CREATE VIEW org_days AS
+        SELECT o.org_id, r.day, o.run_id, max(r.started_at) AS as_of
+        FROM org_snapshots o JOIN runs r ON r.id = o.run_id
+        WHERE r.status IN ('ok', 'partial')
+        GROUP BY o.org_id, r.day""")
+    db.execute("""
+        CREATE VIEW latest_model_stats AS
+        SELECT m.id AS model_id, m.repo_id, g.name AS org, m.hub_id, m.created_at, m.license,
+               m.license_name, m.pipeline_tag, m.library_name, m.parameters, m.gated, m.base_model,
+               m.base_relation, m.first_seen, m.last_seen, m.removed_at,
+               s.downloads_30d, s.downloads_all_time, s.likes, s.trending, r.started_at AS as_of
+        FROM models m
+        JOIN orgs g ON g.id = m.org_id
+        JOIN model_snapshots s ON s.run_id = m.last_seen_run AND s.model_id = m.id
+        JOIN runs r ON r.id = m.last_seen_run""")
+    # Per model and day: the values, and the change since the model's previous snapshot
+    # day (`previous_day`, `days` apart: more than 1 across a gap). `downloads` is the
+    # difference of all-time counts; a negative one is an all-time drop, flagged.
+    db.execute("""
+        CREATE VIEW model_daily AS
+        WITH days AS (
+            SELECT s.model_id, r.day, s.run_id, max(r.started_at) AS as_of
+            FROM model_snapshots s JOIN runs r ON r.id = s.run_id
+            WHERE r.status IN ('ok', 'partial')
+            GROUP BY s.model_id, r.day
+        ), paired AS (
+            SELECT model_id, day, run_id, as_of,
+                   lag(day) OVER w AS previous_day, lag(run_id) OVER w AS previous_run_id
+            FROM days WINDOW w AS (PARTITION BY model_id ORDER BY day)
+        )
+        SELECT p.model_id, m.repo_id, g.name AS org, p.day, p.as_of, p.run_id, p.previous_day,
+               CAST(julianday(p.day) - julianday(p.previous_day) AS INTEGER) AS days,
+               s.downloads_30d, s.downloads_all_time, s.likes, s.trending,
+               s.downloads_all_time - ps.downloads_all_time AS downloads,
+               s.likes - ps.likes AS likes_change,
+               coalesce(s.downloads_all_time < ps.downloads_all_time, 0) AS all_time_drop
+        FROM paired p
+        JOIN models m ON m.id = p.model_id
+        JOIN orgs g ON g.id = m.org_id
+        JOIN model_snapshots s ON s.run_id = p.run_id AND s.model_id = p.model_id
+        LEFT JOIN model_snapshots ps ON ps.run_id = p.previous_run_id AND ps.model_id = p.model_id""")
+    # Per org and day: totals, and changes since the org's previous snapshot day.
+    # `downloads` sums all-time differences over the models present on both days.
+    db.execute("""
+        CREATE VIEW org_daily AS
+        WITH paired AS (
+            SELECT org_id, day, run_id, as_of,
+                   lag(day) OVER w AS previous_day, lag(run_id) OVER w AS previous_run_id
+            FROM org_days WINDOW w AS (PARTITION BY org_id ORDER BY day)
+        ), sums AS (
+            SELECT p.org_id, p.day, count(*) AS models_listed, sum(s.downloads_30d) AS downloads_30d,
+                   sum(s.downloads_all_time) AS downloads_all_time, sum(s.likes) AS likes,
+                   sum(s.downloads_all_time - ps.downloads_all_time) AS downloads,
+                   coalesce(sum(s.downloads_all_time < ps.downloads_all_time), 0) AS all_time_drops
+            FROM paired p
+            CROSS JOIN models m ON m.org_id = p.org_id
+            JOIN model_snapshots s ON s.run_id = p.run_id AND s.model_id = m.id
+            LEFT JOIN model_snapshots ps ON ps.run_id = p.previous_run_id AND ps.model_id = m.id
+            GROUP BY p.org_id, p.day
+        )
+        SELECT g.name AS org, p.org_id, p.day, p.as_of, p.run_id, p.previous_day,
+               CAST(julianday(p.day) - julianday(p.previous_day) AS INTEGER) AS days,
+               o.num_models, o.listed AS models, o.complete, o.followers,
+               o.followers - po.followers AS followers_change,
+               x.downloads_30d, x.downloads_all_time, x.downloads, x.all_time_drops, x.likes,
+               x.likes - lag(x.likes) OVER (PARTITION BY p.org_id ORDER BY p.day) AS likes_change
+        FROM paired p
+        JOIN orgs g ON g.id = p.org_id
+        JOIN org_snapshots o ON o.run_id = p.run_id AND o.org_id = p.org_id
+        LEFT JOIN org_snapshots po ON po.run_id = p.previous_run_id AND po.org_id = p.org_id
+        LEFT JOIN sums x ON x.org_id = p.org_id AND x.day = p.day""")
+    # Each model's most recent derivative count (direct children, by relation).
+    db.execute("""
+        CREATE VIEW latest_derivative_counts AS
+        SELECT d.model_id, m.repo_id, g.name AS org, max(d.day) AS day, d.run_id,
+               d.finetune, d.quantized, d.adapter, d.merge, d.total
+        FROM derivative_counts d
+        JOIN models m ON m.id = d.model_id
+        JOIN orgs g ON g.id = m.org_id
+        GROUP BY d.model_id""")
+
+
+@migrations()
+def m004_datasets_spaces(db: Database) -> None:
+    # Datasets and Spaces, with the same rules as models: keyed by the Hub's `_id`, a
+    # snapshot row every run, renames and removals kept as events, never deleted.
+    db.execute("""
+        CREATE TABLE repos (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('dataset', 'space')),
+            hub_id TEXT NOT NULL,
+            repo_id TEXT NOT NULL,
+            org_id INTEGER NOT NULL REFERENCES orgs(id),
+            created_at TEXT,
+            last_modified TEXT,
+            license TEXT NOT NULL,
+            license_tag TEXT,
+            license_name TEXT,
+            sdk TEXT,
+            first_seen TEXT NOT NULL,
+            first_seen_run INTEGER NOT NULL REFERENCES runs(id),
+            last_seen TEXT NOT NULL,
+            last_seen_run INTEGER NOT NULL REFERENCES runs(id),
+            removed_at TEXT,
+            removed_run INTEGER REFERENCES runs(id),
+            UNIQUE (kind, hub_id)
+        )""")
+    db.execute("CREATE INDEX repos_org ON repos(org_id, kind)")
+    db.execute("""
+        CREATE TABLE repo_snapshots (
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            repo_id INTEGER NOT NULL REFERENCES repos(id),
+            downloads_30d INTEGER,
+            downloads_all_time INTEGER,
+            likes INTEGER,
+            trending REAL,
+            PRIMARY KEY (run_id, repo_id)
+        ) WITHOUT ROWID""")
+    db.execute("CREATE INDEX repo_snapshots_repo ON repo_snapshots(repo_id, run_id)")
+    db.execute("""
+        CREATE TABLE repo_events (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            repo_id INTEGER NOT NULL REFERENCES repos(id),
+            kind TEXT NOT NULL,
+            old TEXT,
+            new TEXT,
+            at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX repo_events_run ON repo_events(run_id)")
+    for column in ("num_datasets", "num_spaces", "datasets_listed", "spaces_listed"):
+        db.execute(f"ALTER TABLE org_snapshots ADD COLUMN {column} INTEGER")
+
+
+@migrations()
+def m005_report_indexes(db: Database) -> None:
+    # Reports ask for one org's snapshots (latest runs, the day a period starts): without
+    # this they scan org_snapshots whole (keyed by run), which grows by every org every day.
+    # See docs/benchmarks.md for the query plans that rely on it.
+    db.execute("CREATE INDEX IF NOT EXISTS org_snapshots_org ON org_snapshots(org_id, run_id)")
+
+
+@migrations()
+def m006_org_run_totals(db: Database) -> None:
+    # Derived from model_snapshots, rebuilt at will (see store/totals.py): reports read a row a
+    # point instead of every model's snapshot. Filled here for the history already stored.
+    from oss_tracker.store import totals
+
+    db.execute("""
+        CREATE TABLE org_run_totals (
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            org_id INTEGER NOT NULL REFERENCES orgs(id),
+            prev_run_id INTEGER REFERENCES runs(id),
+            models INTEGER NOT NULL,
+            downloads_30d INTEGER,
+            downloads_all_time INTEGER,
+            likes INTEGER,
+            downloads INTEGER,
+            base INTEGER,
+            drops INTEGER NOT NULL,
+            PRIMARY KEY (run_id, org_id)
+        ) WITHOUT ROWID""")
+    totals.record(db)
+
+
+@migrations()
+def m007_derivative_latest(db: Database) -> None:
+    # Derived from derivative_counts, kept by store/derivatives.py's save_counts: each model's latest
+    # count and the one before, so reports read a row a model instead of seeking its history.
+    # Filled here for the counts already stored.
+    db.execute("""
+        CREATE TABLE derivative_latest (
+            model_id INTEGER PRIMARY KEY REFERENCES models(id),
+            day TEXT NOT NULL,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            finetune INTEGER,
+            quantized INTEGER,
+            adapter INTEGER,
+            merge INTEGER,
+            total INTEGER NOT NULL,
+            prev_day TEXT,
+            prev_total INTEGER
+        )""")
+    from oss_tracker.store.derivatives import rebuild_latest
+
+    rebuild_latest(db)
+
+
+@migrations()
+def m008_runs_day(db: Database) -> None:
+    # A trend window starts from the runs of a day (its first day, the day before it).
+    db.execute("CREATE INDEX IF NOT EXISTS runs_day ON runs(day)")
+
+
+KNOWN = {m.name for m in migrations._migrations}

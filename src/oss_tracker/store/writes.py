@@ -1,0 +1,258 @@
+"""Writing a run: runs, orgs, models, datasets and Spaces, their snapshots and events.
+
+Knows nothing of HTTP. A sync's writes all happen inside one `db.atomic()` block held
+by the caller, so a run is stored whole or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlite_utils import Database
+
+from oss_tracker.records import ModelRecord, OrgOverview, RepoRecord
+
+# Later migrations go below, each named mNNN_...; never edit one that has shipped.
+
+
+@dataclass
+class OrgSaved:
+    org: str
+    listed: int
+    new: int
+    renamed: int
+    license_changed: int
+    first: bool = False  # the org's first snapshot: its models are first seen, not new releases
+    moved_from: set[int] = field(default_factory=set)  # orgs that listed some of these models before
+    taken: int = 0  # repos another org of this run had already stored (same `_id`): skipped here
+
+
+def start_run(
+    db: Database, *, started_at: str, day: str, endpoint: str, orgs: list[str], version: str
+) -> int:
+    cursor = db.execute(
+        "INSERT INTO runs (started_at, day, endpoint, orgs, status, tool_version) VALUES (?, ?, ?, ?, ?, ?)",
+        [started_at, day, endpoint, json.dumps(orgs), "running", version],
+    )
+    return int(cursor.lastrowid)
+
+
+def last_run_start(db: Database, *, other_than: int | None = None) -> str | None:
+    """When the newest stored run started (runs are stored whole, so every row counts), leaving
+    out run `other_than` (the run being written)."""
+    return db.execute("SELECT max(started_at) FROM runs WHERE id IS NOT ?", [other_than]).fetchone()[0]
+
+
+def finish_run(
+    db: Database, run_id: int, *, finished_at: str, status: str, requests: int, message: str | None
+) -> None:
+    db.execute(
+        "UPDATE runs SET finished_at = ?, status = ?, requests = ?, message = ? WHERE id = ?",
+        [finished_at, status, requests, message, run_id],
+    )
+
+
+def org_id(db: Database, name: str) -> int:
+    db.execute("INSERT OR IGNORE INTO orgs (name) VALUES (?)", [name])
+    return int(db.execute("SELECT id FROM orgs WHERE name = ?", [name]).fetchone()[0])
+
+
+def start_org(db: Database, name: str) -> OrgSaved:
+    """The counters for one org's models in this run (its first run if it has no snapshot yet)."""
+    counts = OrgSaved(name, 0, 0, 0, 0)
+    oid = org_id(db, name)
+    counts.first = (
+        db.execute("SELECT 1 FROM org_snapshots WHERE org_id = ? LIMIT 1", [oid]).fetchone() is None
+    )
+    return counts
+
+
+def save_models(
+    db: Database, run_id: int, now: str, counts: OrgSaved, records: Iterable[ModelRecord]
+) -> None:
+    """Upsert listed models (keyed by `_id`) and their snapshots; a page at a time is fine."""
+    oid = org_id(db, counts.org)
+    for rec in records:
+        row = db.execute(
+            "SELECT id, repo_id, license, removed_at, org_id, last_seen_run FROM models WHERE hub_id = ?",
+            [rec.hub_id],
+        ).fetchone()
+        if row is not None and row[5] == run_id:
+            # Listed by another org of this run too (a transfer mid-sync): the first stored wins,
+            # and a second snapshot of one model in one run cannot be stored.
+            counts.taken += 1
+            continue
+        counts.listed += 1
+        values = [
+            rec.repo_id,
+            oid,
+            rec.created_at,
+            rec.last_modified,
+            rec.license.key,
+            rec.license.tag,
+            rec.license.name,
+            rec.pipeline_tag,
+            rec.library_name,
+            rec.parameters,
+            rec.gated,
+            rec.base_model,
+            rec.base_relation,
+            rec.sha,
+        ]
+        if row is None:
+            cursor = db.execute(
+                """INSERT INTO models (repo_id, org_id, created_at, last_modified, license, license_tag,
+                       license_name, pipeline_tag, library_name, parameters, gated, base_model, base_relation,
+                       sha, hub_id, first_seen, first_seen_run, last_seen, last_seen_run)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [*values, rec.hub_id, now, run_id, now, run_id],
+            )
+            model_id = int(cursor.lastrowid)
+            counts.new += 0 if counts.first else 1
+        else:
+            model_id, old_repo, old_license, removed_at, old_org, _ = row
+            if old_org != oid:
+                counts.moved_from.add(old_org)
+            if old_repo != rec.repo_id:
+                _event(db, "model", run_id, model_id, "renamed", old_repo, rec.repo_id, now)
+                counts.renamed += 1
+            if old_license != rec.license.key:
+                _event(db, "model", run_id, model_id, "license_changed", old_license, rec.license.key, now)
+                counts.license_changed += 1
+            if removed_at is not None:
+                _event(db, "model", run_id, model_id, "restored", removed_at, None, now)
+            db.execute(
+                """UPDATE models SET repo_id = ?, org_id = ?, created_at = ?, last_modified = ?, license = ?,
+                       license_tag = ?, license_name = ?, pipeline_tag = ?, library_name = ?, parameters = ?,
+                       gated = ?, base_model = ?, base_relation = ?, sha = ?, last_seen = ?, last_seen_run = ?,
+                       removed_at = NULL, removed_run = NULL
+                   WHERE id = ?""",
+                [*values, now, run_id, model_id],
+            )
+        db.execute(
+            """INSERT INTO model_snapshots (run_id, model_id, downloads_30d, downloads_all_time, likes, trending)
+               VALUES (?, ?, ?, ?, ?, ?)""",
+            [run_id, model_id, rec.downloads_30d, rec.downloads_all_time, rec.likes, rec.trending],
+        )
+
+
+def save_org_snapshot(
+    db: Database,
+    run_id: int,
+    overview: OrgOverview,
+    counts: OrgSaved,
+    *,
+    complete: bool,
+    datasets_listed: int | None = None,
+    spaces_listed: int | None = None,
+) -> None:
+    """The org's row of this run: its overview's counts, followers, and how much was listed."""
+    oid = org_id(db, overview.name)
+    db.execute(
+        """INSERT INTO org_snapshots (run_id, org_id, num_models, followers, listed, complete, num_datasets,
+               num_spaces, datasets_listed, spaces_listed)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [
+            run_id,
+            oid,
+            overview.num_models,
+            overview.followers,
+            counts.listed,
+            int(complete),
+            overview.num_datasets,
+            overview.num_spaces,
+            datasets_listed,
+            spaces_listed,
+        ],  # fmt: skip
+    )
+
+
+# Where each kind of repo lives: its table, its events table and that table's key column.
+_HOMES = {
+    "model": ("models", "events", "model_id"),
+    "dataset": ("repos", "repo_events", "repo_id"),
+    "space": ("repos", "repo_events", "repo_id"),
+}
+
+
+def mark_removed(db: Database, run_id: int, now: str, org: str, kind: str = "model") -> list[str]:
+    """Repos of `org` (models, datasets or Spaces) that a complete listing of this run no longer
+    shows: marked removed with the time and an event, never deleted."""
+    table, _, _ = _HOMES[kind]
+    only_kind, args = ("", []) if kind == "model" else (" AND kind = ?", [kind])
+    gone = db.execute(
+        f"SELECT id, repo_id FROM {table} WHERE org_id = ?{only_kind} AND removed_at IS NULL AND last_seen_run != ?",
+        [org_id(db, org), *args, run_id],
+    ).fetchall()
+    for pk, repo_id in gone:
+        db.execute(f"UPDATE {table} SET removed_at = ?, removed_run = ? WHERE id = ?", [now, run_id, pk])
+        _event(db, kind, run_id, pk, "removed", repo_id, None, now)
+    return [repo_id for _, repo_id in gone]
+
+
+def _event(
+    db: Database, kind: str, run_id: int, pk: int, event: str, old: str | None, new: str | None, at: str
+) -> None:
+    _, events, key = _HOMES[kind]
+    db.execute(
+        f"INSERT INTO {events} (run_id, {key}, kind, old, new, at) VALUES (?, ?, ?, ?, ?, ?)",
+        [run_id, pk, event, old, new, at],
+    )
+
+
+def save_repos(
+    db: Database,
+    run_id: int,
+    now: str,
+    org: str,
+    kind: str,
+    records: Iterable[RepoRecord],
+    counts: OrgSaved | None = None,
+) -> int:
+    """Upsert an org's datasets or Spaces and their snapshots; returns how many were stored.
+
+    One another org of this run already stored is skipped (counted in `counts.taken`), as in save_models.
+    """
+    oid = org_id(db, org)
+    listed = 0
+    for rec in records:
+        row = db.execute(
+            "SELECT id, repo_id, removed_at, last_seen_run FROM repos WHERE kind = ? AND hub_id = ?",
+            [kind, rec.hub_id],
+        ).fetchone()
+        if row is not None and row[3] == run_id:
+            if counts is not None:
+                counts.taken += 1
+            continue
+        listed += 1
+        values = [rec.repo_id, oid, rec.created_at, rec.last_modified, rec.license.key, rec.license.tag,
+                  rec.license.name, rec.sdk]  # fmt: skip
+        if row is None:
+            cursor = db.execute(
+                """INSERT INTO repos (repo_id, org_id, created_at, last_modified, license, license_tag, license_name,
+                       sdk, kind, hub_id, first_seen, first_seen_run, last_seen, last_seen_run)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [*values, kind, rec.hub_id, now, run_id, now, run_id],
+            )
+            repo_pk = int(cursor.lastrowid)
+        else:
+            repo_pk, old_repo, removed_at, _ = row
+            if old_repo != rec.repo_id:
+                _event(db, kind, run_id, repo_pk, "renamed", old_repo, rec.repo_id, now)
+            if removed_at is not None:
+                _event(db, kind, run_id, repo_pk, "restored", removed_at, None, now)
+            db.execute(
+                """UPDATE repos SET repo_id = ?, org_id = ?, created_at = ?, last_modified = ?, license = ?,
+                       license_tag = ?, license_name = ?, sdk = ?, last_seen = ?, last_seen_run = ?,
+                       removed_at = NULL, removed_run = NULL
+                   WHERE id = ?""",
+                [*values, now, run_id, repo_pk],
+            )
+        db.execute(
+            """INSERT INTO repo_snapshots (run_id, repo_id, downloads_30d, downloads_all_time, likes, trending)
+               VALUES (?, ?, ?, ?, ?, ?)""",
+            [run_id, repo_pk, rec.downloads_30d, rec.downloads_all_time, rec.likes, rec.trending],
+        )
+    return listed

@@ -1,0 +1,100 @@
+"""A whole `sync` as cron runs it: which accounts, which clock, the lock, the database, the
+Hub session, the run, and everything closed again in the right order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from oss_tracker.errors import FAILED, TrackerError
+
+
+@dataclass
+class SyncJob:
+    """What the command line asked for (None: the default)."""
+
+    path: Path
+    named: list[str] | None  # accounts named on the command line (then an unknown one stops the run)
+    watched: Callable[[], list[str]]  # the watch list's accounts, read only when needed
+    endpoint: str | None = None
+    token: str | None = None
+    record: Path | None = None
+    replay: Path | None = None
+    wait: float = 0.0
+    retries: int = 5
+    retry_wait: float = 1.0
+    max_wait: float = 300.0
+    timeout: float = 60.0
+    derivatives: str = "auto"
+    derivative_workers: int = 8
+    now: datetime | None = None
+
+
+class NothingStored(TrackerError):
+    """Every account failed: the run was not written."""
+
+    exit_code = FAILED
+
+
+def run_job(job: SyncJob, progress: Callable[[str, int], None] | None = None):
+    """Run one sync and return its SyncSummary; raises on failure (nothing stored)."""
+    from oss_tracker.hub import client as hub
+    from oss_tracker.hub.replay import read_manifest
+    from oss_tracker.hub.transport import RetryPolicy
+    from oss_tracker.store.open import check_location, open_db
+    from oss_tracker.sync.lock import sync_lock
+    from oss_tracker.sync.run import SyncFailed, run_sync
+    from oss_tracker.sync.stop import stop_on_signals
+
+    manifest = read_manifest(job.replay) if job.replay is not None else {}
+    # A replay asks for what its recording asked for, unless told otherwise.
+    orgs = job.named or manifest.get("orgs") or job.watched()
+    now, clock = job.now, _wall_clock
+    if job.replay is not None:
+        recorded = manifest.get("recorded_at")
+        if now is None and recorded:
+            now = datetime.fromisoformat(recorded.replace("Z", "+00:00"))
+        fixed = now
+        clock = lambda: fixed  # noqa: E731 - a replay is dated by its recording
+    start = (now.replace(tzinfo=now.tzinfo or UTC) if now else clock()).astimezone(UTC)
+
+    # The lock first: a sync refused as busy writes nothing, not even a migration.
+    check_location(job.path)
+    with stop_on_signals(job.path) as on_stop, sync_lock(job.path, wait=job.wait):
+        db = open_db(job.path, create=True)
+        try:
+            session = hub.connect(
+                endpoint=job.endpoint,
+                token=job.token,
+                replay=job.replay,
+                record=job.record,
+                policy=RetryPolicy(retries=job.retries, base_wait=job.retry_wait, max_wait=job.max_wait),
+                timeout=job.timeout,
+                started_at=start,
+                orgs=orgs,
+            )
+            on_stop.append(session.transport.cancel)  # in-flight fetches stop at once
+            try:
+                return run_sync(
+                    db,
+                    session,
+                    orgs,
+                    now=start,
+                    clock=clock,
+                    progress=progress,
+                    derivative_mode=job.derivatives,
+                    derivative_workers=job.derivative_workers,
+                    strict=job.named is not None,  # a typo on the command line stops; cron goes on
+                )
+            except SyncFailed as err:
+                raise NothingStored(f"sync failed, nothing stored: {err}") from None
+            finally:
+                session.close()
+        finally:
+            db.close()  # before the lock's descriptor closes (see sync/lock.py)
+
+
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
