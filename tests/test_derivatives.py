@@ -69,7 +69,8 @@ def test_report_ranks_bases_and_states_its_definition(hub: FakeHub, tmp_path: Pa
     hub.set_world(grown)
     sync(hub, db, "all", now="2025-11-25T06:00:00Z")
     out = json.loads(run("derivatives", "--db", str(db), "--format", "json").stdout)
-    assert out == [
+    assert out["source"] == "hub"
+    assert out["bases"] == [
         {"id": "Lab/int-form", "org": "Lab", "finetune": None, "quantized": None, "adapter": None, "merge": None,
          "total": 1234, "as_of": "2025-11-25", "change": 0},
         {"id": "Lab/dict-form", "org": "Lab", "finetune": 5, "quantized": 2, "adapter": 0, "merge": 1,
@@ -171,7 +172,7 @@ def test_edges_between_watched_accounts_come_from_declared_bases(hub: FakeHub, t
     hub.set_world(w)
     db = tmp_path / "t.db"
     assert sync(hub, db, "all", orgs=("Lab", "Other")).exit_code == 0
-    edges = json.loads(run("derivatives", "--edges", "--db", str(db), "-f", "json").stdout)
+    edges = json.loads(run("derivatives", "--edges", "--db", str(db), "-f", "json").stdout)["edges"]
     assert edges == [
         {
             "id": "Lab/computed",

@@ -166,12 +166,12 @@ def test_table_cells_and_titles_show_each_control_character_visibly(
     db = hostile[0]
     changes = _lines(_output(db, "changes", "table"))
     assert changes[5:11] == [
-        "│ new     │ Evil/nl\\n# heading|cell   │                    │",
-        "│ new     │ Evil/cr\\rok\\x07           │                    │",
-        "│ new     │ Evil/rlo\\u202egnp.exe     │                    │",
-        "│ removed │ Evil/gone\\x9b2J           │                    │",
-        "│ renamed │ Evil/base\\x1b]0;pwned\\x07 │ from Evil/base     │",
-        "│ licence │ Evil/cls\\x1b[2J           │ mit -> evil\\x1b[5m │",
+        "│ new     │ model │ Evil/nl\\n# heading|cell   │                    │",
+        "│ new     │ model │ Evil/cr\\rok\\x07           │                    │",
+        "│ new     │ model │ Evil/rlo\\u202egnp.exe     │                    │",
+        "│ removed │ model │ Evil/gone\\x9b2J           │                    │",
+        "│ renamed │ model │ Evil/base\\x1b]0;pwned\\x07 │ from Evil/base     │",
+        "│ licence │ model │ Evil/cls\\x1b[2J           │ mit -> evil\\x1b[5m │",
     ]
     releases = _lines(_output(db, "releases", "table"))
     assert (
@@ -225,6 +225,9 @@ def test_json_is_exact_and_puts_no_raw_control_on_a_terminal(hostile: tuple[Path
         "removed": [GONE],
         "renamed": [{"from": "Evil/base", "to": RENAMED}],
         "license_changed": [{"id": CLS, "from": "mit", "to": CLS_LICENSE}],
+        "datasets": {"new": [], "removed": [], "renamed": []},
+        "spaces": {"new": [], "removed": [], "renamed": []},
+        "source": "hub",
     }
 
 

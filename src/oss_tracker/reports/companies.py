@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from oss_tracker.errors import NoData
 from oss_tracker.humanize import human_datetime
-from oss_tracker.reports.common import created, derivative_totals, repo_summary, watched_orgs
+from oss_tracker.reports.common import created, derivative_totals, repo_summary, sourced, watched_orgs
 from oss_tracker.reports.compare import compare
 from oss_tracker.reports.model import Column, Report, Section
 from oss_tracker.reports.org import (
@@ -47,6 +47,7 @@ def _add(a: int | None, b: int | None) -> int | None:
     return b if a is None else (a if b is None else a + b)
 
 
+@sourced
 def company_report(
     db: Database, company: Company, *, top: int = 10, days: int = 30, members: list[Company] | None = None
 ) -> Report:
@@ -149,6 +150,7 @@ def _summed_derivatives(per_org: dict[int, dict[str, Any]]) -> dict[str, Any] | 
     return out
 
 
+@sourced
 def company_compare(
     db: Database,
     wl: WatchList,
@@ -248,6 +250,7 @@ def _repos(db: Database, accounts: list[str]) -> dict[str, dict[str, Any]]:
     return repo_summary(db, [oid for oid, _ in watched_orgs(db, accounts)] if accounts else [])
 
 
+@sourced
 def repo_releases(
     db: Database, kind: str, *, orgs: list[str] | None, since: date | None, until: date | None, limit: int
 ) -> Report:
@@ -274,21 +277,28 @@ def repo_releases(
     ).fetchall()
     keys = ("id", "org", "created_at", "license", "sdk", "first_seen", "removed_at", "downloads_30d", "likes")
     items = [dict(zip(keys, r, strict=True)) for r in rows]
+    for item in items:  # a removed repo stays in the feed, marked (as a removed model does)
+        item["status"] = "removed" if item["removed_at"] else ""
     noun = {"dataset": "datasets", "space": "Spaces"}[kind]
-    columns = [Column("created_at", "Created", "date"), Column("id", kind.capitalize()), Column("org", "Account"),
+    title = noun[0].upper() + noun[1:]
+    columns = [Column("created_at", "Created", "date"), Column("id", title[:-1]), Column("org", "Account"),
                Column("license", "Licence"), Column("first_seen", "First seen", "date"),
-               Column("likes", "Likes", "int")]  # fmt: skip
+               Column("likes", "Likes", "int"), Column("removed_at", "Removed at", table=False),
+               Column("status", "", csv=False)]  # fmt: skip
     if kind == "dataset":
         columns.insert(5, Column("downloads_30d", "30-day", "int"))
     else:
         columns.insert(4, Column("sdk", "SDK"))
+    removed = sum(1 for i in items if i["removed_at"])
+    shown = f"{len(items):,} {noun}" + (f" ({removed:,} removed)" if removed else "")
     return Report(
-        title=f"New {noun}",
+        title=title,
         data={"kind": kind, "releases": items},
         sections=[
-            Section(f"{len(items):,} {noun}, newest first", columns, items, empty=f"no {noun} in this range")
+            Section(f"{shown}, newest first (by createdAt)", columns, items, empty=f"no {noun} in this range")
         ],
-        footer=f"{noun} of {', '.join(n for _, n in watched)}; dated by createdAt",
+        footer=f"every {noun[:-1]} seen in {', '.join(n for _, n in watched)}, removed ones marked; "
+        "dated by createdAt; likes and downloads as last seen",
     )
 
 

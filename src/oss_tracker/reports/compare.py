@@ -14,6 +14,7 @@ from oss_tracker.reports.common import (
     history_footer,
     org_runs,
     repo_summary,
+    sourced,
     totals_at,
     watched_orgs,
 )
@@ -58,6 +59,7 @@ def _transpose(rows: list[dict[str, Any]], group: dict[str, Any], sum_30d: int) 
     return out
 
 
+@sourced
 def compare(db: Database, orgs: list[str] | None = None, *, since: date | None = None) -> Report:
     """The watched orgs side by side, as of their latest snapshots; downloads in the period since
     `since` (default: 30 days before the latest snapshot), and each org's share of the group."""

@@ -6,7 +6,7 @@ import fnmatch
 from typing import TYPE_CHECKING, Any
 
 from oss_tracker.errors import NoData
-from oss_tracker.reports.common import model_row, watched_orgs
+from oss_tracker.reports.common import model_row, sourced, watched_orgs
 from oss_tracker.reports.model import Column, Report, Section
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
@@ -58,6 +58,7 @@ def latest_counts(db: Database, orgs: list[str] | None = None) -> list[dict[str,
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
+@sourced
 def ranking(
     db: Database, *, orgs: list[str] | None = None, limit: int = 20, family: str | None = None
 ) -> Report:
@@ -103,13 +104,25 @@ def ranking(
             totals,
         ),
     ]
-    data: Any = [
-        {
-            k: c[k]
-            for k in ("id", "org", "finetune", "quantized", "adapter", "merge", "total", "as_of", "change")
-        }
-        for c in counts[:limit]
-    ]
+    data: dict[str, Any] = {
+        "bases": [
+            {
+                k: c[k]
+                for k in (
+                    "id",
+                    "org",
+                    "finetune",
+                    "quantized",
+                    "adapter",
+                    "merge",
+                    "total",
+                    "as_of",
+                    "change",
+                )
+            }
+            for c in counts[:limit]
+        ]
+    }
     if family is not None:
         fam = family_rollup(counts, family)
         sections.append(
@@ -119,7 +132,7 @@ def ranking(
                 [fam],
             )
         )
-        data = {"bases": data, "family": fam}
+        data["family"] = fam
     edges = cross_org_edges(db, orgs)
     if edges:
         sections.append(edges_section(edges))
@@ -160,11 +173,14 @@ def edges_section(edges: list[dict[str, Any]]) -> Section:
     return Section(EDGE_TITLE, columns, edges, empty="no edge between watched accounts yet")
 
 
+@sourced
 def edges_report(db: Database, orgs: list[str] | None = None) -> Report:
     """Only the edges between watched accounts (those of `orgs`), for `derivatives --edges`."""
     edges = cross_org_edges(db, orgs)
     note = "from the declared baseModels of the watched models counted so far (--derivatives refreshes them)"
-    return Report(title="Between watched accounts", data=edges, sections=[edges_section(edges)], footer=note)
+    return Report(
+        title="Between watched accounts", data={"edges": edges}, sections=[edges_section(edges)], footer=note
+    )
 
 
 def family_rollup(counts: list[dict[str, Any]], pattern: str) -> dict[str, Any]:
@@ -213,6 +229,7 @@ def children_listing(items: list[dict[str, Any]], base: str, relation: str | Non
     )
 
 
+@sourced
 def model_history(db: Database, ident: str) -> Report:
     """One model's stored derivative counts, newest first (by repo id, a former name or `_id`)."""
     try:

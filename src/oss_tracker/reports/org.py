@@ -13,6 +13,7 @@ from oss_tracker.reports.common import (
     org_row,
     org_runs,
     repo_summary,
+    sourced,
     totals_at,
 )
 from oss_tracker.reports.model import Column, Report, Section
@@ -77,6 +78,7 @@ def org_snapshot(db: Database, org: str, *, top: int = 10) -> tuple[int, dict[st
     return org_id, data
 
 
+@sourced
 def org_report(db: Database, org: str, *, top: int = 10, days: int = 30) -> Report:
     """Totals with the change since the previous snapshot, top models, licence mix, releases per month,
     the downloads trend of the last `days` days and the derivative totals."""

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from oss_tracker.errors import CLOCK_SKEW, FAILED, OK, PARTIAL
 from oss_tracker.humanize import human_bytes
+from oss_tracker.reports.common import with_source
 from oss_tracker.reports.model import Column, Report, Section
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ def status_report(db: Database, path: Path, *, now: datetime, max_age_hours: flo
             empty="no organization synced yet",
         ),
     ]
-    return Report("oss-tracker status", data, sections), code
+    return with_source(db, Report("oss-tracker status", data, sections)), code
 
 
 @dataclass

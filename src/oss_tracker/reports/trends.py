@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from oss_tracker.reports.common import DROP_COLUMNS, STORED_RUN, model_row, watched_orgs
+from oss_tracker.reports.common import DROP_COLUMNS, STORED_RUN, model_row, sourced, watched_orgs
 from oss_tracker.reports.model import Chart, ChartSeries, Column, Report, Section
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
@@ -41,6 +41,7 @@ COVERAGE_COLUMNS = [
 DEFAULT_SPAN = {"day": 30, "week": 26 * 7, "month": None}  # days back from the last snapshot
 
 
+@sourced
 def trends(
     db: Database,
     *,
