@@ -182,3 +182,22 @@ def test_edges_between_watched_accounts_come_from_declared_bases(hub: FakeHub, t
             "relation": "finetune",
         }
     ]
+
+
+def test_a_family_glob_ignores_case_and_one_matching_nothing_says_so(bundled_history: Path) -> None:
+    def family(glob: str) -> dict:
+        out = run("derivatives", "--db", str(bundled_history), "--family", glob, "-f", "json")
+        assert out.exit_code == 0, out.stderr
+        return json.loads(out.stdout)["family"]
+
+    upper, lower = family("Qwen3-*"), family("qwen3-*")
+    assert (lower["members"], lower["total"]) == (upper["members"], upper["total"]) == (336, 1585)
+    assert lower["ids"] == upper["ids"]
+    assert family("QWEN/QWEN3-8B")["ids"] == ["Qwen/Qwen3-8B"]  # with the account, as well
+    for fmt in ("table", "json"):
+        none = run("derivatives", "--db", str(bundled_history), "--family", "qwen9-*", "-f", fmt)
+        assert (none.exit_code, none.stdout) == (1, "")
+        assert none.stderr == (
+            "oss-tracker: error: no watched model with a derivative count matches --family 'qwen9-*' "
+            "(a glob on the name, with or without the account, ignoring case)\n"
+        )

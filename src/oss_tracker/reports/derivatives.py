@@ -184,16 +184,25 @@ def edges_report(db: Database, orgs: list[str] | None = None) -> Report:
 
 
 def family_rollup(counts: list[dict[str, Any]], pattern: str) -> dict[str, Any]:
-    """Sum over the models whose name (with or without the org) matches a glob such as `Qwen3-*`."""
+    """Sum over the models whose name (with or without the org) matches a glob such as `Qwen3-*`,
+    ignoring case as every lookup of a name does (the Hub's names are case-insensitive);
+    NoData when none does."""
+    glob = pattern.lower()
     members = [
         c
         for c in counts
-        if fnmatch.fnmatchcase(c["id"], pattern) or fnmatch.fnmatchcase(c["id"].split("/", 1)[-1], pattern)
+        if fnmatch.fnmatchcase(c["id"].lower(), glob)
+        or fnmatch.fnmatchcase(c["id"].split("/", 1)[-1].lower(), glob)
     ]
+    if not members:
+        raise NoData(
+            f"no watched model with a derivative count matches --family '{pattern}' "
+            "(a glob on the name, with or without the account, ignoring case)"
+        )
     out: dict[str, Any] = {
         "family": pattern,
-        "rule": f"sum of the direct derivatives of every watched model whose name matches '{pattern}'; "
-        "a repo declaring two members as bases counts once per member",
+        "rule": f"sum of the direct derivatives of every watched model whose name matches '{pattern}' "
+        "(ignoring case); a repo declaring two members as bases counts once per member",
         "members": len(members),
         "ids": [c["id"] for c in members],
         "total": sum(c["total"] for c in members),
