@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import resource
@@ -109,6 +111,47 @@ def test_status_counts_missed_days_and_reports_a_partial_last_run(history: Path)
         ("Org", "2025-11-25", 3),
         ("Other", "2025-11-25", 3),
     ]
+
+
+def test_status_csv_writes_raw_values_and_markdown_stays_in_words(history: Path) -> None:
+    """CSV is for scripts: bytes, hours, ISO dates and the missed days as they are, one per line."""
+    out = run("status", "--db", str(history), "--now", "2025-11-26T05:00:00Z", "-f", "csv")
+    assert out.exit_code == 3
+    got = dict(csv.reader(io.StringIO(out.stdout)))
+    assert got.pop("item") == "value"  # the header
+    size, wal, free = (int(got.pop(k)) for k in ("size_bytes", "wal_bytes", "free_bytes"))
+    assert size + wal == history.stat().st_size + _wal(history) and free > 0
+    assert got == {
+        "health": "partial",
+        "database": str(history),
+        "runs": "4",
+        "first_day": "2025-11-20",
+        "last_run_id": "4",
+        "last_run_started_at": "2025-11-25T18:00:00Z",
+        "last_run_finished_at": got["last_run_finished_at"],  # this machine's clock at the run's end
+        "last_run_status": "partial",
+        "last_run_requests": got["last_run_requests"],
+        "last_run_tool_version": "0.1.0",
+        "last_run_message": "Other: HTTP 503 for GET /api/organizations/Other/overview after 6 attempts",
+        "last_ok_run_id": "3",
+        "last_ok_run_started_at": "2025-11-25T06:00:00Z",
+        "last_run_age_hours": "11.0",
+        "max_age_hours": "36.0",
+        "days_missed": "3",
+        "days_missed_recent": "3",
+        "missed_days": "2025-11-21 2025-11-23 2025-11-24",
+        "last_failure_failed_at": "",
+        "last_failure_started_at": "",
+        "last_failure_endpoint": "",
+        "last_failure_reason": "",
+        "last_failure_requests": "",
+        "last_failure_exit_code": "",
+        "failures_since_last_run": "0",
+        "source": "hub",
+    }
+    assert int(got["last_run_requests"]) > 0
+    md = run("status", "--db", str(history), "--now", "2025-11-26T05:00:00Z", "-f", "markdown").stdout
+    assert "| last run age | 11.0 h |" in md and "| days missed | 3 in all, 3 in the last 30 days: " in md
 
 
 def test_status_today_is_not_missed_before_the_run(history: Path) -> None:
