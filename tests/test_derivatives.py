@@ -124,6 +124,27 @@ def test_a_model_that_fails_stays_stale_and_the_run_is_still_stored(hub: FakeHub
     assert [r[0] for r in rows(db, COUNTS)] == ["Lab/computed", "Lab/dict-form"]
 
 
+def test_derivative_counts_that_fail_are_a_warning_even_with_quiet(hub: FakeHub, tmp_path: Path) -> None:
+    """The run is stored whole (exit 0, `ok`: every org's snapshot is there), but cron, which
+    runs with -q, must hear of counts that could not be refreshed."""
+    hub.set_world(lab_world())
+    hub.add_fault("status", match="/api/models/Lab/int-form", times=99, status=503)
+    db = tmp_path / "t.db"
+    result = run("-q", *sync_argv(hub, db, "Lab", derivatives="all", extra=("--retries", "0")))
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "sync ok: 1 org(s), 3 models, 0 new (1 org(s) synced for the first time), 0 removed, 0 renamed, "
+        f"0 licence change(s), {hub.count()} requests, derivatives: 2 refreshed, 1 left stale, 1 failed, run #1 — "
+        "warning: 1 derivative count(s) not refreshed (1 failed), left as they were (the stalest are tried first "
+        "next run)\n"
+    )
+    assert rows(db, "SELECT status FROM runs") == [("ok",)]
+    # Without a failure, -q stays silent.
+    hub.clear_faults()
+    again = run("-q", *sync_argv(hub, db, "Lab", now="2025-11-25T06:00:00Z", derivatives="all"))
+    assert (again.exit_code, again.stderr) == (0, "")
+
+
 def test_concurrent_fetching_stores_the_same_as_one_at_a_time(tmp_path: Path) -> None:
     models = [model(f"Lab/m{i:02d}", childrenModelCount={"finetune": i, "adapter": 2 * i}) for i in range(24)]
     dumps = []

@@ -247,7 +247,8 @@ def test_sync_log_lines_at_verbose_are_escaped(hostile: tuple[Path, list[Result]
     ]
     assert second.stderr.splitlines()[-1] == (
         "sync ok: 1 org(s), 5 models, 3 new, 1 removed, 1 renamed, 1 licence change(s), 2 requests, "
-        "derivatives: 0 refreshed, 5 left stale, 5 failed, run #2"
+        "derivatives: 0 refreshed, 5 left stale, 5 failed, run #2 — warning: 5 derivative count(s) not "
+        "refreshed (5 failed), left as they were (the stalest are tried first next run)"
     )
 
 
@@ -310,7 +311,7 @@ def test_summary_line_and_status_show_a_hostile_hub_message_escaped(tmp_path: Pa
         "| last run problems | Evil: the Hub answered HTTP 404 for /api/models\\\\x1b\\[2J\\\\x9b\\\\u202ex |"
         in md
     )
-    assert f"last run problems,{shown}" in run(*status, "csv").stdout.splitlines()
+    assert f"last_run_message,{shown}" in run(*status, "csv").stdout.splitlines()
     out = run(*status, "json").stdout
     assert _controls(out) == [] and json.loads(out)["last_run"]["message"] == message
 

@@ -115,7 +115,7 @@ def sync(
         )
         with _progress() as progress:
             summary = run_job(job, progress)
-    if State.verbosity >= 0 or summary.status != "ok":
+    if State.verbosity >= 0 or summary.status != "ok" or summary.warnings:  # -q: cron mails what needs a look
         typer.echo(visible(summary.line()), err=True)
     if summary.status != "ok":
         raise typer.Exit(codes.PARTIAL)
