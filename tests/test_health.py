@@ -236,6 +236,32 @@ def test_backup_into_a_folder_is_dated(history: Path, tmp_path: Path) -> None:
     assert result.stdout == f"{made}\n"
 
 
+def test_backup_into_a_folder_written_with_a_slash_makes_it_and_next_week_works(
+    history: Path, tmp_path: Path
+) -> None:
+    """The README's weekly cron line, `backup $HOME/backups/oss-tracker/`, from its very first run:
+    the slash says folder (made, parents too), never a file of that name."""
+    from datetime import UTC, datetime, timedelta
+
+    from oss_tracker.store.backup import backup
+
+    folder = tmp_path / "backups" / "oss-tracker"
+    result = run("-q", "backup", f"{folder}/", "--db", str(history))
+    assert result.exit_code == 0, result.stderr
+    [made] = list(folder.iterdir())
+    assert made.name == f"t-{datetime.now(UTC):%Y-%m-%d}.db"
+    assert result.stdout == f"{made}\n" and dump(made) == dump(history)
+    later = backup(history, f"{folder}/", now=datetime.now(UTC) + timedelta(days=7))
+    assert later.path == folder / f"t-{datetime.now(UTC) + timedelta(days=7):%Y-%m-%d}.db"
+    assert sorted(p.name for p in folder.iterdir()) == sorted([made.name, later.path.name])
+    taken = tmp_path / "taken"
+    taken.write_text("not a folder")
+    refused = run("backup", f"{taken}/", "--db", str(history))
+    assert refused.exit_code == 1
+    assert refused.stderr == f"oss-tracker: error: {taken}/ names a folder, but {taken} is a file\n"
+    assert taken.read_text() == "not a folder"
+
+
 def test_backup_never_overwrites_without_force(history: Path, tmp_path: Path) -> None:
     dest = tmp_path / "copy.db"
     dest.write_text("an older backup")
