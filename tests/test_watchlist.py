@@ -264,9 +264,21 @@ def test_watch_add_checks_the_hub_and_remove_keeps_history(hub: FakeHub, tmp_pat
     assert added.exit_code == 1 and "already watched" in added.stderr
     ok = run(*base, "watch", "add", "meta-llama-2", "--company", "Meta", "--no-check")
     assert ok.exit_code == 0
-    assert watchlist.load(path).company("Meta").accounts == ["meta-llama", "meta-llama-2"]
+    assert ok.stderr == (
+        f"watching meta-llama-2 (company Meta, unverified: not checked on the Hub) — saved to {path}\n"
+    )
+    meta = watchlist.load(path).company("Meta")
+    assert (meta.accounts, meta.unverified) == (["meta-llama", "meta-llama-2"], ["meta-llama-2"])
+    assert 'unverified = ["meta-llama-2"]' in path.read_text()
+    listed = json.loads(run(*base, "watch", "list", "-f", "json").stdout)
+    assert next(c for c in listed["companies"] if c["name"] == "Meta")["unverified"] == ["meta-llama-2"]
     new = run(*base, "watch", "add", "deepseek-ai", "--endpoint", hub.url)
     assert new.exit_code == 1
+    assert run(*base, "watch", "remove", "meta-llama").exit_code == 0
+    # Checked on the Hub, an account is not marked unverified.
+    again = run(*base, "watch", "add", "meta-llama", "--company", "Meta", "--endpoint", hub.url)
+    assert again.exit_code == 0 and "unverified" not in again.stderr
+    assert watchlist.load(path).company("Meta").unverified == ["meta-llama-2"]
     assert run(*base, "watch", "remove", "meta-llama").exit_code == 0
     listed = json.loads(run(*base, "watch", "list", "-f", "json").stdout)
     assert [c["name"] for c in listed["companies"]] == ["Alibaba", "DeepSeek", "Meta"]
