@@ -47,7 +47,7 @@ def test_a_first_sync_that_fails_leaves_its_attempt_and_status_shows_it(hub: Fak
     assert requests == 4  # two overviews, two listings
     code, out = _status(db, "2025-11-24T07:00:00Z")
     data = json.loads(out)
-    assert code == 1 and data["health"] == "empty"
+    assert code == 1 and (data["health"], data["source"]) == ("empty", "none")
     assert data["failures_since_last_run"] == 1
     last = data["last_failure"]
     assert re.fullmatch(CLOCK, last.pop("failed_at"))

@@ -210,12 +210,14 @@ DEMO = "demo data: replayed from a recording, not fetched from the Hub (the bund
 
 
 def data_source(db: Database) -> tuple[str, str]:
-    """Where the stored runs came from: ("hub", "") when every run asked a Hub, else ("replay",
-    DEMO) when every run was replayed from a recording (`sync --replay`: the bundled demo), or
-    ("mixed", a note) when some were."""
+    """Where the stored runs came from: ("hub", "") when every run asked a Hub, ("replay", DEMO)
+    when every run was replayed from a recording (`sync --replay`: the bundled demo), ("mixed",
+    a note) when some were, ("none", "") when no run is stored."""
     runs, replayed = db.execute(
         f"SELECT count(*), coalesce(sum(r.endpoint = ?), 0) FROM runs r WHERE {STORED_RUN}", [REPLAY_ENDPOINT]
     ).fetchone()
+    if not runs:
+        return "none", ""
     if not replayed:
         return "hub", ""
     if replayed == runs:
