@@ -2,8 +2,7 @@
 
 The real ``huggingface_hub`` client (which speaks HTTP through ``httpx2``) is
 pointed at it with ``HfApi(endpoint=hub.url)``.  It serves the model endpoints
-the tracker uses, the way the real Hub answers them (see
-``/work/shared/hub-api/HUB-API.md``):
+the tracker uses, the way the real Hub answers them (see ``docs/hub-api.md``):
 
 * ``GET /api/models``                          listing, keyset pagination via ``Link``
 * ``GET /api/models/{org}/{name}``             model detail, ``expand``, 307 renames

@@ -99,6 +99,7 @@ def test_exit_4_busy(hub: FakeHub, tmp_path: Path) -> None:
     assert result.stderr == (
         f"oss-tracker: error: another sync is running on {db}; try again later or pass --wait SECONDS\n"
     )
+    assert rows(db, "SELECT count(*) FROM failed_syncs") == [(0,)]  # refused as busy: no trace either
 
 
 # -- logging for cron -------------------------------------------------------------------------

@@ -54,7 +54,9 @@ def test_each_count_moves_the_latest_to_previous(hub: FakeHub, tmp_path: Path) -
     ]
     assert rows(db, LATEST) == from_counts(db)
     out = run("derivatives", "--db", str(db), "-f", "json")
-    assert [(b["id"], b["total"], b["change"]) for b in json.loads(out.stdout)] == [("Alpha/base", 8, 3)]
+    assert [(b["id"], b["total"], b["change"]) for b in json.loads(out.stdout)["bases"]] == [
+        ("Alpha/base", 8, 3)
+    ]
 
 
 def test_a_second_count_on_one_day_replaces_the_latest_and_keeps_the_previous(

@@ -69,7 +69,8 @@ def test_report_ranks_bases_and_states_its_definition(hub: FakeHub, tmp_path: Pa
     hub.set_world(grown)
     sync(hub, db, "all", now="2025-11-25T06:00:00Z")
     out = json.loads(run("derivatives", "--db", str(db), "--format", "json").stdout)
-    assert out == [
+    assert out["source"] == "hub"
+    assert out["bases"] == [
         {"id": "Lab/int-form", "org": "Lab", "finetune": None, "quantized": None, "adapter": None, "merge": None,
          "total": 1234, "as_of": "2025-11-25", "change": 0},
         {"id": "Lab/dict-form", "org": "Lab", "finetune": 5, "quantized": 2, "adapter": 0, "merge": 1,
@@ -123,6 +124,27 @@ def test_a_model_that_fails_stays_stale_and_the_run_is_still_stored(hub: FakeHub
     assert [r[0] for r in rows(db, COUNTS)] == ["Lab/computed", "Lab/dict-form"]
 
 
+def test_derivative_counts_that_fail_are_a_warning_even_with_quiet(hub: FakeHub, tmp_path: Path) -> None:
+    """The run is stored whole (exit 0, `ok`: every org's snapshot is there), but cron, which
+    runs with -q, must hear of counts that could not be refreshed."""
+    hub.set_world(lab_world())
+    hub.add_fault("status", match="/api/models/Lab/int-form", times=99, status=503)
+    db = tmp_path / "t.db"
+    result = run("-q", *sync_argv(hub, db, "Lab", derivatives="all", extra=("--retries", "0")))
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "sync ok: 1 org(s), 3 models, 0 new (1 org(s) synced for the first time), 0 removed, 0 renamed, "
+        f"0 licence change(s), {hub.count()} requests, derivatives: 2 refreshed, 1 left stale, 1 failed, run #1 — "
+        "warning: 1 derivative count(s) not refreshed (1 failed), left as they were (the stalest are tried first "
+        "next run)\n"
+    )
+    assert rows(db, "SELECT status FROM runs") == [("ok",)]
+    # Without a failure, -q stays silent.
+    hub.clear_faults()
+    again = run("-q", *sync_argv(hub, db, "Lab", now="2025-11-25T06:00:00Z", derivatives="all"))
+    assert (again.exit_code, again.stderr) == (0, "")
+
+
 def test_concurrent_fetching_stores_the_same_as_one_at_a_time(tmp_path: Path) -> None:
     models = [model(f"Lab/m{i:02d}", childrenModelCount={"finetune": i, "adapter": 2 * i}) for i in range(24)]
     dumps = []
@@ -171,7 +193,7 @@ def test_edges_between_watched_accounts_come_from_declared_bases(hub: FakeHub, t
     hub.set_world(w)
     db = tmp_path / "t.db"
     assert sync(hub, db, "all", orgs=("Lab", "Other")).exit_code == 0
-    edges = json.loads(run("derivatives", "--edges", "--db", str(db), "-f", "json").stdout)
+    edges = json.loads(run("derivatives", "--edges", "--db", str(db), "-f", "json").stdout)["edges"]
     assert edges == [
         {
             "id": "Lab/computed",
@@ -181,3 +203,22 @@ def test_edges_between_watched_accounts_come_from_declared_bases(hub: FakeHub, t
             "relation": "finetune",
         }
     ]
+
+
+def test_a_family_glob_ignores_case_and_one_matching_nothing_says_so(bundled_history: Path) -> None:
+    def family(glob: str) -> dict:
+        out = run("derivatives", "--db", str(bundled_history), "--family", glob, "-f", "json")
+        assert out.exit_code == 0, out.stderr
+        return json.loads(out.stdout)["family"]
+
+    upper, lower = family("Qwen3-*"), family("qwen3-*")
+    assert (lower["members"], lower["total"]) == (upper["members"], upper["total"]) == (336, 1585)
+    assert lower["ids"] == upper["ids"]
+    assert family("QWEN/QWEN3-8B")["ids"] == ["Qwen/Qwen3-8B"]  # with the account, as well
+    for fmt in ("table", "json"):
+        none = run("derivatives", "--db", str(bundled_history), "--family", "qwen9-*", "-f", fmt)
+        assert (none.exit_code, none.stdout) == (1, "")
+        assert none.stderr == (
+            "oss-tracker: error: no watched model with a derivative count matches --family 'qwen9-*' "
+            "(a glob on the name, with or without the account, ignoring case)\n"
+        )

@@ -105,7 +105,7 @@ def test_derivative_counts_of_the_stored_forms(replayed: dict[str, Path]) -> Non
     out = json.loads(
         run("derivatives", "--db", str(replayed["2025-11-27"]), "-f", "json", "--limit", "3").stdout
     )
-    by_id = {o["id"]: o for o in out}
+    by_id = {o["id"]: o for o in out["bases"]}
     world = {m["id"]: m for m in load_world("2025-11-27")["models"]}
     qwen3 = world["Qwen/Qwen3-8B"]["childrenModelCount"]
     assert by_id["Qwen/Qwen3-8B"]["finetune"] == qwen3["finetune"]
@@ -135,7 +135,7 @@ def test_a_models_counts_by_its_former_name(bundled_history: Path) -> None:
 def test_edges_keep_to_the_accounts_asked_for(bundled_history: Path) -> None:
     def edges(*args: str) -> list[tuple[str, str]]:
         out = run("derivatives", "--edges", *args, "--db", str(bundled_history), "-f", "json")
-        return [(e["id"], e["base"]) for e in json.loads(out.stdout)]
+        return [(e["id"], e["base"]) for e in json.loads(out.stdout)["edges"]]
 
     everyone = edges()
     assert everyone == [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import resource
@@ -111,6 +113,47 @@ def test_status_counts_missed_days_and_reports_a_partial_last_run(history: Path)
     ]
 
 
+def test_status_csv_writes_raw_values_and_markdown_stays_in_words(history: Path) -> None:
+    """CSV is for scripts: bytes, hours, ISO dates and the missed days as they are, one per line."""
+    out = run("status", "--db", str(history), "--now", "2025-11-26T05:00:00Z", "-f", "csv")
+    assert out.exit_code == 3
+    got = dict(csv.reader(io.StringIO(out.stdout)))
+    assert got.pop("item") == "value"  # the header
+    size, wal, free = (int(got.pop(k)) for k in ("size_bytes", "wal_bytes", "free_bytes"))
+    assert size + wal == history.stat().st_size + _wal(history) and free > 0
+    assert got == {
+        "health": "partial",
+        "database": str(history),
+        "runs": "4",
+        "first_day": "2025-11-20",
+        "last_run_id": "4",
+        "last_run_started_at": "2025-11-25T18:00:00Z",
+        "last_run_finished_at": got["last_run_finished_at"],  # this machine's clock at the run's end
+        "last_run_status": "partial",
+        "last_run_requests": got["last_run_requests"],
+        "last_run_tool_version": "0.1.0",
+        "last_run_message": "Other: HTTP 503 for GET /api/organizations/Other/overview after 6 attempts",
+        "last_ok_run_id": "3",
+        "last_ok_run_started_at": "2025-11-25T06:00:00Z",
+        "last_run_age_hours": "11.0",
+        "max_age_hours": "36.0",
+        "days_missed": "3",
+        "days_missed_recent": "3",
+        "missed_days": "2025-11-21 2025-11-23 2025-11-24",
+        "last_failure_failed_at": "",
+        "last_failure_started_at": "",
+        "last_failure_endpoint": "",
+        "last_failure_reason": "",
+        "last_failure_requests": "",
+        "last_failure_exit_code": "",
+        "failures_since_last_run": "0",
+        "source": "hub",
+    }
+    assert int(got["last_run_requests"]) > 0
+    md = run("status", "--db", str(history), "--now", "2025-11-26T05:00:00Z", "-f", "markdown").stdout
+    assert "| last run age | 11.0 h |" in md and "| days missed | 3 in all, 3 in the last 30 days: " in md
+
+
 def test_status_today_is_not_missed_before_the_run(history: Path) -> None:
     """At 05:00 the 06:00 cron has not run yet: today does not count as missed."""
     _, data = status(history, "2025-11-25T05:00:00Z")
@@ -191,6 +234,32 @@ def test_backup_into_a_folder_is_dated(history: Path, tmp_path: Path) -> None:
     [made] = list(folder.iterdir())
     assert made.name.startswith("t-20") and made.suffix == ".db"
     assert result.stdout == f"{made}\n"
+
+
+def test_backup_into_a_folder_written_with_a_slash_makes_it_and_next_week_works(
+    history: Path, tmp_path: Path
+) -> None:
+    """The README's weekly cron line, `backup $HOME/backups/oss-tracker/`, from its very first run:
+    the slash says folder (made, parents too), never a file of that name."""
+    from datetime import UTC, datetime, timedelta
+
+    from oss_tracker.store.backup import backup
+
+    folder = tmp_path / "backups" / "oss-tracker"
+    result = run("-q", "backup", f"{folder}/", "--db", str(history))
+    assert result.exit_code == 0, result.stderr
+    [made] = list(folder.iterdir())
+    assert made.name == f"t-{datetime.now(UTC):%Y-%m-%d}.db"
+    assert result.stdout == f"{made}\n" and dump(made) == dump(history)
+    later = backup(history, f"{folder}/", now=datetime.now(UTC) + timedelta(days=7))
+    assert later.path == folder / f"t-{datetime.now(UTC) + timedelta(days=7):%Y-%m-%d}.db"
+    assert sorted(p.name for p in folder.iterdir()) == sorted([made.name, later.path.name])
+    taken = tmp_path / "taken"
+    taken.write_text("not a folder")
+    refused = run("backup", f"{taken}/", "--db", str(history))
+    assert refused.exit_code == 1
+    assert refused.stderr == f"oss-tracker: error: {taken}/ names a folder, but {taken} is a file\n"
+    assert taken.read_text() == "not a folder"
 
 
 def test_backup_never_overwrites_without_force(history: Path, tmp_path: Path) -> None:

@@ -140,6 +140,9 @@ def test_a_sync_killed_mid_run_leaves_the_database_as_it_was(
         assert stderr == f"oss-tracker: error: interrupted by {sig.name}: nothing from this run was stored\n"
         assert stopped < 10
     assert dump(db) == before
+    # A stopped sync leaves the trace of its attempt (written after the rollback); a killed one cannot.
+    expected = [] if sig == signal.SIGKILL else [(LATER, f"interrupted by {sig.name}", 1)]
+    assert rows(db, "SELECT started_at, reason, exit_code FROM failed_syncs") == expected
 
     # The lock went with the process; the next sync (same day) works and the history is whole.
     hub.requests.clear()
@@ -214,6 +217,7 @@ def test_a_second_sync_exits_busy_at_once_or_after_wait_and_touches_nothing(
     assert proc.poll() is None  # the first one carries on, and finishes normally
     assert proc.wait(timeout=30) == 0
     assert rows(db, "SELECT id, status FROM runs") == [(1, "ok"), (2, "ok")]
+    assert rows(db, "SELECT count(*) FROM failed_syncs") == [(0,)]  # a sync refused as busy writes nothing
 
 
 def test_a_second_sync_with_a_long_enough_wait_runs_after_the_first(

@@ -166,12 +166,12 @@ def test_table_cells_and_titles_show_each_control_character_visibly(
     db = hostile[0]
     changes = _lines(_output(db, "changes", "table"))
     assert changes[5:11] == [
-        "│ new     │ Evil/nl\\n# heading|cell   │                    │",
-        "│ new     │ Evil/cr\\rok\\x07           │                    │",
-        "│ new     │ Evil/rlo\\u202egnp.exe     │                    │",
-        "│ removed │ Evil/gone\\x9b2J           │                    │",
-        "│ renamed │ Evil/base\\x1b]0;pwned\\x07 │ from Evil/base     │",
-        "│ licence │ Evil/cls\\x1b[2J           │ mit -> evil\\x1b[5m │",
+        "│ new     │ model │ Evil/nl\\n# heading|cell   │                    │",
+        "│ new     │ model │ Evil/cr\\rok\\x07           │                    │",
+        "│ new     │ model │ Evil/rlo\\u202egnp.exe     │                    │",
+        "│ removed │ model │ Evil/gone\\x9b2J           │                    │",
+        "│ renamed │ model │ Evil/base\\x1b]0;pwned\\x07 │ from Evil/base     │",
+        "│ licence │ model │ Evil/cls\\x1b[2J           │ mit -> evil\\x1b[5m │",
     ]
     releases = _lines(_output(db, "releases", "table"))
     assert (
@@ -225,6 +225,9 @@ def test_json_is_exact_and_puts_no_raw_control_on_a_terminal(hostile: tuple[Path
         "removed": [GONE],
         "renamed": [{"from": "Evil/base", "to": RENAMED}],
         "license_changed": [{"id": CLS, "from": "mit", "to": CLS_LICENSE}],
+        "datasets": {"new": [], "removed": [], "renamed": []},
+        "spaces": {"new": [], "removed": [], "renamed": []},
+        "source": "hub",
     }
 
 
@@ -244,7 +247,8 @@ def test_sync_log_lines_at_verbose_are_escaped(hostile: tuple[Path, list[Result]
     ]
     assert second.stderr.splitlines()[-1] == (
         "sync ok: 1 org(s), 5 models, 3 new, 1 removed, 1 renamed, 1 licence change(s), 2 requests, "
-        "derivatives: 0 refreshed, 5 left stale, 5 failed, run #2"
+        "derivatives: 0 refreshed, 5 left stale, 5 failed, run #2 — warning: 5 derivative count(s) not "
+        "refreshed (5 failed), left as they were (the stalest are tried first next run)"
     )
 
 
@@ -307,7 +311,7 @@ def test_summary_line_and_status_show_a_hostile_hub_message_escaped(tmp_path: Pa
         "| last run problems | Evil: the Hub answered HTTP 404 for /api/models\\\\x1b\\[2J\\\\x9b\\\\u202ex |"
         in md
     )
-    assert f"last run problems,{shown}" in run(*status, "csv").stdout.splitlines()
+    assert f"last_run_message,{shown}" in run(*status, "csv").stdout.splitlines()
     out = run(*status, "json").stdout
     assert _controls(out) == [] and json.loads(out)["last_run"]["message"] == message
 

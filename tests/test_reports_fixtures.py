@@ -90,3 +90,30 @@ def test_a_rename_is_not_a_release(fixture_db: Path) -> None:
     names = [r["id"] for r in data["releases"]]
     assert "Qwen/Qwen3-Next-80B-A3B-Instruct-FP8-Dynamic" in names
     assert "Qwen/Qwen3-Next-80B-A3B-Instruct-FP8" not in names
+
+
+def test_compare_of_some_orgs_gives_both_shares_apart(bundled_history: Path) -> None:
+    """Share of the orgs compared and share of every tracked org: two keys, two labels."""
+    last = load_world("2025-11-27")["models"]
+    d30 = {o: sum(m["downloads"] for m in last if m["author"] == o) for o in (*ORGS, "Wan-AI")}
+    pair = d30["Qwen"] + d30["deepseek-ai"]
+    everyone = sum(d30.values())
+    data = _json(bundled_history, "compare", "Qwen", "deepseek-ai")
+    qwen = next(r for r in data["orgs"] if r["org"] == "Qwen")
+    assert (qwen["share_30d_pct"], qwen["share_30d_of_all_pct"]) == (
+        round(100 * d30["Qwen"] / pair, 1), round(100 * d30["Qwen"] / everyone, 1)
+    ) == (81.0, 79.3)  # fmt: skip
+    assert data["all_tracked"]["downloads_30d"] == everyone == 91_250_254
+    assert data["group"]["share_30d_of_all_pct"] == round(100 * pair / everyone, 1) == 97.9
+    csv_head = run("compare", "Qwen", "deepseek-ai", "--db", str(bundled_history), "-f", "csv").stdout
+    assert "share_30d_pct,share_period_pct,share_30d_of_all_pct,share_period_of_all_pct" in csv_head
+    table = run("compare", "Qwen", "deepseek-ai", "--db", str(bundled_history), env={"COLUMNS": "200"}).stdout
+    shares = [" ".join(line.strip("│ ").split()) for line in table.splitlines() if "Share 30d" in line]
+    assert shares == [
+        "Share 30d of compared │ 81.0% │ 19.0% │ 100.0%",
+        "Share 30d of all tracked │ 79.3% │ 18.7% │ 97.9%",
+    ]
+    # Compared with all of them, the two shares are one: the table shows it once, JSON both.
+    whole = _json(bundled_history, "compare")
+    assert all(r["share_30d_pct"] == r["share_30d_of_all_pct"] for r in whole["orgs"])
+    assert "of all tracked" not in run("compare", "--db", str(bundled_history), env={"COLUMNS": "200"}).stdout

@@ -343,6 +343,8 @@ def test_compare_side_by_side(race_db: Path) -> None:
         "spaces": 0,
         "share_30d_pct": 32.2,  # 605,300 / 1,878,500
         "share_period_pct": -1.8,  # -8,500 / 462,400
+        "share_30d_of_all_pct": 32.2,  # every tracked org is compared: the same shares
+        "share_period_of_all_pct": -1.8,
     }
     assert data["group"] == {
         "models": 10,
@@ -357,6 +359,8 @@ def test_compare_side_by_side(race_db: Path) -> None:
         "datasets": 0,
         "spaces": 0,
         "period_growth_pct": 10.44,  # 462,400 / (1,250,000 + 2,100,000 + 430,000 + 650,000)
+        "share_30d_of_all_pct": 100.0,
+        "share_period_of_all_pct": 100.0,
     }
     assert [(d["model"], d["change"]) for d in data["drops"]] == [("Qwen/Qwen2.5-7B-Instruct", -100_000)]
     shares = [o["share_30d_pct"] for o in data["orgs"]]

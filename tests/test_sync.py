@@ -117,6 +117,9 @@ def test_rename_removal_and_licence_change_between_two_syncs(hub: FakeHub, tmp_p
         "removed": ["Org/gone"],
         "renamed": [{"from": "Org/old-name", "to": "Org/new-name"}],
         "license_changed": [{"id": "Org/keep", "from": "mit", "to": "modified-mit"}],
+        "datasets": {"new": [], "removed": [], "renamed": []},
+        "spaces": {"new": [], "removed": [], "renamed": []},
+        "source": "hub",
     }
     # The removed model keeps its history; the report counts only current models.
     report = json.loads(run("report", "--org", "Org", "--db", str(db), "--format", "json").stdout)

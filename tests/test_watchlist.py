@@ -187,9 +187,67 @@ def test_dataset_and_space_releases_and_removal(hub: FakeHub, config: Path, tmp_
         ("deepseek-ai/DeepSeek-ProverBench", None),
     ]
     spaces = run("releases", "--kind", "space", "--db", str(db), "-f", "csv").stdout.splitlines()
-    assert spaces[0] == "created_at,id,org,license,sdk,first_seen,likes"
+    assert spaces[0] == "created_at,id,org,license,sdk,first_seen,likes,removed_at"
     assert len(spaces) == 3
     assert rows(db, "SELECT kind, old FROM repo_events") == [("removed", "Qwen/CodeElo")]
+    # The table says what the list is (every dataset seen, newest first) and marks the removed one.
+    table = _cells(run("releases", "--kind", "dataset", "--db", str(db), env={"COLUMNS": "200"}).stdout)
+    assert table[:2] == [
+        ["Datasets"],
+        ["3", "datasets", "(1", "removed),", "newest", "first", "(by", "createdAt)"],
+    ]
+    rows_shown = [line for line in table if "2025" in line]
+    assert [r[3] for r in rows_shown] == ["Qwen/CodeElo", "Qwen/PolyMath", "deepseek-ai/DeepSeek-ProverBench"]
+    assert [r[-1] == "removed" for r in rows_shown] == [True, False, False]
+    md = run("releases", "--kind", "dataset", "--db", str(db), "-f", "markdown").stdout
+    assert "| Qwen/CodeElo | Qwen | mit | 24 Nov 2025 | 20 | 2 | removed |" in md
+
+
+def test_changes_list_new_removed_and_renamed_datasets_and_spaces(
+    hub: FakeHub, config: Path, tmp_path: Path
+) -> None:
+    hub.set_world(hub_world())
+    db = tmp_path / "t.db"
+    synced(hub, config, db)
+    later = hub_world(drop_dataset=True)
+    wan = next(s for s in later["spaces"] if s["id"] == "Wan-AI/Wan-2.2-5B")
+    wan["id"] = "Wan-AI/Wan2.2-5B"  # same _id: a rename
+    later["spaces"].append(space("Qwen/Qwen3-VL-Demo", 5))
+    hub.set_world(later)
+    synced(hub, config, db, now="2025-11-25T06:00:00Z")
+    data = json.loads(run("changes", "--db", str(db), "-f", "json").stdout)
+    assert (data["new"], data["removed"], data["renamed"]) == ([], [], [])
+    assert data["datasets"] == {"new": [], "removed": ["Qwen/CodeElo"], "renamed": []}
+    assert data["spaces"] == {
+        "new": ["Qwen/Qwen3-VL-Demo"],
+        "removed": [],
+        "renamed": [{"from": "Wan-AI/Wan-2.2-5B", "to": "Wan-AI/Wan2.2-5B"}],
+    }
+    assert run("changes", "--db", str(db), "-f", "csv").stdout.splitlines() == [
+        "change,kind,id,detail",
+        "removed,dataset,Qwen/CodeElo,",
+        "new,Space,Qwen/Qwen3-VL-Demo,",
+        "renamed,Space,Wan-AI/Wan2.2-5B,from Wan-AI/Wan-2.2-5B",
+    ]
+    md = run("changes", "--db", str(db), "-f", "markdown").stdout
+    assert "| removed | dataset | Qwen/CodeElo |  |" in md and "| new | Space | Qwen/Qwen3-VL-Demo |  |" in md
+    table = _cells(run("changes", "--db", str(db), env={"COLUMNS": "200"}).stdout)
+    assert [r for r in table if r[0] in ("new", "removed", "renamed")] == [
+        ["removed", "dataset", "Qwen/CodeElo"],
+        ["new", "Space", "Qwen/Qwen3-VL-Demo"],
+        ["renamed", "Space", "Wan-AI/Wan2.2-5B", "from", "Wan-AI/Wan-2.2-5B"],
+    ]
+    # A first listing (the accounts' first sync) is no wave of new datasets or Spaces.
+    first = tmp_path / "first.db"
+    synced(hub, config, first)
+    fresh = json.loads(run("changes", "--db", str(first), "-f", "json").stdout)
+    assert fresh["datasets"]["new"] == [] and fresh["spaces"]["new"] == []
+
+
+def _cells(table: str) -> list[list[str]]:
+    """A table's lines as words, without the box drawing."""
+    out = [[w for w in line.split() if w.strip("│┃━─┏┓┗┛┡┩└┘┳┻╇┼┴┬╋")] for line in table.splitlines()]
+    return [line for line in out if line]
 
 
 def test_watch_add_checks_the_hub_and_remove_keeps_history(hub: FakeHub, tmp_path: Path) -> None:
@@ -206,9 +264,21 @@ def test_watch_add_checks_the_hub_and_remove_keeps_history(hub: FakeHub, tmp_pat
     assert added.exit_code == 1 and "already watched" in added.stderr
     ok = run(*base, "watch", "add", "meta-llama-2", "--company", "Meta", "--no-check")
     assert ok.exit_code == 0
-    assert watchlist.load(path).company("Meta").accounts == ["meta-llama", "meta-llama-2"]
+    assert ok.stderr == (
+        f"watching meta-llama-2 (company Meta, unverified: not checked on the Hub) — saved to {path}\n"
+    )
+    meta = watchlist.load(path).company("Meta")
+    assert (meta.accounts, meta.unverified) == (["meta-llama", "meta-llama-2"], ["meta-llama-2"])
+    assert 'unverified = ["meta-llama-2"]' in path.read_text()
+    listed = json.loads(run(*base, "watch", "list", "-f", "json").stdout)
+    assert next(c for c in listed["companies"] if c["name"] == "Meta")["unverified"] == ["meta-llama-2"]
     new = run(*base, "watch", "add", "deepseek-ai", "--endpoint", hub.url)
     assert new.exit_code == 1
+    assert run(*base, "watch", "remove", "meta-llama").exit_code == 0
+    # Checked on the Hub, an account is not marked unverified.
+    again = run(*base, "watch", "add", "meta-llama", "--company", "Meta", "--endpoint", hub.url)
+    assert again.exit_code == 0 and "unverified" not in again.stderr
+    assert watchlist.load(path).company("Meta").unverified == ["meta-llama-2"]
     assert run(*base, "watch", "remove", "meta-llama").exit_code == 0
     listed = json.loads(run(*base, "watch", "list", "-f", "json").stdout)
     assert [c["name"] for c in listed["companies"]] == ["Alibaba", "DeepSeek", "Meta"]

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from oss_tracker import licenses
 
 RELATIONS = ("finetune", "quantized", "adapter", "merge")
+# The endpoint a replayed run is stored with (`runs.endpoint`): reports label such data as demo data.
+REPLAY_ENDPOINT = "http://replay.invalid"
 
 
 @dataclass(slots=True)

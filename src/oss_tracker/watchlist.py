@@ -91,7 +91,17 @@ class WatchList:
         return list(out.values())
 
     # -- changes ------------------------------------------------------------------------
-    def add(self, account: str, company: str | None, country: str | None, group: str | None) -> Company:
+    def add(
+        self,
+        account: str,
+        company: str | None,
+        country: str | None,
+        group: str | None,
+        *,
+        verified: bool = True,
+    ) -> Company:
+        """Watch `account` under `company` (default: a company of its own name); `verified=False`
+        (not checked on the Hub, `watch add --no-check`) lists it under the company's `unverified`."""
         problems = [names.account_problem(account)] + [
             names.label_problem(value, what)
             for value, what in ((company, "company name"), (country, "country"), (group, "group name"))
@@ -109,6 +119,8 @@ class WatchList:
         except WatchListError:
             target = self.companies.setdefault(name, Company(name, [], country))
         target.accounts.append(account)
+        if not verified:
+            target.unverified.append(account)
         if country and not target.country:
             target.country = country
         if group:

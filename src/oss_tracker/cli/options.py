@@ -125,14 +125,22 @@ def check_window(since: datetime | None, until: datetime | None) -> None:
 
 
 def check_plot(plot: Path | None) -> None:
-    """A wrong --plot suffix is a usage error (exit 2), found before any work is done."""
+    """Before any work is done: a wrong --plot suffix is a usage error (exit 2); no matplotlib is
+    a failure (exit 1: the command line is right, the installation lacks an optional part), one
+    line with the command that installs it."""
     if plot is not None:
-        from oss_tracker.render.charts import PlotError, check_path
+        from oss_tracker.render.charts import PlotError, check_path, require_matplotlib
 
         try:
             check_path(plot)
         except PlotError as err:
             raise typer.BadParameter(str(err), param_hint="--plot") from None
+        try:
+            require_matplotlib()
+        except PlotError as err:
+            from oss_tracker.cli.core import fail
+
+            raise fail(str(err), err.exit_code) from None
 
 
 def hub_names(items: list[str], hint: str = "--org") -> list[str]:

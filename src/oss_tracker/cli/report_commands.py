@@ -67,8 +67,10 @@ def report(
             from oss_tracker.reports.companies import company_report, group_as_company
 
             wl = watchlist()
-            target = group_as_company(wl, group) if group is not None else wl.company(company)
-            show(company_report(database, target, top=top), fmt.value)
+            target, members = (
+                group_as_company(wl, group) if group is not None else (wl.company(company), None)
+            )
+            show(company_report(database, target, top=top, days=days, members=members), fmt.value)
             return
         from oss_tracker.reports.org import org_report
 

@@ -115,7 +115,7 @@ def sync(
         )
         with _progress() as progress:
             summary = run_job(job, progress)
-    if State.verbosity >= 0 or summary.status != "ok":
+    if State.verbosity >= 0 or summary.status != "ok" or summary.warnings:  # -q: cron mails what needs a look
         typer.echo(visible(summary.line()), err=True)
     if summary.status != "ok":
         raise typer.Exit(codes.PARTIAL)
@@ -180,7 +180,11 @@ def status(
 @app.command()
 def backup(
     dest: Annotated[
-        Path, typer.Argument(help="File to write, or a folder (then NAME-YYYY-MM-DD.db inside it).")
+        str,  # not a Path: Path("DIR/") drops the slash that says DIR is a folder
+        typer.Argument(
+            metavar="DEST",
+            help="File to write, or a folder (then NAME-YYYY-MM-DD.db inside it); DIR/ makes the folder if need be.",
+        ),
     ],
     db: DbOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing backup file.")] = False,

@@ -53,10 +53,11 @@ def watch_add(
 
             with hub.connect(endpoint=endpoint) as session:
                 name = check_account(session, name)
-        target = wl.add(name, company, country, group)
+        target = wl.add(name, company, country, group, verified=check)
         path = wl.path or watchlists.default_path()
         watchlists.save(wl, path)
-        typer.echo(visible(f"watching {name} (company {target.name}) — saved to {path}"), err=True)
+        unchecked = "" if check else ", unverified: not checked on the Hub"
+        typer.echo(visible(f"watching {name} (company {target.name}{unchecked}) — saved to {path}"), err=True)
 
 
 @watch_app.command("remove")

@@ -23,8 +23,8 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx2
 
 from oss_tracker.names import account_problem, shown
+from oss_tracker.records import REPLAY_ENDPOINT
 
-REPLAY_ENDPOINT = "http://replay.invalid"
 MANIFEST = "manifest.json"
 RESPONSES = "responses.jsonl"
 # Response headers worth keeping: what the client and the tracker act upon.

@@ -1,7 +1,9 @@
 """`--plot FILE.png|FILE.svg`: a proper chart of a report's time series, drawn with matplotlib.
 
-matplotlib is an optional dependency (`pip install 'oss-tracker[plot]'`) and is imported
-only here, only when a plot is asked for: report start-up never pays for it.
+matplotlib is an optional dependency (`pip install 'oss-tracker[plot]'`, from a clone
+`pip install -e '.[plot]'`) and is imported only here, only when a plot is asked for: report
+start-up never pays for it. `require_matplotlib` finds it, without importing it, before a
+command does any work.
 """
 
 from __future__ import annotations
@@ -20,6 +22,24 @@ class PlotError(TrackerError):
     """The chart cannot be written: no matplotlib, a wrong suffix, or nothing to draw."""
 
 
+NO_MATPLOTLIB = (
+    "--plot needs matplotlib, which is not installed: pip install 'oss-tracker[plot]' "
+    "(from a clone: pip install -e '.[plot]')"
+)
+
+
+def require_matplotlib() -> None:
+    """PlotError unless matplotlib can be found (looked up, not imported: that is for write_plot)."""
+    import importlib.util
+
+    try:
+        found = importlib.util.find_spec("matplotlib") is not None
+    except (ImportError, ValueError):  # a broken entry in sys.modules
+        found = False
+    if not found:
+        raise PlotError(NO_MATPLOTLIB)
+
+
 def check_path(path: Path) -> None:
     if path.suffix.lower() not in SUFFIXES:
         raise PlotError(f"'{path.name}' is not a .png or .svg file")
@@ -35,7 +55,7 @@ def write_plot(charts: list[Chart], path: Path, *, title: str = "") -> None:
     try:
         import matplotlib
     except ImportError:
-        raise PlotError("--plot needs matplotlib: pip install 'oss-tracker[plot]'") from None
+        raise PlotError(NO_MATPLOTLIB) from None
     matplotlib.use("Agg", force=True)
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt

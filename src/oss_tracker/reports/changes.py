@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from oss_tracker.errors import NoData
-from oss_tracker.reports.common import created, watched_orgs
+from oss_tracker.reports.common import created, sourced, watched_orgs
 from oss_tracker.reports.model import Column, Report, Section
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
@@ -21,13 +21,14 @@ def last_two_runs(db: Database) -> tuple[tuple[int, str], tuple[int, str] | None
     return (rows[0][0], rows[0][1]), ((rows[1][0], rows[1][1]) if len(rows) > 1 else None)
 
 
+@sourced
 def changes(db: Database, orgs: list[str] | None = None) -> Report:
-    """What the last sync found changed since the one before: new, removed, renamed, licence changes."""
+    """What the last sync found changed since the one before: new, removed, renamed and licence
+    changes of models, and new, removed and renamed datasets and Spaces."""
     (run_id, as_of), previous = last_two_runs(db)
-    org_filter, args = "", []
-    if orgs:
-        ids = [oid for oid, _ in watched_orgs(db, orgs)]
-        org_filter, args = f" AND m.org_id IN ({','.join('?' * len(ids))})", ids
+    ids = [oid for oid, _ in watched_orgs(db, orgs)] if orgs else None
+    org_filter = f" AND m.org_id IN ({','.join('?' * len(ids))})" if ids is not None else ""
+    args = ids or []
     # A model is new only if its org had been synced before: adding an org to the
     # watch list is not a wave of releases.
     new = [
@@ -52,6 +53,7 @@ def changes(db: Database, orgs: list[str] | None = None) -> Report:
     license_changed = [
         {"id": repo, "from": old, "to": new_key} for repo, old, new_key in events("license_changed")
     ]
+    repos = {kind: _repo_changes(db, kind, run_id, ids) for kind in ("dataset", "space")}
     data = {
         "as_of": as_of,
         "since": previous[1] if previous else None,
@@ -59,16 +61,29 @@ def changes(db: Database, orgs: list[str] | None = None) -> Report:
         "removed": removed,
         "renamed": renamed,
         "license_changed": license_changed,
+        "datasets": repos["dataset"],
+        "spaces": repos["space"],
     }
     rows = (
-        [{"change": "new", "model": i, "detail": ""} for i in new]
-        + [{"change": "removed", "model": i, "detail": ""} for i in removed]
-        + [{"change": "renamed", "model": r["to"], "detail": f"from {r['from']}"} for r in renamed]
+        [{"change": "new", "kind": "model", "id": i, "detail": ""} for i in new]
+        + [{"change": "removed", "kind": "model", "id": i, "detail": ""} for i in removed]
         + [
-            {"change": "licence", "model": r["id"], "detail": f"{r['from']} -> {r['to']}"}
+            {"change": "renamed", "kind": "model", "id": r["to"], "detail": f"from {r['from']}"}
+            for r in renamed
+        ]
+        + [
+            {"change": "licence", "kind": "model", "id": r["id"], "detail": f"{r['from']} -> {r['to']}"}
             for r in license_changed
         ]
     )
+    for kind, noun in (("dataset", "dataset"), ("space", "Space")):
+        found = repos[kind]
+        rows += [{"change": "new", "kind": noun, "id": i, "detail": ""} for i in found["new"]]
+        rows += [{"change": "removed", "kind": noun, "id": i, "detail": ""} for i in found["removed"]]
+        rows += [
+            {"change": "renamed", "kind": noun, "id": r["to"], "detail": f"from {r['from']}"}
+            for r in found["renamed"]
+        ]
     since = f"since {previous[1]}" if previous else "(first sync: nothing to compare with)"
     return Report(
         title="Changes in the last sync",
@@ -76,10 +91,46 @@ def changes(db: Database, orgs: list[str] | None = None) -> Report:
         sections=[
             Section(
                 f"Changes {since}",
-                [Column("change", "Change"), Column("model", "Model"), Column("detail", "Detail")],
+                [
+                    Column("change", "Change"),
+                    Column("kind", "Kind"),
+                    Column("id", "Repo"),
+                    Column("detail", "Detail"),
+                ],
                 rows,
                 empty="no changes",
             )
         ],
         footer=f"run of {as_of}",
     )
+
+
+def _repo_changes(db: Database, kind: str, run_id: int, org_ids: list[int] | None) -> dict[str, list[Any]]:
+    """The datasets or Spaces that run `run_id` found new, removed or renamed.
+
+    New only where the org's datasets (Spaces) had been listed in an earlier run: a first
+    listing, of a new account or after an upgrade, is not a wave of releases.
+    """
+    only = f" AND r.org_id IN ({','.join('?' * len(org_ids))})" if org_ids is not None else ""
+    args = org_ids or []
+    listed = "datasets_listed" if kind == "dataset" else "spaces_listed"
+    new = [
+        row[0]
+        for row in db.execute(
+            f"""SELECT r.repo_id FROM repos r WHERE r.kind = ? AND r.first_seen_run = ?{only}
+                AND EXISTS (SELECT 1 FROM org_snapshots o WHERE o.org_id = r.org_id AND o.run_id < ?
+                            AND o.{listed} IS NOT NULL)
+                ORDER BY {created("r")} DESC, r.repo_id""",
+            [kind, run_id, *args, run_id],
+        ).fetchall()
+    ]
+    events = db.execute(
+        f"""SELECT e.kind, e.old, e.new FROM repo_events e JOIN repos r ON r.id = e.repo_id
+            WHERE e.run_id = ? AND r.kind = ? AND e.kind IN ('removed', 'renamed'){only} ORDER BY e.id""",
+        [run_id, kind, *args],
+    ).fetchall()
+    return {
+        "new": new,
+        "removed": [old for event, old, _ in events if event == "removed"],
+        "renamed": [{"from": old, "to": to} for event, old, to in events if event == "renamed"],
+    }

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from oss_tracker.errors import NoData
-from oss_tracker.reports.model import Column
+from oss_tracker.records import REPLAY_ENDPOINT
+from oss_tracker.reports.model import Column, Report
 from oss_tracker.store.totals import safe_rows
 from oss_tracker.values import CREATED_FLOOR
 
@@ -200,3 +203,44 @@ def synced(db: Database, accounts: list[str], *, keep: list[str] | tuple[str, ..
     if not kept:
         raise NoData(f"none of {', '.join(accounts)} was synced yet")
     return kept
+
+
+# -- where the data came from ----------------------------------------------------------------
+DEMO = "demo data: replayed from a recording, not fetched from the Hub (the bundled demo's numbers are partly invented)"
+
+
+def data_source(db: Database) -> tuple[str, str]:
+    """Where the stored runs came from: ("hub", "") when every run asked a Hub, ("replay", DEMO)
+    when every run was replayed from a recording (`sync --replay`: the bundled demo), ("mixed",
+    a note) when some were, ("none", "") when no run is stored."""
+    runs, replayed = db.execute(
+        f"SELECT count(*), coalesce(sum(r.endpoint = ?), 0) FROM runs r WHERE {STORED_RUN}", [REPLAY_ENDPOINT]
+    ).fetchone()
+    if not runs:
+        return "none", ""
+    if not replayed:
+        return "hub", ""
+    if replayed == runs:
+        return "replay", DEMO
+    return "mixed", f"{replayed:,} of {runs:,} runs {DEMO.removeprefix('demo data: ')}"
+
+
+def with_source(db: Database, report: Report) -> Report:
+    """The report labelled with where its data came from: `source` in its JSON (hub, replay or
+    mixed) and, for replayed data, a line in its footer saying it is demo data."""
+    kind, note = data_source(db)
+    if isinstance(report.data, dict):
+        report.data["source"] = kind
+    if note:
+        report.footer = f"{report.footer} · {note}" if report.footer else note
+    return report
+
+
+def sourced(build: Callable[..., Report]) -> Callable[..., Report]:
+    """A report builder (database first) whose report is labelled by `with_source`."""
+
+    @functools.wraps(build)
+    def labelled(db: Database, *args: Any, **kwargs: Any) -> Report:
+        return with_source(db, build(db, *args, **kwargs))
+
+    return labelled

@@ -11,10 +11,23 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from oss_tracker.errors import NoData
-from oss_tracker.reports.common import created, repo_summary, watched_orgs
+from oss_tracker.humanize import human_datetime
+from oss_tracker.reports.common import created, derivative_totals, repo_summary, sourced, watched_orgs
 from oss_tracker.reports.compare import compare
 from oss_tracker.reports.model import Column, Report, Section
-from oss_tracker.reports.org import TOTALS_COLUMNS, licence_mix_section, org_snapshot, top_section
+from oss_tracker.reports.org import (
+    TOTAL_LABELS,
+    TOTALS_COLUMNS,
+    derivatives_section,
+    licence_mix_section,
+    org_snapshot,
+    releases_section,
+    repo_rows,
+    top_section,
+    trend_data,
+    trend_part,
+    trend_sections,
+)
 from oss_tracker.watchlist import Company, WatchList
 
 if TYPE_CHECKING:
@@ -34,13 +47,24 @@ def _add(a: int | None, b: int | None) -> int | None:
     return b if a is None else (a if b is None else a + b)
 
 
-def company_report(db: Database, company: Company, *, top: int = 10) -> Report:
-    """One report for all of a company's accounts: summed totals, merged licences, releases and top models."""
+@sourced
+def company_report(
+    db: Database, company: Company, *, top: int = 10, days: int = 30, members: list[Company] | None = None
+) -> Report:
+    """One report for all of a company's accounts (or, with `members`, of a watch-list group's
+    companies, `company` standing for the group: see `group_as_company`): the sections of an
+    org's report, each summed over the accounts.
+
+    Totals add up each account's latest snapshot, and their change each account's change since
+    its own previous one. The downloads trend sums the accounts day by day on the days they all
+    have a snapshot (`trends.summed_downloads`); the derivative totals add up each account's.
+    """
+    group = company.name if members is not None else None
+    what = f"group '{group}'" if group is not None else f"company '{company.name}'"
     accounts = _stored(db, company.accounts)
     if not accounts:
-        raise NoData(
-            f"no data for company '{company.name}': none of {', '.join(company.accounts)} was synced yet"
-        )
+        raise NoData(f"no data for {what}: none of {', '.join(company.accounts)} was synced yet")
+    ids = [(oid, n) for oid, n in watched_orgs(db, accounts)]
     parts = [org_snapshot(db, a, top=top)[1] for a in accounts]
     totals = {k: None for k in SUMMED}
     change: dict[str, int | None] = {k: None for k in SUMMED}
@@ -59,46 +83,74 @@ def company_report(db: Database, company: Company, *, top: int = 10) -> Report:
         top_models += p["top_models"]
     top_models = sorted(top_models, key=lambda m: (-(m["downloads_30d"] or 0), m["id"]))[:top]
     licenses = dict(sorted(licenses.items(), key=lambda kv: (-kv[1], kv[0])))
+    months = dict(sorted(months.items()))
     repos = _repos(db, accounts)
+    label = f"group {group}" if group is not None else company.name
+    trend = trend_part(db, ids, label, days)
+    derivs = _summed_derivatives(derivative_totals(db, [oid for oid, _ in ids]))
+    who: dict[str, Any] = (
+        {"group": group, "companies": [c.name for c in members or [] if _stored(db, c.accounts)]}
+        if group is not None
+        else {"company": company.name, "country": company.country}
+    )
     data = {
-        "company": company.name,
-        "country": company.country,
+        **who,
         "accounts": accounts,
         "as_of": max(p["as_of"] for p in parts),
         **totals,
         "change": change if any(p.get("change") for p in parts) else None,
         "licenses": licenses,
-        "releases_by_month": dict(sorted(months.items())),
+        "releases_by_month": months,
         "top_models": top_models,
+        "trend": trend_data(trend),
+        "derivatives": derivs,
         "datasets": repos["dataset"],
         "spaces": repos["space"],
         "by_account": [{k: p[k] for k in ("org", "as_of", *SUMMED)} for p in parts],
     }
-    labels = {"models": "Models", "downloads_30d": "Downloads (last 30 days)",
-              "downloads_all_time": "Downloads (all time)", "likes": "Likes", "followers": "Followers"}  # fmt: skip
-    rows = [{"metric": label, "value": totals[k], "change": change[k]} for k, label in labels.items()]
-    rows += [
-        {"metric": "Datasets", "value": repos["dataset"]["count"], "change": None},
-        {"metric": "Spaces", "value": repos["space"]["count"], "change": None},
-    ]
+    rows = [{"metric": name, "value": totals[k], "change": change[k]} for k, name in TOTAL_LABELS.items()]
     account_cols = [Column("org", "Account"), Column("models", "Models", "int"),
                     Column("downloads_30d", "30-day", "int"), Column("downloads_all_time", "All-time", "int"),
                     Column("likes", "Likes", "int"), Column("followers", "Followers", "int")]  # fmt: skip
-    notes = _mixed_days([(p["org"], p["as_of"]) for p in parts])
+    sum_of = "the sum of its companies' accounts" if group is not None else "the sum of its accounts"
     return Report(
-        notes=notes,
-        title=f"{company.name} ({', '.join(accounts)}) on the Hugging Face Hub",
+        notes=_mixed_days([(p["org"], p["as_of"]) for p in parts]) + trend.notes,
+        title=f"{label} ({', '.join(accounts)}) on the Hugging Face Hub",
         data=data,
         sections=[
-            Section("Totals (change since each account's previous snapshot)", TOTALS_COLUMNS, rows),
+            Section(
+                "Totals (change since each account's previous snapshot)",
+                TOTALS_COLUMNS,
+                rows + repo_rows(repos),
+            ),
             Section("By account", account_cols, data["by_account"]),
             top_section(top, top_models),
             licence_mix_section(licenses),
+            releases_section(months),
+            *trend_sections(trend, days),
+            derivatives_section(derivs),
         ],  # fmt: skip
-        footer=f"company = the sum of its accounts {', '.join(accounts)}; as of {data['as_of']}",
+        footer=f"{label} = {sum_of} {', '.join(accounts)}; as of {human_datetime(data['as_of'])}; "
+        "downloads per day: a day counts only when every account has a snapshot that day",
+        charts=trend.charts,
     )
 
 
+def _summed_derivatives(per_org: dict[int, dict[str, Any]]) -> dict[str, Any] | None:
+    """The accounts' derivative totals added up (None: no account has a count yet)."""
+    if not per_org:
+        return None
+    out: dict[str, Any] = {}
+    for totals in per_org.values():
+        for key, value in totals.items():
+            if key == "as_of_day":
+                out[key] = max(filter(None, (out.get(key), value)), default=None)
+            else:
+                out[key] = _add(out.get(key), value)
+    return out
+
+
+@sourced
 def company_compare(
     db: Database,
     wl: WatchList,
@@ -198,6 +250,7 @@ def _repos(db: Database, accounts: list[str]) -> dict[str, dict[str, Any]]:
     return repo_summary(db, [oid for oid, _ in watched_orgs(db, accounts)] if accounts else [])
 
 
+@sourced
 def repo_releases(
     db: Database, kind: str, *, orgs: list[str] | None, since: date | None, until: date | None, limit: int
 ) -> Report:
@@ -224,28 +277,37 @@ def repo_releases(
     ).fetchall()
     keys = ("id", "org", "created_at", "license", "sdk", "first_seen", "removed_at", "downloads_30d", "likes")
     items = [dict(zip(keys, r, strict=True)) for r in rows]
+    for item in items:  # a removed repo stays in the feed, marked (as a removed model does)
+        item["status"] = "removed" if item["removed_at"] else ""
     noun = {"dataset": "datasets", "space": "Spaces"}[kind]
-    columns = [Column("created_at", "Created", "date"), Column("id", kind.capitalize()), Column("org", "Account"),
+    title = noun[0].upper() + noun[1:]
+    columns = [Column("created_at", "Created", "date"), Column("id", title[:-1]), Column("org", "Account"),
                Column("license", "Licence"), Column("first_seen", "First seen", "date"),
-               Column("likes", "Likes", "int")]  # fmt: skip
+               Column("likes", "Likes", "int"), Column("removed_at", "Removed at", table=False),
+               Column("status", "", csv=False)]  # fmt: skip
     if kind == "dataset":
         columns.insert(5, Column("downloads_30d", "30-day", "int"))
     else:
         columns.insert(4, Column("sdk", "SDK"))
+    removed = sum(1 for i in items if i["removed_at"])
+    shown = f"{len(items):,} {noun}" + (f" ({removed:,} removed)" if removed else "")
     return Report(
-        title=f"New {noun}",
+        title=title,
         data={"kind": kind, "releases": items},
         sections=[
-            Section(f"{len(items):,} {noun}, newest first", columns, items, empty=f"no {noun} in this range")
+            Section(f"{shown}, newest first (by createdAt)", columns, items, empty=f"no {noun} in this range")
         ],
-        footer=f"{noun} of {', '.join(n for _, n in watched)}; dated by createdAt",
+        footer=f"every {noun[:-1]} seen in {', '.join(n for _, n in watched)}, removed ones marked; "
+        "dated by createdAt; likes and downloads as last seen",
     )
 
 
-def group_as_company(wl: WatchList, group: str) -> Company:
-    """A group's companies as one company, for a report that sums every account of the group."""
-    accounts = [a for c in wl.group(group) for a in c.accounts]
-    return Company(f"group {group}", accounts, None)
+def group_as_company(wl: WatchList, group: str) -> tuple[Company, list[Company]]:
+    """A group as one company named like the group (as the watch list spells it), holding every
+    account of its companies, and those companies: `company_report`'s arguments."""
+    members = wl.group(group)
+    name = next(k for k in wl.groups if k.lower() == group.lower())
+    return Company(name, [a for c in members for a in c.accounts], None), members
 
 
 def chosen_companies(

@@ -14,6 +14,7 @@ from oss_tracker.reports.common import (
     history_footer,
     org_runs,
     repo_summary,
+    sourced,
     totals_at,
     watched_orgs,
 )
@@ -29,7 +30,8 @@ COMPARE_ROWS = (
     ("releases_30d", "Releases 30d", "int"),
     ("releases_90d", "Releases 90d", "int"),
     ("downloads_30d", "Downloads 30d", "int"),
-    ("share_30d_pct", "Share 30d", "share"),
+    ("share_30d_pct", "Share 30d of compared", "share"),
+    ("share_30d_of_all_pct", "Share 30d of all tracked", "share"),
     ("downloads_all_time", "Downloads all-time", "int"),
     ("downloads_period", "Downloads in period", "int"),
     ("period_growth_pct", "Period growth", "pct"),
@@ -41,36 +43,30 @@ COMPARE_ROWS = (
 )
 
 
-def _transpose(rows: list[dict[str, Any]], group: dict[str, Any], sum_30d: int) -> list[dict[str, Any]]:
-    """Metrics as rows, orgs as columns: the human form of `compare`."""
+def _transpose(
+    rows: list[dict[str, Any]], group: dict[str, Any], sum_30d: int, *, subset: bool
+) -> list[dict[str, Any]]:
+    """Metrics as rows, orgs as columns: the human form of `compare`. The share of all tracked
+    downloads is shown when the orgs compared are not all of them (else it is the other share)."""
     out = []
     for key, label, kind in COMPARE_ROWS:
+        if key == "share_30d_of_all_pct" and not subset:
+            continue
         row: dict[str, Any] = {"metric": label, "kind": kind}
         for r in rows:
             row[f"org:{r['org']}"] = r.get(key)
-        if key == "share_30d_pct":
-            row["all"] = 100.0 if sum_30d else None
-        elif key == "period_growth_pct":
-            row["all"] = group.get("period_growth_pct")
-        else:
-            row["all"] = group.get(key)
+        row["all"] = 100.0 if key == "share_30d_pct" and sum_30d else group.get(key)
         out.append(row)
     return out
 
 
-def compare(db: Database, orgs: list[str] | None = None, *, since: date | None = None) -> Report:
-    """The watched orgs side by side, as of their latest snapshots; downloads in the period since
-    `since` (default: 30 days before the latest snapshot), and each org's share of the group."""
-    from oss_tracker.humanize import human_date
+def _org_rows(
+    db: Database, watched: list[tuple[int, str]], ref: date, start: date
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Each org's row of `compare` (downloads in the period from `start`), and the drops met."""
     from oss_tracker.reports import series as ts
 
-    watched = watched_orgs(db, orgs)
     org_ids = [oid for oid, _ in watched]
-    hist = history(db, org_ids)
-    if hist["last_day"] is None:
-        raise NoData("no snapshot of these organizations yet: run `oss-tracker sync` first")
-    ref = date.fromisoformat(hist["last_day"])
-    start = since or ref - timedelta(days=30)
     derivs = derivative_totals(db, org_ids)
     rows: list[dict[str, Any]] = []
     drops: list[dict[str, Any]] = []
@@ -127,15 +123,37 @@ def compare(db: Database, orgs: list[str] | None = None, *, since: date | None =
                 "_base": period_base if period is not None else None,
             }
         )
+    return rows, drops
+
+
+@sourced
+def compare(db: Database, orgs: list[str] | None = None, *, since: date | None = None) -> Report:
+    """The watched orgs side by side, as of their latest snapshots; downloads in the period since
+    `since` (default: 30 days before the latest snapshot), and each org's share of the group."""
+    from oss_tracker.humanize import human_date
+
+    watched = watched_orgs(db, orgs)
+    org_ids = [oid for oid, _ in watched]
+    hist = history(db, org_ids)
+    if hist["last_day"] is None:
+        raise NoData("no snapshot of these organizations yet: run `oss-tracker sync` first")
+    ref = date.fromisoformat(hist["last_day"])
+    start = since or ref - timedelta(days=30)
+    rows, drops = _org_rows(db, watched, ref, start)
+    # Each org's share is of the orgs compared; of every tracked org too, which a subset
+    # compared changes (the same label for both would mislead).
+    tracked = watched_orgs(db, None)
+    subset = {oid for oid, _ in tracked} != set(org_ids)
+    everyone = _org_rows(db, tracked, ref, start)[0] if subset else rows
+    all_30d = sum(r["downloads_30d"] or 0 for r in everyone)
+    all_period = sum(r["downloads_period"] or 0 for r in everyone)
     sum_30d = sum(r["downloads_30d"] or 0 for r in rows)
     sum_period = sum(r["downloads_period"] or 0 for r in rows)
     for r in rows:
-        r["share_30d_pct"] = round(100.0 * (r["downloads_30d"] or 0) / sum_30d, 1) if sum_30d else None
-        r["share_period_pct"] = (
-            round(100.0 * r["downloads_period"] / sum_period, 1)
-            if sum_period and r["downloads_period"] is not None
-            else None
-        )
+        r["share_30d_pct"] = _share(r["downloads_30d"] or 0, sum_30d)
+        r["share_period_pct"] = _share(r["downloads_period"], sum_period)
+        r["share_30d_of_all_pct"] = _share(r["downloads_30d"] or 0, all_30d)
+        r["share_period_of_all_pct"] = _share(r["downloads_period"], all_period)
 
     def total(key: str) -> int | None:
         values = [r[key] for r in rows if r[key] is not None]
@@ -164,11 +182,14 @@ def compare(db: Database, orgs: list[str] | None = None, *, since: date | None =
         if group["downloads_period"] is not None and base_sum
         else None
     )
+    group["share_30d_of_all_pct"] = _share(group["downloads_30d"], all_30d)
+    group["share_period_of_all_pct"] = _share(group["downloads_period"], all_period)
     data = {
         "as_of": hist["as_of"],
         "since": start.isoformat(),
         "orgs": rows,
         "group": group,
+        "all_tracked": {"orgs": len(everyone), "downloads_30d": all_30d, "downloads_period": all_period},
         "drops": drops,
     }
     notes = []
@@ -207,8 +228,10 @@ def compare(db: Database, orgs: list[str] | None = None, *, since: date | None =
                     Column("period_from", "Period from", table=False),
                     Column("period_to", "Period to", table=False),
                     Column("period_growth_pct", "Period growth", "pct", table=False),
-                    Column("share_30d_pct", "Share (30-day)", "share"),
-                    Column("share_period_pct", "Share period", "share", table=False),
+                    Column("share_30d_pct", "Share of compared (30-day)", "share"),
+                    Column("share_period_pct", "Share of compared (period)", "share", table=False),
+                    Column("share_30d_of_all_pct", "Share of all tracked (30-day)", "share"),
+                    Column("share_period_of_all_pct", "Share of all tracked (period)", "share", table=False),
                     Column("likes", "Likes", "int"),
                     Column("followers", "Followers", "int"),
                     Column("derivatives", "Derivatives", "int"),
@@ -224,13 +247,23 @@ def compare(db: Database, orgs: list[str] | None = None, *, since: date | None =
                 [Column("metric", "Metric")]
                 + [Column(f"org:{r['org']}", r["org"], "int") for r in rows]
                 + ([Column("all", "All", "int")] if len(rows) > 1 else []),
-                _transpose(rows, group, sum_30d),
+                _transpose(rows, group, sum_30d, subset=subset),
                 empty="no snapshot yet",
                 row_kind="kind",
             ),
             drop_section,
         ],
-        footer=history_footer(hist, period_note, "derivatives: direct children, each model's latest count"),
+        footer=history_footer(
+            hist,
+            period_note,
+            f"shares: of the {len(rows)} orgs compared"
+            + (f" and of all {len(everyone)} tracked" if subset else " (all tracked)"),
+            "derivatives: direct children, each model's latest count",
+        ),
         notes=notes,
         main=0,
     )
+
+
+def _share(part: int | None, whole: int | None) -> float | None:
+    return round(100.0 * part / whole, 1) if part is not None and whole else None

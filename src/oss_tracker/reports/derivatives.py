@@ -6,7 +6,7 @@ import fnmatch
 from typing import TYPE_CHECKING, Any
 
 from oss_tracker.errors import NoData
-from oss_tracker.reports.common import model_row, watched_orgs
+from oss_tracker.reports.common import model_row, sourced, watched_orgs
 from oss_tracker.reports.model import Column, Report, Section
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
@@ -58,6 +58,7 @@ def latest_counts(db: Database, orgs: list[str] | None = None) -> list[dict[str,
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
+@sourced
 def ranking(
     db: Database, *, orgs: list[str] | None = None, limit: int = 20, family: str | None = None
 ) -> Report:
@@ -103,13 +104,25 @@ def ranking(
             totals,
         ),
     ]
-    data: Any = [
-        {
-            k: c[k]
-            for k in ("id", "org", "finetune", "quantized", "adapter", "merge", "total", "as_of", "change")
-        }
-        for c in counts[:limit]
-    ]
+    data: dict[str, Any] = {
+        "bases": [
+            {
+                k: c[k]
+                for k in (
+                    "id",
+                    "org",
+                    "finetune",
+                    "quantized",
+                    "adapter",
+                    "merge",
+                    "total",
+                    "as_of",
+                    "change",
+                )
+            }
+            for c in counts[:limit]
+        ]
+    }
     if family is not None:
         fam = family_rollup(counts, family)
         sections.append(
@@ -119,7 +132,7 @@ def ranking(
                 [fam],
             )
         )
-        data = {"bases": data, "family": fam}
+        data["family"] = fam
     edges = cross_org_edges(db, orgs)
     if edges:
         sections.append(edges_section(edges))
@@ -160,24 +173,36 @@ def edges_section(edges: list[dict[str, Any]]) -> Section:
     return Section(EDGE_TITLE, columns, edges, empty="no edge between watched accounts yet")
 
 
+@sourced
 def edges_report(db: Database, orgs: list[str] | None = None) -> Report:
     """Only the edges between watched accounts (those of `orgs`), for `derivatives --edges`."""
     edges = cross_org_edges(db, orgs)
     note = "from the declared baseModels of the watched models counted so far (--derivatives refreshes them)"
-    return Report(title="Between watched accounts", data=edges, sections=[edges_section(edges)], footer=note)
+    return Report(
+        title="Between watched accounts", data={"edges": edges}, sections=[edges_section(edges)], footer=note
+    )
 
 
 def family_rollup(counts: list[dict[str, Any]], pattern: str) -> dict[str, Any]:
-    """Sum over the models whose name (with or without the org) matches a glob such as `Qwen3-*`."""
+    """Sum over the models whose name (with or without the org) matches a glob such as `Qwen3-*`,
+    ignoring case as every lookup of a name does (the Hub's names are case-insensitive);
+    NoData when none does."""
+    glob = pattern.lower()
     members = [
         c
         for c in counts
-        if fnmatch.fnmatchcase(c["id"], pattern) or fnmatch.fnmatchcase(c["id"].split("/", 1)[-1], pattern)
+        if fnmatch.fnmatchcase(c["id"].lower(), glob)
+        or fnmatch.fnmatchcase(c["id"].split("/", 1)[-1].lower(), glob)
     ]
+    if not members:
+        raise NoData(
+            f"no watched model with a derivative count matches --family '{pattern}' "
+            "(a glob on the name, with or without the account, ignoring case)"
+        )
     out: dict[str, Any] = {
         "family": pattern,
-        "rule": f"sum of the direct derivatives of every watched model whose name matches '{pattern}'; "
-        "a repo declaring two members as bases counts once per member",
+        "rule": f"sum of the direct derivatives of every watched model whose name matches '{pattern}' "
+        "(ignoring case); a repo declaring two members as bases counts once per member",
         "members": len(members),
         "ids": [c["id"] for c in members],
         "total": sum(c["total"] for c in members),
@@ -213,6 +238,7 @@ def children_listing(items: list[dict[str, Any]], base: str, relation: str | Non
     )
 
 
+@sourced
 def model_history(db: Database, ident: str) -> Report:
     """One model's stored derivative counts, newest first (by repo id, a former name or `_id`)."""
     try:

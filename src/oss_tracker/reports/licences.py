@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from oss_tracker.reports.common import created, history, history_footer, watched_orgs
+from oss_tracker.reports.common import created, history, history_footer, sourced, watched_orgs
 from oss_tracker.reports.model import Column, Report, Section
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
@@ -24,6 +24,7 @@ def _shift(old_group: str, new_group: str) -> str:
     return f"{old_group} to {new_group}"
 
 
+@sourced
 def licenses_report(db: Database, *, orgs: list[str] | None = None) -> Report:
     """Licence mix per org by group, every licence change with its date, and the licences of
     each month's releases (as they stand now)."""

@@ -13,6 +13,7 @@ from oss_tracker.reports.common import (
     org_row,
     org_runs,
     repo_summary,
+    sourced,
     totals_at,
 )
 from oss_tracker.reports.model import Column, Report, Section
@@ -77,49 +78,22 @@ def org_snapshot(db: Database, org: str, *, top: int = 10) -> tuple[int, dict[st
     return org_id, data
 
 
+@sourced
 def org_report(db: Database, org: str, *, top: int = 10, days: int = 30) -> Report:
     """Totals with the change since the previous snapshot, top models, licence mix, releases per month,
     the downloads trend of the last `days` days and the derivative totals."""
     org_id, data = org_snapshot(db, org, top=top)
     name, as_of, previous_as_of = data["org"], data["as_of"], data["previous_as_of"]
     change, licenses, months = data["change"], data["licenses"], data["releases_by_month"]
-    from oss_tracker.reports.trends import trends
-
-    trend = trends(db, orgs=[name], metric="downloads", interval="day", since=None, until=None, span=days)
-    series = trend.data["series"][0]
-    data["trend"] = {
-        "metric": "downloads",
-        "interval": "day",
-        "since": trend.data["since"],
-        "until": trend.data["until"],
-        "window": series["window"],
-        "points": series["points"],
-        "drops": trend.data["drops"],
-    }
+    trend = trend_part(db, [(org_id, name)], name, days)
+    data["trend"] = trend_data(trend)
     derivs = derivative_totals(db, [org_id]).get(org_id)
     data["derivatives"] = derivs
     repos = repo_summary(db, [org_id])
     data["datasets"], data["spaces"] = repos["dataset"], repos["space"]
-    labels = {
-        "models": "Models",
-        "downloads_30d": "Downloads (last 30 days)",
-        "downloads_all_time": "Downloads (all time)",
-        "likes": "Likes",
-        "followers": "Followers",
-    }
     total_rows = [
         {"metric": label, "value": data[k], "change": change[k] if change else None}
-        for k, label in labels.items()
-    ]
-    total_rows += [
-        {"metric": "Datasets", "value": repos["dataset"]["count"], "change": None},
-        {
-            "metric": "Dataset downloads (last 30 days)",
-            "value": repos["dataset"]["downloads_30d"],
-            "change": None,
-        },
-        {"metric": "Spaces", "value": repos["space"]["count"], "change": None},
-        {"metric": "Space likes", "value": repos["space"]["likes"], "change": None},
+        for k, label in TOTAL_LABELS.items()
     ]
     return Report(
         title=f"{name} on the Hugging Face Hub",
@@ -130,38 +104,102 @@ def org_report(db: Database, org: str, *, top: int = 10, days: int = 30) -> Repo
                 if previous_as_of
                 else "Totals (first snapshot)",
                 TOTALS_COLUMNS,
-                total_rows,
+                total_rows + repo_rows(repos),
             ),
             top_section(top, data["top_models"]),
             licence_mix_section(licenses),
-            Section(
-                "Releases per month (by createdAt)",
-                [Column("month", "Month", "period"), Column("models", "Models", "int")],
-                [{"month": k, "models": v} for k, v in months.items()],
-            ),
-            Section(
-                f"Downloads per day (last {days} days)",
-                [c for c in trend.sections[1].columns if c.key not in ("org", "model")],
-                trend.sections[1].rows,
-                empty=trend.sections[1].empty,
-            ),
-            Section(
-                "Derivatives (direct children; each model's latest count)",
-                [Column("relation", "Relation"), Column("models", "Derivatives", "int")],
-                [
-                    {"relation": k.replace("_", " "), "models": derivs[k]}
-                    for k in ("finetune", "quantized", "adapter", "merge", "split_unknown", "total")
-                    if k != "split_unknown" or derivs[k]
-                ]
-                if derivs
-                else [],
-                empty="no derivative counts yet",
-            ),
+            releases_section(months),
+            *trend_sections(trend, days),
+            derivatives_section(derivs),
         ],
         footer=f"as of {_human_dt(as_of)}"
         + (f"; compared with {_human_dt(previous_as_of)}" if previous_as_of else ""),
         charts=trend.charts,
         notes=trend.notes,
+    )
+
+
+TOTAL_LABELS = {
+    "models": "Models",
+    "downloads_30d": "Downloads (last 30 days)",
+    "downloads_all_time": "Downloads (all time)",
+    "likes": "Likes",
+    "followers": "Followers",
+}
+
+
+def repo_rows(repos: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The datasets and Spaces lines of a totals block (no change: their history is not summed)."""
+    return [
+        {"metric": "Datasets", "value": repos["dataset"]["count"], "change": None},
+        {
+            "metric": "Dataset downloads (last 30 days)",
+            "value": repos["dataset"]["downloads_30d"],
+            "change": None,
+        },
+        {"metric": "Spaces", "value": repos["space"]["count"], "change": None},
+        {"metric": "Space likes", "value": repos["space"]["likes"], "change": None},
+    ]
+
+
+def trend_part(db: Database, accounts: list[tuple[int, str]], name: str, days: int) -> Report:
+    """The downloads trend of the last `days` days, of one account or several summed."""
+    from oss_tracker.reports.trends import summed_downloads
+
+    return summed_downloads(db, accounts, name, span=days)
+
+
+def trend_data(trend: Report) -> dict[str, Any]:
+    """The `trend` key of a report's JSON."""
+    series = trend.data["series"][0]
+    return {
+        "metric": "downloads",
+        "interval": "day",
+        "since": trend.data["since"],
+        "until": trend.data["until"],
+        "window": series["window"],
+        "points": series["points"],
+        "drops": trend.data["drops"],
+    }
+
+
+def trend_sections(trend: Report, days: int) -> list[Section]:
+    """Downloads per day, and the all-time counts that went down (which the trend's note announces)."""
+    per_day = trend.sections[1]
+    out = [
+        Section(
+            f"Downloads per day (last {days} days)",
+            [c for c in per_day.columns if c.key not in ("org", "model")],
+            per_day.rows,
+            empty=per_day.empty,
+        )
+    ]
+    drops = trend.sections[2]
+    if drops.rows:
+        out.append(Section(drops.title, drops.columns, drops.rows, empty=drops.empty))
+    return out
+
+
+def releases_section(months: dict[str, int]) -> Section:
+    return Section(
+        "Releases per month (by createdAt)",
+        [Column("month", "Month", "period"), Column("models", "Models", "int")],
+        [{"month": k, "models": v} for k, v in months.items()],
+    )
+
+
+def derivatives_section(derivs: dict[str, Any] | None) -> Section:
+    return Section(
+        "Derivatives (direct children; each model's latest count)",
+        [Column("relation", "Relation"), Column("models", "Derivatives", "int")],
+        [
+            {"relation": k.replace("_", " "), "models": derivs[k]}
+            for k in ("finetune", "quantized", "adapter", "merge", "split_unknown", "total")
+            if k != "split_unknown" or derivs[k]
+        ]
+        if derivs
+        else [],
+        empty="no derivative counts yet",
     )
 
 

@@ -6,13 +6,14 @@ import re
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from oss_tracker.reports.common import created, history, history_footer, watched_orgs
+from oss_tracker.reports.common import created, history, history_footer, sourced, watched_orgs
 from oss_tracker.reports.model import Chart, ChartSeries, Column, Report, Section
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
     from sqlite_utils import Database
 
 
+@sourced
 def releases(
     db: Database,
     *,

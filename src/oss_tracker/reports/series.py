@@ -109,6 +109,7 @@ class Series:
     window_to: str | None = None
     window_change: int | None = None
     window_growth_pct: float | None = None
+    window_base: int | None = None  # the level the window's growth is measured on (downloads)
 
     @property
     def name(self) -> str:
@@ -426,21 +427,26 @@ def build(
     interval: str,
     since: date | None,
     until: date | None,
+    only_days: dict[int, dict[str, tuple[int, str]]] | None = None,
 ) -> tuple[list[Series], date | None, date | None]:
     """A series per subject over [since, until], clamped to the stored history.
 
     Returns the series and the window covered ((None, None) when nothing is stored).
-    A series starts at its own first snapshot: not yet tracked is not a gap.
+    A series starts at its own first snapshot: not yet tracked is not a gap. With `only_days`
+    (subject key -> day -> (run id, run start), e.g. `common_days`), a series has points only
+    on those days; the window still spans every stored day, so a day left out is a gap.
     """
     by = "model" if subjects and subjects[0].model_id is not None else "org"
     if metric == "derivatives":
         avail = {s.key: derivative_days(db, org_id=s.org_id, model_id=s.model_id) for s in subjects}
     elif by == "org":
-        avail = dict(org_days(db, [s.org_id for s in subjects], since))
+        avail = dict(org_days(db, [s.org_id for s in subjects], None if only_days is not None else since))
     else:
         avail = {s.key: model_days(db, s.model_id) for s in subjects}  # type: ignore[arg-type]
     out = [Series(s.org, s.model) for s in subjects]
     every_day = sorted({d for days in avail.values() for d in days})
+    if only_days is not None:
+        avail = only_days
     if not every_day:
         return out, None, None
     first_any, last_any = date.fromisoformat(every_day[0]), date.fromisoformat(every_day[-1])
@@ -519,7 +525,7 @@ def _downloads(db: Database, plans: list[_Plan], *, by: str) -> None:
     for plan in plans:
         v = next((whole.get((k, r)) for k, r, _ in windows if k == plan.subject.key), None)
         if v is not None:
-            plan.series.window_change = v["downloads"]
+            plan.series.window_change, plan.series.window_base = v["downloads"], v["base"]
             plan.series.window_growth_pct = _pct(v["downloads"], v["base"])
 
 
@@ -600,6 +606,69 @@ def _derivatives(db: Database, plans: list[_Plan], *, by: str) -> None:
             w = values.get((key, s.window_to, s.window_from), {})  # type: ignore[arg-type]
             s.window_change = w.get("change")
             s.window_growth_pct = _pct(s.window_change, w.get("base"))
+
+
+# -- several accounts as one (a company, a group) -------------------------------------------
+def common_days(per_org: dict[int, dict[str, tuple[int, str]]]) -> dict[int, dict[str, tuple[int, str]]]:
+    """Each org's snapshot days kept only where every org tracked by then has a snapshot.
+
+    An org is tracked from its first snapshot day on; before it, its absence is no gap. A day
+    where a tracked org has no snapshot is left out for all of them: a sum over some of the
+    accounts would read as a fall.
+    """
+    first = {o: min(days) for o, days in per_org.items() if days}
+    every = sorted({d for days in per_org.values() for d in days})
+    kept = {d for d in every if all(d in per_org[o] for o, f in first.items() if f <= d)}
+    return {o: {d: v for d, v in days.items() if d in kept} for o, days in per_org.items()}
+
+
+def combine(parts: list[Series], name: str) -> Series:
+    """One downloads series summing several accounts' series built on `common_days`.
+
+    A point is a gap when any account tracked by then misses it. Its downloads are the sum of
+    each account's downloads between the same two points (the difference of all-time counts
+    over that account's models present at both); an account at its first point adds nothing
+    (none of its models is present at both ends), and one whose downloads are unknown makes
+    the sum unknown. The window likewise sums the accounts present at both of its ends.
+    """
+    out = Series(name, None)
+    periods: dict[str, list[Point]] = {}
+    for s in parts:
+        for p in s.points:
+            periods.setdefault(p.period, []).append(p)
+        out.drops += s.drops
+    for period in sorted(periods):
+        points = periods[period]
+        q = Point(period, points[0].period_start)
+        out.points.append(q)
+        if any(p.gap for p in points):
+            continue
+        q.gap, q.date = False, points[0].date
+        q.as_of = max((p.as_of for p in points if p.as_of), default=None)
+        totals = [p.total for p in points]
+        q.total = None if None in totals else sum(totals)  # type: ignore[arg-type]
+        paired = [p for p in points if p.days is not None]  # those with a previous point
+        if paired and all(p.change is not None for p in paired):
+            q.change = sum(p.change for p in paired)  # type: ignore[misc]
+            bases = [p.base for p in paired]
+            q.base = None if None in bases else sum(bases)  # type: ignore[arg-type]
+        q.days = max((p.days for p in paired), default=None)  # type: ignore[type-var]
+        q.drops = sum(p.drops for p in points)
+        if q.change is not None and q.days:
+            q.per_day = round(q.change / q.days, 2)
+        q.growth_pct = _pct(q.change, q.base)
+    spans = [s for s in parts if s.window_from is not None]
+    if spans:
+        out.window_from = min(s.window_from for s in spans)  # type: ignore[type-var]
+        out.window_to = max(s.window_to for s in spans)  # type: ignore[type-var]
+        whole = [s for s in spans if (s.window_from, s.window_to) == (out.window_from, out.window_to)]
+        if whole and all(s.window_change is not None for s in whole):
+            out.window_change = sum(s.window_change for s in whole)  # type: ignore[misc]
+            bases = [s.window_base for s in whole]
+            out.window_base = None if None in bases else sum(bases)  # type: ignore[arg-type]
+            out.window_growth_pct = _pct(out.window_change, out.window_base)
+    out.drops.sort(key=lambda d: (d.after_date, d.org, d.model))
+    return out
 
 
 def _days_used(plan: _Plan) -> list[str]:

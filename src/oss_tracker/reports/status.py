@@ -1,8 +1,8 @@
 """Health for cron: `status` (last run, its status, days missed, size; `backup` is store/backup.py).
 
 Reads SQLite only and never imports huggingface_hub, like the reports. A failed sync
-stores nothing (its transaction is rolled back), so the database knows only the runs
-that were stored: a failure shows up here as a missed day and an ageing last run.
+stores no run (its transaction is rolled back): it shows up here as a missed day and an
+ageing last run, and as the last failure (`failed_syncs`: when, why, how many requests).
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from oss_tracker.errors import CLOCK_SKEW, FAILED, OK, PARTIAL
 from oss_tracker.humanize import human_bytes
+from oss_tracker.reports.common import with_source
 from oss_tracker.reports.model import Column, Report, Section
+from oss_tracker.store.failures import last_failures
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -46,6 +48,7 @@ def status_report(db: Database, path: Path, *, now: datetime, max_age_hours: flo
     first_day = min(run_days) if run_days else None
     missed = _missed(run_days, today)
     age_hours = (now - _parse(last["started_at"])).total_seconds() / 3600 if last else None
+    failure, failures = last_failures(db, last["started_at"] if last else None)
 
     if last is None:
         health, code = "empty", FAILED
@@ -78,6 +81,8 @@ def status_report(db: Database, path: Path, *, now: datetime, max_age_hours: flo
         "days_missed": missed.total,
         "days_missed_recent": missed.recent,
         "missed_days": missed.last,
+        "last_failure": failure,
+        "failures_since_last_run": failures,
         "orgs": orgs,
     }
     rows = [
@@ -98,8 +103,13 @@ def status_report(db: Database, path: Path, *, now: datetime, max_age_hours: flo
     if age_hours is not None:
         age = _age(age_hours) if age_hours >= 0 else f"{_age(-age_hours)} in the future"
         rows.append({"item": "last run age", "value": age})
+    if failure is not None:
+        rows.append({"item": "last failed sync", "value": _failure_text(failure, failures, last is not None)})
     rows.append({"item": "days missed", "value": _missed_text(missed)})
     sections = [
+        # CSV: one raw value a line (bytes, hours, ISO dates; the missed days as one
+        # space-separated list), for scripts. The table and Markdown show the same in words.
+        Section("Status", [Column("item", "Item"), Column("value", "Value")], [], human=False),
         Section("Status", [Column("item", "Item"), Column("value", "Value")], rows),
         Section(
             "Organizations (watched in the last run)",
@@ -114,7 +124,30 @@ def status_report(db: Database, path: Path, *, now: datetime, max_age_hours: flo
             empty="no organization synced yet",
         ),
     ]
-    return Report("oss-tracker status", data, sections), code
+    report = with_source(db, Report("oss-tracker status", data, sections, main=0))
+    sections[0].rows = [{"item": k, "value": v} for k, v in raw_items(report.data)]
+    return report, code
+
+
+def raw_items(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The status as (key, raw value) pairs: the JSON's values, nested keys joined by `_`, every
+    key present (empty when unknown) so that a script can rely on each line."""
+    run, ok, failure = data["last_run"] or {}, data["last_ok_run"] or {}, data["last_failure"] or {}
+    run_keys = ("id", "started_at", "finished_at", "status", "requests", "tool_version", "message")
+    failure_keys = ("failed_at", "started_at", "endpoint", "reason", "requests", "exit_code")
+    return [
+        *(
+            (k, data[k])
+            for k in ("health", "database", "size_bytes", "wal_bytes", "free_bytes", "runs", "first_day")
+        ),
+        *((f"last_run_{k}", run.get(k)) for k in run_keys),
+        *((f"last_ok_run_{k}", ok.get(k)) for k in ("id", "started_at")),
+        *((k, data[k]) for k in ("last_run_age_hours", "max_age_hours", "days_missed", "days_missed_recent")),
+        ("missed_days", " ".join(data["missed_days"])),
+        *((f"last_failure_{k}", failure.get(k)) for k in failure_keys),
+        ("failures_since_last_run", data["failures_since_last_run"]),
+        ("source", data.get("source")),
+    ]
 
 
 @dataclass
@@ -205,6 +238,18 @@ def _run_text(run: dict[str, Any] | None) -> str:
         seconds = (_parse(run["finished_at"]) - _parse(run["started_at"])).total_seconds()
         took = f", took {_duration(seconds)}" if 0 <= seconds < 86_400 else ""
     return f"#{run['id']} {run['started_at']} {run['status']} ({run['requests']:,} requests{took})"
+
+
+def _failure_text(failure: dict[str, Any], since: int, any_run: bool) -> str:
+    text = (
+        f"{failure['failed_at']} (run of {failure['started_at']}, exit {failure['exit_code']}, "
+        f"{failure['requests']:,} requests): {failure['reason']}"
+    )
+    if any_run and since:
+        text += f"; {since:,} failed since the last stored run"
+    elif since > 1:
+        text += f"; {since:,} in all"
+    return text
 
 
 def _health_text(health: str, max_age_hours: float, last: dict[str, Any] | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from oss_tracker.reports.common import DROP_COLUMNS, STORED_RUN, model_row, watched_orgs
+from oss_tracker.reports.common import DROP_COLUMNS, STORED_RUN, model_row, sourced, watched_orgs
 from oss_tracker.reports.model import Chart, ChartSeries, Column, Report, Section
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
@@ -41,6 +41,7 @@ COVERAGE_COLUMNS = [
 DEFAULT_SPAN = {"day": 30, "week": 26 * 7, "month": None}  # days back from the last snapshot
 
 
+@sourced
 def trends(
     db: Database,
     *,
@@ -79,6 +80,30 @@ def trends(
             since = end - timedelta(days=span - 1)
     built, start, end = ts.build(db, subjects, metric=metric, interval=interval, since=since, until=until)
     return _trends_report(built, metric=metric, interval=interval, start=start, end=end, models=bool(models))
+
+
+def summed_downloads(db: Database, accounts: list[tuple[int, str]], name: str, *, span: int) -> Report:
+    """Downloads per day over the last `span` days of several accounts as one series named `name`
+    (an org's own trend when there is one account; a company's or group's otherwise).
+
+    The accounts' days are their common days (`series.common_days`): a day on which an account
+    tracked by then has no snapshot is a gap for the sum, never a sum over the others. On the
+    other days each account's downloads are measured between the same two points, the
+    difference of all-time counts over its models present at both, and added up.
+    """
+    from oss_tracker.reports import series as ts
+
+    ids = [oid for oid, _ in accounts]
+    subjects = [ts.Subject(n, oid) for oid, n in accounts]
+    last = _last_day(db, ids, "downloads")
+    since = last - timedelta(days=span - 1) if last is not None else None
+    only = ts.common_days(ts.org_days(db, ids)) if len(accounts) > 1 else None
+    built, start, end = ts.build(
+        db, subjects, metric="downloads", interval="day", since=since, until=None, only_days=only
+    )
+    if len(built) > 1:
+        built = [ts.combine(built, name)]
+    return _trends_report(built, metric="downloads", interval="day", start=start, end=end, models=False)
 
 
 def _last_day(db: Database, org_ids: list[int], metric: str) -> date | None:

@@ -25,19 +25,27 @@ class Backup:
     runs: int | None
 
 
-def backup_path(source: Path, dest: Path, now: datetime) -> Path:
-    """`dest` itself, or inside a folder `dest` a dated file named after the database."""
-    if dest.is_dir():
-        return dest / f"{source.stem}-{now.astimezone(UTC):%Y-%m-%d}.db"
-    return dest
+def names_folder(dest: Path | str) -> bool:
+    """`DEST/`: a trailing slash means a folder, as it does to the shell and to `cp`."""
+    return str(dest).endswith(("/", os.sep))
 
 
-def backup(source: Path, dest: Path, *, now: datetime, force: bool = False) -> Backup:
+def backup_path(source: Path, dest: Path | str, now: datetime) -> Path:
+    """`dest` itself, or inside a folder `dest` (an existing one, or any written `DEST/`) a
+    dated file named after the database."""
+    if names_folder(dest) or Path(dest).is_dir():
+        return Path(dest) / f"{source.stem}-{now.astimezone(UTC):%Y-%m-%d}.db"
+    return Path(dest)
+
+
+def backup(source: Path, dest: Path | str, *, now: datetime, force: bool = False) -> Backup:
     """Copy `source` with SQLite's online backup (safe while a sync runs), check it, then move it in place.
 
     The copy is written beside the target under a temporary name and renamed only once
     `PRAGMA quick_check` says ok, so an interrupted or failed backup never leaves a
-    half-written file, nor replaces a good one.
+    half-written file, nor replaces a good one. A `dest` written with a trailing slash is a
+    folder, made if missing (then the dated file inside it), so that a weekly cron line such
+    as `backup ~/backups/oss-tracker/` works from its first run on.
     """
     if not source.exists():
         raise BackupError(f"no database at {source}: nothing to back up")
@@ -45,6 +53,8 @@ def backup(source: Path, dest: Path, *, now: datetime, force: bool = False) -> B
         raise BackupError(f"{source} is a folder, not a database file")
     if not is_regular(source):  # a FIFO would block the open for ever
         raise BackupError(f"{source} is not a regular file (a FIFO, a device...): not a database")
+    if names_folder(dest) and os.path.lexists(Path(dest)) and not Path(dest).is_dir():
+        raise BackupError(f"{dest} names a folder, but {Path(dest)} is a file")
     target = backup_path(source, dest, now)
     if target.exists():
         with contextlib.suppress(OSError):
@@ -52,6 +62,11 @@ def backup(source: Path, dest: Path, *, now: datetime, force: bool = False) -> B
                 raise BackupError(f"{target} is the database itself")
         if not force:
             raise BackupError(f"{target} already exists: pass --force to replace it")
+    if names_folder(dest) and not target.parent.is_dir():
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise BackupError(f"cannot create the folder {target.parent}: {err.strerror or err}") from None
     if not target.parent.is_dir():
         raise BackupError(f"cannot write {target}: no folder {target.parent}")
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")

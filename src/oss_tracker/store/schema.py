@@ -314,4 +314,22 @@ def m008_runs_day(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS runs_day ON runs(day)")
 
 
+@migrations()
+def m009_attempts(db: Database) -> None:
+    # A sync that fails stores no run (its transaction is rolled back): each failed attempt is
+    # kept here instead, written after the rollback, so that `status` can say why and when.
+    db.execute("""
+        CREATE TABLE failed_syncs (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            failed_at TEXT NOT NULL,
+            endpoint TEXT,
+            orgs TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            requests INTEGER NOT NULL DEFAULT 0,
+            exit_code INTEGER NOT NULL,
+            tool_version TEXT NOT NULL
+        )""")
+
+
 KNOWN = {m.name for m in migrations._migrations}

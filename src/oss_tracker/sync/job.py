@@ -64,6 +64,7 @@ def run_job(job: SyncJob, progress: Callable[[str, int], None] | None = None):
     check_location(job.path)
     with stop_on_signals(job.path) as on_stop, sync_lock(job.path, wait=job.wait):
         db = open_db(job.path, create=True)
+        session = None
         try:
             session = hub.connect(
                 endpoint=job.endpoint,
@@ -92,9 +93,42 @@ def run_job(job: SyncJob, progress: Callable[[str, int], None] | None = None):
                 raise NothingStored(f"sync failed, nothing stored: {err}") from None
             finally:
                 session.close()
+        except BaseException as err:
+            # The run's transaction is rolled back by now: the attempt goes in one of its own.
+            _record_failure(db, err, start=start, orgs=orgs, session=session)
+            raise
         finally:
             db.close()  # before the lock's descriptor closes (see sync/lock.py)
 
 
+def _record_failure(db, err: BaseException, *, start: datetime, orgs: list[str], session) -> None:
+    """Keep a trace of a failed attempt (time, reason, requests) for `status`; never raises."""
+    from oss_tracker import __version__
+    from oss_tracker.errors import describe
+    from oss_tracker.store.failures import Failure, record_failure
+
+    if isinstance(err, KeyboardInterrupt):  # SIGINT, or SIGTERM/SIGHUP raised as one (sync/stop.py)
+        reason = f"interrupted by {getattr(err, 'signame', 'SIGINT')}"
+    else:
+        reason = describe(err)
+    record_failure(
+        db,
+        Failure(
+            started_at=_iso(start),
+            failed_at=_iso(_wall_clock()),
+            endpoint=getattr(session, "endpoint", None),
+            orgs=list(orgs),
+            reason=reason,
+            requests=session.transport.requests if session is not None else 0,
+            exit_code=getattr(err, "exit_code", FAILED),
+            tool_version=__version__,
+        ),
+    )
+
+
 def _wall_clock() -> datetime:
     return datetime.now(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

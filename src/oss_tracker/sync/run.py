@@ -92,6 +92,30 @@ class SyncSummary:
     def models(self) -> int:
         return sum(o.listed for o in self.orgs)
 
+    @property
+    def warnings(self) -> list[str]:
+        """What went wrong in a run stored whole: derivative counts that could not be refreshed.
+
+        Not `partial` (exit 3 says an org's snapshot is missing or incomplete, and every one is
+        here): such a count is left as it was, like one the budget did not reach, and the
+        stalest counts are tried first next run. A warning, shown even with -q.
+        """
+        d = self.derivatives
+        if d is None or not (d.failed or d.unreadable):
+            return []
+        what = " and ".join(
+            part
+            for part in (
+                f"{d.failed:,} failed" if d.failed else "",
+                f"{d.unreadable:,} unreadable" if d.unreadable else "",
+            )
+            if part
+        )
+        return [
+            f"warning: {d.failed + d.unreadable:,} derivative count(s) not refreshed ({what}), left as they "
+            "were (the stalest are tried first next run)"
+        ]
+
     def line(self) -> str:
         """The one summary line a cron log keeps."""
         parts = [
@@ -122,7 +146,8 @@ class SyncSummary:
             parts.append(f"run #{self.run_id}")
         text = ", ".join(parts)
         problems = [f"{org}: {msg}" for org, msg in {**self.incomplete, **self.failed}.items()]
-        return text + (" — " + "; ".join(problems + self.notes) if problems or self.notes else "")
+        text += " — " + "; ".join(problems + self.notes) if problems or self.notes else ""
+        return text + "".join(f" — {w}" for w in self.warnings)
 
 
 def notes(stored: list[OrgResult], taken: dict[str, int]) -> list[str]:
