@@ -40,13 +40,13 @@ def org_row(db: Database, org: str) -> tuple[int, str]:
 def org_runs(db: Database, org_id: int, limit: int = 2) -> list[tuple[int, str, int | None, str]]:
     """The org's latest stored snapshots, newest first: (run id, run start, followers, day).
 
-    Run ids grow with run starts (a sync refuses to run before the newest stored run), so the
-    latest are the highest ids: a walk down the (org_id, run_id) index, not a sort."""
+    Newest by run start, not by id: a day backfilled from an archive gets a higher id than the
+    live runs after it. An org has a row a day (hundreds a year): the sort is cheap."""
     return [
         (int(r[0]), str(r[1]), r[2], str(r[3]))
         for r in db.execute(
             f"""SELECT o.run_id, r.started_at, o.followers, r.day FROM org_snapshots o JOIN runs r ON r.id = o.run_id
-               WHERE o.org_id = ? AND {STORED_RUN} ORDER BY o.run_id DESC LIMIT ?""",
+               WHERE o.org_id = ? AND {STORED_RUN} ORDER BY r.started_at DESC, o.run_id DESC LIMIT ?""",
             [org_id, limit],
         ).fetchall()
     ]

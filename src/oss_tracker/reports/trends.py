@@ -87,10 +87,9 @@ def _last_day(db: Database, org_ids: list[int], metric: str) -> date | None:
         sql = f"""SELECT max(r.day) FROM org_snapshots o JOIN runs r ON r.id = o.run_id
                   WHERE o.org_id IN ({marks}) AND {STORED_RUN}
                     AND EXISTS (SELECT 1 FROM derivative_counts d WHERE d.run_id = r.id)"""
-    else:  # each org's newest run, one index entry each (run ids grow with time)
-        sql = f"""SELECT max(r.day) FROM orgs g
-                  JOIN runs r ON r.id = (SELECT max(o.run_id) FROM org_snapshots o WHERE o.org_id = g.id)
-                  WHERE g.id IN ({marks}) AND {STORED_RUN}"""
+    else:  # the orgs' newest day (by day: run ids do not grow with time once days are backfilled)
+        sql = f"""SELECT max(r.day) FROM org_snapshots o JOIN runs r ON r.id = o.run_id
+                  WHERE o.org_id IN ({marks}) AND {STORED_RUN}"""
     day = db.execute(sql, org_ids).fetchone()[0]
     return date.fromisoformat(day) if day else None
 

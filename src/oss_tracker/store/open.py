@@ -25,6 +25,7 @@ SCHEMA = frozenset(
         "m006_org_run_totals",
         "m007_derivative_latest",
         "m008_runs_day",
+        "m010_archive_runs",
     }
 )
 
