@@ -99,7 +99,10 @@ def status_report(db: Database, path: Path, *, now: datetime, max_age_hours: flo
         days = sorted({r["day"] for r in archived})
         rows.insert(
             -1,
-            {"item": "archive days", "value": f"{len(days):,} ({days[0]} – {days[-1]}, `oss-tracker backfill`)"},
+            {
+                "item": "archive days",
+                "value": f"{len(days):,} ({days[0]} – {days[-1]}, `oss-tracker backfill`)",
+            },
         )
     if last is not None and last["message"]:
         rows.append({"item": "last run problems", "value": last["message"]})
