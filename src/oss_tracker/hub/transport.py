@@ -348,14 +348,18 @@ class HubTransport(httpx2.BaseTransport):
                 self._note_ratelimit(response)
                 if response.status_code not in RETRY_STATUSES:
                     self._check_next(request, response)
+                    # A HEAD's Content-Length is the size of what a GET would send (hub/archive.py reads it).
+                    head = request.method == "HEAD"
                     headers = [
                         (k, v)
                         for k, v in response.headers.raw
-                        if k.lower() not in (b"content-encoding", b"content-length", b"transfer-encoding")
+                        if k.lower() not in (b"content-encoding", b"transfer-encoding")
+                        and (head or k.lower() != b"content-length")
                     ]
+                    length = [] if head else [(b"Content-Length", str(len(body)).encode())]
                     out = httpx2.Response(
                         response.status_code,
-                        headers=[*headers, (b"Content-Length", str(len(body)).encode())],
+                        headers=[*headers, *length],
                         stream=httpx2.ByteStream(body),
                         request=request,
                         extensions=response.extensions,
