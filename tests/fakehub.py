@@ -466,7 +466,9 @@ class _Handler(BaseHTTPRequestHandler):
                 )
             elif hub.archive is not None and hub.archive.handles(route):
                 found = hub.archive.route(self.command, route, query, self.headers, host)
-                reply = _Reply(found.status, body=found.body, content_type=found.content_type, headers=found.headers)
+                reply = _Reply(
+                    found.status, body=found.body, content_type=found.content_type, headers=found.headers
+                )
             else:
                 loop_url = f"http://{host}{self.path}" if kind == "repeat_page" else None
                 reply = hub._route(self.command, route, query, raw_query, host, loop_url)

@@ -91,10 +91,17 @@ class ArchiveRepo:
         rev, _, path = rest.partition("/")
         commit = self._at(rev)
         if commit is None:
-            return Answer(404, b'{"error": "Revision Not Found"}', {"X-Error-Code": "RevisionNotFound"}, "application/json")
+            return Answer(
+                404,
+                b'{"error": "Revision Not Found"}',
+                {"X-Error-Code": "RevisionNotFound"},
+                "application/json",
+            )
         data = commit.files.get(path)
         if data is None:
-            return Answer(404, b'{"error": "Entry not found"}', {"X-Error-Code": "EntryNotFound"}, "application/json")
+            return Answer(
+                404, b'{"error": "Entry not found"}', {"X-Error-Code": "EntryNotFound"}, "application/json"
+            )
         etag = hashlib.sha256(data).hexdigest()
         if self.content is not None:
             return Answer(
@@ -122,16 +129,26 @@ class ArchiveRepo:
         rev = route.rsplit("/", 1)[1]
         head = self._at(rev)
         if head is None:
-            return Answer(404, b'{"error": "Revision Not Found"}', {"X-Error-Code": "RevisionNotFound"}, "application/json")
+            return Answer(
+                404,
+                b'{"error": "Revision Not Found"}',
+                {"X-Error-Code": "RevisionNotFound"},
+                "application/json",
+            )
         newest_first = list(reversed(self.commits[: self.commits.index(head) + 1]))
         page = int(dict(query).get("p", "0"))
         items = newest_first[page * self.page_size : (page + 1) * self.page_size]
         body = json.dumps(
-            [{"id": c.sha, "authors": [{"user": "bot"}], "date": c.date, "title": c.title, "message": ""} for c in items]
+            [
+                {"id": c.sha, "authors": [{"user": "bot"}], "date": c.date, "title": c.title, "message": ""}
+                for c in items
+            ]
         ).encode()
         headers = {}
         if (page + 1) * self.page_size < len(newest_first):
-            headers["Link"] = f'<http://{host}/api/datasets/{self.repo}/commits/{quote(rev)}?p={page + 1}>; rel="next"'
+            headers["Link"] = (
+                f'<http://{host}/api/datasets/{self.repo}/commits/{quote(rev)}?p={page + 1}>; rel="next"'
+            )
         return Answer(200, body, headers, "application/json")
 
 
@@ -145,6 +162,7 @@ class ContentServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # small answers would otherwise wait ~40 ms for an ACK
 
             def log_message(self, format: str, *args: Any) -> None:
                 return
@@ -167,7 +185,9 @@ class ContentServer:
                 )
                 key = path.rsplit("/", 1)[1]
                 data = server.blobs.get(key)
-                answer = Answer(404, b"") if data is None else ranged(data, self.headers.get("Range"), key, head)
+                answer = (
+                    Answer(404, b"") if data is None else ranged(data, self.headers.get("Range"), key, head)
+                )
                 self.send_response(answer.status)
                 self.send_header("Content-Type", answer.content_type)
                 for k, v in answer.headers.items():
@@ -180,8 +200,8 @@ class ContentServer:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        # "localhost", not the Hub's 127.0.0.1: another origin for the client, on this machine.
-        self.url = f"http://localhost:{self._server.server_port}"
+        # Another port is another origin (scheme, host and port), as the Hub's content host is.
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def __enter__(self) -> ContentServer:

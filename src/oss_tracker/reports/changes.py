@@ -83,5 +83,9 @@ def changes(db: Database, orgs: list[str] | None = None) -> Report:
                 empty="no changes",
             )
         ],
-        footer=f"run of {as_of}",
+        footer=f"run of {as_of}" + (" (a day from the public archive)" if _from_archive(db, run_id) else ""),
     )
+
+
+def _from_archive(db: Database, run_id: int) -> bool:
+    return db.execute("SELECT source FROM runs WHERE id = ?", [run_id]).fetchone()[0] == "archive"

@@ -11,7 +11,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from oss_tracker.errors import NoData
-from oss_tracker.reports.common import created, repo_summary, watched_orgs
+from oss_tracker.reports.common import archived, created, org_row, repo_summary, watched_orgs
 from oss_tracker.reports.compare import compare
 from oss_tracker.reports.model import Column, Report, Section
 from oss_tracker.reports.org import TOTALS_COLUMNS, licence_mix_section, org_snapshot, top_section
@@ -95,7 +95,8 @@ def company_report(db: Database, company: Company, *, top: int = 10) -> Report:
             top_section(top, top_models),
             licence_mix_section(licenses),
         ],  # fmt: skip
-        footer=f"company = the sum of its accounts {', '.join(accounts)}; as of {data['as_of']}",
+        footer=f"company = the sum of its accounts {', '.join(accounts)}; as of {data['as_of']}"
+        + (f" · {note}" if (note := archived(db, [org_row(db, a)[0] for a in accounts])) else ""),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from oss_tracker.reports.common import DROP_COLUMNS, STORED_RUN, model_row, watched_orgs
+from oss_tracker.reports.common import DROP_COLUMNS, STORED_RUN, archived, model_row, watched_orgs
 from oss_tracker.reports.model import Chart, ChartSeries, Column, Report, Section
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
@@ -78,7 +78,12 @@ def trends(
             end = min(until, last) if until else last
             since = end - timedelta(days=span - 1)
     built, start, end = ts.build(db, subjects, metric=metric, interval=interval, since=since, until=until)
-    return _trends_report(built, metric=metric, interval=interval, start=start, end=end, models=bool(models))
+    report = _trends_report(
+        built, metric=metric, interval=interval, start=start, end=end, models=bool(models)
+    )
+    if start is not None and (note := archived(db, org_ids, start.isoformat(), end.isoformat())):
+        report.footer = " · ".join(p for p in (report.footer, note) if p)
+    return report
 
 
 def _last_day(db: Database, org_ids: list[int], metric: str) -> date | None:
