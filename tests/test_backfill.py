@@ -469,3 +469,35 @@ def test_every_report_says_which_part_of_its_window_comes_from_the_archive(
     # A window of live days only says nothing of the archive.
     only_live = run("trends", "--since", "2025-11-26", "--db", str(db), env=wide).stdout
     assert "archive" not in only_live
+
+
+def test_a_stalled_archive_day_is_said_and_all_time_drops_are_flagged(
+    tmp_path: Path, worlds: dict[str, Any]
+) -> None:
+    folder = tmp_path / "copy"
+    # The 25th's file holds the 24th's numbers again (the archive's counters stalled), then the 27th.
+    for day, source in (
+        ("2025-11-24", "2025-11-24"),
+        ("2025-11-25", "2025-11-24"),
+        ("2025-11-27", "2025-11-27"),
+    ):
+        target = folder / "models" / day / "models.parquet"
+        target.parent.mkdir(parents=True)
+        target.write_bytes(parquet_bytes(archive_table(worlds[source])))
+    db = tmp_path / "a.db"
+    assert backfill(None, db, "--source", str(folder), orgs=["deepseek-ai"]).exit_code == 0
+    assert rows(db, "SELECT day, message FROM runs ORDER BY id") == [
+        ("2025-11-24", None),
+        (
+            "2025-11-25",
+            "deepseek-ai: no all-time count moved since 2025-11-24 (a stalled counter: its downloads come later)",
+        ),
+        ("2025-11-27", None),
+    ]
+    trend = json.loads(run("trends", "--org", "deepseek-ai", "--db", str(db), "--format", "json").stdout)
+    r1 = next(
+        m["downloadsAllTime"] for m in worlds["2025-11-24"]["models"] if m["id"] == "deepseek-ai/DeepSeek-R1"
+    )
+    assert [(d["model"], d["from"], d["to"], d["before"], d["after"]) for d in trend["drops"]] == [
+        ("deepseek-ai/DeepSeek-R1", "2025-11-25", "2025-11-27", r1, 13498827)
+    ]

@@ -306,6 +306,7 @@ class _Writer:
         if self.moved:
             totals.record(db, org_ids=sorted(self.moved))
         notes = list(day.notes)
+        notes += self._stalled(run_id, oids)
         if saved.duplicates:
             notes.append(f"{saved.duplicates:,} row(s) naming a model already read that day: kept once")
         if any(not o.complete for o in day.orgs):
@@ -315,6 +316,23 @@ class _Writer:
             [saved.status, finished_at, "; ".join(notes) or None, run_id],
         )
         return saved
+
+    def _stalled(self, run_id: int, oids: dict[str, int]) -> list[str]:
+        """Accounts whose every all-time count stood still since their previous run: the archive's
+        counters stall (then catch up), which reads as a day without downloads followed by a
+        jump. Said in the run's message; drops (counts going down) are flagged by the reports."""
+        out = []
+        for name, oid in oids.items():
+            row = self.db.execute(
+                "SELECT models, downloads, base, prev_run_id FROM org_run_totals WHERE run_id = ? AND org_id = ?",
+                [run_id, oid],
+            ).fetchone()
+            if row and row[3] is not None and row[0] and row[1] == 0 and row[2]:
+                day = self.db.execute("SELECT day FROM runs WHERE id = ?", [row[3]]).fetchone()[0]
+                out.append(
+                    f"{name}: no all-time count moved since {day} (a stalled counter: its downloads come later)"
+                )
+        return out
 
     def _org_latest(self, oid: int, run_id: int) -> Key | None:
         """The org's newest stored snapshot before this run was written (None: none)."""
