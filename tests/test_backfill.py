@@ -501,3 +501,38 @@ def test_a_stalled_archive_day_is_said_and_all_time_drops_are_flagged(
     assert [(d["model"], d["from"], d["to"], d["before"], d["after"]) for d in trend["drops"]] == [
         ("deepseek-ai/DeepSeek-R1", "2025-11-25", "2025-11-27", r1, 13498827)
     ]
+
+
+def test_only_rows_that_may_have_changed_are_read_whole(tmp_path: Path, worlds: dict[str, Any]) -> None:
+    """The 2nd day's file holds the same lastModified for every model: its tags, cardData and the
+    other descriptive columns are not read at all, only the ids and the snapshot's columns."""
+    import pyarrow.parquet as pq
+
+    from oss_tracker.hub.archive_table import SNAPSHOT_TIER
+
+    data = parquet_bytes(archive_table(worlds["2025-11-24"]))
+    folder = tmp_path / "copy"
+    for day in ("2025-11-24", "2025-11-26"):
+        target = folder / "models" / day / "models.parquet"
+        target.parent.mkdir(parents=True)
+        target.write_bytes(data)
+    meta = pq.ParquetFile(io.BytesIO(data)).metadata
+    chunks: dict[str, int] = {}
+    holes = 0  # pyarrow reads across a gap of up to 8 KiB between two chunks it needs, rather than ask twice
+    for g in range(meta.num_row_groups):
+        for c in range(meta.num_columns):
+            col = meta.row_group(g).column(c)
+            top = col.path_in_schema.split(".")[0]
+            chunks[top] = chunks.get(top, 0) + col.total_compressed_size
+            if top != "id" and top not in SNAPSHOT_TIER and col.total_compressed_size <= 8192:
+                holes += col.total_compressed_size
+    snapshot = sum(v for k, v in chunks.items() if k == "id" or k in SNAPSHOT_TIER)
+    db = tmp_path / "a.db"
+    assert backfill(None, db, "--source", str(folder), orgs=FIVE).exit_code == 0
+    first, second = (r[0] for r in rows(db, "SELECT bytes_read FROM runs ORDER BY id"))
+    footer = 64 * 1024  # pyarrow reads the file's last 64 KiB for the footer
+    assert second <= snapshot + footer + holes < first
+    assert first >= snapshot + chunks["tags"] + chunks["cardData"]
+    # The licences and attributes stand, and no event was made of the unread columns.
+    assert rows(db, "SELECT count(*) FROM events") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM models WHERE license = 'unknown'")[0][0] == 19  # as the worlds say

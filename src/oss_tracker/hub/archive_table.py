@@ -52,6 +52,10 @@ CHEAP = {
     "safetensors.total": "parameters",
 }
 SNAPSHOT_COLUMNS = ("downloads", "downloadsAllTime", "likes")
+# Read for every watched row; the others (and `tags`) only for rows that may have changed.
+SNAPSHOT_TIER = frozenset(
+    {"downloads", "downloadsAllTime", "likes", "trendingScore", "createdAt", "lastModified"}
+)
 MAX_CARD = 1_000_000  # a cardData string longer than this is not parsed (its licence name is unknown)
 
 
@@ -67,10 +71,11 @@ class TableDay:
     notes: list[str] = field(default_factory=list)
     odd: int = 0  # values stored as unknown
     row_groups: int = 0
-    row_groups_read: int = 0  # row groups whose other columns had to be read
+    row_groups_read: int = 0  # row groups holding watched rows
+    described: int = 0  # watched rows read whole (not stored yet, or modified since)
 
 
-Names = Callable[[str], "tuple[str | None, str | None, str] | None"]
+Names = Callable[[str], "tuple[str | None, str | None, str, str | None] | None"]
 
 
 def _pattern(orgs: list[str]) -> str:
@@ -86,7 +91,7 @@ def _owner(repo_id: str, orgs: list[str]) -> str | None:
 
 def read_parquet(source: Any, orgs: list[str], *, ceiling: str, names: Names) -> TableDay:
     """The watched accounts' rows of one Parquet day. `names(repo_id)` gives a stored model's
-    (licence tag, licence name, key), used for a `license:other` row while its tag is unchanged."""
+    (licence tag, licence name, licence key, lastModified), or None for a model not stored."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
@@ -102,13 +107,15 @@ def read_parquet(source: Any, orgs: list[str], *, ceiling: str, names: Names) ->
     ):
         raise Unreadable("the file has no text `id` column: not a models snapshot")
     cheap = [c for c in CHEAP if c.split(".")[0] in names_in and _leaf(schema, c)]
-    has_tags = "tags" in names_in
-    has_card = "cardData" in names_in
+    snap = [c for c in cheap if c in SNAPSHOT_TIER]
+    describe = [c for c in cheap if c not in SNAPSHOT_TIER] + (["tags"] if "tags" in names_in else [])
+    has_tags, has_card = "tags" in names_in, "cardData" in names_in
     day = TableDay(
         {o: [] for o in orgs}, dict.fromkeys(orgs, 0), _fields(cheap, has_tags), row_groups=pf.num_row_groups
     )
     day.notes += _missing_notes(cheap, has_tags)
     pattern = _pattern(orgs)
+    pool = pa.default_memory_pool()
     try:
         # Phase 1: the watched rows of each row group.
         hits: dict[int, Any] = {}
@@ -117,26 +124,55 @@ def read_parquet(source: Any, orgs: list[str], *, ceiling: str, names: Names) ->
             found = pc.indices_nonzero(pc.match_substring_regex(ids, pattern, ignore_case=True))
             if len(found):
                 hits[group] = found
+            del ids
+            pool.release_unused()  # a row group's ids are ~100 MB decoded: give them back now
         day.row_groups_read = len(hits)
-        # Phase 2: the cheap columns and the tags of those row groups, down to the watched rows.
-        taken: list[dict[str, list[Any]]] = []
+        # Phase 2: the snapshot's columns of those row groups, down to the watched rows.
+        taken: dict[int, dict[str, list[Any]]] = {}
         for group, rows in hits.items():
-            table = pf.read_row_group(group, columns=["id", *cheap, *(["tags"] if has_tags else [])]).take(
-                rows
-            )
-            taken.append({c: _column(table, c) for c in ["id", *cheap, *(["tags"] if has_tags else [])]})
-        # Phase 3: cardData, only where a licence name is needed and not known.
-        for (group, rows), cols in zip(hits.items(), taken, strict=True):
-            wanted = [i for i, (rid, tags) in enumerate(zip(cols["id"], cols.get("tags") or [None] * len(rows), strict=True))
-                      if _needs_name(rid, tags, names)]  # fmt: skip
-            if wanted and has_card:
-                card = pf.read_row_group(group, columns=["cardData"]).column("cardData").take(rows)
-                cols["cardData"] = card.to_pylist()
+            taken[group] = _take(pf, group, ["id", *snap], rows)
+            pool.release_unused()
+        # Phase 3: what describes a model (tags: licence and base; pipeline, library...) only for
+        # the rows that may have changed: a model not stored yet, or whose lastModified is not the
+        # stored one (a licence or a base is changed by a commit, which moves lastModified).
+        for group, cols in taken.items():
+            cols["_described"] = [_changed(rid, modified, names) for rid, modified in
+                                  zip(cols["id"], cols.get("lastModified") or [None] * len(cols["id"]), strict=True)]  # fmt: skip
+            if describe and any(cols["_described"]):
+                cols.update(_take(pf, group, describe, hits[group]))
+                pool.release_unused()
+        # Phase 4: cardData (the heaviest column) only where a licence name is needed and not known.
+        for group, cols in taken.items():
+            tags = cols.get("tags") or [None] * len(cols["id"])
+            if has_card and any(
+                d and _needs_name(r, t, names)
+                for r, t, d in zip(cols["id"], tags, cols["_described"], strict=True)
+            ):
+                cols.update(_take(pf, group, ["cardData"], hits[group]))
+                pool.release_unused()
     except (pa.ArrowException, OSError) as err:
         raise Unreadable(f"a row group could not be read ({_short(err)})") from None
-    for cols in taken:
+    day.described = sum(sum(c["_described"]) for c in taken.values())
+    for cols in taken.values():
         _records(cols, orgs, day, ceiling, names, has_tags)
     return day
+
+
+def _take(pf: Any, group: int, columns: list[str], rows: Any) -> dict[str, list[Any]]:
+    """Columns of one row group, down to the given rows, as Python lists."""
+    table = pf.read_row_group(group, columns=columns).take(rows)
+    return {c: _column(table, c) for c in columns}
+
+
+def _changed(repo_id: Any, modified: Any, names: Names) -> bool:
+    """Whether a row must be read whole: its model is not stored, or its lastModified is not the stored one."""
+    stored = names(repo_id) if isinstance(repo_id, str) else None
+    if stored is None:
+        return True
+    return (
+        _date(modified, MODIFIED_FLOOR, "9999") is None
+        or _date(modified, MODIFIED_FLOOR, "9999") != stored[3]
+    )
 
 
 def read_csv(source: Any, orgs: list[str], *, ceiling: str, names: Names) -> TableDay:
@@ -290,9 +326,14 @@ def _records(
         if repo_id is None:
             day.skipped[org] += 1
             continue
-        tags = _tags(get["tags"][i]) if has_tags else None
+        described = cols["_described"][i] if "_described" in cols else True
+        tags = _tags(get["tags"][i]) if has_tags and described else None
         lic = None
-        if has_tags:
+        if has_tags and not described:
+            # No commit since the stored state (same lastModified): the licence is the stored one.
+            stored = names(repo_id)
+            lic = licenses.License(stored[2], stored[0], stored[1]) if stored else None
+        elif has_tags:
             lic = licenses.from_hub(tags, _card_name(get["cardData"][i]))
             stored = names(repo_id)
             if (
@@ -321,6 +362,7 @@ def _records(
             base_model=base,
             base_relation=relation,
             sha=None,
+            described=described,
         )
         rec.odd = sum(
             1

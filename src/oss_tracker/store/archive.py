@@ -135,13 +135,16 @@ def live_days(db: Database) -> set[str]:
     }
 
 
-def licence_names(db: Database) -> dict[str, tuple[str | None, str | None, str]]:
-    """Current repo id (lower case) -> (licence tag, licence name, key) of the stored models: the
-    name of a `license:other` that a day's file is not read for (its `cardData` is the heaviest
-    column) is the stored one while the tag stays `other`."""
+def licence_names(db: Database) -> dict[str, tuple[str | None, str | None, str, str | None]]:
+    """Current repo id (lower case) -> (licence tag, licence name, key, lastModified) of the stored
+    models. A row whose lastModified is the stored one is not read whole (its repo had no commit
+    since, so neither its licence nor its base changed); the name of a `license:other` is read
+    from `cardData` (the heaviest column) only when the stored tag is not `other` too."""
     return {
-        r[0].lower(): (r[1], r[2], r[3])
-        for r in db.execute("SELECT repo_id, license_tag, license_name, license FROM models").fetchall()
+        r[0].lower(): (r[1], r[2], r[3], r[4])
+        for r in db.execute(
+            "SELECT repo_id, license_tag, license_name, license, last_modified FROM models"
+        ).fetchall()
     }
 
 
@@ -385,7 +388,11 @@ class _Writer:
         if rec.license is not None and "license" in self.day.fields:
             self._licence(m, rec, at, newest, saved)
         if newest:
-            fields = [(col, getattr(rec, f)) for f, col in ATTRIBUTES.items() if f in self.day.fields]
+            fields = [
+                (col, getattr(rec, f))
+                for f, col in ATTRIBUTES.items()
+                if f in self.day.fields and (rec.described or f in ("created_at", "last_modified"))
+            ]
             if rec.license is not None:
                 fields += [("license", rec.license.key), ("license_tag", rec.license.tag),
                            ("license_name", rec.license.name)]  # fmt: skip
