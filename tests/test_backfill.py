@@ -536,3 +536,19 @@ def test_only_rows_that_may_have_changed_are_read_whole(tmp_path: Path, worlds: 
     # The licences and attributes stand, and no event was made of the unread columns.
     assert rows(db, "SELECT count(*) FROM events") == [(0,)]
     assert rows(db, "SELECT count(*) FROM models WHERE license = 'unknown'")[0][0] == 19  # as the worlds say
+
+
+def test_every_month_quiet_and_an_archive_that_cannot_be_listed(hub: FakeHub, tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    quiet = run("-q", "backfill", "--db", str(db), "--endpoint", hub.url, "--every", "month", "--org", "moonshotai",
+                "--now", "2025-12-01T00:00:00Z")  # fmt: skip
+    assert (quiet.exit_code, quiet.stderr) == (0, "")
+    # One day a month: the month's last archived day.
+    assert rows(db, "SELECT day, revision FROM runs") == [("2025-11-27", sha_of("2025-11-27m"))]
+    hub.archive = None  # the Hub has no such dataset: 404 on its commits
+    gone = backfill(hub, tmp_path / "b.db")
+    assert gone.exit_code == 1
+    assert gone.stderr == (
+        "oss-tracker: error: cannot list the commits of cfahlgren1/hub-stats: "
+        "the Hub answered HTTP 404 for /api/datasets/cfahlgren1/hub-stats/commits/main\n"
+    )
