@@ -552,3 +552,16 @@ def test_every_month_quiet_and_an_archive_that_cannot_be_listed(hub: FakeHub, tm
         "oss-tracker: error: cannot list the commits of cfahlgren1/hub-stats: "
         "the Hub answered HTTP 404 for /api/datasets/cfahlgren1/hub-stats/commits/main\n"
     )
+
+
+def test_an_account_without_rows_that_day_is_not_read_again(hub: FakeHub, tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    first = backfill(hub, db, orgs=["moonshotai", "not-on-the-hub-yet"])
+    assert first.exit_code == 0, first.stderr
+    assert (
+        rows(db, "SELECT orgs, message FROM runs ORDER BY id")
+        == [('["moonshotai", "not-on-the-hub-yet"]', "not-on-the-hub-yet: no rows that day")] * 3
+    )
+    assert rows(db, "SELECT count(*) FROM org_snapshots") == [(3,)]  # no snapshot of 0 models
+    again = backfill(hub, db, orgs=["moonshotai", "not-on-the-hub-yet"])
+    assert "0 day(s) imported, 3 day(s) already stored" in again.stderr

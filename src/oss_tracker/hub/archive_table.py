@@ -262,6 +262,8 @@ def _tags(value: Any) -> list[str] | None:
     if isinstance(value, str) and value.startswith("[") and len(value) <= MAX_CARD:
         try:
             parsed = json.loads(value)
+        except RecursionError:
+            return None
         except ValueError:
             # A Python-style list (`['a', 'b']`) as some CSV writers leave it: read the quoted
             # strings, never evaluate it.

@@ -73,6 +73,9 @@ class ArchiveDay:
     notes: list[str] = field(default_factory=list)
     bytes_read: int = 0
     requests: int = 0
+    # Every account the day was read for (runs.orgs), those without a row that day included: the
+    # day is not read again for them (see `held`).
+    asked: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -115,11 +118,16 @@ class _Known:
 
 # -- what is already stored ------------------------------------------------------------------
 def held(db: Database) -> dict[str, set[str]]:
-    """Day -> the accounts (lower case) a stored run holds a snapshot of that day, live or archived."""
+    """Day -> the accounts (lower case) already done that day: a stored run holds a snapshot of
+    them (live or archived), or an archived day was read for them and had no row of theirs."""
     out: dict[str, set[str]] = {}
     for day, name in db.execute(
         """SELECT DISTINCT r.day, g.name FROM org_snapshots o JOIN runs r ON r.id = o.run_id
-           JOIN orgs g ON g.id = o.org_id WHERE r.status IN ('ok', 'partial')"""
+           JOIN orgs g ON g.id = o.org_id WHERE r.status IN ('ok', 'partial')
+           UNION
+           SELECT DISTINCT r.day, j.value FROM runs r, json_each(r.orgs) j
+           WHERE r.source = 'archive' AND r.status IN ('ok', 'partial') AND json_valid(r.orgs)
+             AND j.type = 'text'"""
     ).fetchall():
         out.setdefault(day, set()).add(name.lower())
     return out
@@ -233,7 +241,7 @@ class _Writer:
             """INSERT INTO runs (started_at, day, endpoint, orgs, status, tool_version, source, revision,
                    requests, bytes_read)
                VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)""",
-            [day.started_at, day.started_at[:10], day.endpoint, json.dumps([o.name for o in day.orgs]),
+            [day.started_at, day.started_at[:10], day.endpoint, json.dumps(day.asked or [o.name for o in day.orgs]),
              version, SOURCE, day.revision, day.requests, day.bytes_read],
         )  # fmt: skip
         run_id = int(cursor.lastrowid)

@@ -361,6 +361,7 @@ class _Backfill:
             notes=notes,
             bytes_read=read_bytes,
             requests=requests,
+            asked=[stored.get(o.lower(), o) for o in orgs],
         )
         saved = save_day(self.db, day, version=__version__, finished_at=_iso(datetime.now(UTC)))
         return DayDone(
