@@ -565,3 +565,35 @@ def test_an_account_without_rows_that_day_is_not_read_again(hub: FakeHub, tmp_pa
     assert rows(db, "SELECT count(*) FROM org_snapshots") == [(3,)]  # no snapshot of 0 models
     again = backfill(hub, db, orgs=["moonshotai", "not-on-the-hub-yet"])
     assert "0 day(s) imported, 3 day(s) already stored" in again.stderr
+
+
+def test_columns_of_unexpected_types_are_unknown_values_not_a_failure(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    from fixtures.build_archive import parquet_bytes as to_bytes
+
+    table = pa.table(
+        {
+            "id": pa.array(["moonshotai/A", "moonshotai/B", "other/C"], pa.large_string()),
+            "downloads": pa.array(["12", "many", "1"]),  # text: read as a number where it is one
+            "downloadsAllTime": pa.array([1.0, 2.5, 3.0]),  # a fraction is no count
+            "likes": pa.array([-1, 2**60, 3]),  # out of range
+            "createdAt": pa.array([1_700_000_000, 0, 5]),  # a number, not a date
+            "tags": pa.array(['["license:mit"]', "not a list", "[]"]),  # a list written as text
+        }
+    )
+    folder = tmp_path / "models" / "2025-11-24"
+    folder.mkdir(parents=True)
+    (folder / "models.parquet").write_bytes(to_bytes(table))
+    db = tmp_path / "a.db"
+    result = backfill(None, db, "--source", str(tmp_path), orgs=["moonshotai"])
+    assert result.exit_code == 0, result.stderr
+    assert rows(
+        db,
+        """SELECT m.repo_id, m.license, m.created_at, s.downloads_30d, s.downloads_all_time, s.likes
+           FROM models m JOIN model_snapshots s ON s.model_id = m.id ORDER BY m.repo_id""",
+    ) == [("moonshotai/A", "mit", None, 12, 1, None), ("moonshotai/B", "unknown", None, None, None, None)]
+    assert "odd value(s) stored as unknown" in rows(db, "SELECT message FROM runs")[0][0]
+    (folder / "models.parquet").write_bytes(to_bytes(table.drop_columns(["id"])))
+    broken = backfill(None, tmp_path / "b.db", "--source", str(tmp_path), orgs=["moonshotai"])
+    assert "unreadable: the file has no text `id` column: not a models snapshot" in broken.stderr
