@@ -396,6 +396,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._serve()
 
+    def do_HEAD(self) -> None:  # only the archive's files answer HEAD (tests/fakehub_archive.py)
+        self._serve()
+
     def _discard_body_then_serve(self) -> None:
         try:
             length = int(self.headers.get("Content-Length") or 0)
@@ -459,6 +462,11 @@ class _Handler(BaseHTTPRequestHandler):
                     f"Rate limit reached: the 'api' quota of {hub.quota} requests per "
                     f"{_ceil_int(hub.window)} seconds is used up. Retry after {reset} seconds.",
                     {"RateLimit": _ratelimit(0, reset), "Retry-After": str(reset)},
+                )
+            elif hub.archive is not None and hub.archive.handles(route):
+                found = hub.archive.route(self.command, route, query, self.headers, host)
+                reply = _Reply(
+                    found.status, body=found.body, content_type=found.content_type, headers=found.headers
                 )
             else:
                 loop_url = f"http://{host}{self.path}" if kind == "repeat_page" else None
@@ -546,6 +554,8 @@ class _Handler(BaseHTTPRequestHandler):
             for name, value in headers.items():
                 self.send_header(name, value)
             self.end_headers()
+            if self.command == "HEAD":
+                return
             if truncate:
                 self.wfile.write(body[: len(body) // 2])
                 self.close_connection = True
@@ -643,6 +653,7 @@ class FakeHub:
         self.latency = latency
         self.url = ""
         self.requests: list[dict[str, Any]] = []
+        self.archive: Any = None  # a dataset repo's history (tests/fakehub_archive.py's ArchiveRepo)
         self._lock = threading.Lock()
         self._world = _World(copy.deepcopy(world) if world is not None else {})
         self._start = (copy.deepcopy(world) if world is not None else {}, quota)  # what reset() goes back to

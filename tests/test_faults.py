@@ -234,7 +234,20 @@ def test_when_retries_run_out_for_one_org_the_others_are_stored(
     )
     state = content(db)
     assert state["runs"] == [
-        (1, NOW, "2025-11-24", fake.url, '["Alpha", "Beta"]', "partial", "0.1.0", f"Beta: {message}")
+        # source, revision, bytes_read: a live sync's are NULL (m010_archive_runs)
+        (
+            1,
+            NOW,
+            "2025-11-24",
+            fake.url,
+            '["Alpha", "Beta"]',
+            "partial",
+            "0.1.0",
+            f"Beta: {message}",
+            None,
+            None,
+            None,
+        )
     ]
     assert without(state, "runs") == without(alpha_only, "runs")
 

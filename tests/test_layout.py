@@ -147,13 +147,15 @@ def test_the_graph_is_read_at_all() -> None:
 def test_report_commands_load_no_hub_client_nor_heavy_libraries(
     tmp_path: Path, bundled_history: Path
 ) -> None:
-    """`report` and `--format json` paths import neither huggingface_hub nor sqlite-utils nor numpy."""
+    """`report` and `--format json` paths import neither huggingface_hub nor sqlite-utils nor numpy, nor
+    pyarrow (the backfill's Parquet reader)."""
     code = (
         "import sys\n"
         "from oss_tracker.cli import main\n"
         f"sys.argv = ['oss-tracker', 'report', '--org', 'Qwen', '--db', {str(bundled_history)!r}, '-f', 'json']\n"
         "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
-        "heavy = sorted(m for m in ('huggingface_hub', 'httpx2', 'sqlite_utils', 'numpy', 'pandas', 'matplotlib')"
+        "heavy = sorted(m for m in ('huggingface_hub', 'httpx2', 'sqlite_utils', 'numpy', 'pandas', 'matplotlib',"
+        " 'pyarrow', 'duckdb')"
         " if m in sys.modules)\n"
         "print('HEAVY', heavy, file=sys.stderr)\n"
     )

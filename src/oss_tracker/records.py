@@ -32,6 +32,9 @@ class ModelRecord:
     base_relation: str | None
     sha: str | None
     odd: int = 0  # values the Hub sent that were out of range or unreadable: stored as unknown
+    # A backfilled row whose descriptive columns (tags, pipeline...) were not read (its model is
+    # stored and unchanged since): its licence is None and only its counts and dates are known.
+    described: bool = True
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,9 @@ from oss_tracker.cli.options import (
     Fmt,
     FmtOpt,
     GroupOpt,
+    Interval,
+    SinceOpt,
+    UntilOpt,
     accounts,
     number,
 )
@@ -200,3 +203,110 @@ def backup(
         result = make_backup(db or default_db(), dest, now=datetime.now(UTC), force=force)
     typer.echo(str(result.path))
     say(describe_backup(result))
+
+
+# -- backfill (issue 15): self-contained, so that the option vocabulary can be merged around it --
+@app.command()
+def backfill(
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    every: Annotated[
+        Interval, typer.Option("--every", help="One archived day per day, week or month (the last of each).")
+    ] = Interval.day,
+    source: Annotated[
+        str,
+        typer.Option(
+            "--source",
+            help="hub-stats (the Hub's public archive) or a local file or folder (models/YYYY-MM-DD/models.parquet).",
+        ),
+    ] = "hub-stats",
+    repo: Annotated[
+        str, typer.Option("--repo", help="The archive's dataset repo on the Hub.")
+    ] = "cfahlgren1/hub-stats",
+    org: Annotated[
+        list[str] | None,
+        typer.Option("--org", help="Organization to backfill (repeatable). Default: the watch list's."),
+    ] = None,
+    company: CompanyOpt = None,
+    group: GroupOpt = None,
+    db: DbOpt = None,
+    endpoint: EndpointOpt = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token", help="Hub token. Default: $HF_TOKEN or the huggingface_hub login.", show_default=False
+        ),
+    ] = None,
+    wait: Annotated[float, _seconds("--wait", "Seconds to wait for a running sync before giving up.")] = 0.0,
+    timeout: Annotated[float, _seconds("--timeout", "Seconds before a request times out.", minimum=1)] = 60.0,
+    retry_wait: Annotated[
+        float, _seconds("--retry-wait", "First retry wait in seconds.", envvar="OSS_TRACKER_RETRY_WAIT")
+    ] = 1.0,
+    max_wait: Annotated[
+        float, _seconds("--max-wait", "Longest single wait in seconds.", envvar="OSS_TRACKER_MAX_WAIT")
+    ] = 300.0,
+    now: Annotated[
+        datetime | None, typer.Option("--now", hidden=True, formats=NOW_FORMATS, help="This machine's clock.")
+    ] = None,
+) -> None:
+    """Import archived daily snapshots of the watched accounts (history from before the first sync).
+
+    Each archived day becomes one run marked as from the archive; days (or accounts on a day)
+    already stored are left as they are. Resumable: run it again to go on.
+    """
+    if since and until and since > until:
+        raise typer.BadParameter("--since is after --until", param_hint="--since")
+    with errors():
+        from oss_tracker.sync.backfill import BackfillJob, run_backfill
+
+        job = BackfillJob(
+            path=db or default_db(),
+            named=accounts(org, company, group),
+            watched=lambda: watchlist().accounts(),
+            since=since.date() if since else None,
+            until=until.date() if until else None,
+            every=every.value,
+            source=source,
+            repo=repo,
+            endpoint=endpoint,
+            token=token,
+            retry_wait=retry_wait,
+            max_wait=max_wait,
+            timeout=timeout,
+            wait=wait,
+            now=now.replace(tzinfo=now.tzinfo or UTC) if now else None,
+        )
+        with _backfill_progress() as progress:
+            summary = run_backfill(job, progress)
+    if State.verbosity >= 0 or summary.status != "ok":
+        typer.echo(visible(summary.line()), err=True)
+    if summary.status == "failed":
+        raise typer.Exit(codes.FAILED)
+    if summary.status != "ok":
+        raise typer.Exit(codes.PARTIAL)
+
+
+@contextmanager
+def _backfill_progress() -> Iterator[Callable[[int, int, int, str], None] | None]:
+    """A progress bar on a terminal (days, bytes read, time left); nothing otherwise."""
+    if not sys.stderr.isatty() or State.verbosity < 0:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("Backfilling {task.fields[day]}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("days · {task.fields[read]}"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("backfill", total=None, day="", read="0 MB")
+
+        def update(done: int, total: int, read: int, day: str) -> None:
+            bar.update(task, completed=done, total=total, day=day, read=f"{read / 1e6:,.1f} MB read")
+
+        yield update

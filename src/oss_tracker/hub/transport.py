@@ -256,6 +256,16 @@ class HubTransport(httpx2.BaseTransport):
         self._seen_cursors: set[str] = set()
         self._linked_pages: set[str] = set()  # listing pages fetched that had a next link
         self._cancelled = threading.Event()
+        self._content_origins: set[tuple[str, str, int | None]] = set()
+
+    def allow_content_host(self, url: str) -> None:
+        """Let requests reach the host a `resolve` request of the endpoint redirected to (the Hub
+        serves files from a content host): hub/archive.py calls this with the redirect's target, and
+        sends no token there. Only https, or the endpoint's own scheme (a local test Hub)."""
+        target = origin(url)
+        if target[0] == "https" or target[0] == self.origin[0]:
+            with self._lock:
+                self._content_origins.add(target)
 
     # -- pacing ---------------------------------------------------------------------
     def _note_ratelimit(self, response: httpx2.Response) -> None:
@@ -312,7 +322,8 @@ class HubTransport(httpx2.BaseTransport):
         if request.url.path in LOCAL_404_PATHS:
             return httpx2.Response(404, request=request)
         url = request.url
-        if (url.scheme.lower(), url.host.lower(), url.port or DEFAULT_PORTS.get(url.scheme)) != self.origin:
+        target = (url.scheme.lower(), url.host.lower(), url.port or DEFAULT_PORTS.get(url.scheme))
+        if target != self.origin and target not in self._content_origins:
             raise OffEndpoint(f"refusing a request to {url.host}: not the configured Hub endpoint")
         self._check_cursor(request)
         self._default_timeout(request)
@@ -337,14 +348,18 @@ class HubTransport(httpx2.BaseTransport):
                 self._note_ratelimit(response)
                 if response.status_code not in RETRY_STATUSES:
                     self._check_next(request, response)
+                    # A HEAD's Content-Length is the size of what a GET would send (hub/archive.py reads it).
+                    head = request.method == "HEAD"
                     headers = [
                         (k, v)
                         for k, v in response.headers.raw
-                        if k.lower() not in (b"content-encoding", b"content-length", b"transfer-encoding")
+                        if k.lower() not in (b"content-encoding", b"transfer-encoding")
+                        and (head or k.lower() != b"content-length")
                     ]
+                    length = [] if head else [(b"Content-Length", str(len(body)).encode())]
                     out = httpx2.Response(
                         response.status_code,
-                        headers=[*headers, (b"Content-Length", str(len(body)).encode())],
+                        headers=[*headers, *length],
                         stream=httpx2.ByteStream(body),
                         request=request,
                         extensions=response.extensions,

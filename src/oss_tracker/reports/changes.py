@@ -14,7 +14,8 @@ if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for
 
 def last_two_runs(db: Database) -> tuple[tuple[int, str], tuple[int, str] | None]:
     rows = db.execute(
-        "SELECT id, started_at FROM runs WHERE status IN ('ok', 'partial') ORDER BY id DESC LIMIT 2"
+        # By start, not id: a day backfilled from an archive gets a higher id than later runs.
+        "SELECT id, started_at FROM runs WHERE status IN ('ok', 'partial') ORDER BY started_at DESC, id DESC LIMIT 2"
     ).fetchall()
     if not rows:
         raise NoData("the database has no sync yet: run `oss-tracker sync` first")
@@ -35,9 +36,10 @@ def changes(db: Database, orgs: list[str] | None = None) -> Report:
         r[0]
         for r in db.execute(
             f"""SELECT m.repo_id FROM models m WHERE m.first_seen_run = ?{org_filter}
-                AND EXISTS (SELECT 1 FROM org_snapshots o WHERE o.org_id = m.org_id AND o.run_id < ?)
+                AND EXISTS (SELECT 1 FROM org_snapshots o JOIN runs y ON y.id = o.run_id
+                            WHERE o.org_id = m.org_id AND (y.started_at, y.id) < (?, ?))
                 ORDER BY {created()} DESC, m.repo_id""",
-            [run_id, *args, run_id],
+            [run_id, *args, as_of, run_id],
         ).fetchall()
     ]
 
@@ -101,7 +103,7 @@ def changes(db: Database, orgs: list[str] | None = None) -> Report:
                 empty="no changes",
             )
         ],
-        footer=f"run of {as_of}",
+        footer=f"run of {as_of}" + (" (a day from the public archive)" if _from_archive(db, run_id) else ""),
     )
 
 
@@ -134,3 +136,7 @@ def _repo_changes(db: Database, kind: str, run_id: int, org_ids: list[int] | Non
         "removed": [old for event, old, _ in events if event == "removed"],
         "renamed": [{"from": old, "to": to} for event, old, to in events if event == "renamed"],
     }
+
+
+def _from_archive(db: Database, run_id: int) -> bool:
+    return db.execute("SELECT source FROM runs WHERE id = ?", [run_id]).fetchone()[0] == "archive"

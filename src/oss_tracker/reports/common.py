@@ -43,13 +43,13 @@ def org_row(db: Database, org: str) -> tuple[int, str]:
 def org_runs(db: Database, org_id: int, limit: int = 2) -> list[tuple[int, str, int | None, str]]:
     """The org's latest stored snapshots, newest first: (run id, run start, followers, day).
 
-    Run ids grow with run starts (a sync refuses to run before the newest stored run), so the
-    latest are the highest ids: a walk down the (org_id, run_id) index, not a sort."""
+    Newest by run start, not by id: a day backfilled from an archive gets a higher id than the
+    live runs after it. An org has a row a day (hundreds a year): the sort is cheap."""
     return [
         (int(r[0]), str(r[1]), r[2], str(r[3]))
         for r in db.execute(
             f"""SELECT o.run_id, r.started_at, o.followers, r.day FROM org_snapshots o JOIN runs r ON r.id = o.run_id
-               WHERE o.org_id = ? AND {STORED_RUN} ORDER BY o.run_id DESC LIMIT ?""",
+               WHERE o.org_id = ? AND {STORED_RUN} ORDER BY r.started_at DESC, o.run_id DESC LIMIT ?""",
             [org_id, limit],
         ).fetchall()
     ]
@@ -123,7 +123,37 @@ def history(db: Database, org_ids: list[int]) -> dict[str, Any]:
             WHERE o.org_id IN ({marks}) AND {STORED_RUN}""",
         org_ids,
     ).fetchone()
-    return {"first_day": row[0], "last_day": row[1], "snapshots": row[2], "runs": row[3], "as_of": row[4]}
+    return {"first_day": row[0], "last_day": row[1], "snapshots": row[2], "runs": row[3], "as_of": row[4],
+            "archived": archived(db, org_ids)}  # fmt: skip
+
+
+def archived(db: Database, org_ids: list[int], since: str | None = None, until: str | None = None) -> str:
+    """What part of a window (these orgs' snapshot days from `since` to `until`) comes from a public
+    archive (`oss-tracker backfill`), in words for a footer, e.g. "12 of 30 days from the public
+    archive (cfahlgren1/hub-stats)"; "" when none does. A day counts when its snapshot (the day's
+    last run) of one of the orgs is an archived one."""
+    if not org_ids or db.execute("SELECT 1 FROM runs WHERE source = 'archive' LIMIT 1").fetchone() is None:
+        return ""
+    marks = ",".join("?" * len(org_ids))
+    days, from_archive, sources = db.execute(
+        f"""WITH d AS (SELECT max(r.started_at || printf('%020d', r.id)) AS k
+                       FROM org_snapshots o JOIN runs r ON r.id = o.run_id
+                       WHERE o.org_id IN ({marks}) AND {STORED_RUN} AND r.day >= ? AND r.day <= ?
+                       GROUP BY o.org_id, r.day)
+            SELECT count(DISTINCT r.day), count(DISTINCT CASE WHEN r.source = 'archive' THEN r.day END),
+                   group_concat(DISTINCT CASE WHEN r.source = 'archive' THEN r.endpoint END)
+            FROM d JOIN runs r ON r.id = CAST(substr(d.k, -20) AS INTEGER)""",
+        [*org_ids, since or "", until or "9999"],
+    ).fetchone()
+    if not from_archive:
+        return ""
+    names = sorted(
+        {
+            ("local files" if e.startswith("file:") else e.rpartition("/datasets/")[2] or e)
+            for e in sources.split(",")
+        }
+    )
+    return f"{from_archive:,} of {days:,} days from the public archive ({', '.join(names)})"
 
 
 def history_footer(hist: dict[str, Any], *extra: str) -> str:
@@ -138,7 +168,7 @@ def history_footer(hist: dict[str, Any], *extra: str) -> str:
             f"history {human_date(hist['first_day'])} – {human_date(hist['last_day'])}, "
             f"{n} daily snapshot{'s' if n != 1 else ''}"
         )
-    return " · ".join([*parts, *(e for e in extra if e)])
+    return " · ".join([*parts, *(e for e in (hist.get("archived"), *extra) if e)])
 
 
 def derivative_totals(db: Database, org_ids: list[int]) -> dict[int, dict[str, Any]]:

@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 from oss_tracker.errors import NoData
 from oss_tracker.humanize import human_datetime
-from oss_tracker.reports.common import created, derivative_totals, repo_summary, sourced, watched_orgs
+from oss_tracker.reports.common import (
+    archived,
+    created,
+    derivative_totals,
+    org_row,
+    repo_summary,
+    sourced,
+    watched_orgs,
+)
 from oss_tracker.reports.compare import compare
 from oss_tracker.reports.model import Column, Report, Section
 from oss_tracker.reports.org import (
@@ -131,7 +139,8 @@ def company_report(
             derivatives_section(derivs),
         ],  # fmt: skip
         footer=f"{label} = {sum_of} {', '.join(accounts)}; as of {human_datetime(data['as_of'])}; "
-        "downloads per day: a day counts only when every account has a snapshot that day",
+        "downloads per day: a day counts only when every account has a snapshot that day"
+        + (f" · {note}" if (note := archived(db, [org_row(db, a)[0] for a in accounts])) else ""),
         charts=trend.charts,
     )
 

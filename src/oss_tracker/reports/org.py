@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from oss_tracker.errors import NoData
 from oss_tracker.reports.common import (
+    archived,
     created,
     derivative_totals,
     difference,
@@ -113,7 +114,10 @@ def org_report(db: Database, org: str, *, top: int = 10, days: int = 30) -> Repo
             derivatives_section(derivs),
         ],
         footer=f"as of {_human_dt(as_of)}"
-        + (f"; compared with {_human_dt(previous_as_of)}" if previous_as_of else ""),
+        + (f"; compared with {_human_dt(previous_as_of)}" if previous_as_of else "")
+        + (
+            f" · {note}" if (note := archived(db, [org_id], trend.data["since"], trend.data["until"])) else ""
+        ),
         charts=trend.charts,
         notes=trend.notes,
     )

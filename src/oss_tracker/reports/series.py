@@ -173,27 +173,26 @@ def org_days(
         picked = f"SELECT org_id, run_id FROM org_snapshots WHERE org_id IN ({marks})"
         args: list[Any] = list(org_ids)
     else:
-        # Run ids grow with time: the window is a range of each org's (org_id, run_id) index,
-        # the day before it one index entry, the first day's runs a few (CROSS JOIN: that day's
-        # runs first, not every snapshot of the org). Every run in the file is a stored one: a
-        # run is stored whole or not at all.
-        first = db.execute("SELECT min(id) FROM runs WHERE day >= ?", [since.isoformat()]).fetchone()[0]
-        first = (1 << 62) if first is None else first  # no run since then: all are before it
-        picked = f"""SELECT org_id, run_id FROM org_snapshots WHERE org_id IN ({marks}) AND run_id >= ?
-                     UNION SELECT g.id, (SELECT max(x.run_id) FROM org_snapshots x
-                                         WHERE x.org_id = g.id AND x.run_id < ?)
-                           FROM orgs g WHERE g.id IN ({marks})
-                     UNION SELECT f.org_id, x.run_id FROM (
-                               SELECT g.id AS org_id, (SELECT min(x.run_id) FROM org_snapshots x
-                                                       WHERE x.org_id = g.id) AS run_id
-                               FROM orgs g WHERE g.id IN ({marks})) f
-                           CROSS JOIN runs a ON a.id = f.run_id
-                           CROSS JOIN runs y ON y.day = a.day
+        # By day, not by run id (a day backfilled from an archive gets a higher id than the live
+        # runs after it): the window's runs from the runs_day index (CROSS JOIN: those runs
+        # first, then each one's org rows by primary key); the day before the window and the
+        # first day from each org's own rows (a row a day: hundreds a year). Every run in the
+        # file is a stored one: a run is stored whole or not at all.
+        bound = f"""SELECT g.id AS org_id, (SELECT {{agg}}(y.day) FROM org_snapshots x JOIN runs y ON y.id = x.run_id
+                                          WHERE x.org_id = g.id {{cond}}) AS day
+                    FROM orgs g WHERE g.id IN ({marks})"""
+        picked = f"""SELECT x.org_id, x.run_id FROM runs y CROSS JOIN org_snapshots x ON x.run_id = y.id
+                     WHERE y.day >= ? AND x.org_id IN ({marks})
+                     UNION SELECT f.org_id, x.run_id FROM ({bound.format(agg="max", cond="AND y.day < ?")}
+                                                          UNION {bound.format(agg="min", cond="")}) f
+                           CROSS JOIN runs y ON y.day = f.day
                            CROSS JOIN org_snapshots x ON x.run_id = y.id AND x.org_id = f.org_id"""
-        args = [*org_ids, first, first, *org_ids, *org_ids]
-    for org_id, day, run_id, as_of in db.execute(
+        since_day = since.isoformat()
+        args = [since_day, *org_ids, since_day, *org_ids, *org_ids]
+    # A day's value is its last run (by start; the higher id between runs of one start).
+    for org_id, day, run_id, as_of, _ in db.execute(
         f"""WITH o(org_id, run_id) AS ({picked})
-            SELECT o.org_id, r.day, o.run_id, max(r.started_at)
+            SELECT o.org_id, r.day, o.run_id, r.started_at, max(r.started_at || printf('%020d', o.run_id))
             FROM o JOIN runs r ON r.id = o.run_id
             WHERE {STORED_RUN}
             GROUP BY o.org_id, r.day""",
@@ -208,19 +207,21 @@ def org_day_at(db: Database, org_id: int, day: str) -> tuple[str, int]:
 
     The same choice as `org_days` makes, read from a few index entries rather than every day.
     """
-    # Run ids grow with run starts (a sync refuses to run before the newest stored run): the
-    # highest id on or before the day is that day's last run, found walking down the index.
+    # The latest run on or before the day, by run start (not by id: a day backfilled from an
+    # archive gets a higher id than the live runs after it); an org has a row a day.
     row = db.execute(
         f"""SELECT r.day, o.run_id FROM org_snapshots o JOIN runs r ON r.id = o.run_id
-            WHERE o.org_id = ? AND {STORED_RUN} AND r.day <= ? ORDER BY o.run_id DESC LIMIT 1""",
+            WHERE o.org_id = ? AND {STORED_RUN} AND r.day <= ?
+            ORDER BY r.started_at DESC, o.run_id DESC LIMIT 1""",
         [org_id, day],
     ).fetchone()
     if row is None:  # nothing that early: the org's first day, and that day's last run
         row = db.execute(
-            f"""SELECT r.day, max(o.run_id) FROM org_snapshots o JOIN runs r ON r.id = o.run_id
+            f"""SELECT r.day, o.run_id FROM org_snapshots o JOIN runs r ON r.id = o.run_id
                 WHERE o.org_id = ? AND {STORED_RUN}
-                  AND r.day = (SELECT y.day FROM org_snapshots x JOIN runs y ON y.id = x.run_id
-                               WHERE x.org_id = ? ORDER BY x.run_id LIMIT 1)""",
+                  AND r.day = (SELECT min(y.day) FROM org_snapshots x JOIN runs y ON y.id = x.run_id
+                               WHERE x.org_id = ?)
+                ORDER BY r.started_at DESC, o.run_id DESC LIMIT 1""",
             [org_id, org_id],
         ).fetchone()
     if row is not None and row[1] is not None:
@@ -232,8 +233,8 @@ def model_days(db: Database, model_id: int) -> dict[str, tuple[int, str]]:
     """Day -> (run id, run start) of the last stored run of that day that saw the model."""
     return {
         day: (run_id, as_of)
-        for day, run_id, as_of in db.execute(
-            f"""SELECT r.day, s.run_id, max(r.started_at)
+        for day, run_id, as_of, _ in db.execute(
+            f"""SELECT r.day, s.run_id, r.started_at, max(r.started_at || printf('%020d', s.run_id))
                 FROM model_snapshots s JOIN runs r ON r.id = s.run_id
                 WHERE s.model_id = ? AND {STORED_RUN}
                 GROUP BY r.day""",

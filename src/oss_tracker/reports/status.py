@@ -36,15 +36,18 @@ def status_report(db: Database, path: Path, *, now: datetime, max_age_hours: flo
     now = now.astimezone(UTC)
     today = now.date()
     runs = [
-        dict(zip(("id", "started_at", "finished_at", "day", "status", "requests", "tool_version", "message", "orgs"), r, strict=True))
+        dict(zip(("id", "started_at", "finished_at", "day", "status", "requests", "tool_version", "message", "orgs", "source"), r, strict=True))
         for r in db.execute(
-            "SELECT id, started_at, finished_at, day, status, requests, tool_version, message, orgs FROM runs ORDER BY id"
+            "SELECT id, started_at, finished_at, day, status, requests, tool_version, message, orgs, source FROM runs ORDER BY started_at, id"
         ).fetchall()
     ]  # fmt: skip
-    stored = [r for r in runs if r["status"] in ("ok", "partial")]
+    # Days backfilled from an archive are history (they fill missed days), not syncs: the health
+    # of the cron job is that of its own runs.
+    archived = [r for r in runs if r["source"] == "archive" and r["status"] in ("ok", "partial")]
+    stored = [r for r in runs if r["status"] in ("ok", "partial") and r["source"] != "archive"]
     last = stored[-1] if stored else None
     last_ok = next((r for r in reversed(stored) if r["status"] == "ok"), None)
-    run_days = {r["day"] for r in stored}
+    run_days = {r["day"] for r in stored + archived}
     first_day = min(run_days) if run_days else None
     missed = _missed(run_days, today)
     age_hours = (now - _parse(last["started_at"])).total_seconds() / 3600 if last else None
@@ -73,6 +76,7 @@ def status_report(db: Database, path: Path, *, now: datetime, max_age_hours: flo
         "wal_bytes": wal,
         "free_bytes": free,
         "runs": len(stored),
+        "archive_days": len({r["day"] for r in archived}),
         "first_day": first_day,
         "last_run": _run_data(last),
         "last_ok_run": _run_data(last_ok),
@@ -96,6 +100,15 @@ def status_report(db: Database, path: Path, *, now: datetime, max_age_hours: flo
         {"item": "runs stored", "value": f"{len(stored):,}" + (f" since {first_day}" if first_day else "")},
         {"item": "last run", "value": _run_text(last)},
     ]
+    if archived:
+        days = sorted({r["day"] for r in archived})
+        rows.insert(
+            -1,
+            {
+                "item": "archive days",
+                "value": f"{len(days):,} ({days[0]} – {days[-1]}, `oss-tracker backfill`)",
+            },
+        )
     if last is not None and last["message"]:
         rows.append({"item": "last run problems", "value": last["message"]})
     if last is not None and last_ok is not last:
@@ -198,7 +211,7 @@ def _orgs(db: Database, watched: list[str], today: date) -> list[dict[str, Any]]
         snaps = db.execute(
             """SELECT r.day, s.complete, s.listed, o.name FROM org_snapshots s
                JOIN runs r ON r.id = s.run_id JOIN orgs o ON o.id = s.org_id
-               WHERE o.name = ? COLLATE NOCASE AND r.status IN ('ok', 'partial') ORDER BY s.run_id""",
+               WHERE o.name = ? COLLATE NOCASE AND r.status IN ('ok', 'partial') ORDER BY r.started_at, s.run_id""",
             [name],
         ).fetchall()
         if not snaps:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from oss_tracker.reports.common import DROP_COLUMNS, STORED_RUN, model_row, sourced, watched_orgs
+from oss_tracker.reports.common import DROP_COLUMNS, STORED_RUN, archived, model_row, sourced, watched_orgs
 from oss_tracker.reports.model import Chart, ChartSeries, Column, Report, Section
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
@@ -79,7 +79,12 @@ def trends(
             end = min(until, last) if until else last
             since = end - timedelta(days=span - 1)
     built, start, end = ts.build(db, subjects, metric=metric, interval=interval, since=since, until=until)
-    return _trends_report(built, metric=metric, interval=interval, start=start, end=end, models=bool(models))
+    report = _trends_report(
+        built, metric=metric, interval=interval, start=start, end=end, models=bool(models)
+    )
+    if start is not None and (note := archived(db, org_ids, start.isoformat(), end.isoformat())):
+        report.footer = " · ".join(p for p in (report.footer, note) if p)
+    return report
 
 
 def summed_downloads(db: Database, accounts: list[tuple[int, str]], name: str, *, span: int) -> Report:
@@ -112,10 +117,9 @@ def _last_day(db: Database, org_ids: list[int], metric: str) -> date | None:
         sql = f"""SELECT max(r.day) FROM org_snapshots o JOIN runs r ON r.id = o.run_id
                   WHERE o.org_id IN ({marks}) AND {STORED_RUN}
                     AND EXISTS (SELECT 1 FROM derivative_counts d WHERE d.run_id = r.id)"""
-    else:  # each org's newest run, one index entry each (run ids grow with time)
-        sql = f"""SELECT max(r.day) FROM orgs g
-                  JOIN runs r ON r.id = (SELECT max(o.run_id) FROM org_snapshots o WHERE o.org_id = g.id)
-                  WHERE g.id IN ({marks}) AND {STORED_RUN}"""
+    else:  # the orgs' newest day (by day: run ids do not grow with time once days are backfilled)
+        sql = f"""SELECT max(r.day) FROM org_snapshots o JOIN runs r ON r.id = o.run_id
+                  WHERE o.org_id IN ({marks}) AND {STORED_RUN}"""
     day = db.execute(sql, org_ids).fetchone()[0]
     return date.fromisoformat(day) if day else None
 

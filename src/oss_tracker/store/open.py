@@ -26,6 +26,7 @@ SCHEMA = frozenset(
         "m007_derivative_latest",
         "m008_runs_day",
         "m009_attempts",
+        "m010_archive_runs",
     }
 )
 

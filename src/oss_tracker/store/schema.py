@@ -332,4 +332,16 @@ def m009_attempts(db: Database) -> None:
         )""")
 
 
+@migrations()
+def m010_archive_runs(db: Database) -> None:
+    # Days imported from a public archive (`oss-tracker backfill`, sync/backfill.py): `source` is
+    # 'archive' for them (NULL for a live sync), `revision` the archive's commit (or local file),
+    # `bytes_read` what reading it fetched. Such runs arrive after newer live runs, so run ids no
+    # longer grow with time: runs are ordered by (started_at, id), which this index serves.
+    db.execute("ALTER TABLE runs ADD COLUMN source TEXT")
+    db.execute("ALTER TABLE runs ADD COLUMN revision TEXT")
+    db.execute("ALTER TABLE runs ADD COLUMN bytes_read INTEGER")
+    db.execute("CREATE INDEX IF NOT EXISTS runs_started ON runs(started_at, id)")
+
+
 KNOWN = {m.name for m in migrations._migrations}

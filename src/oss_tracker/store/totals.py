@@ -141,29 +141,40 @@ def record(
     db: Database, *, run_id: int | None = None, org_ids: list[int] | None = None, strict: bool = False
 ) -> int:
     """(Re)compute the rows of `run_id` (every org it stored), or of every run of `org_ids`, or of
-    everything; each against the org's previous stored run. Returns the rows written.
+    everything; each against the org's previous stored run in time. Returns the rows written.
 
     With `strict`, a sum past 64 bits raises TotalsOverflow (a sync then rolls that org back)
     instead of being stored as NULL."""
+    org_marks = f"({','.join('?' * len(org_ids)) or 'NULL'})" if org_ids is not None else ""
+    # Only stored runs are ever read, and a run is stored whole or not at all: every run in the
+    # file but the one being written (whose rows come with it) is a stored one. The previous run
+    # is the previous in time, not the next lower id: a day backfilled from an archive
+    # (store/archive.py) gets a higher id than the live runs after it. A window over each org's
+    # snapshots (hundreds of rows an org) finds it.
+    inner, inner_args = [], []  # the orgs whose snapshots the window runs over
+    if org_ids is not None:
+        inner.append(f"o.org_id IN {org_marks}")
+        inner_args.extend(org_ids)
+    if run_id is not None:
+        inner.append("o.org_id IN (SELECT x.org_id FROM org_snapshots x WHERE x.run_id = ?)")
+        inner_args.append(run_id)
+    pairs = db.execute(
+        f"""SELECT p.org_id, p.run_id, p.prev FROM (
+                SELECT o.org_id, o.run_id,
+                       lag(o.run_id) OVER (PARTITION BY o.org_id ORDER BY r.started_at, o.run_id) AS prev
+                FROM org_snapshots o JOIN runs r ON r.id = o.run_id
+                {"WHERE " + " AND ".join(inner) if inner else ""}) p
+            {"WHERE p.run_id = ?" if run_id is not None else ""}""",
+        [*inner_args, *([run_id] if run_id is not None else [])],
+    ).fetchall()
     where, args = [], []
     if run_id is not None:
-        where.append("o.run_id = ?")
+        where.append("run_id = ?")
         args.append(run_id)
     if org_ids is not None:
-        where.append(f"o.org_id IN ({','.join('?' * len(org_ids)) or 'NULL'})")
+        where.append(f"org_id IN {org_marks}")
         args.extend(org_ids)
-    # Only stored runs are ever read, and a run is stored whole or not at all: every run in the
-    # file but the one being written (whose rows come with it) is a stored one.
-    pairs = db.execute(
-        f"""SELECT o.org_id, o.run_id,
-                   (SELECT max(x.run_id) FROM org_snapshots x WHERE x.org_id = o.org_id AND x.run_id < o.run_id)
-            FROM org_snapshots o {"WHERE " + " AND ".join(where) if where else ""}""",
-        args,
-    ).fetchall()
-    db.execute(
-        f"DELETE FROM org_run_totals {'WHERE ' + ' AND '.join(w.replace('o.', '') for w in where) if where else ''}",
-        args,
-    )
+    db.execute(f"DELETE FROM org_run_totals {'WHERE ' + ' AND '.join(where) if where else ''}", args)
     sums = live_sums(db, [tuple(p) for p in pairs], by="org", strict=strict)  # type: ignore[misc]
     rows = [
         [org_id, run_id_, prev, *(sums[(org_id, run_id_)][f] for f in FIELDS)]

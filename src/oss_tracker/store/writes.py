@@ -79,6 +79,8 @@ def save_models(
             "SELECT id, repo_id, license, removed_at, org_id, last_seen_run FROM models WHERE hub_id = ?",
             [rec.hub_id],
         ).fetchone()
+        if row is None:
+            row = _adopt(db, rec)
         if row is not None and row[5] == run_id:
             # Listed by another org of this run too (a transfer mid-sync): the first stored wins,
             # and a second snapshot of one model in one run cannot be stored.
@@ -136,6 +138,24 @@ def save_models(
                VALUES (?, ?, ?, ?, ?, ?)""",
             [run_id, model_id, rec.downloads_30d, rec.downloads_all_time, rec.likes, rec.trending],
         )
+
+
+# A model first stored from a public archive (store/archive.py) has no `_id` of the Hub's.
+SYNTHETIC = "archive:"
+
+
+def _adopt(db: Database, rec: ModelRecord) -> tuple | None:
+    """A model known only from the archive under this repo id (and, where both are known, this
+    creation time): it takes the Hub's real `_id`, and is that model from now on, not a second one."""
+    row = db.execute(
+        """SELECT id, repo_id, license, removed_at, org_id, last_seen_run, created_at FROM models
+           WHERE hub_id = ?""",
+        [SYNTHETIC + rec.repo_id],
+    ).fetchone()
+    if row is None or (row[6] is not None and rec.created_at is not None and row[6] != rec.created_at):
+        return None
+    db.execute("UPDATE models SET hub_id = ? WHERE id = ?", [rec.hub_id, row[0]])
+    return row[:6]
 
 
 def save_org_snapshot(

@@ -1,0 +1,413 @@
+"""`oss-tracker backfill`: years of history on day one, from a public archive of Hub snapshots.
+
+Plans the days (the archive's commits, or local files), skips what is already stored, reads
+each remaining day's file (only the watched rows' columns: hub/archive_table.py) and stores it
+as one run in one transaction (store/archive.py). Locked like a sync, so a backfill and a sync
+never write at once; resumable and idempotent because every stored day is whole and a day (an
+account on a day) already stored is never read again.
+
+Which revision is a day: the archive (`cfahlgren1/hub-stats`) overwrites `models.parquet`
+daily, one commit an upload, but its commit listing does not say which files a commit changed.
+For each UTC day the last commit whose title names `models` is taken (else the day's last
+commit), and checked: the `models.parquet` it holds must differ (by the ETag, the content hash)
+from the one of the last commit before that day, else that day brought no new snapshot of
+models (the upload failed or was of another file) and it is a gap, never a copy dated wrongly.
+A revision without `models.parquet` is tried for `models.csv` (the early months); one that
+cannot be read is skipped with a note.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from oss_tracker import __version__
+from oss_tracker.errors import CLOCK_SKEW, FAILED, TrackerError, describe
+
+log = logging.getLogger("oss_tracker")
+
+HUB_STATS = "hub-stats"
+DAY = re.compile(r"(?<![0-9])(20[0-9]{2}-[0-9]{2}-[0-9]{2})(?![0-9])")
+
+
+class BackfillError(TrackerError):
+    """Nothing could be planned or read (the archive unreachable, a bad --source)."""
+
+    exit_code = FAILED
+
+
+@dataclass
+class BackfillJob:
+    path: Path
+    named: list[str] | None
+    watched: Callable[[], list[str]]
+    since: date | None = None
+    until: date | None = None
+    every: str = "day"  # day | week | month
+    source: str = HUB_STATS  # or a local file or folder
+    repo: str = "cfahlgren1/hub-stats"
+    endpoint: str | None = None
+    token: str | None = None
+    retries: int = 5
+    retry_wait: float = 1.0
+    max_wait: float = 300.0
+    timeout: float = 60.0
+    wait: float = 0.0
+    now: datetime | None = None  # this machine's clock (tests)
+
+
+@dataclass
+class Candidate:
+    """One day to import: where its file is and when the snapshot was taken."""
+
+    day: str
+    at: str  # the snapshot's time (UTC ISO)
+    revision: str  # the commit, or the local file's path
+    commit_before: str | None = None  # the last commit before that day (to see whether the file changed)
+    local: Path | None = None
+
+
+@dataclass
+class DayDone:
+    day: str
+    run_id: int
+    status: str
+    models: int
+    new: int
+    removed: int
+    bytes_read: int
+    file_size: int
+
+
+@dataclass
+class BackfillSummary:
+    orgs: list[str]
+    imported: list[DayDone] = field(default_factory=list)
+    held: int = 0  # days already stored for every asked account
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (day, why): a gap, with its reason
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (day, why): could not be read now
+    requests: int = 0
+
+    @property
+    def status(self) -> str:
+        if self.failed or any(d.status != "ok" for d in self.imported):
+            return "partial" if self.imported or self.held else "failed"
+        return "ok"
+
+    def line(self) -> str:
+        """The one summary line a cron log keeps."""
+        done = self.imported
+        read = sum(d.bytes_read for d in done)
+        size = sum(d.file_size for d in done)
+        parts = [f"backfill {self.status}: {len(done)} day(s) imported"]
+        if done:
+            parts[0] += f" ({done[0].day} – {done[-1].day})"
+            parts.append(
+                f"{len(self.orgs)} org(s), {sum(d.models for d in done):,} model snapshots, "
+                f"{sum(d.new for d in done):,} new model(s), {sum(d.removed for d in done):,} removed"
+            )
+            share = f" ({100 * read / size:.1f} % of {_mb(size)})" if size else ""
+            parts.append(
+                f"{_mb(read)} read{share}" + (f", {self.requests:,} requests" if self.requests else "")
+            )
+        if self.held:
+            parts.append(f"{self.held} day(s) already stored")
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} day(s) skipped")
+        problems = [f"{d}: {why}" for d, why in self.failed + self.skipped[:10]]
+        more = f"; … {len(self.skipped) - 10} more skipped" if len(self.skipped) > 10 else ""
+        return ", ".join(parts) + (" — " + "; ".join(problems) + more if problems else "")
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:,.1f} MB" if n < 1e10 else f"{n / 1e9:,.1f} GB"
+
+
+Progress = Callable[[int, int, int, str], None]  # days done, days planned, bytes read, current day
+
+
+def run_backfill(job: BackfillJob, progress: Progress | None = None) -> BackfillSummary:
+    """Plan, read and store the days; raises BackfillError when nothing could be planned."""
+    from oss_tracker.store.open import check_location, open_db
+    from oss_tracker.sync.lock import sync_lock
+    from oss_tracker.sync.stop import stop_on_signals
+
+    try:
+        import pyarrow  # noqa: F401 - only to say clearly what is missing
+    except ImportError:
+        raise BackfillError(
+            "backfill reads Parquet with pyarrow, which is not installed: pip install 'oss-tracker[archive]'"
+        ) from None
+    orgs = job.named or job.watched()
+    wall = (job.now or datetime.now(UTC)).astimezone(UTC)
+    check_location(job.path)
+    with stop_on_signals(job.path) as on_stop, sync_lock(job.path, wait=job.wait):
+        db = open_db(job.path, create=True)
+        session = None
+        try:
+            local = None if job.source == HUB_STATS else Path(job.source)
+            if local is None:
+                from oss_tracker.hub import client as hub
+                from oss_tracker.hub.transport import RetryPolicy
+
+                session = hub.connect(
+                    endpoint=job.endpoint,
+                    token=job.token,
+                    policy=RetryPolicy(retries=job.retries, base_wait=job.retry_wait, max_wait=job.max_wait),
+                    timeout=job.timeout,
+                )
+                on_stop.append(session.transport.cancel)
+            return _Backfill(db, job, orgs, wall, session, local, progress).run()
+        finally:
+            if session is not None:
+                session.close()
+            db.close()  # before the lock's descriptor closes (see sync/lock.py)
+
+
+class _Backfill:
+    def __init__(self, db: Any, job: BackfillJob, orgs: list[str], wall: datetime, session: Any,
+                 local: Path | None, progress: Progress | None) -> None:  # fmt: skip
+        self.db, self.job, self.orgs, self.wall = db, job, orgs, wall
+        self.session, self.local, self.progress = session, local, progress
+        self.summary = BackfillSummary(orgs)
+        self.etags: dict[tuple[str, str], str | None] = {}
+
+    def run(self) -> BackfillSummary:
+        from oss_tracker.store import archive as stored
+
+        planned = self._plan()
+        held = stored.held(self.db)
+        todo = []
+        for cand in planned:
+            if all(o.lower() in held.get(cand.day, set()) for o in self.orgs):
+                self.summary.held += 1
+            elif cand.at > _iso(self.wall + CLOCK_SKEW):
+                self.summary.skipped.append((cand.day, f"dated {cand.at}, after this machine's clock"))
+            else:
+                todo.append(cand)
+        bytes_read = 0
+        for done, cand in enumerate(todo):
+            if self.progress is not None:
+                self.progress(done, len(todo), bytes_read, cand.day)
+            result = self._day(cand, held.get(cand.day, set()))
+            if result is not None:
+                self.summary.imported.append(result)
+                bytes_read += result.bytes_read
+        if self.progress is not None:
+            self.progress(len(todo), len(todo), bytes_read, "")
+        if self.session is not None:
+            self.summary.requests = self.session.transport.requests
+        return self.summary
+
+    # -- planning --------------------------------------------------------------------------
+    def _plan(self) -> list[Candidate]:
+        found = self._local_days() if self.local is not None else self._hub_days()
+        job = self.job
+        inside = [c for c in found if (job.since is None or c.day >= job.since.isoformat())
+                  and (job.until is None or c.day <= job.until.isoformat())]  # fmt: skip
+        picked: dict[str, Candidate] = {}
+        for cand in sorted(inside, key=lambda c: c.day):
+            picked[_bucket(cand.day, job.every)] = cand  # the last day of each bucket
+        return sorted(picked.values(), key=lambda c: c.day)
+
+    def _hub_days(self) -> list[Candidate]:
+        from oss_tracker.hub.archive import list_commits
+
+        try:
+            commits = sorted(list_commits(self.session, self.job.repo), key=lambda c: (c.at, c.sha))
+        except Exception as err:  # noqa: BLE001 - one clear line, whatever failed
+            raise BackfillError(f"cannot list the commits of {self.job.repo}: {describe(err)}") from None
+        by_day: dict[str, list[Any]] = {}
+        for commit in commits:
+            by_day.setdefault(commit.at[:10], []).append(commit)
+        out, before = [], None
+        for day in sorted(by_day):
+            day_commits = by_day[day]
+            # The upload of models.parquet names it in its title (a hint, checked by ETag later).
+            named = [c for c in day_commits if "models" in c.title.lower()]
+            chosen = (named or day_commits)[-1]
+            out.append(Candidate(day, chosen.at, chosen.sha, commit_before=before))
+            before = day_commits[-1].sha
+        return out
+
+    def _local_days(self) -> list[Candidate]:
+        path = self.local
+        assert path is not None
+        if not path.exists():
+            raise BackfillError(f"--source {path}: no such file or folder")
+        if path.is_file():
+            found = DAY.findall(str(path))
+            if not found:
+                raise BackfillError(
+                    f"--source {path}: cannot tell its day; name it like models/YYYY-MM-DD/models.parquet"
+                )
+            return [Candidate(found[-1], f"{found[-1]}T00:00:00Z", str(path), local=path)]
+        out = []
+        for folder in (path / "models", path):
+            if not folder.is_dir():
+                continue
+            for sub in sorted(folder.iterdir()):
+                if not (DAY.fullmatch(sub.name) and sub.is_dir()):
+                    continue
+                for name in ("models.parquet", "models.csv"):
+                    if (sub / name).exists():
+                        out.append(
+                            Candidate(sub.name, f"{sub.name}T00:00:00Z", str(sub / name), local=sub / name)
+                        )
+                        break
+            if out:
+                break
+        if not out:
+            raise BackfillError(f"--source {path}: no models/YYYY-MM-DD/models.parquet (or .csv) inside")
+        return out
+
+    # -- one day ---------------------------------------------------------------------------
+    def _day(self, cand: Candidate, held: set[str]) -> DayDone | None:
+        from oss_tracker.hub.archive_table import Unreadable
+
+        orgs = [o for o in self.orgs if o.lower() not in held]
+        try:
+            table, size, read_bytes, requests, label = self._read(cand, orgs)
+        except _Gap as why:
+            self.summary.skipped.append((cand.day, str(why)))
+            return None
+        except Unreadable as why:
+            self.summary.skipped.append((cand.day, f"unreadable: {why}"))
+            return None
+        except KeyboardInterrupt:
+            raise
+        except Exception as err:  # noqa: BLE001 - a day that fails now is tried again next time
+            log.debug("reading %s failed", cand.day, exc_info=True)
+            self.summary.failed.append((cand.day, describe(err)))
+            return None
+        return self._store(cand, orgs, table, size, read_bytes, requests, label)
+
+    def _read(self, cand: Candidate, orgs: list[str]) -> tuple[Any, int, int, int, str]:
+        from oss_tracker.hub.archive_table import read_csv, read_parquet
+        from oss_tracker.hub.parse import date_ceiling
+        from oss_tracker.store.archive import licence_names
+
+        known = licence_names(self.db)
+        names = lambda repo_id: known.get(repo_id.lower())  # noqa: E731
+        ceiling = date_ceiling(datetime.fromisoformat(cand.at.replace("Z", "+00:00")))
+        if cand.local is not None:
+            _regular(cand.local)
+            with open(cand.local, "rb") as f:
+                counted = _Counted(f)
+                reader = read_csv if cand.local.suffix == ".csv" else read_parquet
+                table = reader(counted, orgs, ceiling=ceiling, names=names)
+                return table, os.fstat(f.fileno()).st_size, counted.bytes_read, 0, str(cand.local)
+        from oss_tracker.hub.archive import FileMissing, RemoteFile, stat
+
+        path, info = "models.parquet", None
+        for path in ("models.parquet", "models.csv"):
+            try:
+                info = stat(self.session, self.job.repo, cand.revision, path)
+                break
+            except FileMissing:
+                continue
+        if info is None:
+            raise _Gap(f"no models.parquet or models.csv at revision {cand.revision[:12]}")
+        if cand.commit_before is not None and info.etag is not None:
+            try:
+                before = stat(self.session, self.job.repo, cand.commit_before, path).etag
+            except FileMissing:
+                before = None
+            if before == info.etag:
+                raise _Gap(f"{path} did not change that day (revision {cand.revision[:12]}): no snapshot")
+        with RemoteFile(self.session, info) as remote:
+            reader = read_csv if path.endswith(".csv") else read_parquet
+            table = reader(remote, orgs, ceiling=ceiling, names=names)
+            return table, info.size, remote.bytes_read, remote.requests, f"{path}@{cand.revision}"
+
+    def _store(self, cand: Candidate, orgs: list[str], table: Any, size: int, read_bytes: int,
+               requests: int, label: str) -> DayDone:  # fmt: skip
+        from oss_tracker.hub.transport import public_endpoint
+        from oss_tracker.store.archive import ArchiveDay, ArchiveOrg, save_day
+
+        stored = {r[0].lower(): r[0] for r in self.db.execute("SELECT name FROM orgs").fetchall()}
+        archive_orgs, notes = [], list(table.notes)
+        for org in orgs:
+            rows = table.rows[org]
+            if not rows and not table.skipped[org]:
+                notes.append(f"{org}: no rows that day")
+                continue
+            # The Hub's spelling of the account: the stored one, else the archive's own.
+            name = stored.get(org.lower()) or (rows[0].repo_id.split("/", 1)[0] if rows else org)
+            archive_orgs.append(
+                ArchiveOrg(name, rows, complete=not table.skipped[org], skipped=table.skipped[org])
+            )
+            if table.skipped[org]:
+                notes.append(f"{org}: {table.skipped[org]:,} unusable row(s) skipped: no removals")
+        if table.odd:
+            notes.append(f"{table.odd:,} odd value(s) stored as unknown")
+        if self.local is not None:
+            endpoint = "file:" + str(self.local.resolve())
+        else:
+            endpoint = f"{public_endpoint(self.session.api.endpoint)}/datasets/{self.job.repo}"
+        day = ArchiveDay(
+            started_at=cand.at,
+            endpoint=endpoint,
+            revision=cand.revision if self.local is None else label,
+            orgs=archive_orgs,
+            fields=table.fields,
+            notes=notes,
+            bytes_read=read_bytes,
+            requests=requests,
+            asked=[stored.get(o.lower(), o) for o in orgs],
+        )
+        saved = save_day(self.db, day, version=__version__, finished_at=_iso(datetime.now(UTC)))
+        return DayDone(
+            cand.day, saved.run_id, saved.status, saved.models, saved.new, saved.removed, read_bytes, size
+        )
+
+
+class _Gap(Exception):
+    """The day has no snapshot of models to import (the reason is the message)."""
+
+
+class _Counted:
+    """A local file that counts the bytes read from it."""
+
+    def __init__(self, f: Any) -> None:
+        self.f = f
+        self.bytes_read = 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.f.read(n)
+        self.bytes_read += len(data)
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.f, name)
+
+
+def _regular(path: Path) -> None:
+    """A local archive file must be a regular file (a FIFO would block the read for ever)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as err:
+        raise _Gap(f"cannot read {path}: {err.strerror}") from None
+    if not stat.S_ISREG(mode):
+        raise _Gap(f"{path} is not a regular file")
+
+
+def _bucket(day: str, every: str) -> str:
+    d = date.fromisoformat(day)
+    if every == "week":
+        year, week, _ = d.isocalendar()
+        return f"{year}-W{week:02d}"
+    if every == "month":
+        return day[:7]
+    return day
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,599 @@
+"""`oss-tracker backfill`: archived days from the fake Hub's dataset repo (or local files) into the history.
+
+The archive is built from the fixture worlds (fixtures/build_archive.py) in the archive's column
+shapes, served by the fake Hub (tests/fakehub_archive.py) with commits paged by `Link`, range
+reads, and optionally a redirect to a second local server. No network.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fixtures.build_archive import archive_table, parquet_bytes, rows_of
+from tests.conftest import load_world, rows, run, sync
+from tests.dbstate import content
+from tests.fakehub import FakeHub
+from tests.fakehub_archive import ArchiveCommit, ArchiveRepo, ContentServer, sha_of
+
+DAYS = ["2025-11-24", "2025-11-25", "2025-11-27"]
+SMALL = ["MiniMaxAI", "moonshotai"]  # two small accounts: fast, and a licence change (MiniMax-M2)
+FIVE = ["deepseek-ai", "Qwen", "moonshotai", "MiniMaxAI", "Wan-AI"]
+CREATED_M2 = "2025-10-22T13:45:10Z"  # MiniMax-M2 in the worlds
+
+
+@pytest.fixture(scope="session")
+def worlds() -> dict[str, dict[str, Any]]:
+    return {day: load_world(day) for day in DAYS}
+
+
+@pytest.fixture(scope="session")
+def parquet(worlds: dict[str, dict[str, Any]]) -> dict[str, bytes]:
+    return {day: parquet_bytes(archive_table(worlds[day])) for day in DAYS}
+
+
+def history(parquet: dict[str, bytes], extra: list[ArchiveCommit] = ()) -> list[ArchiveCommit]:
+    """The archive's commits: a models upload each day at 13:05, a datasets upload after it;
+    on 2025-11-26 only datasets.parquet was uploaded (models.parquet unchanged: a gap)."""
+    out: list[ArchiveCommit] = []
+    models = b""
+    for day in ["2025-11-24", "2025-11-25", "2025-11-26", "2025-11-27"]:
+        if day in parquet:
+            models = parquet[day]
+            out.append(
+                ArchiveCommit(
+                    sha_of(day + "m"),
+                    f"{day}T13:05:00.000Z",
+                    "Upload models.parquet with huggingface_hub",
+                    {"models.parquet": models},
+                )  # fmt: skip
+            )
+        out.append(
+            ArchiveCommit(
+                sha_of(day + "d"),
+                f"{day}T13:20:00.000Z",
+                "Upload datasets.parquet with huggingface_hub",
+                {"models.parquet": models, "datasets.parquet": day.encode()},
+            )  # fmt: skip
+        )
+    return [*out, *extra]
+
+
+@pytest.fixture(scope="module")
+def shared_hub(worlds: dict[str, dict[str, Any]]) -> Iterator[FakeHub]:
+    with FakeHub(worlds["2025-11-27"]) as fake:
+        yield fake
+
+
+@pytest.fixture
+def hub(shared_hub: FakeHub, parquet: dict[str, bytes]) -> FakeHub:
+    shared_hub.reset()
+    shared_hub.archive = ArchiveRepo(history(parquet))
+    return shared_hub
+
+
+def backfill(hub: FakeHub | None, db: Path, *args: str, orgs: list[str] = SMALL) -> Any:
+    argv = ["backfill", "--db", str(db), "--now", "2025-12-01T00:00:00Z", *args]
+    if hub is not None:
+        argv += ["--endpoint", hub.url]
+    for org in orgs:
+        argv += ["--org", org]
+    return run(*argv)
+
+
+def org_sums(db: Path, day: str) -> dict[str, tuple[int, int, int | None, int]]:
+    return {
+        name: (n, d30, dall, likes)
+        for name, n, d30, dall, likes in rows(
+            db,
+            """SELECT g.name, count(*), sum(s.downloads_30d), sum(s.downloads_all_time), sum(s.likes)
+               FROM model_snapshots s JOIN runs r ON r.id = s.run_id JOIN models m ON m.id = s.model_id
+               JOIN orgs g ON g.id = m.org_id WHERE r.day = ? GROUP BY g.name""",
+            day,
+        )
+    }
+
+
+def world_sums(world: dict[str, Any], orgs: list[str]) -> dict[str, tuple[int, int, int, int]]:
+    out = {}
+    for org in orgs:
+        ms = [m for m in world["models"] if m["author"] == org]
+        out[org] = (len(ms), sum(m["downloads"] for m in ms), sum(m["downloadsAllTime"] for m in ms),
+                    sum(m["likes"] for m in ms))  # fmt: skip
+    return out
+
+
+def test_each_archived_day_is_one_run_with_the_worlds_numbers(
+    hub: FakeHub, tmp_path: Path, worlds: dict[str, Any], parquet: dict[str, bytes]
+) -> None:
+    db = tmp_path / "a.db"
+    result = backfill(hub, db)
+    assert result.exit_code == 0, result.stderr
+    read = rows(db, "SELECT sum(bytes_read) FROM runs")[0][0]
+    size = sum(len(parquet[d]) for d in DAYS)
+    assert result.stderr == (
+        f"backfill ok: 3 day(s) imported (2025-11-24 – 2025-11-27), 2 org(s), 72 model snapshots, "
+        f"24 new model(s), 0 removed, {read / 1e6:,.1f} MB read ({100 * read / size:.1f} % of {size / 1e6:,.1f} MB), "
+        f"{hub.count() - 0} requests, 1 day(s) skipped — 2025-11-26: models.parquet did not change that day "
+        f"(revision {sha_of('2025-11-26d')[:12]}): no snapshot\n"
+    )
+    runs = rows(
+        db, "SELECT id, started_at, day, source, revision, status, orgs, endpoint FROM runs ORDER BY id"
+    )
+    assert runs == [
+        (i + 1, f"{day}T13:05:00Z", day, "archive", sha_of(day + "m"), "ok", '["MiniMaxAI", "moonshotai"]',
+         f"{hub.url}/datasets/cfahlgren1/hub-stats")
+        for i, day in enumerate(DAYS)
+    ]  # fmt: skip
+    for day in DAYS:
+        assert org_sums(db, day) == world_sums(worlds[day], SMALL)
+    assert rows(db, "SELECT run_id, num_models, followers, listed, complete FROM org_snapshots ORDER BY run_id, org_id") == [
+        (r, None, None, n, 1) for r in (1, 2, 3) for n in (10, 14)
+    ]  # fmt: skip
+    # The licence change of MiniMax-M2 (mit on the 24th, other/modified-mit on the 25th), dated by the archive.
+    assert rows(db, "SELECT m.repo_id, e.kind, e.old, e.new, e.run_id, e.at FROM events e JOIN models m ON m.id = e.model_id") == [
+        ("MiniMaxAI/MiniMax-M2", "license_changed", "mit", "modified-mit", 2, "2025-11-25T13:05:00Z")
+    ]  # fmt: skip
+    assert rows(db, "SELECT count(*) FROM models WHERE hub_id NOT LIKE 'archive:%'") == [(0,)]
+    # Only part of each file was read: the footer, the ids, the watched rows' columns.
+    assert 0 < read < size
+
+
+def test_the_resolve_redirect_is_followed_to_another_origin_without_the_token(
+    shared_hub: FakeHub, tmp_path: Path, parquet: dict[str, bytes]
+) -> None:
+    shared_hub.reset()
+    with ContentServer() as content_host:
+        shared_hub.archive = ArchiveRepo(history(parquet), content=content_host)
+        db = tmp_path / "r.db"
+        result = backfill(shared_hub, db, "--token", "hf_secret_token")
+        assert result.exit_code == 0, result.stderr
+        ranged = [s for s in content_host.seen if s["method"] == "GET"]
+        assert ranged and all(s["range"] for s in ranged)
+        assert [s["authorization"] for s in content_host.seen] == [None] * len(content_host.seen)
+    resolves = [r for r in shared_hub.requests if "/resolve/" in r["path"]]
+    assert resolves and {r["authorization"] for r in resolves} == {"Bearer hf_secret_token"}
+    assert "hf_secret_token" not in json.dumps(content(db), default=str)
+    # The same days as read directly from the Hub.
+    direct = tmp_path / "d.db"
+    shared_hub.archive = ArchiveRepo(history(parquet))
+    assert backfill(shared_hub, direct).exit_code == 0
+    assert org_sums(db, "2025-11-25") == org_sums(direct, "2025-11-25")
+
+
+def test_a_second_backfill_imports_nothing_and_an_interrupted_one_resumes(
+    hub: FakeHub, tmp_path: Path, worlds: dict[str, Any]
+) -> None:
+    once = tmp_path / "once.db"
+    assert backfill(hub, once).exit_code == 0
+    before = content(once)
+    again = backfill(hub, once)
+    assert again.exit_code == 0
+    assert again.stderr == "backfill ok: 0 day(s) imported, 3 day(s) already stored, 1 day(s) skipped — " + (
+        f"2025-11-26: models.parquet did not change that day (revision {sha_of('2025-11-26d')[:12]}): no snapshot\n"
+    )
+    assert content(once) == before
+    # The 25th's file fails every time: the other days are stored, the run says so (exit 3)...
+    cut = tmp_path / "cut.db"
+    hub.add_fault("status", match=f"/resolve/{sha_of('2025-11-25m')}/", times=99, status=503)
+    first = backfill(hub, cut)
+    assert first.exit_code == 3, first.stderr
+    assert "2025-11-25: " in first.stderr and rows(cut, "SELECT day FROM runs ORDER BY id") == [
+        ("2025-11-24",),
+        ("2025-11-27",),
+    ]
+    # ...and the next run goes on: the same history as in one go (reports equal).
+    hub.clear_faults()
+    second = backfill(hub, cut)
+    assert second.exit_code == 0, second.stderr
+    assert "1 day(s) imported (2025-11-25 – 2025-11-25)" in second.stderr
+    for day in DAYS:
+        assert org_sums(cut, day) == world_sums(worlds[day], SMALL)
+    assert reports(cut, SMALL) == reports(once, SMALL)
+
+
+def reports(db: Path, orgs: list[str]) -> dict[str, Any]:
+    """Every report's JSON that reads the history."""
+    out: dict[str, Any] = {}
+    flags = [f for o in orgs for f in ("--org", o)]
+    commands = {
+        "compare": ["compare", *orgs],
+        "releases": ["releases", *flags, "--limit", "2000"],
+        "licenses": ["licenses", *flags],
+        "changes": ["changes"],
+    }
+    for org in orgs:
+        commands[f"report {org}"] = ["report", "--org", org, "--top", "50"]
+    for metric in ("downloads", "likes", "models", "followers"):
+        for interval in ("day", "week"):
+            commands[f"trends {metric} {interval}"] = [
+                "trends",
+                *flags,
+                "--metric",
+                metric,
+                "--interval",
+                interval,
+            ]
+    commands["trends model"] = ["trends", "--model", "MiniMaxAI/MiniMax-M2"]
+    for name, argv in commands.items():
+        result = run(*argv, "--db", str(db), "--format", "json")
+        assert result.exit_code == 0, (name, result.stderr)
+        out[name] = json.loads(result.stdout)
+    return out
+
+
+def test_backfilled_days_give_the_reports_of_days_synced_in_order(hub: FakeHub, tmp_path: Path) -> None:
+    """The same history built both ways: the archive first then a live sync, and a live sync
+    first then the archive of the days before it. Every report's JSON is the same."""
+    orgs = FIVE
+    first = tmp_path / "archive-first.db"
+    assert backfill(hub, first, "--until", "2025-11-25", orgs=orgs).exit_code == 0
+    assert sync(hub, first, *orgs, now="2025-11-27T06:00:00Z").exit_code == 0
+    last = tmp_path / "archive-last.db"
+    assert sync(hub, last, *orgs, now="2025-11-27T06:00:00Z").exit_code == 0
+    assert backfill(hub, last, "--until", "2025-11-25", orgs=orgs).exit_code == 0
+    assert rows(last, "SELECT id, day, source FROM runs ORDER BY id") == [
+        (1, "2025-11-27", None), (2, "2025-11-24", "archive"), (3, "2025-11-25", "archive")
+    ]  # fmt: skip
+    a, b = reports(first, orgs), reports(last, orgs)
+    assert a.keys() == b.keys()
+    for name in a:
+        assert a[name] == b[name], name
+    # What the reports show is the worlds': Qwen's downloads between the 25th and the 27th, the
+    # licence change of the 25th, the removal and the rename of the 27th (no _id in the archive:
+    # the old name is removed, the new one appears).
+    trend = a["trends downloads day"]["series"]
+    qwen = next(s for s in trend if s["org"] == "Qwen")
+    assert [(p["date"], p["total"]) for p in qwen["points"]] == [
+        ("2025-11-24", 868931617), ("2025-11-25", 871194553), (None, None), ("2025-11-27", 874163885)
+    ]  # fmt: skip
+    assert a["licenses"]["changes"][0]["id"] == "MiniMaxAI/MiniMax-M2"
+    assert sorted(a["changes"]["removed"]) == [
+        "Qwen/Qwen2.5-Coder-3B-Instruct-GPTQ-Int8",
+        "Qwen/Qwen3-Next-80B-A3B-Instruct-FP8",
+    ]
+    # Totals cached for every org and run equal the live sums against the previous run in time.
+    for db in (first, last):
+        assert cached_totals(db) == live_totals(db)
+
+
+def cached_totals(db: Path) -> list[tuple]:
+    return rows(
+        db, "SELECT org_id, run_id, prev_run_id, downloads, drops FROM org_run_totals ORDER BY org_id, run_id"
+    )
+
+
+def live_totals(db: Path) -> list[tuple]:
+    from oss_tracker.store import totals
+    from oss_tracker.store.open import open_db
+
+    database = open_db(db, create=False)
+    triples = database.execute(
+        """SELECT o.org_id, o.run_id, lag(o.run_id) OVER (PARTITION BY o.org_id ORDER BY r.started_at, o.run_id)
+           FROM org_snapshots o JOIN runs r ON r.id = o.run_id ORDER BY o.org_id, o.run_id"""
+    ).fetchall()
+    sums = totals.live_sums(database, [tuple(t) for t in triples], by="org")
+    database.close()
+    return [
+        (o, r, p, sums[(o, r)]["downloads"], sums[(o, r)]["drops"]) for o, r, p in triples if (o, r) in sums
+    ]
+
+
+def test_a_live_sync_adopts_the_real_id_of_a_model_known_from_the_archive(
+    hub: FakeHub, tmp_path: Path
+) -> None:
+    db = tmp_path / "a.db"
+    assert backfill(hub, db, "--until", "2025-11-25").exit_code == 0
+    assert rows(db, "SELECT hub_id FROM models WHERE repo_id = 'MiniMaxAI/MiniMax-M2'") == [
+        ("archive:MiniMaxAI/MiniMax-M2",)
+    ]
+    assert sync(hub, db, *SMALL, now="2025-11-27T06:00:00Z").exit_code == 0
+    # One model, now under the Hub's _id, with its archived snapshots and its live one.
+    assert rows(
+        db,
+        """SELECT m.hub_id, count(s.run_id), min(r.day), max(r.day) FROM models m
+           JOIN model_snapshots s ON s.model_id = m.id JOIN runs r ON r.id = s.run_id
+           WHERE m.repo_id = 'MiniMaxAI/MiniMax-M2' GROUP BY m.id""",
+    ) == [("68f8dfe68cb208be9702aa87", 3, "2025-11-24", "2025-11-27")]
+    assert rows(db, "SELECT count(*) FROM models WHERE hub_id LIKE 'archive:%'") == [(0,)]
+    # A backfill after it does not make a second model of it either (the 27th is a live day).
+    again = backfill(hub, db)
+    assert again.exit_code == 0 and "3 day(s) already stored" in again.stderr
+    assert rows(db, "SELECT count(*) FROM models WHERE repo_id = 'MiniMaxAI/MiniMax-M2'") == [(1,)]
+
+
+def test_a_model_seen_only_in_the_archive_is_removed_at_the_first_day_without_it(
+    hub: FakeHub, tmp_path: Path
+) -> None:
+    db = tmp_path / "a.db"
+    assert backfill(hub, db, orgs=["Qwen"]).exit_code == 0
+    assert rows(
+        db,
+        """SELECT m.repo_id, m.hub_id, m.removed_at, e.kind, e.at FROM models m JOIN events e ON e.model_id = m.id
+           WHERE e.kind = 'removed' ORDER BY m.repo_id""",
+    ) == [
+        ("Qwen/Qwen2.5-Coder-3B-Instruct-GPTQ-Int8", "archive:Qwen/Qwen2.5-Coder-3B-Instruct-GPTQ-Int8",
+         "2025-11-27T13:05:00Z", "removed", "2025-11-27T13:05:00Z"),
+        ("Qwen/Qwen3-Next-80B-A3B-Instruct-FP8", "archive:Qwen/Qwen3-Next-80B-A3B-Instruct-FP8",
+         "2025-11-27T13:05:00Z", "removed", "2025-11-27T13:05:00Z"),
+    ]  # fmt: skip
+
+
+def test_a_day_with_a_live_run_keeps_it(hub: FakeHub, tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    assert sync(hub, db, *SMALL, now="2025-11-27T06:00:00Z").exit_code == 0
+    live = content(db)
+    result = backfill(hub, db)
+    assert result.exit_code == 0, result.stderr
+    assert rows(db, "SELECT day, source FROM runs ORDER BY started_at") == [
+        ("2025-11-24", "archive"), ("2025-11-25", "archive"), ("2025-11-27", None)
+    ]  # fmt: skip
+    # The live run's snapshots are untouched.
+    assert [r for r in content(db)["model_snapshots"] if r[0] == 1] == [
+        r for r in live["model_snapshots"] if r[0] == 1
+    ]
+    # A sync is still checked against the newest run: a recording of the 25th cannot go after it.
+    late = sync(hub, db, *SMALL, now="2025-11-26T06:00:00Z")
+    assert late.exit_code == 1 and "would go back in time" in late.stderr
+
+
+def test_local_files_columns_that_are_missing_and_dates_as_strings(
+    tmp_path: Path, worlds: dict[str, Any]
+) -> None:
+    """The archive before 2025-02-27 has no downloadsAllTime: unknown (a gap in period downloads), not 0."""
+    folder = tmp_path / "copy"
+    for day, all_time in (("2025-11-24", False), ("2025-11-25", True)):
+        target = folder / "models" / day / "models.parquet"
+        target.parent.mkdir(parents=True)
+        target.write_bytes(parquet_bytes(archive_table(worlds[day], all_time=all_time, dates="string")))
+    db = tmp_path / "a.db"
+    result = backfill(None, db, "--source", str(folder))
+    assert result.exit_code == 0, result.stderr
+    assert rows(db, "SELECT day, started_at, revision, message FROM runs ORDER BY id") == [
+        ("2025-11-24", "2025-11-24T00:00:00Z", str(folder / "models/2025-11-24/models.parquet"),
+         "no `downloadsAllTime` column: unknown that day"),
+        ("2025-11-25", "2025-11-25T00:00:00Z", str(folder / "models/2025-11-25/models.parquet"), None),
+    ]  # fmt: skip
+    assert org_sums(db, "2025-11-24")["MiniMaxAI"][2] is None
+    # createdAt given as ISO text (not a timestamp) is read the same.
+    assert rows(db, "SELECT created_at FROM models WHERE repo_id = 'MiniMaxAI/MiniMax-M2'") == [(CREATED_M2,)]
+    trend = json.loads(run("trends", "--org", "MiniMaxAI", "--db", str(db), "--format", "json").stdout)
+    points = trend["series"][0]["points"]
+    assert [p["change"] for p in points] == [None, None]  # no all-time count on the 24th: no period downloads
+    created = rows(db, "SELECT count(*) FROM models WHERE created_at IS NULL")[0][0]
+    assert created == 0
+
+
+def test_a_csv_revision_is_read_and_a_broken_one_skipped(
+    shared_hub: FakeHub, tmp_path: Path, worlds: dict[str, Any], parquet: dict[str, bytes]
+) -> None:
+    shared_hub.reset()
+    out = io.StringIO()
+    table_rows = rows_of(worlds["2025-11-24"])
+    fields = [
+        "id",
+        "author",
+        "downloads",
+        "downloadsAllTime",
+        "likes",
+        "trendingScore",
+        "createdAt",
+        "tags",
+        "cardData",
+    ]
+    writer = csv.DictWriter(out, fieldnames=fields)
+    writer.writeheader()
+    for r in table_rows:
+        writer.writerow({k: json.dumps(r[k]) if k == "tags" else r[k] for k in fields})
+    commits = [
+        ArchiveCommit(sha_of("csv"), "2025-11-24T13:05:00.000Z", "Upload models.csv", {"models.csv": out.getvalue().encode()}),
+        ArchiveCommit(sha_of("bad"), "2025-11-25T13:05:00.000Z", "Upload models.parquet", {"models.parquet": b"PAR1 not really"}),
+        ArchiveCommit(sha_of("ok"), "2025-11-27T13:05:00.000Z", "Upload models.parquet", {"models.parquet": parquet["2025-11-27"]}),
+    ]  # fmt: skip
+    shared_hub.archive = ArchiveRepo(commits)
+    db = tmp_path / "a.db"
+    result = backfill(shared_hub, db)
+    assert result.exit_code == 0, result.stderr
+    assert "2025-11-25: unreadable: not a readable Parquet file" in result.stderr
+    assert rows(db, "SELECT day, revision, message FROM runs ORDER BY id") == [
+        ("2025-11-24", sha_of("csv"), "a CSV day: the whole file is read"),
+        ("2025-11-27", sha_of("ok"), None),
+    ]
+    assert org_sums(db, "2025-11-24") == world_sums(worlds["2025-11-24"], SMALL)
+
+
+def test_archive_strings_are_data(tmp_path: Path, worlds: dict[str, Any]) -> None:
+    world = json.loads(json.dumps(worlds["2025-11-24"]))
+    evil = dict(next(m for m in world["models"] if m["id"] == "MiniMaxAI/MiniMax-M2"))
+    evil.update(id="MiniMaxAI/evil\x1b]0;pwned\x07", tags=["license:other"],
+                cardData={"license_name": "=HYPERLINK(\"x\")\u202e", "x": "__import__('os').system('touch /tmp/p')"},
+                createdAt="2025-11-01T00:00:00.000Z")  # fmt: skip
+    world["models"].append(evil)
+    target = tmp_path / "models" / "2025-11-24" / "models.parquet"
+    target.parent.mkdir(parents=True)
+    target.write_bytes(parquet_bytes(archive_table(world)))
+    db = tmp_path / "a.db"
+    assert backfill(None, db, "--source", str(tmp_path), orgs=["MiniMaxAI"]).exit_code == 0
+    assert rows(db, "SELECT license FROM models WHERE repo_id LIKE 'MiniMaxAI/evil%'") == [
+        ('=hyperlink("x")\u202e',)
+    ]
+    table = run("releases", "--org", "MiniMaxAI", "--db", str(db), env={"COLUMNS": "200"}).stdout
+    assert "\x1b" not in table and "\\x1b]0;pwned\\x07" in table and "\\u202e" in table
+    csv_out = run("releases", "--org", "MiniMaxAI", "--db", str(db), "--format", "csv").stdout
+    assert "'=hyperlink" in csv_out
+
+
+def test_backfill_is_locked_like_sync_and_needs_a_day_for_a_single_file(tmp_path: Path) -> None:
+    from oss_tracker.sync.lock import sync_lock
+
+    db = tmp_path / "a.db"
+    file = tmp_path / "snapshot.parquet"
+    file.write_bytes(b"x")
+    nameless = backfill(None, db, "--source", str(file))
+    assert nameless.exit_code == 1
+    assert nameless.stderr == (
+        f"oss-tracker: error: --source {file}: cannot tell its day; name it like models/YYYY-MM-DD/models.parquet\n"
+    )
+    db.touch()
+    with sync_lock(db):
+        busy = backfill(None, db, "--source", str(tmp_path))
+    assert busy.exit_code == 4
+    assert "another sync is running" in busy.stderr
+
+
+def test_status_stays_about_the_live_syncs(hub: FakeHub, tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    assert backfill(hub, db).exit_code == 0
+    status = run("status", "--db", str(db), "--format", "json", "--now", "2025-12-01T00:00:00Z")
+    data = json.loads(status.stdout)
+    assert (status.exit_code, data["health"], data["runs"], data["archive_days"]) == (1, "empty", 0, 3)
+
+
+def test_every_report_says_which_part_of_its_window_comes_from_the_archive(
+    hub: FakeHub, tmp_path: Path
+) -> None:
+    db = tmp_path / "a.db"
+    assert backfill(hub, db, "--until", "2025-11-25").exit_code == 0
+    assert sync(hub, db, *SMALL, now="2025-11-27T06:00:00Z").exit_code == 0
+    wide = {"COLUMNS": "400"}
+    note = "2 of 3 days from the public archive (cfahlgren1/hub-stats)"
+    for argv in (["report", "--org", "MiniMaxAI"], ["trends"], ["compare"], ["releases"], ["licenses"]):
+        out = run(*argv, "--db", str(db), env=wide).stdout
+        assert note in out.splitlines()[-1], argv
+    # A window of live days only says nothing of the archive.
+    only_live = run("trends", "--since", "2025-11-26", "--db", str(db), env=wide).stdout
+    assert "archive" not in only_live
+
+
+def test_a_stalled_archive_day_is_said_and_all_time_drops_are_flagged(
+    tmp_path: Path, worlds: dict[str, Any]
+) -> None:
+    folder = tmp_path / "copy"
+    # The 25th's file holds the 24th's numbers again (the archive's counters stalled), then the 27th.
+    for day, source in (
+        ("2025-11-24", "2025-11-24"),
+        ("2025-11-25", "2025-11-24"),
+        ("2025-11-27", "2025-11-27"),
+    ):
+        target = folder / "models" / day / "models.parquet"
+        target.parent.mkdir(parents=True)
+        target.write_bytes(parquet_bytes(archive_table(worlds[source])))
+    db = tmp_path / "a.db"
+    assert backfill(None, db, "--source", str(folder), orgs=["deepseek-ai"]).exit_code == 0
+    assert rows(db, "SELECT day, message FROM runs ORDER BY id") == [
+        ("2025-11-24", None),
+        (
+            "2025-11-25",
+            "deepseek-ai: no all-time count moved since 2025-11-24 (a stalled counter: its downloads come later)",
+        ),
+        ("2025-11-27", None),
+    ]
+    trend = json.loads(run("trends", "--org", "deepseek-ai", "--db", str(db), "--format", "json").stdout)
+    r1 = next(
+        m["downloadsAllTime"] for m in worlds["2025-11-24"]["models"] if m["id"] == "deepseek-ai/DeepSeek-R1"
+    )
+    assert [(d["model"], d["from"], d["to"], d["before"], d["after"]) for d in trend["drops"]] == [
+        ("deepseek-ai/DeepSeek-R1", "2025-11-25", "2025-11-27", r1, 13498827)
+    ]
+
+
+def test_only_rows_that_may_have_changed_are_read_whole(tmp_path: Path, worlds: dict[str, Any]) -> None:
+    """The 2nd day's file holds the same lastModified for every model: its tags, cardData and the
+    other descriptive columns are not read at all, only the ids and the snapshot's columns."""
+    import pyarrow.parquet as pq
+
+    from oss_tracker.hub.archive_table import SNAPSHOT_TIER
+
+    data = parquet_bytes(archive_table(worlds["2025-11-24"]))
+    folder = tmp_path / "copy"
+    for day in ("2025-11-24", "2025-11-26"):
+        target = folder / "models" / day / "models.parquet"
+        target.parent.mkdir(parents=True)
+        target.write_bytes(data)
+    meta = pq.ParquetFile(io.BytesIO(data)).metadata
+    chunks: dict[str, int] = {}
+    holes = 0  # pyarrow reads across a gap of up to 8 KiB between two chunks it needs, rather than ask twice
+    for g in range(meta.num_row_groups):
+        for c in range(meta.num_columns):
+            col = meta.row_group(g).column(c)
+            top = col.path_in_schema.split(".")[0]
+            chunks[top] = chunks.get(top, 0) + col.total_compressed_size
+            if top != "id" and top not in SNAPSHOT_TIER and col.total_compressed_size <= 8192:
+                holes += col.total_compressed_size
+    snapshot = sum(v for k, v in chunks.items() if k == "id" or k in SNAPSHOT_TIER)
+    db = tmp_path / "a.db"
+    assert backfill(None, db, "--source", str(folder), orgs=FIVE).exit_code == 0
+    first, second = (r[0] for r in rows(db, "SELECT bytes_read FROM runs ORDER BY id"))
+    footer = 64 * 1024  # pyarrow reads the file's last 64 KiB for the footer
+    assert second <= snapshot + footer + holes < first
+    assert first >= snapshot + chunks["tags"] + chunks["cardData"]
+    # The licences and attributes stand, and no event was made of the unread columns.
+    assert rows(db, "SELECT count(*) FROM events") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM models WHERE license = 'unknown'")[0][0] == 19  # as the worlds say
+
+
+def test_every_month_quiet_and_an_archive_that_cannot_be_listed(hub: FakeHub, tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    quiet = run("-q", "backfill", "--db", str(db), "--endpoint", hub.url, "--every", "month", "--org", "moonshotai",
+                "--now", "2025-12-01T00:00:00Z")  # fmt: skip
+    assert (quiet.exit_code, quiet.stderr) == (0, "")
+    # One day a month: the month's last archived day.
+    assert rows(db, "SELECT day, revision FROM runs") == [("2025-11-27", sha_of("2025-11-27m"))]
+    hub.archive = None  # the Hub has no such dataset: 404 on its commits
+    gone = backfill(hub, tmp_path / "b.db")
+    assert gone.exit_code == 1
+    assert gone.stderr == (
+        "oss-tracker: error: cannot list the commits of cfahlgren1/hub-stats: "
+        "the Hub answered HTTP 404 for /api/datasets/cfahlgren1/hub-stats/commits/main\n"
+    )
+
+
+def test_an_account_without_rows_that_day_is_not_read_again(hub: FakeHub, tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    first = backfill(hub, db, orgs=["moonshotai", "not-on-the-hub-yet"])
+    assert first.exit_code == 0, first.stderr
+    assert (
+        rows(db, "SELECT orgs, message FROM runs ORDER BY id")
+        == [('["moonshotai", "not-on-the-hub-yet"]', "not-on-the-hub-yet: no rows that day")] * 3
+    )
+    assert rows(db, "SELECT count(*) FROM org_snapshots") == [(3,)]  # no snapshot of 0 models
+    again = backfill(hub, db, orgs=["moonshotai", "not-on-the-hub-yet"])
+    assert "0 day(s) imported, 3 day(s) already stored" in again.stderr
+
+
+def test_columns_of_unexpected_types_are_unknown_values_not_a_failure(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    from fixtures.build_archive import parquet_bytes as to_bytes
+
+    table = pa.table(
+        {
+            "id": pa.array(["moonshotai/A", "moonshotai/B", "other/C"], pa.large_string()),
+            "downloads": pa.array(["12", "many", "1"]),  # text: read as a number where it is one
+            "downloadsAllTime": pa.array([1.0, 2.5, 3.0]),  # a fraction is no count
+            "likes": pa.array([-1, 2**60, 3]),  # out of range
+            "createdAt": pa.array([1_700_000_000, 0, 5]),  # a number, not a date
+            "tags": pa.array(['["license:mit"]', "not a list", "[]"]),  # a list written as text
+        }
+    )
+    folder = tmp_path / "models" / "2025-11-24"
+    folder.mkdir(parents=True)
+    (folder / "models.parquet").write_bytes(to_bytes(table))
+    db = tmp_path / "a.db"
+    result = backfill(None, db, "--source", str(tmp_path), orgs=["moonshotai"])
+    assert result.exit_code == 0, result.stderr
+    assert rows(
+        db,
+        """SELECT m.repo_id, m.license, m.created_at, s.downloads_30d, s.downloads_all_time, s.likes
+           FROM models m JOIN model_snapshots s ON s.model_id = m.id ORDER BY m.repo_id""",
+    ) == [("moonshotai/A", "mit", None, 12, 1, None), ("moonshotai/B", "unknown", None, None, None, None)]
+    assert "odd value(s) stored as unknown" in rows(db, "SELECT message FROM runs")[0][0]
+    (folder / "models.parquet").write_bytes(to_bytes(table.drop_columns(["id"])))
+    broken = backfill(None, tmp_path / "b.db", "--source", str(tmp_path), orgs=["moonshotai"])
+    assert "unreadable: the file has no text `id` column: not a models snapshot" in broken.stderr
