@@ -120,7 +120,9 @@ def connect(
             transport=transport, follow_redirects=True, timeout=httpx2.Timeout(timeout, connect=15.0)
         )
     )
-    api = HfApi(endpoint=endpoint, token=token, library_name="oss-tracker", library_version=__version__)
+    # The public endpoint: request URLs (and so every error message and traceback that quotes
+    # one) never hold the `user:password@`, which the transport sends as a header instead.
+    api = HfApi(endpoint=shown, token=token, library_name="oss-tracker", library_version=__version__)
     return HubSession(api=api, transport=transport, endpoint=shown, recorder=recorder)
 
 

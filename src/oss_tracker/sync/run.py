@@ -159,6 +159,15 @@ def notes(stored: list[OrgResult], taken: dict[str, int]) -> list[str]:
     return out
 
 
+def _every_failure(failed: dict[str, str]) -> str:
+    """Why no org was stored: each org's reason, or the reason once when every org failed alike
+    (an endpoint that cannot be reached is not news sixteen times)."""
+    reasons = set(failed.values())
+    if len(reasons) == 1 and len(failed) > 1:
+        return reasons.pop()
+    return "; ".join(f"{org}: {msg}" for org, msg in failed.items()) or "nothing fetched"
+
+
 class OutOfOrder(TrackerError):
     """A run dated at or before the newest stored run."""
 
@@ -464,9 +473,7 @@ def run_sync(
                         stored.append(result)
                         verified[result.org] = [k for k in ("model", *KINDS) if result.verified(k)]
                 if not saved:
-                    raise SyncFailed(
-                        "; ".join(f"{org}: {msg}" for org, msg in failed.items()) or "nothing fetched"
-                    )
+                    raise SyncFailed(_every_failure(failed))
                 # After every org is saved, so a repo moved between two watched orgs is not taken for a removal.
                 for org, kinds in verified.items():
                     if "model" in kinds:
