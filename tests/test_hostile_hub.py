@@ -640,7 +640,6 @@ def test_reports_read_sums_past_64_bits_as_unknown(tmp_path: Path) -> None:
 
 UNREADABLE_CHILDREN = {
     "Kids/float": 2.5,
-    "Kids/integral-float": 7.0,
     "Kids/text": "7",
     "Kids/negative": -1,
     "Kids/huge": 2**53,
@@ -656,19 +655,34 @@ UNREADABLE_CHILDREN = {
 
 def test_a_derivative_count_that_is_no_count_leaves_the_stored_count(tmp_path: Path) -> None:
     """Such a count was stored as 0 derivatives (a collapse in the derivative reports). Now the
-    model's previous count stands: no row for the day, derivative_latest unchanged."""
-    names = ["Kids/ok-int", "Kids/ok-dict", *UNREADABLE_CHILDREN]
+    model's previous count stands: no row for the day, derivative_latest unchanged. A count is
+    read by the rules of every other count (`values.count`): 7.0 and {"quantized": 2.0} are 7 and
+    2 (they were unknown, while a `downloads` of 7.0 was 7)."""
+    names = [
+        "Kids/ok-int",
+        "Kids/ok-dict",
+        "Kids/integral-float",
+        "Kids/dict-integral-float",
+        *UNREADABLE_CHILDREN,
+    ]
     day1 = {name: 4 for name in names} | {"Kids/ok-dict": {"quantized": 2, "merge": 1}}
-    day2 = {name: 5 for name in names} | {"Kids/ok-dict": {"quantized": 3, "merge": 1}} | UNREADABLE_CHILDREN
+    day2 = (
+        {name: 5 for name in names}
+        | {"Kids/ok-dict": {"quantized": 3, "merge": 1}}
+        | {"Kids/integral-float": 7.0, "Kids/dict-integral-float": {"quantized": 2.0, "finetune": 1}}
+        | UNREADABLE_CHILDREN
+    )
     db = tmp_path / "t.db"
     with FakeHub() as hub:
         for now, counts in (("2025-11-24T06:00:00Z", day1), ("2025-11-25T06:00:00Z", day2)):
             hub.set_world(world(*(model(n, childrenModelCount=c) for n, c in counts.items())))
             result = sync(hub, db, "Kids", now=now, extra=("--derivatives", "all"))
             assert result.exit_code == 0, result.stderr
-    assert "derivatives: 2 refreshed, 12 left stale, 12 unreadable, run #2" in result.stderr
+    assert "derivatives: 4 refreshed, 11 left stale, 11 unreadable, run #2" in result.stderr
     counts = "SELECT m.repo_id, d.day, d.finetune, d.quantized, d.adapter, d.merge, d.total FROM derivative_counts d JOIN models m ON m.id = d.model_id"
     assert rows(db, counts + " WHERE d.day = '2025-11-25' ORDER BY 1") == [
+        ("Kids/dict-integral-float", "2025-11-25", 1, 2, 0, 0, 3),
+        ("Kids/integral-float", "2025-11-25", None, None, None, None, 7),
         ("Kids/ok-dict", "2025-11-25", 0, 3, 0, 1, 4),
         ("Kids/ok-int", "2025-11-25", None, None, None, None, 5),
     ]
@@ -679,6 +693,8 @@ def test_a_derivative_count_that_is_no_count_leaves_the_stored_count(tmp_path: P
     latest = "SELECT m.repo_id, d.day, d.total, d.prev_day, d.prev_total FROM derivative_latest d JOIN models m ON m.id = d.model_id ORDER BY 1"
     assert rows(db, latest) == sorted(
         [
+            ("Kids/dict-integral-float", "2025-11-25", 3, "2025-11-24", 4),
+            ("Kids/integral-float", "2025-11-25", 7, "2025-11-24", 4),
             ("Kids/ok-dict", "2025-11-25", 4, "2025-11-24", 3),
             ("Kids/ok-int", "2025-11-25", 5, "2025-11-24", 4),
         ]
