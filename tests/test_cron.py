@@ -51,7 +51,7 @@ def test_exit_3_partial(hub: FakeHub, tmp_path: Path) -> None:
         ("all-fail", "sync failed, nothing stored: "),
         ("unknown-org", "unknown organization 'Nobody': the Hub answered 404"),
         ("bad-db", "is not a usable SQLite database"),
-        ("unreachable", "network error (ConnectError)"),
+        ("unreachable", "cannot reach http://127.0.0.1:9: connection refused (after 1 attempts)"),
     ],
 )
 def test_exit_1_failed(hub: FakeHub, tmp_path: Path, setup: str, message: str) -> None:

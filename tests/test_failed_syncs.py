@@ -5,6 +5,8 @@ of its own; a sync refused as busy writes nothing at all (tests/test_sync.py, te
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from pathlib import Path
@@ -36,7 +38,8 @@ def test_a_first_sync_that_fails_leaves_its_attempt_and_status_shows_it(hub: Fak
     result = sync(hub, db, "A", "B", extra=("--retries", "0"))
     assert result.exit_code == 1
     reason = result.stderr.removeprefix("oss-tracker: error: ").rstrip("\n")
-    assert reason.startswith("sync failed, nothing stored: A: ")
+    # Both orgs failed for one reason: said once (not once per org).
+    assert reason == "sync failed, nothing stored: HTTP 500 for GET /api/models after 1 attempts"
     # No run (the run's transaction was rolled back, so the attempt was written after it) ...
     assert rows(db, "SELECT count(*) FROM runs") == [(0,)]
     # ... but the attempt: the run's date, the endpoint, the accounts, why, what it cost.
@@ -123,5 +126,14 @@ def test_status_other_formats_carry_the_last_failure(hub: FakeHub, tmp_path: Pat
     db = tmp_path / "t.db"
     assert sync(hub, db, "A", "B", extra=("--retries", "0")).exit_code == 1
     _, out = _status(db, "2025-11-24T07:00:00Z", fmt)
-    assert "last failed sync" in out or "last_failure" in out
-    assert "sync failed, nothing stored: A:" in out
+    reason = "sync failed, nothing stored: HTTP 500 for GET /api/models after 1 attempts"
+    if fmt == "csv":  # raw values, one item a line
+        items = dict(csv.reader(io.StringIO(out)))
+        assert (items["last_failure_reason"], items["last_failure_started_at"]) == (
+            reason,
+            "2025-11-24T06:00:00Z",
+        )
+        assert (items["last_failure_requests"], items["failures_since_last_run"]) == ("4", "1")
+    else:  # in words, in the status table
+        line = next(x for x in out.splitlines() if x.startswith("| last failed sync |"))
+        assert line.endswith(f"(run of 2025-11-24T06:00:00Z, exit 1, 4 requests): {reason} |")

@@ -15,13 +15,12 @@ import math
 import random
 import re
 import sqlite3
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import run, sync
+from tests.conftest import run, sync_argv
 from tests.fakehub import FakeHub
 
 MAX_COUNT = 2**53 - 1  # oss_tracker.values.MAX_COUNT, written out: the test also runs against older code
@@ -225,30 +224,35 @@ DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
 
 @pytest.fixture(scope="module")
-def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Any], float]:
-    """Two daily syncs of hostile worlds into one database: (db, their results, seconds taken)."""
+def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Any]]:
+    """Two daily syncs of hostile worlds into one database, at `-v` (every log line of what was
+    skipped, left out or retried is fuzzed too): (db, their results)."""
     rng = random.Random(SEED)
     db = tmp_path_factory.mktemp("fuzz") / "fuzz.db"
     results = []
-    started = time.monotonic()
     with pytest.MonkeyPatch.context() as env:
         from tests.dbstate import isolated_env
 
         isolated_env(env, db.parent)
         with FakeHub(make_world(rng, 1), page_size=PAGE) as hub:
             hub.add_fault("mutate", match="author=FuzzD", times=99, fn=page_junk(rng))
-            results.append(sync(hub, db, *ORGS, now="2025-11-24T06:00:00Z"))
+            results.append(run("-v", *sync_argv(hub, db, *ORGS, now="2025-11-24T06:00:00Z")))
             hub.set_world(make_world(rng, 2))
-            results.append(sync(hub, db, *ORGS, now="2025-11-25T06:00:00Z", derivatives="all"))
-    return db, results, time.monotonic() - started
+            results.append(
+                run("-v", *sync_argv(hub, db, *ORGS, now="2025-11-25T06:00:00Z", derivatives="all"))
+            )
+    return db, results
 
 
-def test_a_hostile_sync_ends_cleanly(fuzzed: tuple[Path, list[Any], float]) -> None:
-    db, results, seconds = fuzzed
+def test_a_hostile_sync_ends_cleanly(fuzzed: tuple[Path, list[Any]]) -> None:
+    db, results = fuzzed
     for result in results:
         assert result.exit_code in (0, 3), result.stderr[-2000:]
         assert "Traceback" not in result.stderr
         assert result.stderr.splitlines()[-1].startswith("sync ")
+        assert "is another account's model: left out" in result.stderr  # -v logs, fuzzed ids in them
+        found = sorted({f"U+{ord(c):04X}" for c in CONTROL.findall(result.stderr)})
+        assert found == [], f"control characters in the log lines: {found}"
     conn = sqlite3.connect(db)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
@@ -260,11 +264,10 @@ def test_a_hostile_sync_ends_cleanly(fuzzed: tuple[Path, list[Any], float]) -> N
         assert conn.execute("SELECT count(*) FROM model_snapshots").fetchone()[0] > 1000
     finally:
         conn.close()
-    assert seconds < 20, seconds
 
 
-def test_every_stored_number_is_in_range(fuzzed: tuple[Path, list[Any], float]) -> None:
-    db, _, _ = fuzzed
+def test_every_stored_number_is_in_range(fuzzed: tuple[Path, list[Any]]) -> None:
+    db, _ = fuzzed
     conn = sqlite3.connect(db)
     try:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
@@ -312,11 +315,12 @@ REPORTS = [
 @pytest.mark.parametrize("argv", REPORTS, ids=[" ".join(a) for a in REPORTS])
 @pytest.mark.parametrize("fmt", ["table", "csv", "markdown", "json"])
 def test_every_report_of_the_hostile_database_is_clean(
-    fuzzed: tuple[Path, list[Any], float], argv: tuple[str, ...], fmt: str
+    fuzzed: tuple[Path, list[Any]], argv: tuple[str, ...], fmt: str
 ) -> None:
-    """No traceback, and (but JSON, which stays exact) no control character of the Hub's in the
-    output: escaping is the output's job (issue 11, points 9-11)."""
-    db, _, _ = fuzzed
+    """No traceback, and no control character of the Hub's in the output, JSON included (where
+    json.dumps leaves DEL, C1 and bidi characters raw: `json_visible` escapes them, and the JSON
+    still reads back): escaping is the output's job (issue 11, points 9-11)."""
+    db, _ = fuzzed
     result = run(*argv, "--db", str(db), "-f", fmt)
     if argv[:2] == ("trends", "--model"):
         assert result.exit_code == 1 and "FuzzA/x" in result.stderr  # no such model: one line
@@ -325,6 +329,5 @@ def test_every_report_of_the_hostile_database_is_clean(
     assert "Traceback" not in result.stderr
     if fmt == "json":
         json.loads(result.stdout)
-        return
     found = sorted({f"U+{ord(c):04X}" for c in CONTROL.findall(result.stdout)})
     assert found == [], f"{' '.join(argv)} -f {fmt}: control characters in the output: {found}"

@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import Result, hub_fixtures, model, rows, world
 from tests.dbstate import content, without
 from tests.fakehub import FakeHub
-from tests.test_faults import WORLD, _mutate, baseline, sync
+from tests.test_faults import LATER, WORLD, _mutate, baseline, later_pages, sync
 
 shared_hub, fake = hub_fixtures(WORLD, name="fake", page_size=2)
 BY_ORG = "SELECT o.name, s.listed, s.complete FROM org_snapshots s JOIN orgs o ON o.id = s.org_id ORDER BY 1, s.run_id"
@@ -276,6 +276,59 @@ def test_another_accounts_model_in_a_listing_is_left_out_not_counted(fake: FakeH
     assert without(state, "runs") == without(expected, "runs")
 
 
+def _drop_and_plant(dropped: tuple[str, ...], planted: dict[str, Any]):
+    """A `mutate` fault: leave `dropped` out of a listing page and add `planted`, twice."""
+    return lambda page: [i for i in page if i.get("id") not in dropped] + [planted, planted]
+
+
+def test_another_accounts_item_never_stands_in_for_a_missing_model(fake: FakeHub, tmp_path: Path) -> None:
+    """Review of issue 11, finding 2. Day 2: Alpha's listing (its overview still says 5) drops
+    Alpha/two and Alpha/three and carries Victim/planted on every page, six times in all. Each
+    foreign item was counted, repeats included (3 own + 6 = 9 >= 5): the run was `ok` and the two
+    real models were marked removed. Now a foreign item counts once, and only if it was Alpha's:
+    Alpha is not stored that day, nothing is removed, Beta is stored as usual."""
+    db = tmp_path / "t.db"
+    assert sync(fake, db).exit_code == 0
+    expected = tmp_path / "expected.db"
+    assert sync(fake, expected).exit_code == 0
+    assert sync(fake, expected, "Beta", now=LATER).exit_code == 0  # day 2: Beta alone
+    planted = _item("Victim/planted", downloads=10**9)
+    fake.add_fault(
+        "mutate", match="author=Alpha", times=99, fn=_drop_and_plant(("Alpha/two", "Alpha/three"), planted)
+    )
+    result = sync(fake, db, now=LATER)
+    assert result.exit_code == 3, result.stderr
+    assert rows(db, "SELECT status, message FROM runs WHERE id = 2") == [
+        ("partial", "Alpha: listed 3 of 5 models (1 item(s) of other accounts not counted): not stored")
+    ]
+    assert rows(db, "SELECT repo_id FROM models WHERE removed_at IS NOT NULL") == []
+    assert rows(db, "SELECT count(*) FROM events") == [(0,)]
+    assert without(content(db), "runs") == without(content(expected), "runs")
+
+
+def test_a_model_transferred_out_meets_the_count_but_proves_no_removal(fake: FakeHub, tmp_path: Path) -> None:
+    """Day 2: Alpha/two now shows in Alpha's listing as Gamma/two (same `_id`: transferred to an
+    account not watched), and Alpha's overview still counts it (5). It was Alpha's at day 1, so it
+    helps meet the count: Alpha is stored. But Alpha's own items (4) are fewer than its count, so
+    the listing proves nothing of what is missing: no removals that day (it marked Alpha/two
+    removed, on the strength of a count met by an item it had just left out)."""
+    db = tmp_path / "t.db"
+    assert sync(fake, db).exit_code == 0
+    fake.add_fault(
+        "mutate", match="author=Alpha", times=99, fn=_mutate("Alpha/two", id="Gamma/two", author="Gamma")
+    )
+    result = sync(fake, db, now=LATER)
+    assert result.exit_code == 0, result.stderr
+    assert rows(db, "SELECT status, message FROM runs WHERE id = 2") == [
+        ("ok", "1 item(s) of other accounts left out (Alpha: 1)")
+    ]
+    assert rows(db, BY_ORG) == [("Alpha", 5, 1), ("Alpha", 4, 1), ("Beta", 3, 1), ("Beta", 3, 1)]
+    assert rows(db, "SELECT repo_id, removed_at, last_seen_run FROM models WHERE repo_id = 'Alpha/two'") == [
+        ("Alpha/two", None, 1)
+    ]
+    assert rows(db, "SELECT count(*) FROM events") == [(0,)]
+
+
 def test_a_listing_a_little_past_its_count_is_models_created_during_the_sync(
     fake: FakeHub, tmp_path: Path
 ) -> None:
@@ -349,6 +402,82 @@ def test_an_endless_cursor_with_no_count_stops_at_the_page_cap(
     assert without(content(db), "runs") == without(alpha_only, "runs")
 
 
+def test_endless_empty_pages_stop_at_once_and_the_other_org_is_stored(fake: FakeHub, tmp_path: Path) -> None:
+    """Review of issue 11, finding 1: an endless run of EMPTY pages (`[]`, each with a new next
+    link) never ran past a count of items, so Beta (which claims 3 models) was followed through
+    all 400 pages, and a Hub that never stops would hold the sync and its lock for ever."""
+    alpha_only = baseline(fake, tmp_path, "Alpha")
+    fake.add_fault("endless", match="author=Beta", times=400, items=0)
+    db = tmp_path / "t.db"
+    result = sync(fake, db)
+    assert result.exit_code == 3, result.stderr
+    reason = "Beta: the models listing sent an empty page that links to another (page 1): stopped, not stored"
+    assert message(content(db)) == ("partial", reason)
+    assert listing_requests(fake, "Beta") == 1
+    assert without(content(db), "runs") == without(alpha_only, "runs")
+
+
+def test_empty_pages_after_a_real_first_page_stop_too(fake: FakeHub, tmp_path: Path) -> None:
+    """Beta's first page is real (2 models and a next link), then the Hub answers `[]` + a next
+    link for ever."""
+    alpha_only = baseline(fake, tmp_path, "Alpha")
+    fake.add_fault("endless", match=later_pages("Beta"), times=400, items=0)
+    db = tmp_path / "t.db"
+    result = sync(fake, db)
+    assert result.exit_code == 3, result.stderr
+    reason = "Beta: the models listing sent an empty page that links to another (page 2): stopped, not stored"
+    assert message(content(db)) == ("partial", reason)
+    assert listing_requests(fake, "Beta") == 2
+    assert without(content(db), "runs") == without(alpha_only, "runs")
+
+
+def test_endless_empty_dataset_pages_cost_the_datasets_only(tmp_path: Path) -> None:
+    """Datasets and Spaces page through the same code: an endless run of empty dataset pages
+    stops at once; the org's models are stored, its datasets are not (exit 3)."""
+    models = [model("Gamma/a"), model("Gamma/b", downloads=7)]
+    datasets = [model(f"Gamma/d{i}") for i in range(3)]
+    with FakeHub(world(*models, datasets=datasets), page_size=2) as hub:
+        clean = tmp_path / "clean.db"
+        assert sync(hub, clean, "Gamma").exit_code == 0
+        hub.add_fault("endless", match="/api/datasets?author=Gamma", times=400, items=0)
+        db = tmp_path / "t.db"
+        result = sync(hub, db, "Gamma")
+        datasets_asked = sum(1 for r in hub.requests if r["path"] == "/api/datasets")
+    assert result.exit_code == 3, result.stderr
+    reason = (
+        "Gamma: dataset listing failed: the datasets listing sent an empty page that links to another "
+        "(page 1): stopped, not stored"
+    )
+    assert message(content(db)) == ("partial", reason)
+    assert datasets_asked == 3  # the clean run's two pages, then the first empty one
+    expected = content(clean)
+    assert content(db)["org_snapshots"] == [(1, "Gamma", 2, 100, 2, 0, 3, 0, None, 0)]
+    assert expected["org_snapshots"] == [(1, "Gamma", 2, 100, 2, 1, 3, 0, 3, 0)]
+    assert without(content(db), "runs", "org_snapshots", "repos", "repo_snapshots") == without(
+        expected, "runs", "org_snapshots", "repos", "repo_snapshots"
+    )
+    assert content(db)["repos"] == [] and content(db)["repo_snapshots"] == []
+
+
+def test_pages_that_shrink_after_the_first_stop_at_what_the_count_needs(tmp_path: Path) -> None:
+    """A first page of 10 (the listing's page size), then pages of one new model each: the
+    count (25, so 35 items at most) needs 4 pages of 10; 4 + PAGE_SLACK = 9 pages are asked
+    for, not the 26 that running past 35 items would take."""
+    models = [model(f"Delta/m-{i:02d}", created_at=f"2025-01-{1 + i:02d}T00:00:00.000Z") for i in range(25)]
+    with FakeHub(world(*models), page_size=10) as hub:
+        hub.add_fault("endless", match="cursor=", times=400, items=1)
+        db = tmp_path / "t.db"
+        result = sync(hub, db, "Delta")
+        asked = listing_requests(hub, "Delta")
+    assert result.exit_code == 1, result.stderr
+    assert result.stderr == (
+        "oss-tracker: error: sync failed, nothing stored: Delta: the models listing went on past 9 pages "
+        "for a count of 25: stopped, not stored\n"
+    )
+    assert asked == 9
+    assert content(db)["runs"] == []
+
+
 # -- 2: one model in two watched orgs' listings in one run ------------------------------------
 
 
@@ -376,17 +505,22 @@ def test_a_model_in_transfer_listed_by_both_orgs_is_stored_once(fake: FakeHub, t
     assert without(state, "runs", "org_snapshots") == without(expected, "runs", "org_snapshots")
 
 
-def test_a_model_transferred_is_stored_under_the_org_its_id_names(fake: FakeHub, tmp_path: Path) -> None:
+@pytest.mark.parametrize("order", [("Alpha", "Beta"), ("Beta", "Alpha")], ids=["alpha-first", "beta-first"])
+def test_a_model_transferred_is_stored_under_the_org_its_id_names(
+    fake: FakeHub, tmp_path: Path, order: tuple[str, str]
+) -> None:
     """Day 2: Alpha/two is now Beta/two. Alpha's listing (stale) still shows it, with the new id:
-    left out of Alpha (whose overview still counts 5: 4 own + 1 left out), stored under Beta."""
+    left out of Alpha (whose overview still counts 5: 4 own + 1 left out), stored under Beta.
+    Beta first: Beta has already taken the model over when Alpha's listing is checked; it still
+    counts for Alpha, which held it when the run began."""
     db = tmp_path / "t.db"
-    assert sync(fake, db).exit_code == 0
+    assert sync(fake, db, *order).exit_code == 0
     two = next(m for m in WORLD["models"] if m["id"] == "Alpha/two")
     moved = {**two, "id": "Beta/two", "author": "Beta"}
     fake.set_world(edited({}, {"Beta": {"numModels": 4}}))
     fake.add_fault("mutate", match="author=Alpha", times=99, fn=_mutate("Alpha/two", id="Beta/two"))
     fake.add_fault("mutate", match="author=Beta", times=1, fn=_append(moved))
-    result = sync(fake, db, now="2025-11-25T06:00:00Z")
+    result = sync(fake, db, *order, now="2025-11-25T06:00:00Z")
     assert result.exit_code == 0, result.stderr
     assert rows(db, "SELECT status, message FROM runs WHERE id = 2") == [
         ("ok", "1 item(s) of other accounts left out (Alpha: 1)")
@@ -404,9 +538,11 @@ def test_a_model_transferred_is_stored_under_the_org_its_id_names(fake: FakeHub,
 # -- 2: sums past 64 bits ----------------------------------------------------------------------
 
 
-def test_totals_that_overflow_cost_their_org_only(tmp_path: Path) -> None:
-    """1,025 models at the largest count kept (2**53 - 1) sum past 2**63: SQLite's "integer
-    overflow" in the run's totals lost every org (exit 1). Now it rolls back that org alone."""
+def test_totals_that_overflow_are_stored_as_unknown_not_the_org_lost(tmp_path: Path) -> None:
+    """1,025 models at the largest count kept (2**53 - 1) sum past 2**63. SQLite's "integer
+    overflow" in the run's totals first lost every org (exit 1), then (strict totals) cost that
+    org every day, though each of its snapshot rows is storable. Now every row is stored and only
+    the sums that overflow are unknown (NULL) in org_run_totals, noted on the run; exit 0."""
     big = [
         model(f"Big/m-{i:04d}", created_at=f"2025-01-01T00:{i // 60 % 60:02d}:{i % 60:02d}.000Z",
               downloads=2**53 - 1, all_time=2**53 - 1)
@@ -418,12 +554,27 @@ def test_totals_that_overflow_cost_their_org_only(tmp_path: Path) -> None:
         assert sync(hub, alone, "Small").exit_code == 0
         db = tmp_path / "t.db"
         result = sync(hub, db, "Big", "Small")
-    assert result.exit_code == 3, result.stderr
-    reason = (
-        "Big: its counts add up past a 64-bit integer (each is in range, but too many are huge): not stored"
-    )
-    assert message(content(db)) == ("partial", reason)
-    assert without(content(db), "runs") == without(content(alone), "runs")
+    assert result.exit_code == 0, result.stderr
+    state = content(db)
+    assert message(state) == ("ok", "2 total(s) past 64 bits stored as unknown (Big: 2)")
+    assert rows(
+        db,
+        "SELECT count(*), min(downloads_30d), max(downloads_30d), min(downloads_all_time), max(downloads_all_time) "
+        "FROM model_snapshots s JOIN models m ON m.id = s.model_id WHERE m.repo_id LIKE 'Big/%'",
+    ) == [(1025, 2**53 - 1, 2**53 - 1, 2**53 - 1, 2**53 - 1)]
+    # run, org, previous run, models, downloads_30d, downloads_all_time, likes, downloads, base, drops
+    assert [r for r in state["org_run_totals"] if r[1] == "Big"] == [
+        (1, "Big", None, 1025, None, None, 1025, None, None, 0)
+    ]
+    assert [r for r in state["org_snapshots"] if r[1] == "Big"] == [
+        (1, "Big", 1025, 100, 1025, 1, 0, 0, 0, 0)
+    ]
+    big_keys = {"Big", *(m["_id"] for m in big), *(m["id"] for m in big)}
+    small_only = {
+        table: [r for r in found if not big_keys.intersection(r)]
+        for table, found in without(state, "runs").items()
+    }
+    assert small_only == without(content(alone), "runs")
 
 
 def test_reports_read_sums_past_64_bits_as_unknown(tmp_path: Path) -> None:
@@ -489,7 +640,6 @@ def test_reports_read_sums_past_64_bits_as_unknown(tmp_path: Path) -> None:
 
 UNREADABLE_CHILDREN = {
     "Kids/float": 2.5,
-    "Kids/integral-float": 7.0,
     "Kids/text": "7",
     "Kids/negative": -1,
     "Kids/huge": 2**53,
@@ -505,19 +655,34 @@ UNREADABLE_CHILDREN = {
 
 def test_a_derivative_count_that_is_no_count_leaves_the_stored_count(tmp_path: Path) -> None:
     """Such a count was stored as 0 derivatives (a collapse in the derivative reports). Now the
-    model's previous count stands: no row for the day, derivative_latest unchanged."""
-    names = ["Kids/ok-int", "Kids/ok-dict", *UNREADABLE_CHILDREN]
+    model's previous count stands: no row for the day, derivative_latest unchanged. A count is
+    read by the rules of every other count (`values.count`): 7.0 and {"quantized": 2.0} are 7 and
+    2 (they were unknown, while a `downloads` of 7.0 was 7)."""
+    names = [
+        "Kids/ok-int",
+        "Kids/ok-dict",
+        "Kids/integral-float",
+        "Kids/dict-integral-float",
+        *UNREADABLE_CHILDREN,
+    ]
     day1 = {name: 4 for name in names} | {"Kids/ok-dict": {"quantized": 2, "merge": 1}}
-    day2 = {name: 5 for name in names} | {"Kids/ok-dict": {"quantized": 3, "merge": 1}} | UNREADABLE_CHILDREN
+    day2 = (
+        {name: 5 for name in names}
+        | {"Kids/ok-dict": {"quantized": 3, "merge": 1}}
+        | {"Kids/integral-float": 7.0, "Kids/dict-integral-float": {"quantized": 2.0, "finetune": 1}}
+        | UNREADABLE_CHILDREN
+    )
     db = tmp_path / "t.db"
     with FakeHub() as hub:
         for now, counts in (("2025-11-24T06:00:00Z", day1), ("2025-11-25T06:00:00Z", day2)):
             hub.set_world(world(*(model(n, childrenModelCount=c) for n, c in counts.items())))
             result = sync(hub, db, "Kids", now=now, extra=("--derivatives", "all"))
             assert result.exit_code == 0, result.stderr
-    assert "derivatives: 2 refreshed, 12 left stale, 12 unreadable, run #2" in result.stderr
+    assert "derivatives: 4 refreshed, 11 left stale, 11 unreadable, run #2" in result.stderr
     counts = "SELECT m.repo_id, d.day, d.finetune, d.quantized, d.adapter, d.merge, d.total FROM derivative_counts d JOIN models m ON m.id = d.model_id"
     assert rows(db, counts + " WHERE d.day = '2025-11-25' ORDER BY 1") == [
+        ("Kids/dict-integral-float", "2025-11-25", 1, 2, 0, 0, 3),
+        ("Kids/integral-float", "2025-11-25", None, None, None, None, 7),
         ("Kids/ok-dict", "2025-11-25", 0, 3, 0, 1, 4),
         ("Kids/ok-int", "2025-11-25", None, None, None, None, 5),
     ]
@@ -528,6 +693,8 @@ def test_a_derivative_count_that_is_no_count_leaves_the_stored_count(tmp_path: P
     latest = "SELECT m.repo_id, d.day, d.total, d.prev_day, d.prev_total FROM derivative_latest d JOIN models m ON m.id = d.model_id ORDER BY 1"
     assert rows(db, latest) == sorted(
         [
+            ("Kids/dict-integral-float", "2025-11-25", 3, "2025-11-24", 4),
+            ("Kids/integral-float", "2025-11-25", 7, "2025-11-24", 4),
             ("Kids/ok-dict", "2025-11-25", 4, "2025-11-24", 3),
             ("Kids/ok-int", "2025-11-25", 5, "2025-11-24", 4),
         ]

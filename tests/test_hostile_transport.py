@@ -89,7 +89,7 @@ def test_an_answer_too_big_once_decoded_fails_its_org_in_bounded_memory(
     hub: FakeHub, tmp_path: Path, kind: str, opts: dict
 ) -> None:
     """Decoded by the client after the transport had joined the compressed bytes, a 1 MB bomb took
-    2.1 GB. Now the transport decodes as it reads and refuses past MAX_BODY (64 MiB)."""
+    2.1 GB. Now the transport decodes as it reads and refuses past MAX_BODY (16 MiB)."""
     small_only = alone(hub, tmp_path, "Small")
     clean = tmp_path / "clean.db"
     code, clean_peak, err = reap(child(hub, clean, NOW))
@@ -100,13 +100,45 @@ def test_an_answer_too_big_once_decoded_fails_its_org_in_bounded_memory(
     db = tmp_path / "t.db"
     code, peak, err = reap(child(hub, db, NOW))
     assert code == 3, err
-    reason = "Big: the Hub's answer to GET /api/models is larger than 64 MiB once decoded: refused"
+    reason = "Big: the Hub's answer to GET /api/models is larger than 16 MiB once decoded: refused"
     assert err.endswith(f" — {reason}\n"), err
     assert "Traceback" not in err
     assert rows(db, "SELECT status, message FROM runs") == [("partial", reason)]
     assert without(content(db), "runs") == without(small_only, "runs")
     assert sum(1 for r in hub.requests if ("author", "Big") in r["query"]) == 1  # refused, not retried
     # The limit and one decoding step, not the answer: 512 MiB decoded would show here.
+    assert peak - clean_peak < 100, (peak, clean_peak)
+
+
+def _tiny_items(size: int):
+    """A `mutate` fault: the page replaced by `[{},{},...]` of about `size` bytes (valid JSON)."""
+    body = b"[" + b"{}," * (size // 3) + b"{}]"
+    return lambda page: body
+
+
+def test_an_answer_of_countless_tiny_values_is_refused_in_bounded_memory(
+    hub: FakeHub, tmp_path: Path
+) -> None:
+    """Review of issue 11, finding 3: bytes alone do not bound what json.loads builds. 15 MiB of
+    `{},` (under the 16 MiB cap) is 5.2 million objects: ~400 MiB once parsed (60 MiB, under the
+    old 64 MiB cap, took 1.6 GB). Now an answer of more than MAX_VALUES (1,000,000) values is
+    refused before it is parsed: Big fails with one line, Small is stored as alone, and the
+    child's peak memory stays within 100 MiB of a clean run's."""
+    small_only = alone(hub, tmp_path, "Small")
+    clean = tmp_path / "clean.db"
+    code, clean_peak, err = reap(child(hub, clean, NOW))
+    assert code == 0, err
+
+    hub.requests.clear()
+    hub.add_fault("mutate", match="author=Big", times=99, fn=_tiny_items(15 * 2**20))
+    db = tmp_path / "t.db"
+    code, peak, err = reap(child(hub, db, NOW))
+    assert code == 3, err
+    reason = "Big: the Hub's answer to GET /api/models holds more than 1,000,000 JSON values: refused"
+    assert err.endswith(f" — {reason}\n"), err
+    assert rows(db, "SELECT status, message FROM runs") == [("partial", reason)]
+    assert without(content(db), "runs") == without(small_only, "runs")
+    assert sum(1 for r in hub.requests if ("author", "Big") in r["query"]) == 1  # refused, not retried
     assert peak - clean_peak < 100, (peak, clean_peak)
 
 
@@ -210,7 +242,7 @@ def test_the_off_endpoint_check_compares_normalised_origins() -> None:
 
     def answer(request: httpx2.Request) -> httpx2.Response:
         sent.append(str(request.url.copy_with(username=None, password=None)))
-        return httpx2.Response(200, json=[])
+        return httpx2.Response(200, stream=httpx2.ByteStream(b"[]"))
 
     transport = HubTransport(
         httpx2.MockTransport(answer),
@@ -262,6 +294,55 @@ def test_an_endpoint_written_another_way_syncs_and_keeps_its_password_to_itself(
     # The recording replays (its links are relative to the endpoint, whatever its spelling).
     replayed = tmp_path / "replayed.db"
     assert run("sync", "--db", str(replayed), "--replay", str(rec)).exit_code == 0
+
+
+def test_an_endpoints_password_goes_as_a_header_never_into_a_url(hub: FakeHub, tmp_path: Path) -> None:
+    """Review of issue 11, finding 4: HfApi was built with the raw endpoint, so every request URL
+    held `someone:pass-word@`, and a `--debug` traceback (an error quoting the URL) printed it.
+    Now HfApi gets the public endpoint and the transport sends the credentials as HTTP Basic,
+    as the URL's userinfo was sent before."""
+    port = hub.url.rsplit(":", 1)[1]
+    hub.add_fault("status", match="author=Big", times=1, status=403)  # not retried: quoted with a traceback
+    db = tmp_path / "t.db"
+    argv = ["--debug", "sync", "--db", str(db), "--org", "Big", "--org", "Small", "--now", NOW]
+    result = run(*argv, "--endpoint", f"http://someone:pass-word@127.0.0.1:{port}", "--derivatives", "none")
+    assert result.exit_code == 3, result.stderr
+    assert "Traceback" in result.stderr and "403" in result.stderr  # the error, with its traceback
+    assert "pass-word" not in result.stdout + result.stderr
+    assert rows(db, "SELECT message FROM runs") == [("Big: the Hub answered HTTP 403 for /api/models",)]
+    basic = "Basic c29tZW9uZTpwYXNzLXdvcmQ="  # base64 of someone:pass-word
+    assert {r["authorization"] for r in hub.requests} == {basic}
+
+
+def test_the_guarded_network_backend_is_in_place(caplog: pytest.LogCaptureFixture) -> None:
+    """Review of issue 11, finding 9: the whole-request deadline and the cut-on-cancel rely on
+    httpx2's private `_pool._network_backend`. With this httpx2 it is found; if a release moves
+    it, the fallback says so once, as a warning (it used to be silent)."""
+    from oss_tracker.hub import transport
+
+    real, backend = transport.http_transport()
+    assert isinstance(backend, transport.GuardedBackend)
+    assert real._pool._network_backend is backend
+    real.close()
+
+    class Moved(httpx2.HTTPTransport):
+        def __init__(self) -> None:
+            super().__init__()
+            self._pool = object()  # no _network_backend
+
+    transport._fallback_warned.clear()
+    original = transport.httpx2.HTTPTransport
+    transport.httpx2.HTTPTransport = Moved  # type: ignore[misc]
+    try:
+        with caplog.at_level("WARNING", logger="oss_tracker"):
+            assert transport.http_transport()[1] is None
+            assert transport.http_transport()[1] is None
+    finally:
+        transport.httpx2.HTTPTransport = original  # type: ignore[misc]
+    assert [r.getMessage() for r in caplog.records] == [
+        "httpx2's connection pool has changed (no _pool._network_backend): --timeout is checked "
+        "between reads only, and a stop waits for a read in progress"
+    ]
 
 
 def test_an_endpoint_with_its_default_port_written_out(tmp_path: Path) -> None:

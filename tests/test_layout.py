@@ -89,6 +89,7 @@ def test_every_stage_is_a_package_and_the_top_level_holds_only_shared_vocabulary
         "oss_tracker.__main__",
         "oss_tracker.errors",
         "oss_tracker.escape",
+        "oss_tracker.files",
         "oss_tracker.humanize",
         "oss_tracker.licenses",
         "oss_tracker.names",

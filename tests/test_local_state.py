@@ -15,9 +15,11 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -117,8 +119,8 @@ def test_a_full_disk_rolls_the_run_back(
     before = dump(db)
     real_open = store.open_db
 
-    def open_nearly_full(path: Path, *, create: bool = True):
-        database = real_open(path, create=create)
+    def open_nearly_full(path: Path, **options: Any):
+        database = real_open(path, **options)
         pages = database.execute("PRAGMA page_count").fetchone()[0]
         database.execute(f"PRAGMA max_page_count = {pages + 2}")
         return database
@@ -286,12 +288,28 @@ def test_a_symlink_to_a_database_is_the_database(
     ]  # fmt: skip
 
 
+LINUX_ONLY = pytest.mark.skipif(
+    not sys.platform.startswith("linux"),
+    reason="flock and fcntl locks are separate kinds on Linux only (man 2 flock); elsewhere the lock is a record lock",
+)
+LOCKS = [
+    pytest.param(True, id="flock", marks=LINUX_ONLY),
+    pytest.param(False, id="record-lock"),  # what other platforms use; POSIX semantics, tried here too
+]
+
+
+@pytest.mark.parametrize("use_flock", LOCKS)
 @pytest.mark.parametrize("journal", ["delete", "wal"])
-def test_the_sync_lock_and_sqlites_own_locks_never_meet(good: Path, tmp_path: Path, journal: str) -> None:
-    """flock (the sync lock) and fcntl record locks (SQLite's) are separate kinds on Linux: SQLite's
-    write lock held in one process does not stop the sync lock, nor the sync lock a SQLite writer."""
+def test_the_sync_lock_and_sqlites_own_locks_never_meet(
+    good: Path, tmp_path: Path, journal: str, use_flock: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """flock (the sync lock on Linux) and fcntl record locks (SQLite's) are separate kinds on Linux;
+    the record lock of other platforms is on a byte SQLite never locks. Either way SQLite's write
+    lock held in one process does not stop the sync lock, nor the sync lock a SQLite writer."""
+    from oss_tracker.sync import lock
     from oss_tracker.sync.lock import sync_lock
 
+    monkeypatch.setattr(lock, "USE_FLOCK", use_flock)
     db = tmp_path / "t.db"
     shutil.copy(good, db)
     conn = sqlite3.connect(db)
@@ -322,6 +340,165 @@ def test_the_sync_lock_and_sqlites_own_locks_never_meet(good: Path, tmp_path: Pa
         )  # fmt: skip
     assert writer.returncode == 0, writer.stderr
     assert rows(db, "SELECT count(*) FROM orgs WHERE name LIKE 'X%'") == [(2,)]
+
+
+def test_the_lock_is_flock_on_linux_and_a_record_lock_elsewhere() -> None:
+    """Review of issue 11, finding 6: on BSD and macOS flock and fcntl locks may share one lock
+    list, where a whole-file flock would stop SQLite's own locks (the sync's included)."""
+    from oss_tracker.sync import lock
+
+    assert lock.USE_FLOCK is sys.platform.startswith("linux")
+    assert lock.LOCK_BYTE > 0x40000000 + 512  # past SQLite's PENDING, RESERVED and SHARED bytes
+
+
+def test_the_record_lock_keeps_a_second_sync_out(
+    good: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The record lock (other platforms) is a lock: held by one process, another is busy at once."""
+    from oss_tracker.errors import Busy
+    from oss_tracker.sync import lock
+
+    monkeypatch.setattr(lock, "USE_FLOCK", False)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys\nfrom pathlib import Path\nfrom oss_tracker.sync import lock\n"
+         "lock.USE_FLOCK = False\n"
+         f"with lock.sync_lock(Path({str(good)!r})):\n    print('holding', flush=True); sys.stdin.readline()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline() == "holding\n"
+        with pytest.raises(Busy), lock.sync_lock(good):
+            pass
+        holder.communicate("go\n", timeout=10)
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+    with lock.sync_lock(good):  # released with the process
+        pass
+
+
+def _open_after(monkeypatch: pytest.MonkeyPatch, change) -> None:
+    """Run `change()` between the sync lock and SQLite's open (the window of a race)."""
+    real_open = store.open_db
+
+    def open_db(path: Path, **options: Any):
+        change()
+        return real_open(path, **options)
+
+    monkeypatch.setattr(store, "open_db", open_db)
+
+
+def test_a_symlink_swapped_after_the_lock_cannot_lead_sqlite_elsewhere(
+    hub: FakeHub, good: Path, tmp_path: Path, reference: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review of issue 11, finding 7: the lock resolved the symlink and locked the real file, but
+    SQLite opened the path given: a symlink repointed in between sent the run into a file the
+    lock did not cover. Now SQLite opens the real path the lock holds."""
+    locked, other = tmp_path / "a.db", tmp_path / "b.db"
+    shutil.copy(good, locked)
+    shutil.copy(good, other)
+    before = dump(other)
+    link = tmp_path / "link.db"
+    link.symlink_to(locked)
+
+    def repoint() -> None:
+        link.unlink()
+        link.symlink_to(other)
+
+    _open_after(monkeypatch, repoint)
+    result = run(*args(hub, link, LATER))
+    assert result.exit_code == 0, result.stderr
+    assert content(locked) == reference
+    assert dump(other) == before
+
+
+def test_a_database_renamed_over_after_the_lock_is_refused(
+    hub: FakeHub, good: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """...and if the real path itself is replaced in that window (a restore renamed a file over
+    it), the file SQLite has open is not the one locked: the sync stops, nothing written to it."""
+    db, restored = tmp_path / "t.db", tmp_path / "restored.db"
+    shutil.copy(good, db)
+    shutil.copy(good, restored)
+    before = dump(restored)
+    _open_after(monkeypatch, lambda: os.replace(restored, db))
+    result = run(*args(hub, db, LATER))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"oss-tracker: error: {db} was replaced while the sync opened it: nothing stored; run the sync again\n"
+    )
+    assert dump(db) == before
+    assert hub.requests == []
+
+
+def test_sigterm_while_another_program_holds_sqlites_write_lock(
+    hub: FakeHub, good: Path, tmp_path: Path
+) -> None:
+    """Review of issue 11, finding 8: SQLite waited up to 30 s for another program's write lock
+    (its busy timeout, inside one C call), and a SIGTERM then was handled only when the wait
+    ended. The sync's wait is now 2 s: it stops within a few seconds, nothing stored."""
+    db = tmp_path / "t.db"
+    shutil.copy(good, db)
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA journal_mode = wal")
+    conn.close()
+    before = dump(db)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sqlite3, sys\n"
+         f"c = sqlite3.connect({str(db)!r}, isolation_level=None)\n"
+         "c.execute('BEGIN IMMEDIATE'); print('holding', flush=True); sys.stdin.readline(); c.execute('ROLLBACK')"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline() == "holding\n"
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "oss_tracker", *args(hub, db, LATER)],
+            cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "OSS_TRACKER_RETRY_WAIT": "0", "OSS_TRACKER_MAX_WAIT": "0"},
+        )  # fmt: skip
+        deadline = time.monotonic() + 20
+        while not any(r["path"] == "/api/models" for r in hub.requests):  # fetching: the writer waits
+            assert time.monotonic() < deadline and proc.poll() is None, "the sync never fetched"
+            time.sleep(0.02)
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGTERM)
+        signalled = time.monotonic()
+        _, err = proc.communicate(timeout=60)
+        stopped = time.monotonic() - signalled
+        holder.communicate("go\n", timeout=10)
+    finally:
+        for p in (holder, proc):
+            if p.poll() is None:
+                p.kill()
+    assert proc.returncode == 1, err
+    assert err == "oss-tracker: error: interrupted by SIGTERM: nothing from this run was stored\n"
+    assert stopped < 4, stopped
+    assert dump(db) == before
+
+
+def test_another_programs_long_write_lock_fails_the_sync_in_one_line(
+    hub: FakeHub, good: Path, tmp_path: Path
+) -> None:
+    """Held past the sync's 2 s wait: one line, exit 1, nothing stored (the next run tries again)."""
+    db = tmp_path / "t.db"
+    shutil.copy(good, db)
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA journal_mode = wal")  # as a sync leaves it
+    conn.close()
+    before = dump(db)
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        result = run(*args(hub, db, LATER))
+        waited = time.monotonic() - started
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 1
+    assert result.stderr == "oss-tracker: error: database error: database is locked\n"
+    assert 2 <= waited < 10, waited
+    assert dump(db) == before
 
 
 # -- paths and names are just names ------------------------------------------------------------

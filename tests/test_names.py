@@ -146,6 +146,24 @@ def test_watch_add_refuses_a_name_no_watch_list_could_hold(
     assert hub.requests == []
 
 
+def test_a_watch_list_that_load_would_refuse_is_never_saved(tmp_path: Path) -> None:
+    """Names were checked twice (the command line, then WatchList.add, each its own list of the
+    rules). Now the command line checks early (a usage error, before any Hub request) and `save`
+    checks what it is about to write with `parse`, the rules `load` applies: whatever changed the
+    list, a file no later command could read is never written."""
+    from oss_tracker import watchlist as watchlists
+
+    path = tmp_path / "watchlist.toml"
+    path.write_text('[companies.Org]\naccounts = ["Org"]\n')
+    wl = watchlists.load(path)
+    wl.add("Other", "a\nb", None, None)
+    with pytest.raises(watchlists.WatchListError) as refused:
+        watchlists.save(wl, path)
+    assert str(refused.value) == f"{path}: company name 'a\\nb' holds a control character"
+    assert path.read_text() == '[companies.Org]\naccounts = ["Org"]\n'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["watchlist.toml"]
+
+
 def test_a_company_name_with_toml_syntax_is_written_and_read_back(tmp_path: Path) -> None:
     config = tmp_path / "watchlist.toml"
     name = 'Moonshot "AI" \\ [x] = #1 ü 中'

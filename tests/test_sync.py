@@ -223,7 +223,10 @@ def test_hub_unreachable(tmp_path: Path) -> None:
     db = tmp_path / "t.db"
     result = run("sync", "--db", str(db), "--endpoint", "http://127.0.0.1:9", "--org", "A", "--retries", "1")
     assert result.exit_code == 1
-    assert "network error (ConnectError)" in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr == (
+        "oss-tracker: error: sync failed, nothing stored: "
+        "A: cannot reach http://127.0.0.1:9: connection refused (after 2 attempts)\n"
+    )
 
 
 def test_a_file_that_is_not_sqlite_is_left_untouched(hub: FakeHub, tmp_path: Path) -> None:

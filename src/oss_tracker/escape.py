@@ -13,7 +13,8 @@ embeddings, overrides, isolates and marks, zero-width spaces and joiners, the BO
 operators, tag characters), line and paragraph separators (Zl, Zp), every space but the
 ASCII one (Zs, e.g. NBSP), lone surrogates (Cs, which could not even be encoded for output),
 private-use and unassigned code points (Co, Cn). Printable text is kept exactly, so the
-common case (plain text, CJK, emoji) costs one `isprintable()` call and no copy.
+common case (plain text, CJK, emoji) costs one `isprintable()` call and no copy. (What may be
+stored and what a label may hold are other rules, on purpose: see values._BAD_TEXT.)
 
 A backslash is kept as it is: a literal `\\x1b` (four characters) and an escaped ESC look
 the same. That is ambiguous to a reader but cannot inject anything, keeps paths and globs

@@ -78,7 +78,8 @@ def label(value: object, what: str = "name") -> str:
 
 def _control(c: str) -> bool:
     # C0, DEL and C1 controls, and the line/paragraph separators and bidirectional overrides
-    # that would break a TOML line or reorder a terminal line.
+    # that would break a TOML line or reorder a terminal line (why this is not values' or
+    # escape's rule: the comment above values._BAD_TEXT).
     o = ord(c)
     return (
         o < 0x20 or 0x7F <= o < 0xA0 or c in "\u2028\u2029" or 0x202A <= o <= 0x202E or 0x2066 <= o <= 0x2069

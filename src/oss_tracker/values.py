@@ -32,8 +32,16 @@ CREATED_FLOOR = "2022-03-02T00:00:00Z"
 # `lastModified` can predate the floor (the repo's first commit), but not the Hub itself.
 MODIFIED_FLOOR = "2015-01-01T00:00:00Z"
 
-# A lone surrogate cannot be encoded as UTF-8 (SQLite would refuse the whole run's insert),
-# and NUL ends a C string in every tool that reads the file after us.
+# Three rules about characters, deliberately different, because they guard three things:
+# - what can be STORED (here): a lone surrogate cannot be encoded as UTF-8 (SQLite would refuse
+#   the whole run's insert), and NUL ends a C string in every tool that reads the file after us.
+#   Every other character is data and is kept exactly (an ESC in a repo id is the Hub's).
+# - what may be SHOWN raw (escape.visible): only what `str.isprintable()` accepts; everything
+#   else, ESC, C1, bidi, zero-width and other format characters, NBSP, is escaped on output.
+# - what a person may type into a LABEL (names._control: company, group, country): no control
+#   character that would break the TOML line or reorder a terminal line (C0, DEL, C1, the line
+#   separators, bidi overrides and isolates), but format characters such as the zero-width
+#   joiner of an emoji sequence, or an NBSP, are fine in a name (and shown escaped).
 _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 # What the Hub sends: `2025-01-20T03:46:07.000Z`; the fraction is optional. ASCII digits only
 # (`\d` would take other scripts' digits).

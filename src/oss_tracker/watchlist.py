@@ -101,15 +101,9 @@ class WatchList:
         verified: bool = True,
     ) -> Company:
         """Watch `account` under `company` (default: a company of its own name); `verified=False`
-        (not checked on the Hub, `watch add --no-check`) lists it under the company's `unverified`."""
-        problems = [names.account_problem(account)] + [
-            names.label_problem(value, what)
-            for value, what in ((company, "company name"), (country, "country"), (group, "group name"))
-            if value is not None
-        ]
-        for problem in problems:
-            if problem:
-                raise WatchListError(problem)
+        (not checked on the Hub, `watch add --no-check`) lists it under the company's `unverified`.
+        The names are checked where every watch list is, in `parse`: `save` refuses a list `load`
+        could not read."""
         owner = self.company_of(account)
         if owner is not None:
             raise WatchListError(f"'{account}' is already watched (company {owner.name})")
@@ -302,12 +296,16 @@ def save(wl: WatchList, path: Path) -> None:
     """
     import tempfile
 
-    text = dumps(wl).encode("utf-8")
+    text = dumps(wl)
+    # What is written is what every later command reads: a list `load` would refuse (a name
+    # with a newline, an account twice) is refused here, before the file is touched.
+    parse(tomllib.loads(text), path)
+    data = text.encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(text)
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         try:  # keep the list's permissions (mkstemp makes it 0600)

@@ -116,8 +116,8 @@ def sync(
             derivative_workers=derivative_workers,
             now=now,
         )
-        with _progress() as progress:
-            summary = run_job(job, progress)
+        with _progress() as (progress, retrying):
+            summary = run_job(job, progress, retrying)
     if State.verbosity >= 0 or summary.status != "ok" or summary.warnings:  # -q: cron mails what needs a look
         typer.echo(visible(summary.line()), err=True)
     if summary.status != "ok":
@@ -125,23 +125,32 @@ def sync(
 
 
 @contextmanager
-def _progress() -> Iterator[Callable[[str, int], None] | None]:
-    """A live line of per-org counts on a terminal; nothing at all otherwise."""
+def _progress() -> Iterator[tuple[Callable[[str, int], None] | None, Callable[[str | None], None] | None]]:
+    """A live line of per-org counts, and the retry being waited for, on a terminal; nothing otherwise."""
     if not sys.stderr.isatty() or State.verbosity < 0:
-        yield None
+        yield None, None
         return
     from rich.console import Console
     from rich.text import Text
 
     counts: dict[str, int] = {}
+    waiting: list[str] = []  # the latest retry wait, until a retried request gets through
     with Console(stderr=True).status("Fetching…") as status:
+
+        def show() -> None:
+            line = "Fetching " + (", ".join(f"{o}: {c:,}" for o, c in counts.items()) or "…")
+            # A Text, not a str: rich would read `[...]` in an org name as markup.
+            status.update(Text(visible(line + "".join(f" — {w}" for w in waiting))))
 
         def update(org: str, n: int) -> None:
             counts[org] = n
-            # A Text, not a str: rich would read `[...]` in an org name as markup.
-            status.update(Text(visible("Fetching " + ", ".join(f"{o}: {c:,}" for o, c in counts.items()))))
+            show()
 
-        yield update
+        def retrying(message: str | None) -> None:
+            waiting[:] = [message] if message else []
+            show()
+
+        yield update, retrying
 
 
 @app.command()

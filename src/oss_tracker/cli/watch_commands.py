@@ -48,11 +48,18 @@ def watch_add(
 
         wl = watchlist(may_be_new=True)  # a first `add` writes the default list plus the account
         if check:
+            from oss_tracker.errors import TrackerError
             from oss_tracker.hub import client as hub
+            from oss_tracker.hub.transport import HubUnavailable
             from oss_tracker.sync.run import check_account
 
             with hub.connect(endpoint=endpoint) as session:
-                name = check_account(session, name)
+                try:
+                    name = check_account(session, name)
+                except HubUnavailable as err:
+                    raise TrackerError(
+                        f"{err}; to add {name} without checking it on the Hub, pass --no-check"
+                    ) from None
         target = wl.add(name, company, country, group, verified=check)
         path = wl.path or watchlists.default_path()
         watchlists.save(wl, path)

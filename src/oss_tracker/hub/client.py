@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -120,7 +120,9 @@ def connect(
             transport=transport, follow_redirects=True, timeout=httpx2.Timeout(timeout, connect=15.0)
         )
     )
-    api = HfApi(endpoint=endpoint, token=token, library_name="oss-tracker", library_version=__version__)
+    # The public endpoint: request URLs (and so every error message and traceback that quotes
+    # one) never hold the `user:password@`, which the transport sends as a header instead.
+    api = HfApi(endpoint=shown, token=token, library_name="oss-tracker", library_version=__version__)
     return HubSession(api=api, transport=transport, endpoint=shown, recorder=recorder)
 
 
@@ -161,17 +163,25 @@ class Tally:
 
     odd: int = 0  # values stored as unknown (out of range, wrong type, bad date or text)
     skipped: int = 0  # items that cannot be stored: not an object, no usable _id or id
-    foreign: int = 0  # items of another account (their id names another namespace)
+    # `_id`s of items of another account (their id names another namespace): each once, however
+    # often the listing repeats it; the writer decides which may stand for a model transferred out.
+    foreign_ids: set[str] = field(default_factory=set)
+
+    @property
+    def foreign(self) -> int:
+        return len(self.foreign_ids)
 
 
 class ListingOverrun(Exception):
-    """A listing that ran well past its overview's count, or past MAX_PAGES with no count."""
+    """A listing that ran well past its overview's count, or past its page limit."""
 
 
-# A listing brings at most this many pages when the overview gave no count to check it
-# against: 200,000 repos, ten times the largest org seen (~20,000 models). An endless
-# next-page cursor would otherwise be followed for ever.
+# The most pages a listing may bring, count or not: 200,000 repos at the Hub's 1,000 a page, ten
+# times the largest org seen (~20,000 models). An endless next-page cursor would otherwise be
+# followed for ever (and keep the sync lock: every later cron sync would exit busy).
 MAX_PAGES = 200
+# Pages allowed beyond those the count needs at the listing's own page size (its first page's).
+PAGE_SLACK = 5
 # Log lines for skipped items per listing: the count goes to the summary either way.
 MAX_SKIP_WARNINGS = 10
 
@@ -208,7 +218,7 @@ def iter_org_models(
             _skipped(org, "models", why, tally)
             continue
         if not _own(record.repo_id, item, org):
-            tally.foreign += 1
+            tally.foreign_ids.add(record.hub_id)
             log.info("%s: %s is another account's model: left out", org, record.repo_id)
             continue
         if record.hub_id in seen:
@@ -244,7 +254,7 @@ def iter_org_repos(
             _skipped(org, path, why, tally)
             continue
         if not _own(record.repo_id, item, org):
-            tally.foreign += 1
+            tally.foreign_ids.add(record.hub_id)
             log.info("%s: %s is another account's %s: left out", org, record.repo_id, kind)
             continue
         if record.hub_id in seen:
@@ -309,13 +319,16 @@ def _json(content: bytes) -> Any:
 def _pages(api: HfApi, kind: str, org: str, expand: list[str], expected: int | None) -> Iterator[Any]:
     """The raw items of every page of an org's listing, following the `Link` header.
 
-    Page by page, so that a listing running away (far past its overview's count, or past
-    MAX_PAGES with no count) stops at once, before its next page is asked for.
+    Page by page, so that a listing running away stops at once, before its next page is asked
+    for: far past its overview's count, past the pages that count needs (at the page size of its
+    first page, plus PAGE_SLACK) or past MAX_PAGES, or an empty page that links to yet another
+    (a listing that brings nothing never runs past a count of items).
     """
     url: str | None = f"{api.endpoint}/api/{kind}"
     params: Any = [("author", org), ("sort", "createdAt"), *(("expand", e) for e in expand)]
     headers = _headers(api)
     limit = overrun_limit(expected)
+    max_pages = MAX_PAGES
     received = pages = 0
     while url is not None:
         page, url = _get_json(url, params, headers)
@@ -329,10 +342,18 @@ def _pages(api: HfApi, kind: str, org: str, expand: list[str], expected: int | N
                 f"the {kind} listing ran past the Hub's count of {expected:,} "
                 f"({received:,} items in {pages} page(s)): stopped, not stored"
             )
-        if limit is None and url is not None and pages >= MAX_PAGES:
+        if url is not None and not page:
             raise ListingOverrun(
-                f"the {kind} listing went on past {MAX_PAGES} pages with no count to check it against: "
-                "stopped, not stored"
+                f"the {kind} listing sent an empty page that links to another (page {pages}): stopped, not stored"
+            )
+        if pages == 1 and limit is not None and url is not None:
+            max_pages = min(MAX_PAGES, -(-limit // len(page)) + PAGE_SLACK)
+        if url is not None and pages >= max_pages:
+            counted = (
+                "with no count to check it against" if expected is None else f"for a count of {expected:,}"
+            )
+            raise ListingOverrun(
+                f"the {kind} listing went on past {max_pages} pages {counted}: stopped, not stored"
             )
         yield from page
 

@@ -155,21 +155,20 @@ def _gated(value: Any) -> str | None:
 
 
 def parse_children(value: Any) -> tuple[int, dict[str, int] | None] | None:
-    """`childrenModelCount` as int (total only) or dict per relation; None when it is no count.
+    """`childrenModelCount` as a count (total only) or a dict of counts per relation; None when
+    it is no count. A count by `values.count`'s rules, as every other count (7.0 is 7).
 
-    Unknown is never 0: a float, a string, a negative or huge number, a dict with any such
-    value, or nothing at all (it was asked for) reads as unknown, and the stored count stands.
+    Unknown is never 0: a fraction, a string, a negative or huge number, a dict with any such
+    value (or summing past MAX_COUNT), or nothing at all (it was asked for) reads as unknown,
+    and the stored count stands.
     """
-    if type(value) is int:  # not bool
-        return (value, None) if 0 <= value <= MAX_COUNT else None
     if type(value) is dict:
-        if not all(type(v) is int and 0 <= v <= MAX_COUNT for v in value.values()):
+        counts = {k: count(v) for k, v in value.items()}
+        if None in counts.values() or sum(counts.values()) > MAX_COUNT:  # type: ignore[arg-type]
             return None
-        total = sum(value.values())
-        if total > MAX_COUNT:
-            return None
-        return total, {r: value[r] for r in RELATIONS if r in value}
-    return None
+        return sum(counts.values()), {r: counts[r] for r in RELATIONS if r in counts}  # type: ignore[misc]
+    total = count(value)
+    return None if total is None else (total, None)
 
 
 def parse_bases(value: Any) -> list[tuple[str, str | None, str | None]]:

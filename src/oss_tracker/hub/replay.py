@@ -12,9 +12,9 @@ import contextlib
 import errno
 import json
 import os
-import stat
 import threading
 from collections import defaultdict, deque
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx2
 
+from oss_tracker.files import NotRegular, open_regular
 from oss_tracker.names import account_problem, shown
 from oss_tracker.records import REPLAY_ENDPOINT
 
@@ -130,25 +131,28 @@ def _create(folder: Path, name: str, dir_fd: int) -> TextIO:
     return os.fdopen(fd, "w", encoding="utf-8")
 
 
-def _open_regular(path: Path) -> TextIO:
-    """A recording's file for reading, if it is a regular file: a FIFO or a device would block
-    or never end (O_NONBLOCK only lets the open itself return)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+def _read_text(path: Path) -> TextIO:
+    """A recording's file for reading; ReplayError if it is not a regular file (a FIFO or a device
+    would block or never end)."""
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ReplayError(f"{path} is not a regular file: not a recording")
-        os.set_blocking(fd, True)
-        return os.fdopen(fd, encoding="utf-8")
-    except BaseException:
-        os.close(fd)
-        raise
+        return os.fdopen(open_regular(path), encoding="utf-8")
+    except NotRegular:
+        raise ReplayError(f"{path} is not a regular file: not a recording") from None
 
 
-def read_manifest(folder: Path) -> dict[str, Any]:
+@dataclass
+class Manifest:
+    """A recording's manifest, checked: the accounts it asked for and when it was recorded."""
+
+    orgs: list[str] | None
+    recorded_at: datetime | None
+
+
+def read_manifest(folder: Path) -> Manifest:
     """The manifest, checked: `orgs` a list of Hub account names (each once), `recorded_at` a time."""
     path = folder / MANIFEST
     try:
-        with _open_regular(path) as f:
+        with _read_text(path) as f:
             data = json.loads(f.read())
     except FileNotFoundError:
         raise ReplayError(f"{folder} is not a recording (no {MANIFEST})") from None
@@ -170,14 +174,15 @@ def read_manifest(folder: Path) -> dict[str, Any]:
                 raise ReplayError(f"{path}: orgs lists {shown(org)} twice")
             seen.add(org.lower())
     recorded = data.get("recorded_at")
+    recorded_at = None
     if recorded is not None:
         try:
-            datetime.fromisoformat(recorded.replace("Z", "+00:00"))
+            recorded_at = datetime.fromisoformat(recorded.replace("Z", "+00:00"))
         except (AttributeError, ValueError):
             raise ReplayError(
                 f"{path}: recorded_at {shown(recorded)} is not a time like 2025-11-24T06:00:00Z"
             ) from None
-    return data
+    return Manifest(orgs=orgs, recorded_at=recorded_at)
 
 
 class ReplayTransport(httpx2.BaseTransport):
@@ -191,7 +196,7 @@ class ReplayTransport(httpx2.BaseTransport):
         self._lock = threading.Lock()
         n = 0
         try:
-            with _open_regular(folder / RESPONSES) as f:
+            with _read_text(folder / RESPONSES) as f:
                 for n, line in enumerate(f, 1):  # noqa: B007 (n names the bad line)
                     if line.strip():
                         entry = json.loads(line)

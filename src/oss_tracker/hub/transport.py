@@ -8,9 +8,11 @@ call the same policy, waits that tests can shrink, and one place that sees the H
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import logging
 import socket
+import ssl
 import threading
 import time
 import weakref
@@ -19,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import httpcore2
 import httpx2
@@ -29,14 +31,22 @@ log = logging.getLogger("oss_tracker")
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 RETRY_ERRORS = (httpx2.TimeoutException, httpx2.NetworkError, httpx2.RemoteProtocolError)
+# No connection made at all: when every attempt ends so, the endpoint is unreachable.
+CONNECT_ERRORS = (httpx2.ConnectError, httpx2.ConnectTimeout)
 # huggingface_hub asks for this telemetry list through the same session; it is not our
 # data and should not spend the user's quota, so it is answered here.
 LOCAL_404_PATHS = frozenset({"/api/agent-harnesses"})
-# The most one answer may hold once decoded. A 1,000-item listing page with every field the
-# tracker asks for is 0.8 MB (the largest in fixtures/replay, a Qwen page); the Hub's real
-# pages with long model cards a few MB. Past this an answer is refused, not retried: a gzip
-# "bomb" of 1 MB decoded to 2.1 GB in memory before there was a limit.
-MAX_BODY = 64 * 1024 * 1024
+# The most one answer may hold once decoded: 20 times the largest page seen (a 1,000-item listing
+# page with every field the tracker asks for is 0.8 MB, a Qwen page in fixtures/replay). Past this
+# an answer is refused, not retried: a gzip "bomb" of 1 MB decoded to 2.1 GB in memory before
+# there was a limit.
+MAX_BODY = 16 * 1024 * 1024
+# The most JSON values (counted as `,`, `{` and `[`, those inside strings too) one answer may hold.
+# Bytes alone do not bound what json.loads builds: 16 MiB of `{},{},...` is 5.6 million objects,
+# over 400 MiB in memory, while every value costs at most ~72 bytes, so this caps an answer at
+# ~70 MiB of objects. Real answers hold one value per ~21 bytes (a Qwen page: 36,605 in 0.8 MB),
+# so a real answer meets MAX_BODY long before this.
+MAX_VALUES = 1_000_000
 DECODE_STEP = 256 * 1024  # decoded bytes produced per step: a bomb never inflates in one go
 # What we can decode step by step (the client would add br/zstd if installed, decoded whole).
 ACCEPT_ENCODING = "gzip, deflate"
@@ -45,6 +55,11 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 
 class HubUnavailable(Exception):
     """The Hub kept failing for one request after every retry."""
+
+
+class HubUnreachable(HubUnavailable):
+    """No connection to the endpoint at all: its name does not resolve (not retried), or every
+    attempt to connect failed. The message names the endpoint and the cause, not a request."""
 
 
 class CursorLoop(Exception):
@@ -179,13 +194,23 @@ class GuardedBackend(httpcore2.NetworkBackend):
             stream.abort()
 
 
+_fallback_warned = threading.Event()
+
+
 def http_transport() -> tuple[httpx2.HTTPTransport, GuardedBackend | None]:
     """The real HTTP transport, its connections guarded (None if httpcore's layout has changed:
-    a deadline is then checked between reads only, and a cancel waits for the read in progress)."""
+    a deadline is then checked between reads only, and a cancel waits for the read in progress;
+    said once, as a warning, since the reliability guarantees then weaken)."""
     transport = httpx2.HTTPTransport()
     pool = getattr(transport, "_pool", None)
     inner = getattr(pool, "_network_backend", None)
     if not isinstance(inner, httpcore2.NetworkBackend):
+        if not _fallback_warned.is_set():
+            _fallback_warned.set()
+            log.warning(
+                "httpx2's connection pool has changed (no _pool._network_backend): --timeout is checked "
+                "between reads only, and a stop waits for a read in progress"
+            )
         return transport, None
     backend = GuardedBackend(inner)
     pool._network_backend = backend  # type: ignore[union-attr]
@@ -235,6 +260,7 @@ class HubTransport(httpx2.BaseTransport):
         timeout: float | None = 60.0,
         backend: GuardedBackend | None = None,
         max_body: int = MAX_BODY,
+        max_values: int = MAX_VALUES,
     ) -> None:
         self.inner = inner
         # huggingface_hub sends listings and model_info with `timeout=None` (no timeout at
@@ -242,8 +268,17 @@ class HubTransport(httpx2.BaseTransport):
         # It is also the deadline of a whole request (connect, send, every read).
         self.timeout = timeout
         self.origin = origin(endpoint)
+        self.shown = public_endpoint(endpoint)  # what an error may name: never a user:password@
+        # An endpoint's `user:password@` goes to the server as HTTP Basic credentials (as a client
+        # would send it from the URL), never inside a request URL, where a traceback would show it.
+        self.authorization = _basic(endpoint)
         self.backend = backend
         self.max_body = max_body
+        self.max_values = max_values
+        # Told before each retry wait (a line for the progress display) and with None once a
+        # retried request gets through.
+        self.on_retry: Callable[[str | None], None] | None = None
+        self._unresolved: str | None = None  # set once the endpoint's name fails to resolve
         self.policy = policy or RetryPolicy()
         self.min_reserve = reserve
         self.pace = pace
@@ -325,11 +360,16 @@ class HubTransport(httpx2.BaseTransport):
         target = (url.scheme.lower(), url.host.lower(), url.port or DEFAULT_PORTS.get(url.scheme))
         if target != self.origin and target not in self._content_origins:
             raise OffEndpoint(f"refusing a request to {url.host}: not the configured Hub endpoint")
+        if self._unresolved is not None:
+            raise HubUnreachable(self._unresolved)  # looked up once: every later request fails alike
         self._check_cursor(request)
         self._default_timeout(request)
         request.headers["Accept-Encoding"] = ACCEPT_ENCODING
+        if self.authorization is not None:
+            request.headers["Authorization"] = self.authorization
         policy = self.policy
         for attempt in range(policy.retries + 1):
+            connect_failed: Exception | None = None  # this attempt made no connection at all
             self._check_cancelled()
             self._pace()
             with self._lock:
@@ -343,6 +383,13 @@ class HubTransport(httpx2.BaseTransport):
                     response.close()
             except RETRY_ERRORS as err:
                 self._check_cancelled()  # a cancel cuts connections: that is no network error
+                if _unresolvable(err):
+                    # Not retried: a name that does not resolve now will not in a few seconds
+                    # (offline, a typo in the endpoint), and every org would wait through it.
+                    self._unresolved = f"cannot reach {self.shown}: name resolution failed"
+                    raise HubUnreachable(self._unresolved) from None
+                if isinstance(err, CONNECT_ERRORS):
+                    connect_failed = err
                 problem, wait = _describe(err), policy.backoff(attempt)
             else:
                 self._note_ratelimit(response)
@@ -367,6 +414,8 @@ class HubTransport(httpx2.BaseTransport):
                     if self.recorder is not None:
                         out.read()
                         self.recorder.save(request, out)
+                    if attempt and self.on_retry is not None:
+                        self.on_retry(None)
                     return out
                 problem = f"HTTP {response.status_code}"
                 wait = _server_wait(response) or policy.backoff(attempt)
@@ -376,23 +425,26 @@ class HubTransport(httpx2.BaseTransport):
                 break
             wait = min(wait, policy.max_wait)
             log.info("%s from the Hub for %s; retrying in %.1f s", problem, _short(request), wait)
+            if self.on_retry is not None:
+                self.on_retry(
+                    f"{problem} from the Hub for {_short(request)}: retrying in {wait:.0f} s "
+                    f"(attempt {attempt + 2} of {policy.retries + 1})"
+                )
             self._sleep(wait)
+        if connect_failed is not None:
+            raise HubUnreachable(
+                f"cannot reach {self.shown}: {_cause(connect_failed)} (after {policy.retries + 1} attempts)"
+            )
         raise HubUnavailable(f"{problem} for {_short(request)} after {policy.retries + 1} attempts")
 
     def _read(self, response: httpx2.Response, request: httpx2.Request) -> bytes:
         """The answer's body, decoded here (not later by the client) so that its decoded size
         is bounded as it comes; the request's deadline and a cancel are checked between chunks."""
-        if response.is_stream_consumed:  # an answer built in memory (httpx decoded it already)
-            inflate, raws = _decoder("", request), iter((response.content,))
-        else:
-            inflate, raws = (
-                _decoder(response.headers.get("content-encoding", ""), request),
-                response.iter_raw(),
-            )
+        inflate = _decoder(response.headers.get("content-encoding", ""), request)
         deadline = getattr(_request, "deadline", None)
         chunks: list[bytes] = []
         size = 0
-        for raw in raws:
+        for raw in response.iter_raw():
             self._check_cancelled()
             if deadline is not None and time.monotonic() > deadline:
                 raise httpx2.ReadTimeout("the request took longer than its timeout", request=request)
@@ -404,7 +456,13 @@ class HubTransport(httpx2.BaseTransport):
                         "once decoded: refused"
                     )
                 chunks.append(piece)
-        return b"".join(chunks)
+        body = b"".join(chunks)
+        # At least one byte a value: a shorter answer cannot hold too many (the common case, uncounted).
+        if size > self.max_values and _values(body) > self.max_values:
+            raise AnswerRefused(
+                f"the Hub's answer to {_short(request)} holds more than {self.max_values:,} JSON values: refused"
+            )
+        return body
 
     def _check_cursor(self, request: httpx2.Request) -> None:
         if b"cursor=" not in request.url.query:
@@ -513,7 +571,47 @@ def _decoder(header: str, request: httpx2.Request) -> Callable[[bytes], Iterator
     return inflate
 
 
+def _values(body: bytes) -> int:
+    """JSON values in an answer, counted from above: every `,`, `{` and `[` (in strings too)."""
+    return body.count(b",") + body.count(b"{") + body.count(b"[")
+
+
+def _basic(endpoint: str) -> str | None:
+    """The `Authorization` header an endpoint's `user:password@` stands for, if it has one."""
+    parts = urlsplit(endpoint)
+    if parts.username is None and parts.password is None:
+        return None
+    credentials = f"{unquote(parts.username or '')}:{unquote(parts.password or '')}"
+    return "Basic " + base64.b64encode(credentials.encode()).decode("ascii")
+
+
+def _chain(err: BaseException) -> Iterator[BaseException]:
+    seen: BaseException | None = err
+    while seen is not None:
+        yield seen
+        seen = seen.__cause__ or seen.__context__
+
+
+def _unresolvable(err: BaseException) -> bool:
+    """A connection that failed because the endpoint's host name does not resolve (getaddrinfo)."""
+    return isinstance(err, httpx2.ConnectError) and any(isinstance(e, socket.gaierror) for e in _chain(err))
+
+
+def _cause(err: BaseException) -> str:
+    """Why a connection could not be made, in a few words: `connection refused`, `connection timed out`."""
+    if isinstance(err, httpx2.ConnectTimeout):
+        return "connection timed out"
+    for e in _chain(err):
+        if isinstance(e, ssl.SSLError):
+            return f"TLS failed ({e.reason or e})"
+        if isinstance(e, OSError) and e.strerror:
+            return e.strerror[0].lower() + e.strerror[1:]
+    return f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+
+
 def _describe(err: Exception) -> str:
+    if isinstance(err, CONNECT_ERRORS):
+        return f"no connection ({_cause(err)})"
     if isinstance(err, httpx2.TimeoutException):
         return "timeout"
     if isinstance(err, httpx2.RemoteProtocolError):

@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from oss_tracker.errors import TrackerError
+from oss_tracker.files import is_regular
 from oss_tracker.humanize import human_bytes
-from oss_tracker.store.open import Unreadable, connect_readonly, is_regular
+from oss_tracker.store.open import Unreadable, connect_readonly
 
 
 class BackupError(TrackerError):

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from oss_tracker.files import is_regular
 
 if TYPE_CHECKING:  # sqlite-utils is imported only when a file is opened for writing
     from sqlite_utils import Database
@@ -88,15 +89,6 @@ def _size(path: Path, suffix: str) -> int:
         return 0
 
 
-def is_regular(path: Path) -> bool:
-    """A regular file (through symlinks): a FIFO or a device given as the database would block
-    SQLite's open forever, or read as garbage."""
-    try:
-        return stat.S_ISREG(os.stat(path).st_mode)
-    except OSError:
-        return False
-
-
 def open_readonly(path: Path) -> sqlite3.Connection | None:
     """A read-only connection to an oss-tracker database whose schema is current, else None."""
     if not is_regular(path):
@@ -151,15 +143,18 @@ def check_location(path: Path, *, create: bool = True) -> None:
         raise StoreError(f"cannot write to {path}: permission denied")
 
 
-def open_db(path: Path, *, create: bool = True) -> Database:
-    """Open (and if need be create and migrate) the database, or raise StoreError with a reason."""
+def open_db(path: Path, *, create: bool = True, timeout: float = 30) -> Database:
+    """Open (and if need be create and migrate) the database, or raise StoreError with a reason.
+
+    `timeout`: seconds a statement waits for another connection's write lock (SQLite's busy
+    timeout), a wait no signal can cut short."""
     from sqlite_utils import Database
 
     from oss_tracker.store.schema import KNOWN, migrations
 
     check_location(path, create=create)
     try:
-        conn = sqlite3.connect(path, timeout=30) if create else connect_readonly(path)
+        conn = sqlite3.connect(path, timeout=timeout) if create else connect_readonly(path)
         db = Database(conn)
         db.execute("PRAGMA foreign_keys = ON")
         db.execute("SELECT count(*) FROM sqlite_master").fetchone()

@@ -14,7 +14,6 @@ history included). `tests/test_org_totals.py` checks cache against live sums.
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
@@ -26,12 +25,12 @@ Triple = tuple[int, int, int | None]  # (org or model id, run, previous run or N
 INT64 = 2**63
 
 
-class TotalsOverflow(Exception):
-    """An org's sums leave SQLite's 64-bit integers (its counts are each in range, but too many are huge)."""
-
-
 class _BoundedSum:
-    """sum() in Python: exact, and NULL (unknown) where the total leaves SQLite's 64-bit integers."""
+    """SQLite's sum() in Python: exact, and NULL (unknown) where the total leaves SQLite's 64-bit
+    integers, instead of the built-in's "integer overflow" error. Integers sum to an integer, and
+    anything else (a REAL) makes the sum a REAL, as the built-in does; no value at all is NULL."""
+
+    overflows = 0  # sums given as NULL so far in this process (the sync notes its org's)
 
     def __init__(self) -> None:
         self.total: int | float | None = None
@@ -42,31 +41,41 @@ class _BoundedSum:
 
     def finalize(self) -> int | float | None:
         total = self.total
-        return None if type(total) is int and not -INT64 <= total < INT64 else total
+        if type(total) is int and not -INT64 <= total < INT64:
+            _BoundedSum.overflows += 1
+            return None
+        return total
+
+
+def overflows() -> int:
+    """How many sums past 64 bits have been read as unknown so far (compare before and after)."""
+    return _BoundedSum.overflows
 
 
 def safe_rows(db: Any, sql: str, args: list[Any]) -> list[tuple[Any, ...]]:
-    """`db.execute(sql, args).fetchall()`; if an SQL sum() overflows ("integer overflow"), the
-    query again with sums done in Python, an overflowing one as NULL. The slow way only then:
-    a database written before counts were bounded, or a sum across many huge counts, must not
-    make a report fail."""
+    """`db.execute(sql, args).fetchall()`; if a sum() overflows ("integer overflow"), the same
+    query again with sum() done in Python, an overflowing one as NULL.
+
+    The exact sum replaces SQLite's built-in `sum` on this connection (an application function of
+    a built-in's name takes its place), so no SQL is rewritten; it stays for the connection's
+    life (Python 3.11 cannot remove it again), which only costs speed, and only on a connection
+    that has met a sum past 64 bits: a database written before counts were bounded, or an org
+    whose many huge counts add up past 2**63."""
     try:
         return db.execute(sql, args).fetchall()
     except sqlite3.OperationalError as err:
         if "integer overflow" not in str(err):
             raise
     conn = getattr(db, "conn", db)  # sqlite-utils' Database or a plain connection
-    conn.create_aggregate("bounded_sum", 1, _BoundedSum)
-    return conn.execute(re.sub(r"\bsum\(", "bounded_sum(", sql), args).fetchall()
+    conn.create_aggregate("sum", 1, _BoundedSum)
+    return conn.execute(sql, args).fetchall()
 
 
-def live_sums(
-    db: Database, triples: list[Triple], *, by: str, strict: bool = False
-) -> dict[tuple[int, int], dict[str, Any]]:
+def live_sums(db: Database, triples: list[Triple], *, by: str) -> dict[tuple[int, int], dict[str, Any]]:
     """For (org or model id, run, previous run) triples: totals at `run` and all-time differences
     since `previous run` over the models present in both, summed from the model snapshots.
 
-    A sum past 64 bits is NULL (unknown), or with `strict` raises TotalsOverflow."""
+    A sum past 64 bits is NULL (unknown)."""
     if not triples:
         return {}
     # One aggregate subquery per triple, not a join grouped afterwards: the sums come out
@@ -89,18 +98,7 @@ def live_sums(
                 LEFT JOIN model_snapshots ps ON ps.run_id = p.prev_run_id AND ps.model_id = m.id
                 WHERE {where})
             FROM p"""
-    args = [json.dumps(triples)]
-    if strict:
-        try:
-            found = db.execute(sql, args).fetchall()
-        except sqlite3.OperationalError as err:
-            if "integer overflow" not in str(err):
-                raise
-            raise TotalsOverflow(
-                "its counts add up past a 64-bit integer (each is in range, but too many are huge): not stored"
-            ) from None
-    else:
-        found = safe_rows(db, sql, args)
+    found = safe_rows(db, sql, [json.dumps(triples)])
     for key, run_id, packed in found:
         row = json.loads(packed)
         if row[0]:  # no model of the subject in that run: no row, as a grouped join gives none
@@ -137,14 +135,10 @@ def pair_sums(db: Database, triples: list[Triple], *, by: str) -> dict[tuple[int
     return out
 
 
-def record(
-    db: Database, *, run_id: int | None = None, org_ids: list[int] | None = None, strict: bool = False
-) -> int:
+def record(db: Database, *, run_id: int | None = None, org_ids: list[int] | None = None) -> int:
     """(Re)compute the rows of `run_id` (every org it stored), or of every run of `org_ids`, or of
-    everything; each against the org's previous stored run in time. Returns the rows written.
-
-    With `strict`, a sum past 64 bits raises TotalsOverflow (a sync then rolls that org back)
-    instead of being stored as NULL."""
+    everything; each against the org's previous stored run in time. Returns the rows written; a
+    sum past 64 bits is stored as NULL (see `overflows`)."""
     org_marks = f"({','.join('?' * len(org_ids)) or 'NULL'})" if org_ids is not None else ""
     # Only stored runs are ever read, and a run is stored whole or not at all: every run in the
     # file but the one being written (whose rows come with it) is a stored one. The previous run
@@ -175,7 +169,7 @@ def record(
         where.append(f"org_id IN {org_marks}")
         args.extend(org_ids)
     db.execute(f"DELETE FROM org_run_totals {'WHERE ' + ' AND '.join(where) if where else ''}", args)
-    sums = live_sums(db, [tuple(p) for p in pairs], by="org", strict=strict)  # type: ignore[misc]
+    sums = live_sums(db, [tuple(p) for p in pairs], by="org")  # type: ignore[misc]
     rows = [
         [org_id, run_id_, prev, *(sums[(org_id, run_id_)][f] for f in FIELDS)]
         for org_id, run_id_, prev in pairs

@@ -27,6 +27,8 @@ class OrgSaved:
     first: bool = False  # the org's first snapshot: its models are first seen, not new releases
     moved_from: set[int] = field(default_factory=set)  # orgs that listed some of these models before
     taken: int = 0  # repos another org of this run had already stored (same `_id`): skipped here
+    # (kind, `_id`) -> the org a repo belonged to before this org took it over in this run
+    moved_out: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 def start_run(
@@ -117,6 +119,7 @@ def save_models(
             model_id, old_repo, old_license, removed_at, old_org, _ = row
             if old_org != oid:
                 counts.moved_from.add(old_org)
+                counts.moved_out[("model", rec.hub_id)] = old_org
             if old_repo != rec.repo_id:
                 _event(db, "model", run_id, model_id, "renamed", old_repo, rec.repo_id, now)
                 counts.renamed += 1
@@ -197,6 +200,27 @@ _HOMES = {
 }
 
 
+def held_before(
+    db: Database, org: str, kind: str, hub_ids: set[str], moved_out: dict[tuple[str, str], int]
+) -> int:
+    """How many of `hub_ids` were live repos of `org` when this run began: of these, an item that
+    another account's listing now shows (a transfer) may stand in the count of `org`'s listing.
+
+    `moved_out` names the repos another org of this run has already taken over (and whose row
+    now names that org): what they belonged to before.
+    """
+    if not hub_ids:
+        return 0
+    table, only_kind, args = ("models", "", []) if kind == "model" else ("repos", " AND kind = ?", [kind])
+    oid = org_id(db, org)
+    found = db.execute(
+        f"""SELECT hub_id, org_id FROM {table}
+            WHERE removed_at IS NULL{only_kind} AND hub_id IN (SELECT value FROM json_each(?))""",
+        [*args, json.dumps(sorted(hub_ids))],
+    ).fetchall()
+    return sum(1 for hub_id, owner in found if moved_out.get((kind, hub_id), owner) == oid)
+
+
 def mark_removed(db: Database, run_id: int, now: str, org: str, kind: str = "model") -> list[str]:
     """Repos of `org` (models, datasets or Spaces) that a complete listing of this run no longer
     shows: marked removed with the time and an event, never deleted."""
@@ -239,7 +263,7 @@ def save_repos(
     listed = 0
     for rec in records:
         row = db.execute(
-            "SELECT id, repo_id, removed_at, last_seen_run FROM repos WHERE kind = ? AND hub_id = ?",
+            "SELECT id, repo_id, removed_at, last_seen_run, org_id FROM repos WHERE kind = ? AND hub_id = ?",
             [kind, rec.hub_id],
         ).fetchone()
         if row is not None and row[3] == run_id:
@@ -258,7 +282,9 @@ def save_repos(
             )
             repo_pk = int(cursor.lastrowid)
         else:
-            repo_pk, old_repo, removed_at, _ = row
+            repo_pk, old_repo, removed_at, _, old_org = row
+            if old_org != oid and counts is not None:
+                counts.moved_out[(kind, rec.hub_id)] = old_org
             if old_repo != rec.repo_id:
                 _event(db, kind, run_id, repo_pk, "renamed", old_repo, rec.repo_id, now)
             if removed_at is not None:

@@ -3,6 +3,7 @@ Hub session, the run, and everything closed again in the right order."""
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,40 +33,53 @@ class SyncJob:
     now: datetime | None = None
 
 
+# Seconds the sync's statements wait for another program's SQLite write lock. No signal can cut
+# SQLite's wait short (it sleeps inside one C call), so SIGTERM is handled only when it ends:
+# kept short. Other syncs wait at the sync lock instead (--wait), which a signal does cut.
+BUSY_TIMEOUT = 2.0
+
+
 class NothingStored(TrackerError):
     """Every account failed: the run was not written."""
 
     exit_code = FAILED
 
 
-def run_job(job: SyncJob, progress: Callable[[str, int], None] | None = None):
-    """Run one sync and return its SyncSummary; raises on failure (nothing stored)."""
+def run_job(
+    job: SyncJob,
+    progress: Callable[[str, int], None] | None = None,
+    retrying: Callable[[str | None], None] | None = None,
+):
+    """Run one sync and return its SyncSummary; raises on failure (nothing stored).
+
+    `progress` is told each org's count of models so far, `retrying` each retry wait (a line to
+    show) and None when a retried request got through."""
     from oss_tracker.hub import client as hub
-    from oss_tracker.hub.replay import read_manifest
+    from oss_tracker.hub.replay import Manifest, read_manifest
     from oss_tracker.hub.transport import RetryPolicy
     from oss_tracker.store.open import check_location, open_db
     from oss_tracker.sync.lock import sync_lock
     from oss_tracker.sync.run import SyncFailed, run_sync
     from oss_tracker.sync.stop import stop_on_signals
 
-    manifest = read_manifest(job.replay) if job.replay is not None else {}
+    manifest = read_manifest(job.replay) if job.replay is not None else Manifest(None, None)
     # A replay asks for what its recording asked for, unless told otherwise.
-    orgs = job.named or manifest.get("orgs") or job.watched()
+    orgs = job.named or manifest.orgs or job.watched()
     now, clock = job.now, _wall_clock
     if job.replay is not None:
-        recorded = manifest.get("recorded_at")
-        if now is None and recorded:
-            now = datetime.fromisoformat(recorded.replace("Z", "+00:00"))
+        now = now or manifest.recorded_at
         fixed = now
         clock = lambda: fixed  # noqa: E731 - a replay is dated by its recording
     start = (now.replace(tzinfo=now.tzinfo or UTC) if now else clock()).astimezone(UTC)
 
     # The lock first: a sync refused as busy writes nothing, not even a migration.
     check_location(job.path)
-    with stop_on_signals(job.path) as on_stop, sync_lock(job.path, wait=job.wait):
-        db = open_db(job.path, create=True)
+    with stop_on_signals(job.path) as on_stop, sync_lock(job.path, wait=job.wait) as locked:
+        # The real path the lock holds: a symlink swapped meanwhile cannot lead SQLite elsewhere.
+        db = open_db(locked.path, create=True, timeout=BUSY_TIMEOUT)
         session = None
         try:
+            locked.check()  # ...nor a file renamed over the real path
             session = hub.connect(
                 endpoint=job.endpoint,
                 token=job.token,
@@ -76,6 +90,7 @@ def run_job(job: SyncJob, progress: Callable[[str, int], None] | None = None):
                 started_at=start,
                 orgs=orgs,
             )
+            session.transport.on_retry = retrying
             on_stop.append(session.transport.cancel)  # in-flight fetches stop at once
             try:
                 return run_sync(
@@ -94,11 +109,22 @@ def run_job(job: SyncJob, progress: Callable[[str, int], None] | None = None):
             finally:
                 session.close()
         except BaseException as err:
+            # A signal's exception can land anywhere, inside a `with db.atomic()` exit before it
+            # rolled back too: that suspended block would roll back only when collected, after the
+            # connection is closed, and print a traceback then. Freed here, it rolls back now.
+            _release_frames(err)
             # The run's transaction is rolled back by now: the attempt goes in one of its own.
             _record_failure(db, err, start=start, orgs=orgs, session=session)
             raise
         finally:
             db.close()  # before the lock's descriptor closes (see sync/lock.py)
+
+
+def _release_frames(err: BaseException | None) -> None:
+    """Drop what the frames of `err`'s tracebacks hold (their lines stay printable)."""
+    while err is not None:
+        traceback.clear_frames(err.__traceback__)
+        err = err.__context__
 
 
 def _record_failure(db, err: BaseException, *, start: datetime, orgs: list[str], session) -> None:

@@ -1,19 +1,27 @@
-"""The sync lock: `flock` on the database file itself, so that two syncs never overlap.
+"""The sync lock: a lock on the database file itself, so that two syncs never overlap.
 
 The lock belongs to the file, not to a path: every path that reaches it (a symlink, `..`, a
 bind mount) meets the same lock, and there is no lock file beside it that a tmp cleaner could
 delete or a symlink could redirect (a lock file once truncated whatever a symlink named).
 
-flock and SQLite do not meet: SQLite's unix VFS locks with fcntl (POSIX record locks), and on
-Linux flock(2) locks are a separate kind with no interaction with fcntl(2) locks (man 2 flock:
-"since Linux 2.0"). tests/test_local_state.py::test_the_sync_lock_and_sqlites_own_locks_never_meet
-checks both ways: the lock is taken while another process holds SQLite's write lock, and another
-process writes through SQLite while the lock is held. The exception is NFS (and CIFS), where the
-kernel emulates flock with fcntl locks; SQLite's WAL mode, which the tracker uses, does not work
-on a network filesystem anyway.
+On Linux it is `flock`, which does not meet SQLite's own locks: SQLite's unix VFS locks with
+fcntl (POSIX record locks), and on Linux flock(2) locks are a separate kind with no interaction
+with fcntl(2) locks (man 2 flock: "since Linux 2.0").
+tests/test_local_state.py::test_the_sync_lock_and_sqlites_own_locks_never_meet checks both ways:
+the lock is taken while another process holds SQLite's write lock, and another process writes
+through SQLite while the lock is held. The exception is NFS (and CIFS), where the kernel emulates
+flock with fcntl locks; SQLite's WAL mode, which the tracker uses, does not work on a network
+filesystem anyway.
 
-The descriptor is opened read-only and is never written. POSIX rule to keep in mind: closing any
-descriptor of a file drops every fcntl lock the process holds on it, SQLite's included, so the
+Elsewhere (macOS, the BSDs) flock and fcntl locks may share one lock list, where a whole-file
+flock would stop SQLite's own locks, the sync's included. There the lock is a POSIX record lock
+on one byte SQLite never locks (LOCK_BYTE, past its lock bytes at 1 GiB), which meets nothing of
+SQLite's by construction; the same test runs with it on Linux. Such a lock needs a descriptor
+open for writing (nothing is ever written through it) and, as POSIX locks go, is dropped when the
+process closes any descriptor of the file: nothing in a sync opens the database a second time.
+
+The descriptor is read-only for flock and is never written. POSIX rule to keep in mind: closing
+any descriptor of a file drops every fcntl lock the process holds on it, SQLite's included, so the
 lock must be released only once the process's SQLite connection has finished its transaction
 (the sync closes its connection inside the locked block).
 """
@@ -23,78 +31,89 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
-import stat
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from oss_tracker.errors import Busy, TrackerError
+from oss_tracker.files import NotRegular, open_regular
 
 
 class LockError(TrackerError):
     """The database path cannot be locked: a dangling symlink, not a regular file, unreadable."""
 
 
+# flock where it is known not to meet SQLite's locks; a record lock on LOCK_BYTE elsewhere.
+USE_FLOCK = sys.platform.startswith("linux")
+# SQLite's lock bytes are 0x40000000 (PENDING) to 0x400001FF (the end of SHARED): 1 KiB past them.
+LOCK_BYTE = 0x40000000 + 1024
+
+
 def open_database_file(db_path: Path) -> tuple[int, Path]:
-    """A read-only descriptor of the database file and its real path, creating an empty file if none.
+    """A descriptor of the database file and its real path, creating an empty file if none.
 
     A missing database is created here, as an empty regular file (SQLite makes a new database
     of it), with O_CREAT | O_EXCL | O_NOFOLLOW: never through a symlink, and never truncating
     anything. A symlink whose target is missing is refused rather than followed into a create.
     """
     real = Path(os.path.realpath(db_path))
-    flags = (
-        os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
-    )  # NONBLOCK: a FIFO must not hang the open
+    flags = (os.O_RDONLY if USE_FLOCK else os.O_RDWR) | os.O_NOFOLLOW
     while True:
         try:
-            fd = os.open(real, flags)
-            break
+            return open_regular(real, flags), real
         except FileNotFoundError:
             if os.path.lexists(db_path):
                 raise LockError(
                     f"{db_path} is a symbolic link to {real}, which does not exist: "
                     "refusing to create a database through it"
                 ) from None
+        except NotRegular:
+            raise LockError(f"{db_path} is not a regular file: not a database") from None
         try:
-            fd = os.open(real, flags | os.O_CREAT | os.O_EXCL, 0o644)
-            break
+            return open_regular(real, flags | os.O_CREAT | os.O_EXCL), real
         except FileExistsError:
             continue  # another sync created it first: open that one
         except OSError as err:
             raise LockError(f"cannot create {db_path}: {err.strerror}") from None
-    try:
-        mode = os.fstat(fd).st_mode
-    except OSError:
-        os.close(fd)
-        raise
-    if not stat.S_ISREG(mode):
-        os.close(fd)
-        raise LockError(f"{db_path} is not a regular file: not a database")
-    return fd, real
+
+
+@dataclass
+class HeldLock:
+    """The database file a sync has locked: its real path, and a check that the path still names it."""
+
+    path: Path
+    fd: int
+
+    def check(self) -> None:
+        """LockError unless `path` still names the locked file (call it once SQLite has it open)."""
+        if not _still_named(self.fd, self.path):
+            raise LockError(
+                f"{self.path} was replaced while the sync opened it: nothing stored; run the sync again"
+            )
 
 
 @contextmanager
 def sync_lock(
     db_path: Path, *, wait: float = 0.0, sleep: Callable[[float], None] = time.sleep
-) -> Iterator[Path]:
+) -> Iterator[HeldLock]:
     """Hold the database file's lock for the block; wait up to `wait` seconds for another sync.
 
-    Yields the database's real path. flock is released by the kernel when the process dies,
-    even by SIGKILL, so a crashed sync never leaves a stale lock behind.
+    Yields the locked file: open it by `path` (the real one: a symlink swapped meanwhile cannot
+    lead SQLite to another file), then `check()`. The kernel releases the lock when the process
+    dies, even by SIGKILL, so a crashed sync never leaves a stale lock behind.
     """
     deadline = time.monotonic() + wait
     fd, real = _open(db_path)
     try:
         while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+            if not _try_lock(fd):
                 if time.monotonic() >= deadline:
                     raise Busy(
                         f"another sync is running on {db_path}; try again later or pass --wait SECONDS"
-                    ) from None
+                    )
                 sleep(min(1.0, max(0.05, deadline - time.monotonic())))
                 continue
             if _still_named(fd, real):
@@ -104,10 +123,24 @@ def sync_lock(
             old, fd = fd, -1
             os.close(old)
             fd, real = _open(db_path)
-        yield real
+        yield HeldLock(real, fd)
     finally:
         if fd >= 0:
             os.close(fd)
+
+
+def _try_lock(fd: int) -> bool:
+    """Take the lock without waiting; False if another process holds it."""
+    try:
+        if USE_FLOCK:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        else:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, LOCK_BYTE)
+    except OSError as err:
+        if err.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+            return False
+        raise
+    return True
 
 
 def _open(db_path: Path) -> tuple[int, Path]:

@@ -42,6 +42,10 @@ class OrgResult:
     kind_errors: dict[str, str] = field(default_factory=dict)  # a dataset or Space listing failed
     # kind -> what its listing left out or made unknown
     tallies: dict[str, hub.Tally] = field(default_factory=lambda: {k: hub.Tally() for k in ("model", *KINDS)})
+    # kind -> items of other accounts in the listing that were this org's repos when the run began
+    # (transferred out: the overview may still count them); set by the writer
+    held: dict[str, int] = field(default_factory=dict)
+    overflowed: int = 0  # sums of its totals past 64 bits, stored as unknown
 
     def expected(self, kind: str) -> int | None:
         if self.overview is None:
@@ -55,23 +59,31 @@ class OrgResult:
     def short(self, kind: str) -> str | None:
         """Why this kind's listing cannot be stored: it failed, or came back shorter than counted.
 
-        Items of another account were left out of the listing, but the overview may count a
-        repo in transfer on either side: the count is met by the org's own items, or by its
-        own and those left out together.
+        The overview may still count a repo just transferred to another account, which the
+        listing then shows under its new id: such an item helps meet the count, but only if it
+        was this org's when the run began (`held`), each `_id` once. Any other account's item
+        (planted, however often repeated) never stands in for a missing model.
         """
         if kind != "model" and kind in self.kind_errors:
             return self.kind_errors[kind]
         expected = self.expected(kind)
         tally = self.tallies[kind]
-        if expected is not None and self.listed(kind) + tally.foreign < expected:
+        if expected is not None and self.listed(kind) + self.held.get(kind, 0) < expected:
             # A partial listing stored as a snapshot would read as a collapse of downloads.
-            why = f" ({tally.skipped:,} unusable item(s) skipped)" if tally.skipped else ""
-            return f"listed {self.listed(kind):,} of {expected:,} {kind}s{why}: not stored"
+            why = [f"{tally.skipped:,} unusable item(s) skipped"] if tally.skipped else []
+            if tally.foreign > self.held.get(kind, 0):
+                why.append(
+                    f"{tally.foreign - self.held.get(kind, 0):,} item(s) of other accounts not counted"
+                )
+            detail = f" ({'; '.join(why)})" if why else ""
+            return f"listed {self.listed(kind):,} of {expected:,} {kind}s{detail}: not stored"
         return None
 
     def verified(self, kind: str) -> bool:
-        """Stored and checked against the overview's count: only then may missing items be removals."""
-        return self.short(kind) is None and self.expected(kind) is not None
+        """Stored, and its own items alone meet the overview's count: only then may missing items
+        be removals (a count met with transferred items' help proves nothing of the rest)."""
+        expected = self.expected(kind)
+        return self.short(kind) is None and expected is not None and self.listed(kind) >= expected
 
 
 @dataclass
@@ -162,6 +174,7 @@ def notes(stored: list[OrgResult], taken: dict[str, int]) -> list[str]:
             r.org: sum(t.foreign for t in r.tallies.values()) for r in stored
         },
         "item(s) already stored under another account this run skipped": taken,
+        "total(s) past 64 bits stored as unknown": {r.org: r.overflowed for r in stored},
     }
     out = []
     for label, counts in per_org.items():
@@ -169,6 +182,15 @@ def notes(stored: list[OrgResult], taken: dict[str, int]) -> list[str]:
             orgs = ", ".join(f"{org}: {n:,}" for org, n in counts.items() if n)
             out.append(f"{total:,} {label} ({orgs})")
     return out
+
+
+def _every_failure(failed: dict[str, str]) -> str:
+    """Why no org was stored: each org's reason, or the reason once when every org failed alike
+    (an endpoint that cannot be reached is not news sixteen times)."""
+    reasons = set(failed.values())
+    if len(reasons) == 1 and len(failed) > 1:
+        return reasons.pop()
+    return "; ".join(f"{org}: {msg}" for org, msg in failed.items()) or "nothing fetched"
 
 
 class OutOfOrder(TrackerError):
@@ -365,6 +387,9 @@ def _store_org(
             result = end[0]
             if result.fatal is not None:
                 raise result.fatal
+            moved_out = {k: v for c in saved for k, v in c.moved_out.items()}
+            for kind, tally in result.tallies.items():
+                result.held[kind] = store.held_before(db, result.org, kind, tally.foreign_ids, moved_out)
             problem = result.error or result.short("model")
             if problem is not None:
                 # A listing cut short is not a snapshot: half an org would read as a collapse.
@@ -390,9 +415,12 @@ def _store_org(
                 datasets_listed=listed["dataset"],
                 spaces_listed=listed["space"],
             )
-            # The org's totals, inside its savepoint: sums that overflow cost this org, not the run.
-            totals.record(db, run_id=run_id, org_ids=[store.org_id(db, overview.name)], strict=True)
-    except (_Discard, totals.TotalsOverflow) as why:
+            # The org's totals: every snapshot row is storable, so a sum past 64 bits is stored as
+            # unknown (NULL) and noted, never a reason to lose the org.
+            before = totals.overflows()
+            totals.record(db, run_id=run_id, org_ids=[store.org_id(db, overview.name)])
+            result.overflowed = totals.overflows() - before
+    except _Discard as why:
         failed[overview.name] = str(why)
         return None
     if notes:
@@ -470,9 +498,7 @@ def run_sync(
                         stored.append(result)
                         verified[result.org] = [k for k in ("model", *KINDS) if result.verified(k)]
                 if not saved:
-                    raise SyncFailed(
-                        "; ".join(f"{org}: {msg}" for org, msg in failed.items()) or "nothing fetched"
-                    )
+                    raise SyncFailed(_every_failure(failed))
                 # After every org is saved, so a repo moved between two watched orgs is not taken for a removal.
                 for org, kinds in verified.items():
                     if "model" in kinds:
