@@ -175,7 +175,7 @@ def test_table_cells_and_titles_show_each_control_character_visibly(
     ]
     releases = _lines(_output(db, "releases", "table"))
     assert (
-        "1 Feb 2025  Evil/cls\\x1b[2J           evil\\x1b[5m              — text\\x9b31mgen  24 Nov 2025"
+        "│ 1 Feb 2025  │ Evil/cls\\x1b[2J           │ evil\\x1b[5m                     │    — │ text\\x9b31mgen  │ 24 Nov 2025 │         │"
     ) in releases
     assert (
         _lines(_output(db, "derivatives-history", "table"))[0] == "Derivatives of Evil/base\\x1b]0;pwned\\x07"

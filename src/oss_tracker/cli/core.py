@@ -163,12 +163,8 @@ def show(report: Any, fmt: str, plot: Path | None = None) -> None:
     """Render a report on stdout; with `plot`, also write its first chart to that file."""
     from oss_tracker.render.formats import render
 
-    console = None
-    if fmt == "table":  # rich only for tables: JSON, CSV and Markdown start faster without it
-        from rich.console import Console
-
-        console = Console(soft_wrap=False, highlight=False, emoji=False)  # names are data, not :emoji: codes
-    render(report, fmt, console)
+    render(report, fmt, sys.stdout)
+    sys.stdout.flush()  # a closed pipe is met here, inside the command (see cli.usage)
     if plot is not None:
         from oss_tracker.render.charts import write_plot
 
