@@ -12,19 +12,44 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from oss_tracker import __version__
 from oss_tracker import errors as codes
+from oss_tracker.cli.usage import hoist_globals, run_group
 from oss_tracker.escape import visible
 
 log = logging.getLogger("oss_tracker")
 
+
+class Commands(TyperGroup):
+    """The command line's group: global options accepted after the command too, one line on
+    stderr for every usage error, and a broken pipe ends quietly."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        argv = hoist_globals(self, list(sys.argv[1:] if args is None else args))
+        code = run_group(self, argv, extra)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
 app = typer.Typer(
+    cls=Commands,
     help="Keep a local history of what open-model publishers release on the Hugging Face Hub, and how it is used.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
@@ -77,7 +102,19 @@ def main_options(
 
 class _VisibleFormatter(logging.Formatter):
     """Log lines carry model ids and Hub messages: each record stays one line, with control
-    characters escaped; a traceback (--debug) keeps its line breaks, each line escaped."""
+    characters escaped. A traceback only with --debug (its line breaks kept, each line
+    escaped); otherwise (-v) the error a record carries is named at the end of its one line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.exc_info and not State.debug:
+            from oss_tracker.errors import describe
+
+            err = record.exc_info[1]
+            record = logging.makeLogRecord(
+                {**record.__dict__, "msg": f"{record.getMessage()}: {describe(err)}", "args": None,
+                 "exc_info": None, "exc_text": None, "stack_info": None}
+            )  # fmt: skip
+        return super().format(record)
 
     def formatMessage(self, record: logging.LogRecord) -> str:
         return visible(super().formatMessage(record))
@@ -117,6 +154,11 @@ def say(message: str) -> None:
         typer.echo(visible(message), err=True)
 
 
+def usage(message: str) -> typer.BadParameter:
+    """A usage error (exit 2) shown as this one sentence: `oss-tracker: error: <message>`."""
+    return typer.BadParameter(message)
+
+
 def fail(message: str, code: int) -> typer.Exit:
     # Messages quote Hub answers, model ids and watch-list names: one line, nothing a terminal runs.
     typer.echo(f"oss-tracker: error: {visible(message)}", err=True)
@@ -128,8 +170,8 @@ def errors() -> Iterator[None]:
     """One line on stderr and an exit code for every failure; a traceback only with --debug."""
     try:
         yield
-    except (typer.Exit, typer.BadParameter):
-        raise  # Typer prints a usage error itself (exit 2)
+    except (typer.Exit, typer.BadParameter, BrokenPipeError):
+        raise  # a usage error, or stdout's reader gone: cli.usage.run_group ends those
     except KeyboardInterrupt:
         raise fail("interrupted: nothing from this run was stored", codes.FAILED) from None
     except Exception as err:
