@@ -454,9 +454,9 @@ HUGE = "100000000000000000000"
 @pytest.mark.parametrize(
     ("args", "error"),
     [
-        (("report", "--org", "Evil", "--top", HUGE), f"invalid value for --top: {HUGE} is not in the range 1<=x<=1000000"),
+        (("report", "--org", "Evil", "--limit", HUGE), f"invalid value for --limit: {HUGE} is not in the range 1<=x<=1000000"),
         # (click refuses `1e20` for an int option itself; the OverflowError came from a huge integer.)
-        (("report", "--org", "Evil", "--top", "1e20"), "invalid value for --top: '1e20' is not a valid int range"),
+        (("report", "--org", "Evil", "--limit", "1e20"), "invalid value for --limit: '1e20' is not a whole number"),
         (("report", "--org", "Evil", "--days", HUGE), f"invalid value for --days: {HUGE} is not in the range 1<=x<=36500"),
         (("releases", "--limit", HUGE), f"invalid value for --limit: {HUGE} is not in the range 0<=x<=1000000"),
         (("derivatives", "--limit", HUGE), f"invalid value for --limit: {HUGE} is not in the range 1<=x<=1000000"),
@@ -484,7 +484,7 @@ def test_a_huge_numeric_option_is_a_usage_error(
 def test_the_largest_allowed_values_work(hostile: tuple[Path, list[Result]]) -> None:
     db = str(hostile[0])
     top = run(
-        "report", "--org", "Evil", "--top", "1000000", "--days", "36500", "--db", db, "--format", "json"
+        "report", "--org", "Evil", "--limit", "1000000", "--days", "36500", "--db", db, "--format", "json"
     )
     assert top.exit_code == 0, top.stderr
     assert len(json.loads(top.stdout)["top_models"]) == 5

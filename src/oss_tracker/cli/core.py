@@ -88,6 +88,7 @@ def main_options(
         Path | None,
         typer.Option(
             "--config",
+            metavar="PATH",
             envvar="OSS_TRACKER_CONFIG",
             help="Watch list file. Default: ~/.config/oss-tracker/watchlist.toml (the four mission orgs if absent).",
         ),

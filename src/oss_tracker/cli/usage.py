@@ -234,4 +234,7 @@ def _bad_parameter(err: Any, ctx: Any, name: str, hint: str) -> str:
     else:
         hints = err.param_hint if isinstance(err.param_hint, list | tuple) else [err.param_hint]
         label = " / ".join(str(h).strip("'") for h in hints)
+    # Click's names for its types read as jargon: "'x' is not a valid int range".
+    message = re.sub(r"is not a valid (?:int|integer)(?: range)?$", "is not a whole number", message)
+    message = re.sub(r"is not a valid float(?: range)?$", "is not a number", message)
     return f"invalid value for {label}: {message}"
