@@ -383,3 +383,45 @@ def test_every_help_has_examples_that_parse_and_plain_metavars(argv: list[str]) 
         assert " ".join(argv) in " ".join(words)
         parsed = run(*words, "-h")  # every option named exists and has its value: help, not a usage error
         assert parsed.exit_code == 0, (line, parsed.stderr)
+
+
+# -- start-up (issue 18): the entry point's fast paths keep every answer --------------------------
+def entry(*args: str, code: str = "") -> subprocess.CompletedProcess[str]:
+    """`oss-tracker ARGS` through the console entry point (`main`), in a child process."""
+    script = f"import sys\nsys.argv = ['oss-tracker', *{list(args)!r}]\nfrom oss_tracker.cli import main\n{code}main()\n"
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "OSS_TRACKER_DB")}
+    env["PYTHONPATH"] = str(ROOT / "src")
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
+
+
+def test_version_is_answered_without_typer() -> None:
+    probe = (
+        "import atexit\n"
+        "atexit.register(lambda: print(sorted(m for m in ('typer', 'rich', 'sqlite3') if m in sys.modules),"
+        " file=sys.stderr))\n"
+    )
+    for args in (["--version"], ["-q", "--version"]):
+        done = entry(*args, code=probe)
+        assert (done.returncode, done.stdout, done.stderr) == (0, "oss-tracker 0.1.0\n", "[]\n")
+    through_typer = entry("report", "--version")  # after a command: Typer's own eager option
+    assert (through_typer.returncode, through_typer.stdout) == (0, "oss-tracker 0.1.0\n")
+
+
+def test_the_fast_exit_of_a_report_keeps_its_output_and_exit_code(
+    bundled_history: Path, tmp_path: Path
+) -> None:
+    db = str(bundled_history)
+    done = entry("report", "--org", "Qwen", "--db", db, "--json")
+    assert done.returncode == 0 and json.loads(done.stdout)["org"] == "Qwen"
+    assert done.stdout == run("report", "--org", "Qwen", "--db", db, "--json").stdout
+    missing = entry("report", "--org", "nobody", "--db", db)
+    assert (missing.returncode, missing.stdout) == (1, "")
+    assert missing.stderr == (
+        "oss-tracker: error: no data for organization 'nobody': it was never synced (see `oss-tracker status`)\n"
+    )
+    usage = entry("trends", "--since", "soon", "--db", db)
+    assert usage.returncode == 2 and usage.stderr.startswith(
+        "oss-tracker: error: invalid value for --since: 'soon'"
+    )
+    old = entry("status", "--db", str(tmp_path / "none.db"))
+    assert old.returncode == 1 and old.stderr.startswith("oss-tracker: error: no database at ")

@@ -1,9 +1,9 @@
 """The Typer app: global options, logging, one line and an exit code for every error, and
 the few steps every command shares (open the database, render a report)."""
 
-from __future__ import annotations
+# (No `from __future__ import annotations`: Typer evaluates every string annotation of a
+# command twice when it builds it, which costs more than evaluating them once here.)
 
-import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -19,7 +19,37 @@ from oss_tracker import errors as codes
 from oss_tracker.cli.usage import hoist_globals, run_group
 from oss_tracker.escape import visible
 
-log = logging.getLogger("oss_tracker")
+# The commands that read the database and log nothing: they skip setting up logging (and
+# importing it), and `main` may skip Python's teardown after them (cli/__init__.py).
+READ_ONLY = ("report", "changes", "trends", "releases", "licenses", "compare", "status", "derivatives")
+
+# Building a command's Click object costs about a millisecond: `main` asks for the one command
+# it will run (`only`), and the others are only noted, until `build_all`.
+_ONLY: set[str] | None = None
+_PENDING: list[tuple[str | None, dict[str, Any], Any]] = []
+
+
+def command(name: str | None = None, **kwargs: Any) -> Any:
+    """`app.command`, except that a command other than the one asked for is only noted."""
+
+    def register(f: Any) -> Any:
+        if _ONLY is None or (name or f.__name__.replace("_", "-")) in _ONLY:
+            app.command(name, **kwargs)(f)
+        else:
+            _PENDING.append((name, kwargs, f))
+        return f
+
+    return register
+
+
+def build_only(names: set[str] | None) -> None:
+    """Register only these commands from now on (None: every command, the noted ones too)."""
+    global _ONLY
+    _ONLY = names
+    if names is None:
+        while _PENDING:
+            name, kwargs, f = _PENDING.pop(0)
+            app.command(name, **kwargs)(f)
 
 
 class Commands(TyperGroup):
@@ -76,6 +106,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
+    ctx: typer.Context,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
@@ -98,55 +129,15 @@ def main_options(
     State.debug = debug
     State.config = config
     State.verbosity = -1 if quiet else (1 if verbose or debug else 0)
-    _setup_logging()
-
-
-class _VisibleFormatter(logging.Formatter):
-    """Log lines carry model ids and Hub messages: each record stays one line, with control
-    characters escaped. A traceback only with --debug (its line breaks kept, each line
-    escaped); otherwise (-v) the error a record carries is named at the end of its one line."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        if record.exc_info and not State.debug:
-            from oss_tracker.errors import describe
-
-            err = record.exc_info[1]
-            record = logging.makeLogRecord(
-                {**record.__dict__, "msg": f"{record.getMessage()}: {describe(err)}", "args": None,
-                 "exc_info": None, "exc_text": None, "stack_info": None}
-            )  # fmt: skip
-        return super().format(record)
-
-    def formatMessage(self, record: logging.LogRecord) -> str:
-        return visible(super().formatMessage(record))
-
-    def formatException(self, ei: Any) -> str:
-        return "\n".join(visible(line) for line in super().formatException(ei).split("\n"))
-
-    def formatStack(self, stack_info: str) -> str:
-        return "\n".join(visible(line) for line in super().formatStack(stack_info).split("\n"))
+    if ctx.invoked_subcommand not in READ_ONLY:
+        _setup_logging()
 
 
 def _setup_logging() -> None:
-    level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.DEBUG}[State.verbosity]
-    handler: logging.Handler
-    if sys.stderr.isatty():
-        from rich.console import Console
-        from rich.logging import RichHandler
+    """Log lines on stderr at the level -q/-v/--debug ask for (see cli/logs.py)."""
+    from oss_tracker.cli.logs import setup
 
-        # Its own stderr console: RichHandler's default is rich's global console, on stdout,
-        # where log lines would end up inside `--format json` output.
-        handler = RichHandler(console=Console(stderr=True), show_path=False, show_time=False, markup=False)
-        handler.setFormatter(_VisibleFormatter("%(message)s"))
-    else:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(
-            _VisibleFormatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S%z")
-        )
-    root = logging.getLogger("oss_tracker")
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    root.propagate = False
+    setup(State.verbosity, debug=State.debug)
 
 
 def say(message: str) -> None:

@@ -131,8 +131,8 @@ DATE_FORMS = (
     "YYYY-MM-DD, YYYY-MM, a time as the tool prints it (2025-11-27T06:00:00Z), "
     "or a span back from today (7d, 4w, 3m, 1y)"
 )
-_SPAN = re.compile(r"(\d{1,6})([dwmy])")
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
+_SPAN = r"(\d{1,6})([dwmy])"  # (compiled by `re` on first use)
+_MONTH = r"(\d{4})-(\d{2})"
 MAX_SPAN_DAYS = MAX_DAYS  # 100 years back at most: a date stays a date
 
 
@@ -142,7 +142,7 @@ def parse_day(text: str, *, end: bool = False, today: date | None = None) -> dat
     (its first day; with `end`, its last), `27 Nov 2025` (as tables print it), or a span back
     from `today` (UTC): `7d`, `4w`, `3m` (calendar months), `1y`. Anything else is a usage error."""
     value = text.strip()
-    if m := _SPAN.fullmatch(value.lower()):
+    if m := re.fullmatch(_SPAN, value.lower()):
         n, unit = int(m[1]), m[2]
         now = today or datetime.now(UTC).date()
         if unit in "dw":
@@ -154,7 +154,7 @@ def parse_day(text: str, *, end: bool = False, today: date | None = None) -> dat
         if months * 31 > MAX_SPAN_DAYS:
             raise typer.BadParameter(f"{value} goes back more than {MAX_SPAN_DAYS:,} days")
         return _months_back(now, months)
-    if m := _MONTH.fullmatch(value):
+    if m := re.fullmatch(_MONTH, value):
         year, month = int(m[1]), int(m[2])
         if 1 <= month <= 12 and year >= 1:
             first = date(year, month, 1)

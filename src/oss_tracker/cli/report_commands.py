@@ -4,7 +4,7 @@ The same words everywhere (`--org`, `--limit`, `--since DATE`, `--json`), each c
 ends with examples, and an option that would do nothing where it is given is refused.
 """
 
-from __future__ import annotations
+# (No `from __future__ import annotations`: see cli/core.py.)
 
 from datetime import date
 from pathlib import Path
@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from oss_tracker.cli.core import app, errors, open_database, show, usage, watchlist
+from oss_tracker.cli.core import _setup_logging, command, errors, open_database, show, usage, watchlist
 from oss_tracker.cli.options import (
     DATE_FORMS,
     MAX_DAYS,
@@ -46,7 +46,7 @@ def _plot(help: str) -> typer.models.OptionInfo:
     return typer.Option("--plot", metavar="FILE", help=f"Also write {help}: FILE.png or FILE.svg.")
 
 
-@app.command()
+@command()
 def report(
     org: Annotated[
         list[str] | None,
@@ -69,7 +69,9 @@ def report(
     db: DbOpt = None,
     limit: Annotated[
         int | None,
-        typer.Option("--limit", metavar="N", min=1, max=MAX_ROWS, help="How many top models to list (default: 10)."),
+        typer.Option(
+            "--limit", metavar="N", min=1, max=MAX_ROWS, help="How many top models to list (default: 10)."
+        ),
     ] = None,
     top: Annotated[
         int | None,
@@ -123,7 +125,7 @@ def report(
         show(org_report(database, name, top=count, days=days), fmt_name)
 
 
-@app.command()
+@command()
 def changes(
     org: OrgsOpt = None,
     company: CompanyOpt = None,
@@ -147,7 +149,7 @@ def changes(
         show(changes_report(database, accounts(org, company, group, database)), fmt_name)
 
 
-@app.command()
+@command()
 def derivatives(
     ctx: typer.Context,
     model_id: Annotated[
@@ -212,6 +214,7 @@ def derivatives(
             refuse(ctx, ("family", "limit"), "with --edges (every such model is listed)")
     with errors():
         if list_repos:
+            _setup_logging()  # the one report that asks the Hub: -v shows its retries
             from oss_tracker.hub import client as hub
             from oss_tracker.reports.derivatives import children_listing
 
@@ -233,7 +236,7 @@ def derivatives(
             show(ranking(database, orgs=orgs, limit=limit, family=family), fmt_name)
 
 
-@app.command()
+@command()
 def trends(
     org: OrgsOpt = None,
     company: CompanyOpt = None,
@@ -291,7 +294,7 @@ def trends(
         show(built, fmt_name, plot)
 
 
-@app.command()
+@command()
 def releases(
     org: OrgsOpt = None,
     company: CompanyOpt = None,
@@ -336,7 +339,7 @@ def releases(
         show(releases_report(database, orgs=orgs, since=since, until=until, limit=limit), fmt_name, plot)
 
 
-@app.command()
+@command()
 def licenses(
     org: OrgsOpt = None,
     company: CompanyOpt = None,
@@ -360,7 +363,7 @@ def licenses(
         show(licenses_report(database, orgs=accounts(org, company, group, database)), fmt_name)
 
 
-@app.command()
+@command()
 def compare(
     orgs: Annotated[
         list[str] | None,

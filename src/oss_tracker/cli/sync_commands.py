@@ -1,6 +1,6 @@
 """The commands cron runs: `sync`, `status`, `backup`."""
 
-from __future__ import annotations
+# (No `from __future__ import annotations`: see cli/core.py.)
 
 import sys
 from collections.abc import Callable, Iterator
@@ -12,7 +12,17 @@ from typing import Annotated
 import typer
 
 from oss_tracker import errors as codes
-from oss_tracker.cli.core import State, app, default_db, errors, open_database, say, show, usage, watchlist
+from oss_tracker.cli.core import (
+    State,
+    command,
+    default_db,
+    errors,
+    open_database,
+    say,
+    show,
+    usage,
+    watchlist,
+)
 from oss_tracker.cli.options import (
     DAY_SECONDS,
     MAX_DAYS,
@@ -40,7 +50,7 @@ def _seconds(
     )
 
 
-@app.command()
+@command()
 def sync(
     ctx: typer.Context,
     org: Annotated[
@@ -171,7 +181,7 @@ def _progress() -> Iterator[Callable[[str, int], None] | None]:
         yield update
 
 
-@app.command()
+@command()
 def status(
     db: DbOpt = None,
     max_age: Annotated[
@@ -216,7 +226,7 @@ def status(
         raise typer.Exit(code)
 
 
-@app.command()
+@command()
 def backup(
     dest: Annotated[
         Path,

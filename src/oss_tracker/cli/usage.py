@@ -14,6 +14,7 @@ import difflib
 import os
 import re
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import typer
@@ -198,9 +199,14 @@ def _no_such_option(option: str, command: Any, ctx: Any, name: str, hint: str) -
     return f"{name} has no option {option}; {hint}"
 
 
+# Every command's Click object, for an error message that names the other commands with an
+# option (`main` builds only the one it runs): set by `oss_tracker.cli.load`.
+every_command: Callable[[], Any] | None = None
+
+
 def _commands_with(option: str, ctx: Any) -> list[str]:
     """The other commands that have this option."""
-    root = ctx.find_root().command if ctx is not None else None
+    root = every_command() if every_command is not None else ctx.find_root().command
     found = []
 
     def walk(group: Any, prefix: str) -> None:

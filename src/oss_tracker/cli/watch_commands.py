@@ -1,6 +1,6 @@
 """`watch list|add|remove`: the watch list file."""
 
-from __future__ import annotations
+# (No `from __future__ import annotations`: see cli/core.py.)
 
 from typing import Annotated
 

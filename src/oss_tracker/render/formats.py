@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from typing import IO, Any
@@ -24,6 +22,9 @@ def to_csv(report: Report) -> str:
     """The report's main (first non-summary) section, raw values, one header row.
 
     Text is made safe for terminals and spreadsheets (`csv_text`); numbers are written as they are."""
+    import csv
+    import io
+
     section = report.sections[_main(report)] if report.sections else Section("", [], [])
     columns = [c for c in section.columns if c.csv]
     out = io.StringIO()
@@ -75,7 +76,7 @@ def to_markdown(report: Report) -> str:
     for chart in report.charts:
         lines = chart_lines(chart)
         fence = "`" * max(
-            3, 1 + max((len(run) for line in lines for run in _BACKTICKS.findall(line)), default=0)
+            3, 1 + max((len(run) for line in lines for run in re.findall(_BACKTICKS, line)), default=0)
         )
         parts += [f"## {md_text(chart_title(chart))}", "", f"{fence}text", *lines, fence, ""]
     for section in report.sections:
@@ -108,24 +109,25 @@ def _md_align(column: Column) -> str:
 # links and images, table cells, strikethrough, headings' closing `#`s, entities (`&#x202e;`
 # would put back a bidi override), math. `-`, `.`, `/`, `+`, `:` are left alone: they start
 # nothing inside a line, and repo ids and numbers stay readable.
-_MD_SPECIAL = re.compile(r"[\\`*<>\[\]|~#&$]")
+_MD_SPECIAL = r"[\\`*<>\[\]|~#&$]"
 # `_` emphasises only at a word's edge: `Qwen2.5_instruct` keeps its underscore.
-_MD_EDGE_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
+_MD_EDGE_UNDERSCORE = r"(?<![^\W_])_|_(?![^\W_])"
 # A note is the first text of its line (`> note`): a list marker there would start a list.
 # (A backslash escapes punctuation only: `1\\. x`, not `\\1. x`.)
-_MD_BLOCK_START = re.compile(r"^(\s*\d*)([-+.)])(?=\s|$)")
-_BACKTICKS = re.compile(r"`+")
+_MD_BLOCK_START = r"^(\s*\d*)([-+.)])(?=\s|$)"
+_BACKTICKS = r"`+"
+# (Patterns as strings, compiled by `re` on first use: a table or JSON report never pays for them.)
 
 
 def md_text(text: str) -> str:
     """Text for a Markdown heading, cell or note: one line (control characters escaped,
     `visible`), markup characters backslash-escaped so that they show as themselves."""
-    text = _MD_SPECIAL.sub(r"\\\g<0>", visible(text))
-    return _MD_EDGE_UNDERSCORE.sub(r"\\_", text) if "_" in text else text
+    text = re.sub(_MD_SPECIAL, r"\\\g<0>", visible(text))
+    return re.sub(_MD_EDGE_UNDERSCORE, r"\\_", text) if "_" in text else text
 
 
 def _md_block(text: str) -> str:
-    return _MD_BLOCK_START.sub(r"\1\\\2", text)
+    return re.sub(_MD_BLOCK_START, r"\1\\\2", text)
 
 
 def render(report: Report, fmt: str, out: IO[str]) -> None:

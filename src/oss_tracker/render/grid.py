@@ -10,9 +10,7 @@ only free text (a note, a detail, a status value) gives way, shortened with an e
 from __future__ import annotations
 
 import codecs
-import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from oss_tracker.escape import visible
 from oss_tracker.render.text import NUMERIC, cell, cell_kind
@@ -34,13 +32,17 @@ _ASCII_MAP = str.maketrans(
 FANCY_SAMPLE = "┏━┳┓┃┡╇┩│├─┼┤└┴┘▁█—–·…"
 
 
-@dataclass(frozen=True)
+# (Plain classes, not dataclasses: a dataclass costs a fraction of a millisecond to create at
+# import, and this module is on every report's start-up path.)
 class Charset:
     """What the output can encode: everything (`fancy`), else ASCII drawing, and any other
     character it cannot take written as a backslash escape (`\\u4e2d`), never an error."""
 
-    encoding: str = "utf-8"
-    fancy: bool = True
+    __slots__ = ("encoding", "fancy")
+
+    def __init__(self, encoding: str = "utf-8", fancy: bool = True) -> None:
+        self.encoding = encoding
+        self.fancy = fancy
 
     @property
     def ellipsis(self) -> str:
@@ -83,6 +85,8 @@ def text_width(text: str) -> int:
 
 
 def _char_width(ch: str) -> int:
+    import unicodedata  # only for text past ASCII
+
     if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
         return 0
     return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
@@ -103,16 +107,22 @@ def shorten(text: str, width: int, ellipsis: str = "…") -> str:
     return "".join(out).rstrip() + ellipsis
 
 
-@dataclass
 class Grid:
     """One table: title, header, rows of (text, tone) cells, ready to lay out and draw."""
 
-    title: str
-    headers: list[str]
-    right: list[bool]  # right-aligned (numbers)
-    free: list[bool]  # free text: may be shortened on a narrow terminal
-    rows: list[list[tuple[str, str]]] = field(default_factory=list)
-    ends: set[int] = field(default_factory=set)  # rows followed by a group separator line
+    __slots__ = ("title", "headers", "right", "free", "rows", "ends")
+
+    def __init__(
+        self,
+        title: str,
+        headers: list[str],
+        right: list[bool],  # right-aligned (numbers)
+        free: list[bool],  # free text: may be shortened on a narrow terminal
+        rows: list[list[tuple[str, str]]],
+        ends: set[int],  # rows followed by a group separator line
+    ) -> None:
+        self.title, self.headers, self.right, self.free = title, headers, right, free
+        self.rows, self.ends = rows, ends
 
     def cell_widths(self) -> list[int]:
         """Each column's widest cell, the header left out."""
@@ -163,13 +173,15 @@ def _tone(value: object, kind: str) -> str:
     return ""
 
 
-@dataclass
 class Layout:
     """Inner column widths (padding and borders left out) and whether the table is drawn
     compact (no outer border, no padding); free text longer than its column is shortened."""
 
-    widths: list[int]
-    compact: bool = False
+    __slots__ = ("widths", "compact")
+
+    def __init__(self, widths: list[int], compact: bool = False) -> None:
+        self.widths = widths
+        self.compact = compact
 
     def total(self) -> int:
         return table_width(self.widths, self.compact)
