@@ -343,12 +343,14 @@ def test_the_same_words_everywhere(race_db: Path) -> None:
         ["releases"],
         ["licenses"],
         ["changes"],
-        ["status"],
     ):
         short = run(*argv, "--db", db, "--json")
         assert short.stdout == run(*argv, "--db", db, "--format", "json").stdout and short.stdout.startswith(
             "{"
         )
+    assert run("watch", "list", "--json").stdout == run("watch", "list", "-f", "json").stdout
+    status = run("status", "--db", db, "--json", "--now", "2025-11-27T07:00:00Z")  # (free disk space varies)
+    assert status.exit_code == 0 and json.loads(status.stdout)["health"] == "ok"
     limited = run("report", "--org", "Qwen", "--limit", "2", "--db", db, "--json")
     assert [m["id"] for m in json.loads(limited.stdout)["top_models"]] == [
         "Qwen/Qwen2.5-7B-Instruct",
@@ -425,3 +427,27 @@ def test_the_fast_exit_of_a_report_keeps_its_output_and_exit_code(
     )
     old = entry("status", "--db", str(tmp_path / "none.db"))
     assert old.returncode == 1 and old.stderr.startswith("oss-tracker: error: no database at ")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_output_is_one_line_and_exit_1(bundled_history: Path) -> None:
+    """`> /dev/full`: help and --version died with a traceback (OSError: No space left on device)."""
+
+    def into_full(*args: str) -> tuple[int, str]:
+        env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+        env["PYTHONPATH"] = str(ROOT / "src")
+        with open("/dev/full", "w") as full:
+            done = subprocess.run(
+                [sys.executable, "-m", "oss_tracker", *args], stdout=full, stderr=subprocess.PIPE, env=env,
+                text=True, timeout=60,
+            )  # fmt: skip
+        return done.returncode, done.stderr
+
+    full = "No space left on device"
+    assert into_full("--version") == (1, f"oss-tracker: error: cannot write the output: {full}\n")
+    assert into_full("-h") == (1, f"oss-tracker: error: cannot write the output: {full}\n")
+    for fmt in ("table", "json"):
+        assert into_full("trends", "--db", str(bundled_history), "-f", fmt) == (
+            1,
+            f"oss-tracker: error: {full}\n",
+        )

@@ -33,7 +33,17 @@ def main() -> None:
     if "--version" in args and all(a in _GLOBAL and not _GLOBAL[a] for a in args):
         from oss_tracker import __version__
 
-        sys.stdout.write(f"oss-tracker {__version__}\n")
+        try:
+            sys.stdout.write(f"oss-tracker {__version__}\n")
+            sys.stdout.flush()
+        except BrokenPipeError:
+            from oss_tracker.cli.usage import pipe_closed
+
+            sys.exit(pipe_closed())
+        except OSError as err:
+            from oss_tracker.cli.usage import output_failed
+
+            sys.exit(output_failed(err))
         return
     name = _command(args)
     from oss_tracker.cli.core import READ_ONLY

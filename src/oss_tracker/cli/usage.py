@@ -92,7 +92,11 @@ def run_group(group: Any, args: list[str], extra: dict[str, Any]) -> int:
             _flush()
             return done.exit_code
     except BrokenPipeError:
-        return _pipe_closed()
+        return pipe_closed()
+    except OSError as err:  # stdout failed outside a command (help to a full disk...)
+        if err.errno is None or err.filename is not None:
+            raise  # not a write to stdout: a command's own error shows itself
+        return output_failed(err)
     except typer.Abort:
         typer.echo(f"{PROG}: error: aborted", err=True)
         return 1
@@ -115,7 +119,7 @@ def _flush() -> None:
     sys.stdout.flush()
 
 
-def _pipe_closed() -> int:
+def pipe_closed() -> int:
     """The reader of stdout went away (`| head`): stop quietly, as a command killed by SIGPIPE
     would. Anything still buffered goes to /dev/null, so that Python's own flush at exit meets
     no broken pipe either."""
@@ -139,6 +143,13 @@ def _locate(root: Any, args: list[str]) -> tuple[str, Any]:
             path.append(arg)
             command = sub
     return " ".join(path), command
+
+
+def output_failed(err: OSError) -> int:
+    """Writing to stdout failed (`> /dev/full`): one line, exit 1, and nothing more written."""
+    pipe_closed()  # what stdout still buffers goes nowhere: no second error at exit
+    typer.echo(f"{PROG}: error: cannot write the output: {err.strerror}", err=True)
+    return 1
 
 
 def usage_line(err: Any, located: tuple[str, Any] = (PROG, None)) -> str:
@@ -188,8 +199,15 @@ def _has_arguments(command: Any) -> bool:
     return any(getattr(p, "param_type_name", "") == "argument" for p in getattr(command, "params", []))
 
 
+def _shown_options(command: Any) -> list[str]:
+    """A command's long options as its help lists them (a hidden, deprecated one left out)."""
+    shown = [p for p in getattr(command, "params", []) if not getattr(p, "hidden", False)]
+    names = (n for p in shown for n in (*getattr(p, "opts", []), *getattr(p, "secondary_opts", [])))
+    return sorted(n for n in names if n.startswith("--"))
+
+
 def _no_such_option(option: str, command: Any, ctx: Any, name: str, hint: str) -> str:
-    own = sorted(n for n in _options(command) if n.startswith("--"))
+    own = _shown_options(command)
     close = difflib.get_close_matches(option, own, n=1, cutoff=0.75)
     if close:
         return f"{name} has no option {option}: did you mean {close[0]}?"
@@ -213,7 +231,7 @@ def _commands_with(option: str, ctx: Any) -> list[str]:
         for key, sub in sorted(getattr(group, "commands", {}).items()):
             if getattr(sub, "commands", None):
                 walk(sub, f"{prefix}{key} ")
-            elif option in _options(sub):
+            elif option in _shown_options(sub):
                 found.append(f"{prefix}{key}")
 
     walk(root, "")

@@ -50,7 +50,7 @@ class Charset:
 
     def text(self, value: str) -> str:
         """A string from a report, safe to show (`visible`) and to encode."""
-        return self.encodable(visible(value))
+        return visible(value) if self.fancy else self.encodable(visible(value))
 
     def encodable(self, text: str, *, drawing: bool = True) -> str:
         """`text` as the output can take it: our own drawing characters in ASCII (`drawing`),
