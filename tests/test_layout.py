@@ -148,18 +148,24 @@ def test_the_graph_is_read_at_all() -> None:
 def test_report_commands_load_no_hub_client_nor_heavy_libraries(
     tmp_path: Path, bundled_history: Path
 ) -> None:
-    """`report` and `--format json` paths import neither huggingface_hub nor sqlite-utils nor numpy, nor
-    pyarrow (the backfill's Parquet reader)."""
-    code = (
-        "import sys\n"
-        "from oss_tracker.cli import main\n"
-        f"sys.argv = ['oss-tracker', 'report', '--org', 'Qwen', '--db', {str(bundled_history)!r}, '-f', 'json']\n"
-        "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
-        "heavy = sorted(m for m in ('huggingface_hub', 'httpx2', 'sqlite_utils', 'numpy', 'pandas', 'matplotlib',"
-        " 'pyarrow', 'duckdb')"
-        " if m in sys.modules)\n"
-        "print('HEAVY', heavy, file=sys.stderr)\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert "HEAVY []" in result.stderr
+    """`report` in every format imports neither huggingface_hub nor sqlite-utils nor numpy, nor
+    pyarrow (the backfill's Parquet reader); into a pipe (as here) not even rich: a table for a
+    pipe or a file is drawn without it."""
+    for fmt in ("table", "json", "csv", "markdown"):
+        code = (
+            "import os, sys\n"
+            "_exit = os._exit\n"
+            "def _report(code):  # a report ends with os._exit (no teardown): look before it\n"
+            "    heavy = sorted(m for m in ('huggingface_hub', 'httpx2', 'sqlite_utils', 'numpy', 'pandas',"
+            " 'matplotlib', 'rich', 'pyarrow', 'duckdb') if m in sys.modules)\n"
+            "    print('HEAVY', heavy, 'EXIT', code, file=sys.stderr)\n"
+            "    sys.stderr.flush()\n"
+            "    _exit(code)\n"
+            "os._exit = _report\n"
+            "from oss_tracker.cli import main\n"
+            f"sys.argv = ['oss-tracker', 'report', '--org', 'Qwen', '--db', {str(bundled_history)!r}, '-f', {fmt!r}]\n"
+            "main()\n"
+        )
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert "HEAVY [] EXIT 0" in result.stderr, (fmt, result.stderr)

@@ -137,7 +137,9 @@ def test_watch_add_refuses_a_name_no_watch_list_could_hold(
     result = run("--config", str(config), "watch", "add", "Other", "--no-check", option, value)
     assert result.exit_code == 2
     what = {"--company": "company name", "--group": "group name", "--country": "country"}[option]
-    assert f"Error: Invalid value for {option}: " in result.stderr and what in result.stderr
+    assert result.stderr.startswith(f"oss-tracker: error: invalid value for {option}: ")
+    assert what in result.stderr
+    assert result.stderr.count("\n") == 1
     if exists:
         assert config.read_text() == '[companies.Org]\naccounts = ["Org"]\n'
         assert sorted(p.name for p in config.parent.iterdir()) == ["watchlist.toml"]

@@ -86,9 +86,10 @@ def test_watch_add_offline_suggests_no_check(tmp_path: Path) -> None:
         "to add Foo without checking it on the Hub, pass --no-check\n"
     )
     assert not config.parent.exists()
-    added = run("--config", str(config), "watch", "add", "Foo", "--endpoint", NOWHERE, "--no-check")
+    added = run("--config", str(config), "watch", "add", "Foo", "--no-check")  # no Hub asked, no endpoint
     assert added.exit_code == 0, added.stderr
-    assert 'accounts = ["Foo"]' in config.read_text()
+    text = config.read_text()
+    assert '[companies.Foo]\naccounts = ["Foo"]\nunverified = ["Foo"]\n' in text
 
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")

@@ -208,11 +208,17 @@ def test_a_removed_model_series_stops_at_its_last_snapshot(race_db: Path) -> Non
 
 
 def test_empty_windows_say_so(race_db: Path) -> None:
-    data = cli_json(race_db, "trends", "--since", "2026-01-01")
-    assert all(s["points"] == [] for s in data["series"]) and data["since"] is None
+    # A window inside the history with no snapshot (the 26th): its day is a gap, shown as one.
+    data = cli_json(race_db, "trends", "--since", "2025-11-26", "--until", "2025-11-26")
+    assert [[p["gap"] for p in s["points"]] for s in data["series"]] == [[True]] * 4
+    assert {s["window"]["snapshots"] for s in data["series"]} == {0}
+    # Past the history's end: one line that says so, not "no snapshots yet" (issue 12, point 19).
     result = run("trends", "--db", str(race_db), "--since", "2026-01-01")
-    assert result.exit_code == 0
-    assert "no snapshots yet" in result.stdout or "no snapshots between" in result.stdout
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        "oss-tracker: error: --since 2026-01-01 is past the end of the history: "
+        "the history runs from 2025-11-24 to 2025-11-27\n"
+    )
 
 
 def test_usage_errors(race_db: Path) -> None:
@@ -272,8 +278,8 @@ def test_releases_per_month_and_filters(race_db: Path) -> None:
     ]
     limited = cli_json(race_db, "releases", "--limit", "2")
     assert (limited["total"], limited["shown"], len(limited["by_month"])) == (11, 2, 11)
-    empty = run("releases", "--db", str(race_db), "--since", "2026-01-01")
-    assert empty.exit_code == 0 and "no releases since 1 Jan 2026" in empty.stdout
+    empty = run("releases", "--db", str(race_db), "--since", "2025-11-26")
+    assert empty.exit_code == 0 and "no releases since 26 Nov 2025" in empty.stdout
 
 
 # -- licences -------------------------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 """The Typer app: global options, logging, one line and an exit code for every error, and
 the few steps every command shares (open the database, render a report)."""
 
-from __future__ import annotations
+# (No `from __future__ import annotations`: Typer evaluates every string annotation of a
+# command twice when it builds it, which costs more than evaluating them once here.)
 
-import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -12,19 +12,74 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from oss_tracker import __version__
 from oss_tracker import errors as codes
+from oss_tracker.cli.usage import hoist_globals, run_group
 from oss_tracker.escape import visible
 
-log = logging.getLogger("oss_tracker")
+# The commands that read the database and log nothing: they skip setting up logging (and
+# importing it), and `main` may skip Python's teardown after them (cli/__init__.py).
+READ_ONLY = ("report", "changes", "trends", "releases", "licenses", "compare", "status", "derivatives")
+
+# Building a command's Click object costs about a millisecond: `main` asks for the one command
+# it will run (`only`), and the others are only noted, until `build_all`.
+_ONLY: set[str] | None = None
+_PENDING: list[tuple[str | None, dict[str, Any], Any]] = []
+
+
+def command(name: str | None = None, **kwargs: Any) -> Any:
+    """`app.command`, except that a command other than the one asked for is only noted."""
+
+    def register(f: Any) -> Any:
+        if _ONLY is None or (name or f.__name__.replace("_", "-")) in _ONLY:
+            app.command(name, **kwargs)(f)
+        else:
+            _PENDING.append((name, kwargs, f))
+        return f
+
+    return register
+
+
+def build_only(names: set[str] | None) -> None:
+    """Register only these commands from now on (None: every command, the noted ones too)."""
+    global _ONLY
+    _ONLY = names
+    if names is None:
+        while _PENDING:
+            name, kwargs, f = _PENDING.pop(0)
+            app.command(name, **kwargs)(f)
+
+
+class Commands(TyperGroup):
+    """The command line's group: global options accepted after the command too, one line on
+    stderr for every usage error, and a broken pipe ends quietly."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        argv = hoist_globals(self, list(sys.argv[1:] if args is None else args))
+        code = run_group(self, argv, extra)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
 
 app = typer.Typer(
+    cls=Commands,
     help="Keep a local history of what open-model publishers release on the Hugging Face Hub, and how it is used.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
@@ -51,6 +106,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
+    ctx: typer.Context,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
@@ -63,6 +119,7 @@ def main_options(
         Path | None,
         typer.Option(
             "--config",
+            metavar="PATH",
             envvar="OSS_TRACKER_CONFIG",
             help="Watch list file. Default: ~/.config/oss-tracker/watchlist.toml (the four mission orgs if absent).",
         ),
@@ -72,49 +129,26 @@ def main_options(
     State.debug = debug
     State.config = config
     State.verbosity = -1 if quiet else (1 if verbose or debug else 0)
-    _setup_logging()
-
-
-class _VisibleFormatter(logging.Formatter):
-    """Log lines carry model ids and Hub messages: each record stays one line, with control
-    characters escaped; a traceback (--debug) keeps its line breaks, each line escaped."""
-
-    def formatMessage(self, record: logging.LogRecord) -> str:
-        return visible(super().formatMessage(record))
-
-    def formatException(self, ei: Any) -> str:
-        return "\n".join(visible(line) for line in super().formatException(ei).split("\n"))
-
-    def formatStack(self, stack_info: str) -> str:
-        return "\n".join(visible(line) for line in super().formatStack(stack_info).split("\n"))
+    if ctx.invoked_subcommand not in READ_ONLY:
+        _setup_logging()
 
 
 def _setup_logging() -> None:
-    level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.DEBUG}[State.verbosity]
-    handler: logging.Handler
-    if sys.stderr.isatty():
-        from rich.console import Console
-        from rich.logging import RichHandler
+    """Log lines on stderr at the level -q/-v/--debug ask for (see cli/logs.py)."""
+    from oss_tracker.cli.logs import setup
 
-        # Its own stderr console: RichHandler's default is rich's global console, on stdout,
-        # where log lines would end up inside `--format json` output.
-        handler = RichHandler(console=Console(stderr=True), show_path=False, show_time=False, markup=False)
-        handler.setFormatter(_VisibleFormatter("%(message)s"))
-    else:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(
-            _VisibleFormatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S%z")
-        )
-    root = logging.getLogger("oss_tracker")
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    root.propagate = False
+    setup(State.verbosity, debug=State.debug)
 
 
 def say(message: str) -> None:
     """A line for people on stderr (unless --quiet); it may quote names from outside."""
     if State.verbosity >= 0:
         typer.echo(visible(message), err=True)
+
+
+def usage(message: str) -> typer.BadParameter:
+    """A usage error (exit 2) shown as this one sentence: `oss-tracker: error: <message>`."""
+    return typer.BadParameter(message)
 
 
 def fail(message: str, code: int) -> typer.Exit:
@@ -128,8 +162,8 @@ def errors() -> Iterator[None]:
     """One line on stderr and an exit code for every failure; a traceback only with --debug."""
     try:
         yield
-    except (typer.Exit, typer.BadParameter):
-        raise  # Typer prints a usage error itself (exit 2)
+    except (typer.Exit, typer.BadParameter, BrokenPipeError):
+        raise  # a usage error, or stdout's reader gone: cli.usage.run_group ends those
     except KeyboardInterrupt:
         raise fail("interrupted: nothing from this run was stored", codes.FAILED) from None
     except Exception as err:
@@ -163,12 +197,8 @@ def show(report: Any, fmt: str, plot: Path | None = None) -> None:
     """Render a report on stdout; with `plot`, also write its first chart to that file."""
     from oss_tracker.render.formats import render
 
-    console = None
-    if fmt == "table":  # rich only for tables: JSON, CSV and Markdown start faster without it
-        from rich.console import Console
-
-        console = Console(soft_wrap=False, highlight=False, emoji=False)  # names are data, not :emoji: codes
-    render(report, fmt, console)
+    render(report, fmt, sys.stdout)
+    sys.stdout.flush()  # a closed pipe is met here, inside the command (see cli.usage)
     if plot is not None:
         from oss_tracker.render.charts import write_plot
 

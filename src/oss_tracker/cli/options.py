@@ -3,14 +3,15 @@ into Hub accounts."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from oss_tracker.cli.core import watchlist
+from oss_tracker.cli.core import usage, watchlist
 
 
 class Fmt(StrEnum):
@@ -69,7 +70,7 @@ NOW_FORMATS = [
 
 # Bounds of the numeric options: past them a value is a usage error (exit 2), never an
 # OverflowError from SQLite (a LIMIT beyond int64) or from date arithmetic.
-MAX_ROWS = 1_000_000  # --top, --limit
+MAX_ROWS = 1_000_000  # --limit
 MAX_DAYS = 36_500  # --days; --max-age is at most as many days, in hours
 DAY_SECONDS = 86_400  # --wait, --retry-wait, --max-wait, --timeout
 
@@ -84,10 +85,15 @@ def number(value: float) -> float:
 DbOpt = Annotated[
     Path | None,
     typer.Option(
-        "--db", help="SQLite file. Default: $OSS_TRACKER_DB, else ~/.local/share/oss-tracker/oss-tracker.db."
+        "--db",
+        metavar="PATH",
+        help="SQLite file. Default: $OSS_TRACKER_DB, else ~/.local/share/oss-tracker/oss-tracker.db.",
     ),
 ]
-FmtOpt = Annotated[Fmt, typer.Option("--format", "-f", help="Output format.")]
+FmtOpt = Annotated[
+    Fmt | None, typer.Option("--format", "-f", help="Output format (default: table).", show_default=False)
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Short for --format json.")]
 OrgsOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -96,32 +102,159 @@ OrgsOpt = Annotated[
 ]
 CompanyOpt = Annotated[
     list[str] | None,
-    typer.Option("--company", help="A company of the watch list: all its accounts (repeatable)."),
+    typer.Option(
+        "--company", metavar="NAME", help="A company of the watch list: all its accounts (repeatable)."
+    ),
 ]
 GroupOpt = Annotated[
-    list[str] | None, typer.Option("--group", help="A group of the watch list, e.g. china (repeatable).")
+    list[str] | None,
+    typer.Option("--group", metavar="NAME", help="A group of the watch list, e.g. china (repeatable)."),
 ]
-SinceOpt = Annotated[
-    datetime | None,
-    typer.Option("--since", formats=["%Y-%m-%d"], metavar="DATE", help="First day (UTC), YYYY-MM-DD."),
-]
-UntilOpt = Annotated[
-    datetime | None,
-    typer.Option("--until", formats=["%Y-%m-%d"], metavar="DATE", help="Last day (UTC), YYYY-MM-DD."),
-]
+LimitOpt = Annotated[int, typer.Option("--limit", metavar="N", min=1, max=MAX_ROWS, help="How many to list.")]
 EndpointOpt = Annotated[
     str | None,
-    typer.Option("--endpoint", envvar="HF_ENDPOINT", help="Hub endpoint (a mirror, or a test Hub)."),
+    typer.Option(
+        "--endpoint", metavar="URL", envvar="HF_ENDPOINT", help="Hub endpoint (a mirror, or a test Hub)."
+    ),
 ]
 
 
-def day(value: datetime | None) -> date | None:
-    return value.date() if value is not None else None
+def output(fmt: Fmt | None, as_json: bool) -> str:
+    """The format --format and --json ask for together (table by default)."""
+    if as_json and fmt not in (None, Fmt.json):
+        raise usage(f"--json is short for --format json: it cannot go with --format {fmt.value}")
+    return Fmt.json.value if as_json else (fmt or Fmt.table).value
 
 
-def check_window(since: datetime | None, until: datetime | None) -> None:
+# -- --since / --until: one parser for every command ----------------------------------------------
+DATE_FORMS = (
+    "YYYY-MM-DD, YYYY-MM, a time as the tool prints it (2025-11-27T06:00:00Z), "
+    "or a span back from today (7d, 4w, 3m, 1y)"
+)
+_SPAN = r"(\d{1,6})([dwmy])"  # (compiled by `re` on first use)
+_MONTH = r"(\d{4})-(\d{2})"
+MAX_SPAN_DAYS = MAX_DAYS  # 100 years back at most: a date stays a date
+
+
+def parse_day(text: str, *, end: bool = False, today: date | None = None) -> date:
+    """A UTC day from what a user types for --since/--until: `2025-11-27`, an ISO time
+    (`2025-11-27T06:00:00Z`, taken as its UTC day; as `runs` and JSON print them), `2025-11`
+    (its first day; with `end`, its last), `27 Nov 2025` (as tables print it), or a span back
+    from `today` (UTC): `7d`, `4w`, `3m` (calendar months), `1y`. Anything else is a usage error."""
+    value = text.strip()
+    if m := re.fullmatch(_SPAN, value.lower()):
+        n, unit = int(m[1]), m[2]
+        now = today or datetime.now(UTC).date()
+        if unit in "dw":
+            days = n * (7 if unit == "w" else 1)
+            if days > MAX_SPAN_DAYS:
+                raise typer.BadParameter(f"{value} goes back more than {MAX_SPAN_DAYS:,} days")
+            return now - timedelta(days=days)
+        months = n * (12 if unit == "y" else 1)
+        if months * 31 > MAX_SPAN_DAYS:
+            raise typer.BadParameter(f"{value} goes back more than {MAX_SPAN_DAYS:,} days")
+        return _months_back(now, months)
+    if m := re.fullmatch(_MONTH, value):
+        year, month = int(m[1]), int(m[2])
+        if 1 <= month <= 12 and year >= 1:
+            first = date(year, month, 1)
+            return _months_back(first, -1) - timedelta(days=1) if end else first
+    else:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+        try:  # Python 3.11 reads `Z` and offsets; the day is the UTC one
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            moment = None
+        if moment is not None:
+            return (moment if moment.tzinfo is None else moment.astimezone(UTC)).date()
+        try:
+            return datetime.strptime(value, "%d %b %Y").date()
+        except ValueError:
+            pass
+    raise typer.BadParameter(f"'{text}' is not a date: use {DATE_FORMS}")
+
+
+def _months_back(day: date, months: int) -> date:
+    """The same day of the month `months` months earlier (later if negative), clamped to the
+    month's last day."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    if year < 1:
+        raise typer.BadParameter("that goes back before year 1")
+    next_first = date(year + (month == 12), month % 12 + 1, 1)
+    return date(year, month, min(day.day, (next_first - timedelta(days=1)).day))
+
+
+def since_day(text: str) -> date:
+    return parse_day(text)
+
+
+def until_day(text: str) -> date:
+    return parse_day(text, end=True)
+
+
+SinceOpt = Annotated[
+    date | None,
+    typer.Option("--since", parser=since_day, metavar="DATE", help=f"First day (UTC): {DATE_FORMS}."),
+]
+UntilOpt = Annotated[
+    date | None,
+    typer.Option(
+        "--until",
+        parser=until_day,
+        metavar="DATE",
+        help="Last day (UTC), as --since; a month means its last day.",
+    ),
+]
+
+
+def check_window(since: date | None, until: date | None) -> None:
     if since and until and since > until:
-        raise typer.BadParameter("--since is after --until", param_hint="--since")
+        raise usage(f"--since {since.isoformat()} is after --until {until.isoformat()}")
+
+
+def check_history(database, since: date | None, until: date | None, orgs: list[str] | None) -> None:
+    """A window wholly outside the stored history is an error that says so (not "no snapshots
+    yet"): `--since` after the last snapshot, `--until` before the first."""
+    if since is None and until is None:
+        return
+    from oss_tracker.errors import NoData
+    from oss_tracker.reports.common import history, watched_orgs
+
+    span = history(database, [oid for oid, _ in watched_orgs(database, orgs)])
+    first, last = span["first_day"], span["last_day"]
+    if not last:
+        return  # no snapshot at all: the report says so itself
+    stored = f"the history runs from {first} to {last}"
+    if since is not None and since.isoformat() > last:
+        raise NoData(f"--since {since.isoformat()} is past the end of the history: {stored}")
+    if until is not None and until.isoformat() < first:
+        raise NoData(f"--until {until.isoformat()} is before the history starts: {stored}")
+
+
+# -- options that do nothing where they are given are refused -----------------------------------
+def given(ctx: typer.Context, *names: str) -> list[str]:
+    """The options among these parameters typed on the command line (not defaults, not the
+    environment), as their flags."""
+    flags = []
+    for param in ctx.command.params:
+        if param.name in names:
+            source = ctx.get_parameter_source(param.name)
+            if getattr(source, "name", "") == "COMMANDLINE":
+                flags.append(param.opts[0])
+    return flags
+
+
+def refuse(ctx: typer.Context, names: tuple[str, ...], context: str) -> None:
+    """A usage error naming the first of these options given on the command line: it does
+    nothing `context`."""
+    flags = given(ctx, *names)
+    if flags:
+        raise usage(f"{flags[0]} does nothing {context}")
 
 
 def check_plot(plot: Path | None) -> None:

@@ -1,25 +1,30 @@
-"""The report commands: each reads only the database (`derivatives --list` asks the Hub)."""
+"""The report commands: each reads only the database (`derivatives --list` asks the Hub).
 
-from __future__ import annotations
+The same words everywhere (`--org`, `--limit`, `--since DATE`, `--json`), each command's help
+ends with examples, and an option that would do nothing where it is given is refused.
+"""
 
-from datetime import datetime
+# (No `from __future__ import annotations`: see cli/core.py.)
+
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from oss_tracker.cli.core import app, errors, open_database, show, watchlist
+from oss_tracker.cli.core import _setup_logging, command, errors, open_database, show, usage, watchlist
 from oss_tracker.cli.options import (
+    DATE_FORMS,
     MAX_DAYS,
     MAX_ROWS,
     By,
     CompanyOpt,
     DbOpt,
     EndpointOpt,
-    Fmt,
     FmtOpt,
     GroupOpt,
     Interval,
+    JsonOpt,
     Kind,
     Metric,
     OrgsOpt,
@@ -27,10 +32,13 @@ from oss_tracker.cli.options import (
     SinceOpt,
     UntilOpt,
     accounts,
+    check_history,
     check_plot,
     check_window,
-    day,
     hub_names,
+    output,
+    refuse,
+    since_day,
 )
 
 
@@ -38,78 +46,135 @@ def _plot(help: str) -> typer.models.OptionInfo:
     return typer.Option("--plot", metavar="FILE", help=f"Also write {help}: FILE.png or FILE.svg.")
 
 
-@app.command()
+@command()
 def report(
-    org: Annotated[str | None, typer.Option("--org", help="Organization (Hub account) to report on.")] = None,
+    org: Annotated[
+        list[str] | None,
+        typer.Option("--org", metavar="ORG", help="Organization (Hub account) to report on."),
+    ] = None,
     company: Annotated[
-        str | None, typer.Option("--company", help="Or a company of the watch list: its accounts summed.")
+        list[str] | None,
+        typer.Option(
+            "--company", metavar="NAME", help="Or a company of the watch list: its accounts summed."
+        ),
     ] = None,
     group: Annotated[
-        str | None,
-        typer.Option("--group", help="Or a group of the watch list: all its companies' accounts summed."),
+        list[str] | None,
+        typer.Option(
+            "--group",
+            metavar="NAME",
+            help="Or a group of the watch list: all its companies' accounts summed.",
+        ),
     ] = None,
     db: DbOpt = None,
-    top: Annotated[int, typer.Option("--top", min=1, max=MAX_ROWS, help="How many top models to list.")] = 10,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit", metavar="N", min=1, max=MAX_ROWS, help="How many top models to list (default: 10)."
+        ),
+    ] = None,
+    top: Annotated[
+        int | None,
+        typer.Option("--top", metavar="N", min=1, max=MAX_ROWS, hidden=True, help="Old name of --limit."),
+    ] = None,
     days: Annotated[
-        int, typer.Option("--days", min=1, max=MAX_DAYS, help="Days of downloads trend to show.")
+        int, typer.Option("--days", metavar="N", min=1, max=MAX_DAYS, help="Days of downloads trend to show.")
     ] = 30,
-    fmt: FmtOpt = Fmt.table,
+    fmt: FmtOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Totals with change since the previous snapshot, top models, licence mix, releases per month,
-    the downloads trend and derivative totals."""
-    if sum(x is not None for x in (org, company, group)) != 1:
-        raise typer.BadParameter("give one of --org, --company or --group", param_hint="--org")
-    if org is not None:
-        org = hub_names([org])[0]
+    the downloads trend and derivative totals, for one account (or one company or group, summed).
+
+    \b
+    Examples:
+      oss-tracker report --org Qwen
+      oss-tracker report --org deepseek-ai --limit 5 --json
+      oss-tracker --config examples/watchlist.toml report --company Alibaba
+    """
+    fmt_name = output(fmt, as_json)
+    # One subject a report: a second --org was silently dropped (the JSON of one report is one
+    # object; several accounts side by side are `compare`, several summed are a company).
+    named = [(f"--{kind}", v) for kind, values in (("org", org), ("company", company), ("group", group))
+             for v in values or []]  # fmt: skip
+    if len(named) != 1:
+        if not named:
+            raise usage("report needs one of --org ORG, --company NAME or --group NAME")
+        listed = " ".join(f"{flag} {value}" for flag, value in named)
+        raise usage(
+            f"report covers one account, company or group, not {len(named)} ({listed}): run it once for "
+            f"each, or put accounts side by side with: oss-tracker compare {listed}"
+        )
+    if top is not None and limit is not None:
+        raise usage("--top is the old name of --limit: give --limit alone")
+    if top is not None:
+        typer.echo("oss-tracker: warning: --top is now --limit (--top will go)", err=True)
+    count = limit or top or 10
     with errors():
         database = open_database(db)
-        if company is not None or group is not None:
+        if company or group:
             from oss_tracker.reports.companies import company_report, group_as_company
 
             wl = watchlist()
             target, members = (
-                group_as_company(wl, group) if group is not None else (wl.company(company), None)
+                group_as_company(wl, group[0]) if group else (wl.company(company[0]), None)  # type: ignore[index]
             )
-            show(company_report(database, target, top=top, days=days, members=members), fmt.value)
+            show(company_report(database, target, top=count, days=days, members=members), fmt_name)
             return
         from oss_tracker.reports.org import org_report
 
-        show(org_report(database, org, top=top, days=days), fmt.value)
+        name = hub_names(org)[0]  # type: ignore[arg-type]
+        show(org_report(database, name, top=count, days=days), fmt_name)
 
 
-@app.command()
+@command()
 def changes(
     org: OrgsOpt = None,
     company: CompanyOpt = None,
     group: GroupOpt = None,
     db: DbOpt = None,
-    fmt: FmtOpt = Fmt.table,
+    fmt: FmtOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """What changed between the last two syncs: new, removed, renamed, licence changes."""
+    """What changed between the last two syncs: new, removed, renamed, licence changes.
+
+    \b
+    Examples:
+      oss-tracker changes
+      oss-tracker changes --org Qwen --json
+    """
+    fmt_name = output(fmt, as_json)
     with errors():
         from oss_tracker.reports.changes import changes as changes_report
 
         database = open_database(db)
-        show(changes_report(database, accounts(org, company, group, database)), fmt.value)
+        show(changes_report(database, accounts(org, company, group, database)), fmt_name)
 
 
-@app.command()
+@command()
 def derivatives(
+    ctx: typer.Context,
     model_id: Annotated[
         str | None,
-        typer.Argument(help="A base model: its count history, or with --list its derivative repos."),
+        typer.Argument(
+            metavar="[ID]", help="A base model: its count history, or with --list its derivative repos."
+        ),
     ] = None,
     org: OrgsOpt = None,
     company: CompanyOpt = None,
     group: GroupOpt = None,
     limit: Annotated[
-        int, typer.Option("--limit", min=1, max=MAX_ROWS, help="How many bases (or repos with --list).")
+        int,
+        typer.Option(
+            "--limit", metavar="N", min=1, max=MAX_ROWS, help="How many bases (or repos with --list)."
+        ),
     ] = 20,
     family: Annotated[
-        str | None, typer.Option("--family", help="Also roll up a family by name glob, e.g. 'Qwen3-*'.")
+        str | None,
+        typer.Option("--family", metavar="GLOB", help="Also roll up a family by name glob, e.g. 'Qwen3-*'."),
     ] = None,
     list_repos: Annotated[
-        bool, typer.Option("--list", help="List MODEL_ID's derivative repos live from the Hub.")
+        bool, typer.Option("--list", help="List ID's derivative repos live from the Hub.")
     ] = False,
     edges: Annotated[
         bool,
@@ -120,35 +185,60 @@ def derivatives(
     ] = None,
     db: DbOpt = None,
     endpoint: EndpointOpt = None,
-    fmt: FmtOpt = Fmt.table,
+    fmt: FmtOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Bases ranked by direct derivatives (finetune, quantized, adapter, merge), with change and org totals."""
+    """Bases ranked by direct derivatives (finetune, quantized, adapter, merge), with change and org totals.
+
+    \b
+    Examples:
+      oss-tracker derivatives --org Qwen --limit 10
+      oss-tracker derivatives --family 'qwen3-*'
+      oss-tracker derivatives Qwen/Qwen3-8B
+      oss-tracker derivatives Qwen/Qwen3-8B --list --relation quantized
+      oss-tracker derivatives --edges
+    """
+    fmt_name = output(fmt, as_json)
+    if list_repos:
+        if model_id is None:
+            raise usage("--list needs a model ID: oss-tracker derivatives ID --list")
+        refuse(ctx, ("org", "company", "group", "family", "edges", "db"),
+               "with --list (it lists ID's derivative repos live from the Hub)")  # fmt: skip
+    else:
+        refuse(ctx, ("relation",), "without --list (it picks which derivative repos --list shows)")
+        refuse(ctx, ("endpoint",), "without --list (only --list asks the Hub)")
+        if model_id is not None and edges:
+            raise usage("--edges shows every watched model built on another watched account's: give no ID")
+        if model_id is not None:
+            refuse(ctx, ("org", "company", "group", "family", "limit"),
+                   "with an ID (its count history); give no ID for the ranking")  # fmt: skip
+        elif edges:
+            refuse(ctx, ("family", "limit"), "with --edges (every such model is listed)")
     with errors():
         if list_repos:
-            if model_id is None:
-                raise typer.BadParameter("--list needs a MODEL_ID", param_hint="--list")
+            _setup_logging()  # the one report that asks the Hub: -v shows its retries
             from oss_tracker.hub import client as hub
             from oss_tracker.reports.derivatives import children_listing
 
             rel = relation.value if relation else None
             with hub.connect(endpoint=endpoint) as session:
                 items = list(hub.iter_derivatives(session.api, model_id, rel, limit))
-            show(children_listing(items, model_id, rel), fmt.value)
+            show(children_listing(items, model_id, rel), fmt_name)  # type: ignore[arg-type]
             return
         from oss_tracker.reports.derivatives import edges_report, model_history, ranking
 
         database = open_database(db)
-        if model_id is not None and not edges:
-            show(model_history(database, model_id), fmt.value)
+        if model_id is not None:
+            show(model_history(database, model_id), fmt_name)
             return
         orgs = accounts(org, company, group, database)
         if edges:
-            show(edges_report(database, orgs), fmt.value)
+            show(edges_report(database, orgs), fmt_name)
         else:
-            show(ranking(database, orgs=orgs, limit=limit, family=family), fmt.value)
+            show(ranking(database, orgs=orgs, limit=limit, family=family), fmt_name)
 
 
-@app.command()
+@command()
 def trends(
     org: OrgsOpt = None,
     company: CompanyOpt = None,
@@ -165,38 +255,48 @@ def trends(
     ] = Interval.day,
     plot: Annotated[Path | None, _plot("a chart, lines per series")] = None,
     db: DbOpt = None,
-    fmt: FmtOpt = Fmt.table,
+    fmt: FmtOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """A time series per organization (or model): level, change, per-day rate, growth; gaps stay gaps.
 
     Downloads in a period are the difference of all-time counts between snapshots; a count that
     went down is flagged. Default window: 30 days (day), 26 weeks (week), all (month).
+
+    \b
+    Examples:
+      oss-tracker trends --org Qwen --org deepseek-ai
+      oss-tracker trends --interval week --since 3m
+      oss-tracker trends --model Qwen/Qwen3-8B --metric likes --since 2025-11
+      oss-tracker trends --org Qwen --plot qwen.png
     """
-    if org and model:
-        raise typer.BadParameter("use --org or --model, not both", param_hint="--model")
+    fmt_name = output(fmt, as_json)
+    if model and (org or company or group):
+        flag = "--org" if org else "--company" if company else "--group"
+        raise usage(f"use {flag} or --model, not both")
     if model and metric.value in ("models", "followers"):
-        raise typer.BadParameter(
-            f"--metric {metric.value} is for organizations, not models", param_hint="--metric"
-        )
+        raise usage(f"--metric {metric.value} is for organizations, not models")
     check_window(since, until)
     check_plot(plot)
     with errors():
         from oss_tracker.reports.trends import trends as trends_report
 
         database = open_database(db)
+        orgs = accounts(org, company, group, database)
+        check_history(database, since, until, orgs)
         built = trends_report(
             database,
-            orgs=accounts(org, company, group, database),
+            orgs=orgs,
             models=model,
             metric=metric.value,
             interval=interval.value,
-            since=day(since),
-            until=day(until),
+            since=since,
+            until=until,
         )
-        show(built, fmt.value, plot)
+        show(built, fmt_name, plot)
 
 
-@app.command()
+@command()
 def releases(
     org: OrgsOpt = None,
     company: CompanyOpt = None,
@@ -205,91 +305,126 @@ def releases(
     since: SinceOpt = None,
     until: UntilOpt = None,
     limit: Annotated[
-        int, typer.Option("--limit", min=0, max=MAX_ROWS, help="How many releases to list (0: all).")
+        int,
+        typer.Option("--limit", metavar="N", min=0, max=MAX_ROWS, help="How many releases to list (0: all)."),
     ] = 50,
     plot: Annotated[Path | None, _plot("releases per month")] = None,
     db: DbOpt = None,
-    fmt: FmtOpt = Fmt.table,
+    fmt: FmtOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """The release feed, newest first, with licence, size, pipeline and first-seen date; releases per month."""
+    """The release feed, newest first, with licence, size, pipeline and first-seen date; releases per month.
+
+    \b
+    Examples:
+      oss-tracker releases --since 2025-11
+      oss-tracker releases --org Qwen --limit 0 -f csv
+      oss-tracker releases --kind dataset --since 30d
+    """
+    fmt_name = output(fmt, as_json)
     check_window(since, until)
     check_plot(plot)
+    if plot is not None and kind is not Kind.model:
+        raise usage("--plot draws model releases: it does nothing with --kind " + kind.value)
     with errors():
         database = open_database(db)
         orgs = accounts(org, company, group, database)
+        check_history(database, since, None, orgs)  # a release before the history is still a release
         if kind is not Kind.model:
-            if plot is not None:
-                raise typer.BadParameter("--plot is for model releases", param_hint="--plot")
             from oss_tracker.reports.companies import repo_releases
 
-            found = repo_releases(
-                database, kind.value, orgs=orgs, since=day(since), until=day(until), limit=limit
-            )
-            show(found, fmt.value)
+            found = repo_releases(database, kind.value, orgs=orgs, since=since, until=until, limit=limit)
+            show(found, fmt_name)
             return
         from oss_tracker.reports.releases import releases as releases_report
 
-        show(
-            releases_report(database, orgs=orgs, since=day(since), until=day(until), limit=limit),
-            fmt.value,
-            plot,
-        )
+        show(releases_report(database, orgs=orgs, since=since, until=until, limit=limit), fmt_name, plot)
 
 
-@app.command()
+@command()
 def licenses(
     org: OrgsOpt = None,
     company: CompanyOpt = None,
     group: GroupOpt = None,
     db: DbOpt = None,
-    fmt: FmtOpt = Fmt.table,
+    fmt: FmtOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Licence mix per organization (permissive, copyleft, custom, unknown) and dated licence changes."""
+    """Licence mix per organization (permissive, copyleft, custom, unknown) and dated licence changes.
+
+    \b
+    Examples:
+      oss-tracker licenses
+      oss-tracker --config examples/watchlist.toml licenses --group china -f markdown
+    """
+    fmt_name = output(fmt, as_json)
     with errors():
         from oss_tracker.reports.licences import licenses_report
 
         database = open_database(db)
-        show(licenses_report(database, orgs=accounts(org, company, group, database)), fmt.value)
+        show(licenses_report(database, orgs=accounts(org, company, group, database)), fmt_name)
 
 
-@app.command()
+@command()
 def compare(
     orgs: Annotated[
         list[str] | None,
-        typer.Argument(metavar="ORG", help="Organizations. Default: every organization in the database."),
+        typer.Argument(metavar="[ORG]...", help="Organizations, as with --org.", show_default=False),
     ] = None,
+    org: OrgsOpt = None,
     since: Annotated[
-        datetime | None,
+        date | None,
         typer.Option(
             "--since",
-            formats=["%Y-%m-%d"],
+            parser=since_day,
             metavar="DATE",
-            help="Start of the download period. Default: 30 days back.",
+            help=f"Start of the download period: {DATE_FORMS}. Default: 30 days before the last snapshot.",
         ),
     ] = None,
     company: CompanyOpt = None,
     group: GroupOpt = None,
     by: Annotated[
-        By, typer.Option("--by", help="One column per Hub account, or per company (its accounts summed).")
-    ] = By.org,
+        By | None,
+        typer.Option(
+            "--by",
+            help="One column per Hub account (org), or per company, its accounts summed. "
+            "Default: company with --group, else org.",
+            show_default=False,
+        ),
+    ] = None,
     db: DbOpt = None,
-    fmt: FmtOpt = Fmt.table,
+    fmt: FmtOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """The organizations side by side: models, releases, downloads, likes, followers, derivatives, share.
 
     With --by company (implied by --group): companies, each the sum of its accounts, with each one's
-    share of the group and of all tracked downloads.
+    share of the group and of all tracked downloads. With --group and --by org: the group's accounts.
+
+    \b
+    Examples:
+      oss-tracker compare
+      oss-tracker compare --org Qwen --org deepseek-ai --since 2025-11-01
+      oss-tracker --config examples/watchlist.toml compare --group china
+      oss-tracker --config examples/watchlist.toml compare --group china --by org
     """
-    orgs = hub_names(orgs, hint="ORG") if orgs else orgs
+    fmt_name = output(fmt, as_json)
+    named = [*(hub_names(orgs, hint="ORG") if orgs else []), *(hub_names(org) if org else [])]
+    by_company = by is By.company or (by is None and bool(group))
+    if by_company and named:
+        raise usage("--by company compares companies: name them with --company or --group, not accounts")
     with errors():
         database = open_database(db)
-        if by is By.company or group:
+        check_history(database, since, None, named or None)
+        if by_company:
             from oss_tracker.reports.companies import chosen_companies, company_compare
 
             wl = watchlist()
             chosen, label = chosen_companies(wl, company, group)
-            show(company_compare(database, wl, companies=chosen, since=day(since), label=label), fmt.value)
+            show(company_compare(database, wl, companies=chosen, since=since, label=label), fmt_name)
             return
         from oss_tracker.reports.compare import compare as compare_report
 
-        show(compare_report(database, accounts(orgs, company, None, database), since=day(since)), fmt.value)
+        show(
+            compare_report(database, accounts(named or None, company, group, database), since=since), fmt_name
+        )

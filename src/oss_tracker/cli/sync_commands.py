@@ -1,6 +1,6 @@
 """The commands cron runs: `sync`, `status`, `backup`."""
 
-from __future__ import annotations
+# (No `from __future__ import annotations`: see cli/core.py.)
 
 import sys
 from collections.abc import Callable, Iterator
@@ -12,7 +12,17 @@ from typing import Annotated
 import typer
 
 from oss_tracker import errors as codes
-from oss_tracker.cli.core import State, app, default_db, errors, open_database, say, show, watchlist
+from oss_tracker.cli.core import (
+    State,
+    command,
+    default_db,
+    errors,
+    open_database,
+    say,
+    show,
+    usage,
+    watchlist,
+)
 from oss_tracker.cli.options import (
     DAY_SECONDS,
     MAX_DAYS,
@@ -21,14 +31,17 @@ from oss_tracker.cli.options import (
     DbOpt,
     Derivatives,
     EndpointOpt,
-    Fmt,
     FmtOpt,
     GroupOpt,
     Interval,
+    JsonOpt,
     SinceOpt,
     UntilOpt,
     accounts,
+    check_window,
     number,
+    output,
+    refuse,
 )
 from oss_tracker.escape import visible
 
@@ -36,14 +49,21 @@ from oss_tracker.escape import visible
 def _seconds(
     name: str, help: str, *, minimum: float = 0, envvar: str | None = None
 ) -> typer.models.OptionInfo:
-    return typer.Option(name, min=minimum, max=DAY_SECONDS, callback=number, envvar=envvar, help=help)
+    return typer.Option(
+        name, metavar="SECONDS", min=minimum, max=DAY_SECONDS, callback=number, envvar=envvar, help=help
+    )
 
 
-@app.command()
+@command()
 def sync(
+    ctx: typer.Context,
     org: Annotated[
         list[str] | None,
-        typer.Option("--org", help="Organization to poll (repeatable). Default: the watch list's accounts."),
+        typer.Option(
+            "--org",
+            metavar="ORG",
+            help="Organization to poll (repeatable). Default: the watch list's accounts.",
+        ),
     ] = None,
     company: CompanyOpt = None,
     group: GroupOpt = None,
@@ -52,20 +72,26 @@ def sync(
     token: Annotated[
         str | None,
         typer.Option(
-            "--token", help="Hub token. Default: $HF_TOKEN or the huggingface_hub login.", show_default=False
+            "--token",
+            metavar="TOKEN",
+            help="Hub token. Default: $HF_TOKEN or the huggingface_hub login.",
+            show_default=False,
         ),
     ] = None,
     record: Annotated[
-        Path | None, typer.Option("--record", help="Save every Hub response into this folder.")
+        Path | None, typer.Option("--record", metavar="DIR", help="Save every Hub response into this folder.")
     ] = None,
     replay: Annotated[
-        Path | None, typer.Option("--replay", help="Replay a folder saved with --record instead of the Hub.")
+        Path | None,
+        typer.Option(
+            "--replay", metavar="DIR", help="Replay a folder saved with --record instead of the Hub."
+        ),
     ] = None,
     wait: Annotated[
         float, _seconds("--wait", "Seconds to wait for another running sync before giving up.")
     ] = 0.0,
     retries: Annotated[
-        int, typer.Option("--retries", min=0, max=100, help="Retries of a failed Hub request.")
+        int, typer.Option("--retries", metavar="N", min=0, max=100, help="Retries of a failed Hub request.")
     ] = 5,
     retry_wait: Annotated[
         float, _seconds("--retry-wait", "First retry wait in seconds.", envvar="OSS_TRACKER_RETRY_WAIT")
@@ -84,7 +110,10 @@ def sync(
         ),
     ] = Derivatives.auto,
     derivative_workers: Annotated[
-        int, typer.Option("--derivative-workers", min=1, max=16, help="Derivative counts fetched at once.")
+        int,
+        typer.Option(
+            "--derivative-workers", metavar="N", min=1, max=16, help="Derivative counts fetched at once."
+        ),
     ] = 8,
     now: Annotated[
         datetime | None,
@@ -93,9 +122,21 @@ def sync(
         ),
     ] = None,
 ) -> None:
-    """Poll the watched organizations and store one snapshot run in the database."""
+    """Poll the watched organizations and store one snapshot run in the database.
+
+    \b
+    Examples:
+      oss-tracker sync
+      oss-tracker -q sync --wait 900
+      oss-tracker sync --org Qwen --derivatives none
+      oss-tracker sync --replay fixtures/replay/2025-11-24 --db demo.db
+    """
     if record is not None and replay is not None:
-        raise typer.BadParameter("use --record or --replay, not both", param_hint="--record")
+        raise usage("use --record or --replay, not both")
+    if replay is not None:
+        refuse(ctx, ("endpoint", "token"), "with --replay (the recording answers, not a Hub)")
+    if derivatives is Derivatives.none:
+        refuse(ctx, ("derivative_workers",), "with --derivatives none")
     with errors():
         from oss_tracker.sync.job import SyncJob, run_job
 
@@ -153,7 +194,7 @@ def _progress() -> Iterator[tuple[Callable[[str, int], None] | None, Callable[[s
         yield update, retrying
 
 
-@app.command()
+@command()
 def status(
     db: DbOpt = None,
     max_age: Annotated[
@@ -163,10 +204,12 @@ def status(
             min=0,
             max=MAX_DAYS * 24,
             callback=number,
+            metavar="HOURS",
             help="Hours after which the last stored run counts as stale.",
         ),
     ] = 36.0,
-    fmt: FmtOpt = Fmt.table,
+    fmt: FmtOpt = None,
+    as_json: JsonOpt = False,
     now: Annotated[
         datetime | None,
         typer.Option("--now", hidden=True, formats=NOW_FORMATS, help="Pretend it is this UTC time."),
@@ -176,7 +219,14 @@ def status(
 
     Exit code 0 when the last run is ok and recent, 3 when it was partial, 1 when it is
     older than --max-age hours or there is none (or no database).
+
+    \b
+    Examples:
+      oss-tracker status
+      oss-tracker -q status --max-age 30
+      oss-tracker status --json
     """
+    fmt_name = output(fmt, as_json)
     with errors():
         from oss_tracker.reports.status import status_report
 
@@ -184,12 +234,12 @@ def status(
         database = open_database(path)
         moment = (now.replace(tzinfo=now.tzinfo or UTC) if now else datetime.now(UTC)).astimezone(UTC)
         health, code = status_report(database, path, now=moment, max_age_hours=max_age)
-        show(health, fmt.value)
+        show(health, fmt_name)
     if code != codes.OK:
         raise typer.Exit(code)
 
 
-@app.command()
+@command()
 def backup(
     dest: Annotated[
         str,  # not a Path: Path("DIR/") drops the slash that says DIR is a folder
@@ -204,6 +254,11 @@ def backup(
     """Copy the database safely, even while a sync runs (SQLite's online backup), and check the copy.
 
     Prints the backup's path on stdout and one line on stderr.
+
+    \b
+    Examples:
+      oss-tracker backup ~/backups/oss-tracker/
+      oss-tracker backup /mnt/backup/tracker.db --force
     """
     with errors():
         from oss_tracker.store.backup import backup as make_backup
@@ -214,8 +269,7 @@ def backup(
     say(describe_backup(result))
 
 
-# -- backfill (issue 15): self-contained, so that the option vocabulary can be merged around it --
-@app.command()
+@command()
 def backfill(
     since: SinceOpt = None,
     until: UntilOpt = None,
@@ -226,15 +280,18 @@ def backfill(
         str,
         typer.Option(
             "--source",
+            metavar="hub-stats|PATH",
             help="hub-stats (the Hub's public archive) or a local file or folder (models/YYYY-MM-DD/models.parquet).",
         ),
     ] = "hub-stats",
     repo: Annotated[
-        str, typer.Option("--repo", help="The archive's dataset repo on the Hub.")
+        str, typer.Option("--repo", metavar="REPO", help="The archive's dataset repo on the Hub.")
     ] = "cfahlgren1/hub-stats",
     org: Annotated[
         list[str] | None,
-        typer.Option("--org", help="Organization to backfill (repeatable). Default: the watch list's."),
+        typer.Option(
+            "--org", metavar="ORG", help="Organization to backfill (repeatable). Default: the watch list's."
+        ),
     ] = None,
     company: CompanyOpt = None,
     group: GroupOpt = None,
@@ -243,7 +300,10 @@ def backfill(
     token: Annotated[
         str | None,
         typer.Option(
-            "--token", help="Hub token. Default: $HF_TOKEN or the huggingface_hub login.", show_default=False
+            "--token",
+            metavar="TOKEN",
+            help="Hub token. Default: $HF_TOKEN or the huggingface_hub login.",
+            show_default=False,
         ),
     ] = None,
     wait: Annotated[float, _seconds("--wait", "Seconds to wait for a running sync before giving up.")] = 0.0,
@@ -262,9 +322,14 @@ def backfill(
 
     Each archived day becomes one run marked as from the archive; days (or accounts on a day)
     already stored are left as they are. Resumable: run it again to go on.
+
+    \b
+    Examples:
+      oss-tracker backfill --since 2025-06
+      oss-tracker backfill --since 1y --every week --org Qwen
+      oss-tracker backfill --source ./hub-stats-copy/ --until 2025-11-23
     """
-    if since and until and since > until:
-        raise typer.BadParameter("--since is after --until", param_hint="--since")
+    check_window(since, until)
     with errors():
         from oss_tracker.sync.backfill import BackfillJob, run_backfill
 
@@ -272,8 +337,8 @@ def backfill(
             path=db or default_db(),
             named=accounts(org, company, group),
             watched=lambda: watchlist().accounts(),
-            since=since.date() if since else None,
-            until=until.date() if until else None,
+            since=since,
+            until=until,
             every=every.value,
             source=source,
             repo=repo,

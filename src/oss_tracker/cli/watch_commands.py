@@ -1,13 +1,13 @@
 """`watch list|add|remove`: the watch list file."""
 
-from __future__ import annotations
+# (No `from __future__ import annotations`: see cli/core.py.)
 
 from typing import Annotated
 
 import typer
 
 from oss_tracker.cli.core import app, errors, show, watchlist
-from oss_tracker.cli.options import EndpointOpt, Fmt, FmtOpt, hub_names, labels
+from oss_tracker.cli.options import EndpointOpt, FmtOpt, JsonOpt, hub_names, labels, output, refuse
 from oss_tracker.escape import visible
 
 watch_app = typer.Typer(
@@ -17,31 +17,50 @@ app.add_typer(watch_app, name="watch")
 
 
 @watch_app.command("list")
-def watch_list(fmt: FmtOpt = Fmt.table) -> None:
-    """Companies, their accounts, country and groups, as the next sync will watch them."""
+def watch_list(fmt: FmtOpt = None, as_json: JsonOpt = False) -> None:
+    """Companies, their accounts, country and groups, as the next sync will watch them.
+
+    \b
+    Examples:
+      oss-tracker watch list
+      oss-tracker --config examples/watchlist.toml watch list --json
+    """
+    fmt_name = output(fmt, as_json)
     with errors():
         from oss_tracker.reports.watch import watch_report
 
-        show(watch_report(watchlist()), fmt.value)
+        show(watch_report(watchlist()), fmt_name)
 
 
 @watch_app.command("add")
 def watch_add(
-    account: Annotated[str, typer.Argument(help="Hub account (organization) to watch.")],
+    ctx: typer.Context,
+    account: Annotated[str, typer.Argument(metavar="ACCOUNT", help="Hub account (organization) to watch.")],
     company: Annotated[
-        str | None, typer.Option("--company", help="Company it belongs to (default: the account).")
+        str | None,
+        typer.Option("--company", metavar="NAME", help="Company it belongs to (default: the account)."),
     ] = None,
     country: Annotated[
-        str | None, typer.Option("--country", help="Country of a new company, e.g. CN or US.")
+        str | None, typer.Option("--country", metavar="CODE", help="Country of a new company, e.g. CN or US.")
     ] = None,
-    group: Annotated[str | None, typer.Option("--group", help="Also put the company in this group.")] = None,
+    group: Annotated[
+        str | None, typer.Option("--group", metavar="NAME", help="Also put the company in this group.")
+    ] = None,
     endpoint: EndpointOpt = None,
     check: Annotated[
         bool, typer.Option("--check/--no-check", help="Check on the Hub that the account exists.")
     ] = True,
 ) -> None:
-    """Add an account to the watch list, after checking on the Hub that it exists."""
+    """Add an account to the watch list, after checking on the Hub that it exists.
+
+    \b
+    Examples:
+      oss-tracker watch add zai-org --company Zhipu --country CN --group china
+      oss-tracker watch add some-lab --no-check
+    """
     name = hub_names([account], hint="ACCOUNT")[0]
+    if not check:
+        refuse(ctx, ("endpoint",), "with --no-check (no Hub is asked)")
     labels(company=company, country=country, group=group)
     with errors():
         from oss_tracker import watchlist as watchlists
@@ -68,8 +87,15 @@ def watch_add(
 
 
 @watch_app.command("remove")
-def watch_remove(account: Annotated[str, typer.Argument(help="Hub account to stop watching.")]) -> None:
-    """Stop watching an account (its stored history stays in the database)."""
+def watch_remove(
+    account: Annotated[str, typer.Argument(metavar="ACCOUNT", help="Hub account to stop watching.")],
+) -> None:
+    """Stop watching an account (its stored history stays in the database).
+
+    \b
+    Examples:
+      oss-tracker watch remove zai-org
+    """
     account = hub_names([account], hint="ACCOUNT")[0]
     with errors():
         from oss_tracker import watchlist as watchlists

@@ -1,5 +1,9 @@
 """A rich table drawn a row at a time: rich's Table layout, without measuring every cell through it.
 
+(Only for a terminal: a table for a pipe or a file is drawn by render.plain, without rich.
+The report tables come here with their widths chosen by render.grid, so that no cell folds
+but a header between its words.)
+
 rich.table.Table measures, wraps and justifies every cell through the general layout
 machinery: about half a millisecond a row, so a 600-row trend took 430 ms to draw, more than
 the rest of the report put together. Our tables hold one-line cells of plain text, so each
@@ -48,6 +52,7 @@ class FastTable:
     rows: list[list[tuple[str, str]]] = field(default_factory=list)
     sections: set[int] = field(default_factory=set)  # rows followed by a separator line
     sizes: list[list[int]] = field(default_factory=list)  # each cell's width, measured once
+    fixed: list[int] | None = None  # inner column widths chosen beforehand (render.grid.layout)
 
     def add_row(self, cells: list[tuple[str, str]], *, end_section: bool = False) -> None:
         if end_section:
@@ -64,7 +69,10 @@ class FastTable:
     def layout(self, max_width: int) -> list[int]:
         """Column widths, padding included, as rich's Table chooses them when the table fits
         `max_width` (the widest folding columns give way first). Where rich would go on to
-        squeeze numbers, dates and names, and cut them, the table is left wider than `max_width`."""
+        squeeze numbers, dates and names, and cut them, the table is left wider than `max_width`.
+        With `fixed` widths, those (padding added)."""
+        if self.fixed is not None:
+            return [w + 2 * self.pad for w in self.fixed]
         natural = [
             max(text_width(c.header), w) for c, w in zip(self.columns, self.cell_widths(), strict=True)
         ]
@@ -93,8 +101,12 @@ class FastTable:
     def __rich_console__(self, console: Any, options: Any) -> Any:
         widths = self.layout(options.max_width)
         table_width = sum(widths) + self._borders()
+        # The title is a line of text above the table, wrapped (between words) only at the
+        # terminal's edge: rich's Table would wrap it at the table's own width.
         title = Text(self.title, style=console.get_style("bold"))
-        yield from console.render(title, options.update(width=table_width, justify="left"))
+        yield from console.render(
+            title, options.update(width=max(table_width, options.max_width), justify="left")
+        )
         box = self.box.substitute(options, safe=console.safe_box)
         plain = console.get_style("")
         line = Segment.line()

@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
-import sys
-from typing import Any
+from typing import IO, Any
 
 from oss_tracker.escape import json_visible, visible
-from oss_tracker.render.table import to_table
+from oss_tracker.render.grid import Charset, charset_for
 from oss_tracker.render.text import NUMERIC, cell, cell_kind, chart_lines, chart_title
 from oss_tracker.reports.model import Column, Report, Section
 
 
-def to_json(report: Report) -> str:
-    """Exact values; characters a terminal would act on are written as `\\uXXXX` escapes."""
-    return json_visible(json.dumps(report.data, indent=2, ensure_ascii=False)) + "\n"
+def to_json(report: Report, *, ascii: bool = False) -> str:
+    """Exact values; characters a terminal would act on are written as `\\uXXXX` escapes (with
+    `ascii`, every character past ASCII too: the same JSON for an output that takes only ASCII)."""
+    return json_visible(json.dumps(report.data, indent=2, ensure_ascii=ascii)) + "\n"
 
 
 def to_csv(report: Report) -> str:
     """The report's main (first non-summary) section, raw values, one header row.
 
     Text is made safe for terminals and spreadsheets (`csv_text`); numbers are written as they are."""
+    import csv
+    import io
+
     section = report.sections[_main(report)] if report.sections else Section("", [], [])
     columns = [c for c in section.columns if c.csv]
     out = io.StringIO()
@@ -75,7 +76,7 @@ def to_markdown(report: Report) -> str:
     for chart in report.charts:
         lines = chart_lines(chart)
         fence = "`" * max(
-            3, 1 + max((len(run) for line in lines for run in _BACKTICKS.findall(line)), default=0)
+            3, 1 + max((len(run) for line in lines for run in re.findall(_BACKTICKS, line)), default=0)
         )
         parts += [f"## {md_text(chart_title(chart))}", "", f"{fence}text", *lines, fence, ""]
     for section in report.sections:
@@ -108,30 +109,59 @@ def _md_align(column: Column) -> str:
 # links and images, table cells, strikethrough, headings' closing `#`s, entities (`&#x202e;`
 # would put back a bidi override), math. `-`, `.`, `/`, `+`, `:` are left alone: they start
 # nothing inside a line, and repo ids and numbers stay readable.
-_MD_SPECIAL = re.compile(r"[\\`*<>\[\]|~#&$]")
+_MD_SPECIAL = r"[\\`*<>\[\]|~#&$]"
 # `_` emphasises only at a word's edge: `Qwen2.5_instruct` keeps its underscore.
-_MD_EDGE_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
+_MD_EDGE_UNDERSCORE = r"(?<![^\W_])_|_(?![^\W_])"
 # A note is the first text of its line (`> note`): a list marker there would start a list.
 # (A backslash escapes punctuation only: `1\\. x`, not `\\1. x`.)
-_MD_BLOCK_START = re.compile(r"^(\s*\d*)([-+.)])(?=\s|$)")
-_BACKTICKS = re.compile(r"`+")
+_MD_BLOCK_START = r"^(\s*\d*)([-+.)])(?=\s|$)"
+_BACKTICKS = r"`+"
+# (Patterns as strings, compiled by `re` on first use: a table or JSON report never pays for them.)
 
 
 def md_text(text: str) -> str:
     """Text for a Markdown heading, cell or note: one line (control characters escaped,
     `visible`), markup characters backslash-escaped so that they show as themselves."""
-    text = _MD_SPECIAL.sub(r"\\\g<0>", visible(text))
-    return _MD_EDGE_UNDERSCORE.sub(r"\\_", text) if "_" in text else text
+    text = re.sub(_MD_SPECIAL, r"\\\g<0>", visible(text))
+    return re.sub(_MD_EDGE_UNDERSCORE, r"\\_", text) if "_" in text else text
 
 
 def _md_block(text: str) -> str:
-    return _MD_BLOCK_START.sub(r"\1\\\2", text)
+    return re.sub(_MD_BLOCK_START, r"\1\\\2", text)
 
 
-def render(report: Report, fmt: str, console: Any) -> None:
-    """Write the report to stdout in `fmt` (tables through the rich console)."""
-    if fmt == "table":
-        to_table(report, console)
+def render(report: Report, fmt: str, out: IO[str]) -> None:
+    """Write the report to `out` in `fmt`. A table goes to a terminal through rich (styled,
+    fitted to its width), anywhere else as plain text (no rich, no wrapping). Whatever the
+    output's encoding, nothing fails to encode: ASCII drawing and `\\u` escapes where needed."""
+    cs = charset_for(getattr(out, "encoding", None))
+    if fmt == "table" and _is_terminal(out):
+        from rich.console import Console
+
+        from oss_tracker.render.table import to_table
+
+        # names are data, not :emoji: codes
+        to_table(report, Console(file=out, soft_wrap=False, highlight=False, emoji=False), cs)
         return
-    text = {"json": to_json, "csv": to_csv, "markdown": to_markdown}[fmt](report)
-    (console.file if console is not None else sys.stdout).write(text)
+    out.write(format_text(report, fmt, cs))
+
+
+def format_text(report: Report, fmt: str, charset: Charset | None = None) -> str:
+    """The report as text in `fmt` (a table as for a pipe or a file)."""
+    cs = charset or Charset()
+    if fmt == "table":
+        from oss_tracker.render.plain import to_plain
+
+        return to_plain(report, cs)
+    if fmt == "json":
+        return to_json(report, ascii=not cs.fancy)
+    if fmt == "csv":
+        return cs.encodable(to_csv(report), drawing=False)
+    return cs.encodable(to_markdown(report))
+
+
+def _is_terminal(out: IO[str]) -> bool:
+    try:
+        return out.isatty()
+    except (AttributeError, ValueError):  # a closed or odd stream: not a terminal
+        return False

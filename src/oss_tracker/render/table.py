@@ -1,25 +1,28 @@
-"""Reports as tables on a terminal, through rich (drawn by FastTable)."""
+"""Reports as tables on a terminal, through rich (drawn by FastTable), fitted to its width.
+
+Only a terminal gets here: a table for a pipe or a file is `render.plain` (no rich). The
+layout is `render.grid`'s: headers wrap between words, then the borders go, then free text
+is shortened with an ellipsis; identifiers, licences, tags, numbers and dates are never cut
+or folded (a table that still does not fit runs past the edge).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from oss_tracker.escape import visible
-from oss_tracker.render.text import NUMERIC, cell, cell_kind, chart_lines, chart_title
+from oss_tracker.render.grid import Charset, fitted, grid, layout
+from oss_tracker.render.text import chart_lines, chart_title
 from oss_tracker.reports.model import Report, Section
 
-KEEP_KINDS = ("date", "datetime", "period")
 
-
-KEEP_KEYS = ("id", "model", "org")  # identifiers: cut, they would name something else
-
-
-def to_table(report: Report, console: Any) -> None:
+def to_table(report: Report, console: Any, charset: Charset | None = None) -> None:
     """Rich tables on the given console, one per section, and a dim footer."""
     from rich.markup import escape
 
+    cs = charset or Charset()
+
     def text(value: str) -> str:  # as itself: no control character, no rich markup
-        return escape(visible(value))
+        return escape(cs.text(value))
 
     console.print(f"[bold]{text(report.title)}[/bold]")
     for note in report.notes:
@@ -27,61 +30,36 @@ def to_table(report: Report, console: Any) -> None:
     for chart in report.charts:
         console.print(f"\n[bold]{text(chart_title(chart))}[/bold]")
         for line in chart_lines(chart):
-            console.print("  " + escape(line))
+            console.print("  " + text(line))
     for section in report.sections:
         if not section.human:
             continue
         if not section.rows:
             console.print(f"\n[bold]{text(section.title)}[/bold]\n  {text(section.empty)}")
             continue
-        console.print(_table(section, console.size.width), crop=False)
+        console.print(_table(section, console.size.width, cs), crop=False)
     if report.footer:
         console.print(f"[dim]{text(report.footer)}[/dim]")
 
 
-def _table(section: Section, width: int) -> Any:
-    """Numbers, dates and names are never cut: free text gives way (and folds) first; a table
-    that still cannot fit drops its borders, and one that cannot fit even then is printed
-    wider than the terminal rather than cut."""
+def _table(section: Section, width: int, charset: Charset | None = None) -> Any:
+    """The section as a FastTable laid out for `width` cells (see render.grid.layout)."""
     from rich import box
 
     from oss_tracker.render.fast_table import FastColumn, FastTable
 
-    columns = [c for c in section.columns if c.table]
-    # FastTable draws text as it is (never rich markup): control characters are escaped here.
-    cells = [
-        [
-            (visible(cell(r.get(c.key), k)), _tone(r.get(c.key), k))
-            for c in columns
-            for k in (cell_kind(section, r, c),)
-        ]
-        for r in section.rows
-    ]
+    cs = charset or Charset()
+    g = grid(section, cs.text)
+    fit = layout(g, width, cs.ellipsis)
+    g = fitted(g, fit, cs.ellipsis)
     table = FastTable(
-        visible(section.title),
-        box.HEAVY_HEAD,
-        [FastColumn(visible(c.title), "right" if c.kind in NUMERIC else "left") for c in columns],
+        g.title,
+        box.SIMPLE_HEAD if fit.compact else box.HEAVY_HEAD,
+        [FastColumn(h, "right" if right else "left") for h, right in zip(g.headers, g.right, strict=True)],
+        pad=0 if fit.compact else 1,
+        edge=not fit.compact,
+        fixed=fit.widths,
     )
-    for i, row in enumerate(cells):
-        last_of_group = (
-            section.group is not None
-            and i + 1 < len(section.rows)
-            and section.rows[i + 1].get(section.group) != section.rows[i].get(section.group)
-        )
-        table.add_row(row, end_section=last_of_group)
-    naturals = []
-    for c, spec, widest in zip(columns, table.columns, table.cell_widths(), strict=True):
-        natural = max(widest, max((len(w) for w in spec.header.split()), default=0))
-        keep = c.kind in NUMERIC or c.kind in KEEP_KINDS or c.key in KEEP_KEYS
-        spec.wrap, spec.min_width = not keep, natural if keep else min(natural, 8)
-        naturals.append(natural)
-    if sum(naturals) + 3 * len(naturals) + 1 > width:  # compact: no outer border, no padding
-        table.box, table.pad, table.edge = box.SIMPLE_HEAD, 0, False
+    for i, row in enumerate(g.rows):
+        table.add_row(row, end_section=i in g.ends)
     return table
-
-
-def _tone(value: Any, kind: str) -> str:
-    """Red for a fall, green for a rise; nothing else is coloured."""
-    if kind in ("delta", "rate", "pct") and isinstance(value, int | float):
-        return "red" if value < 0 else "green" if value > 0 else ""
-    return ""
