@@ -11,6 +11,7 @@ from oss_tracker.cli.core import app
 from oss_tracker.cli import sync_commands  # noqa: F401, E402
 from oss_tracker.cli import report_commands  # noqa: F401, E402
 from oss_tracker.cli import watch_commands  # noqa: F401, E402
+from oss_tracker.cli import site_command  # noqa: F401, E402
 
 # isort: on
 
