@@ -85,6 +85,7 @@ def test_every_chart_says_what_it_shows_and_where_its_numbers_come_from(demo_sit
     demo = "demo data: replayed from a recording, not fetched from the Hub"
     for note in notes:
         assert span in note and demo in note, note
+        assert "public archive" not in note  # every day of the demo was synced (replayed)
     assert "downloads = differences of the Hub&#x27;s all-time download counts" in notes[0]
     assert notes[2].startswith("downloads = differences of the Hub&#x27;s all-time download counts")
     assert "a point a day" in notes[2]
@@ -467,3 +468,55 @@ def test_families_are_shown_when_the_database_and_this_version_have_them(
     monkeypatch.delitem(sys.modules, "oss_tracker.reports.families")
     assert _site(bundled_history, tmp_path / "without").exit_code == 0
     assert "Families" not in (tmp_path / "without" / "derivatives.html").read_text()
+
+
+def test_every_chart_says_which_days_come_from_the_public_archive(tmp_path: Path) -> None:
+    """Two days backfilled from archive files, the third synced: every chart of the overview and
+    of an account says so (and a page of one account, of its own days)."""
+    from fixtures.build_archive import archive_table, parquet_bytes
+
+    folder = tmp_path / "archive"
+    for day in REPLAY_DAYS[:2]:
+        target = folder / "models" / day / "models.parquet"
+        target.parent.mkdir(parents=True)
+        world = json.loads((FIXTURES / "worlds" / f"{day}.json").read_text())
+        target.write_bytes(parquet_bytes(archive_table(world)))
+    db = tmp_path / "h.db"
+    orgs = [a for org in ("deepseek-ai", "MiniMaxAI", "moonshotai", "Qwen", "Wan-AI") for a in ("--org", org)]
+    done = run("backfill", "--db", str(db), "--now", "2025-12-01T00:00:00Z", "--source", str(folder), *orgs)
+    assert done.exit_code == 0, done.stderr
+    done = run("sync", "--db", str(db), "--replay", str(FIXTURES / "replay" / REPLAY_DAYS[2]))
+    assert done.exit_code == 0, done.stderr
+    out = tmp_path / "site"
+    assert _site(db, out).exit_code == 0
+    archived = "2 of 3 days from the public archive (local files)"
+    for page in ("index.html", "org/Qwen.html"):
+        notes = re.findall(r'<p class="note">([^<]*)</p>', (out / page).read_text(encoding="utf-8"))
+        assert len(notes) >= 4 and all(archived in note for note in notes), (page, notes)
+
+
+@pytest.mark.parametrize(
+    ("name", "file"),
+    [("Qwen/Qwen3-8B", "Qwen--Qwen3-8B"), ("Moonshot AI", "Moonshot-AI-cab2561346"), ("..", "page-5ec1f7e700"),
+     ("Evil/\x1b]0;x", "Evil--0-x-073abf3182"), ("a/../../etc", "a--..--..--etc")],
+)  # fmt: skip
+def test_a_page_file_name_is_one_plain_name(name: str, file: str) -> None:
+    from oss_tracker.render.site import slug
+
+    assert slug(name) == file
+
+
+def test_page_names_that_differ_only_in_case_get_two_files() -> None:
+    """Two files that a case-insensitive disk (macOS, Windows) would take for one."""
+    from oss_tracker.render.site import paths
+    from oss_tracker.reports.model import Page, Report, Site
+
+    empty = Report("", {"entries": [], "orgs": []})
+    pages = [
+        Page("model", "Org/Model", [empty]),
+        Page("model", "org/model", [empty]),
+        Page("org", "Org", [empty]),
+    ]
+    where = paths(Site("t", pages, empty, None, ""))
+    assert where == {("model", "Org/Model"): "model/Org--Model.html",
+                     ("model", "org/model"): "model/org--model-c87c0c64d2.html", ("org", "Org"): "org/Org.html"}  # fmt: skip

@@ -1,6 +1,6 @@
 """`oss-tracker site OUT`: the reports as a static website and an Atom feed (reads only the database)."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Typer reads these annotations itself.
 
 from pathlib import Path
 from typing import Annotated

@@ -41,7 +41,7 @@ def slug(name: str) -> str:
     """A file name for a page about `name`: the name with `/` as `--` where it is plain (letters,
     digits, `.`, `_`, `-`); else its plain parts and a hash of the whole, so that no two names meet."""
     plain = name.replace("/", "--")
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", plain).strip(".-")[:80]
+    safe = re.sub(r"-{3,}", "--", re.sub(r"[^A-Za-z0-9._-]+", "-", plain)).strip(".-")[:80]
     if safe != plain or not safe:
         safe = f"{safe or 'page'}-{hashlib.sha256(name.encode('utf-8', 'surrogatepass')).hexdigest()[:10]}"
     return safe

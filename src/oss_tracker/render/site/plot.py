@@ -29,6 +29,10 @@ NO_PLOTLY = (
 )
 LOG_RATIO = 10  # the log switch is offered when the largest series peaks 10x above the smallest
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+# More than 10 series (plotly's own colours): 20 distinct ones, in pairs of a dark and a light.
+COLOURS_20 = ["#1f77b4", "#aec7e8", "#ff7f0e", "#ffbb78", "#2ca02c", "#98df8a", "#d62728", "#ff9896", "#9467bd",
+              "#c5b0d5", "#8c564b", "#c49c94", "#e377c2", "#f7b6d2", "#7f7f7f", "#c7c7c7", "#bcbd22", "#dbdb8d",
+              "#17becf", "#9edae5"]  # fmt: skip
 HOVER = {"int": ",d", "delta": "+,d", "rate": ",.0f", "float": ",.2f", "share": ".2f", "pct": "+.2f"}
 
 
@@ -140,4 +144,6 @@ def figure(chart: Chart) -> dict[str, Any]:
     }
     if bar:
         layout["barmode"] = "stack"
+    if len(traces) > 10:
+        layout["colorway"] = COLOURS_20
     return {"data": traces, "layout": layout}
