@@ -520,3 +520,17 @@ def test_page_names_that_differ_only_in_case_get_two_files() -> None:
     where = paths(Site("t", pages, empty, None, ""))
     assert where == {("model", "Org/Model"): "model/Org--Model.html",
                      ("model", "org/model"): "model/org--model-c87c0c64d2.html", ("org", "Org"): "org/Org.html"}  # fmt: skip
+
+
+def test_a_history_of_one_day_has_no_trend_yet_and_an_empty_valid_feed(tmp_path: Path) -> None:
+    db = tmp_path / "one.db"
+    assert run("sync", "--db", str(db), "--replay", str(FIXTURES / "replay" / REPLAY_DAYS[0])).exit_code == 0
+    out = tmp_path / "site"
+    assert _site(db, out).exit_code == 0
+    titles = re.findall(
+        r"<figcaption><h[23]>([^<]*)</h[23]>", (out / "index.html").read_text(encoding="utf-8")
+    )
+    assert titles == ["Releases per month", "Licence mix"]  # no period yet: no shares, no downloads per day
+    root = ET.parse(out / "feed.xml").getroot()
+    _check_rfc4287(root)
+    assert root.findall(f"{ATOM}entry") == [] and root.findtext(f"{ATOM}updated") == "2025-11-24T06:00:00Z"

@@ -277,9 +277,18 @@ def test_model_pages_show_the_numbers_of_trends_and_derivatives(
         expected = {rel: {c["day"]: float(c[rel]) for c in counts if c[rel] is not None}
                     for rel in ("total", "finetune", "quantized", "adapter", "merge")}  # fmt: skip
         assert _chart(seen, "Direct derivatives") == {k: v for k, v in expected.items() if v}
-        about = {r[""]: r[""] for r in []}  # the facts table: the account links to its page
         facts = {row[0]["text"]: row[1] for t in seen["tables"] if t["title"] == "About" for row in t["rows"]}
-        assert facts["Account"]["href"] == f"../org/{repo.split('/')[0]}.html", about
+        assert (
+            facts["Account"]["href"] == f"../org/{repo.split('/')[0]}.html"
+        )  # the facts link to the account
+    # The licence history is the `licenses` report's changes of that model.
+    changes = _json("licenses", "--db", db)["changes"]
+    history = _table(visits["model/MiniMaxAI--MiniMax-M2.html"], "Licence history")
+    assert (
+        [(r["Seen"], r["From"], r["To"]) for r in history]
+        == [(c["at"], c["from"], c["to"]) for c in changes if c["id"] == "MiniMaxAI/MiniMax-M2"]
+        == [("2025-11-25T06:00:00Z", "mit", "modified-mit")]
+    )
 
 
 def test_the_derivatives_page_shows_the_derivatives_ranking(

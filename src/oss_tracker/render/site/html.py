@@ -153,9 +153,13 @@ def _chart_table(chart: Chart, number: int) -> str:
         cells = []
         for s, values in zip(chart.series, drawn, strict=True):
             v = values.get(x) if i >= s.offset else None
-            cells.append(_number(v, chart.kind) if v is not None else '<td class="num"></td>')
+            cells.append(
+                f'<td data-value="{h(_raw(v))}">{h(cell(v, chart.kind))}</td>'
+                if v is not None
+                else "<td></td>"
+            )
         rows.append(f'<tr><th scope="row" data-value="{h(x)}">{h(shown)}</th>{"".join(cells)}</tr>\n')
-    names = "".join(f'<th scope="col" class="num">{h(s.name)}</th>' for s in chart.series)
+    names = "".join(f'<th scope="col">{h(s.name)}</th>' for s in chart.series)
     return (
         f'<div class="table-wrap"><table class="numbers" data-chart-table="{number}">\n'
         f"<caption>{h(chart.title)}</caption>\n"
