@@ -208,3 +208,43 @@ def before_migration(db: Path, to: Path, migration: str, table: str) -> Path:
 
 def load_world(day: str) -> dict[str, Any]:
     return json.loads((FIXTURES / "worlds" / f"{day}.json").read_text())
+
+
+# -- the static site (`oss-tracker site`): tests/test_site.py and tests/test_site_browser.py --------
+WATCHLIST = ROOT / "examples" / "watchlist.toml"  # Alibaba = Qwen + Wan-AI: a company of two accounts
+SITE_MODELS = "2"  # pages for each account's 2 most downloaded models and the 2 top bases
+
+
+@pytest.fixture(scope="session")
+def demo_site(bundled_history: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site of the bundled demo (the three recorded days), written once; read it, never change it."""
+    out = tmp_path_factory.mktemp("site") / "site"
+    result = run(
+        "--config", str(WATCHLIST), "site", str(out), "--db", str(bundled_history), "--models", SITE_MODELS
+    )
+    assert result.exit_code == 0, result.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
+def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A database of hostile names (tests/test_output_safety.py's, and HTML and plotly markup) and
+    its site: (database, site folder)."""
+    from tests.site_hostile import hostile_site_world
+
+    db = tmp_path_factory.mktemp("hostile-site") / "hostile.db"
+    env = {
+        "OSS_TRACKER_RETRY_WAIT": "0",
+        "OSS_TRACKER_MAX_WAIT": "0",
+        "OSS_TRACKER_DB": None,
+        "HF_TOKEN": None,
+    }
+    with FakeHub(hostile_site_world(1)) as fake:
+        first = run(*sync_argv(fake, db, "Evil", derivatives="all"), env=env)  # type: ignore[arg-type]
+        fake.set_world(hostile_site_world(2))
+        second = run(*sync_argv(fake, db, "Evil", now="2025-11-25T06:00:00Z", derivatives="all"), env=env)  # type: ignore[arg-type]
+    assert (first.exit_code, second.exit_code) == (0, 0), (first.stderr, second.stderr)
+    out = db.parent / "site"
+    result = run("site", str(out), "--db", str(db), "--models", "20")
+    assert result.exit_code == 0, result.stderr
+    return db, out

@@ -95,3 +95,18 @@ def test_gitignore_lists_no_tracked_file() -> None:
     )
     assert ignored.returncode == 0, ignored.stderr
     assert ignored.stdout == ""
+
+
+def test_the_readme_test_command_is_what_ci_runs() -> None:
+    """The README says its test command is exactly what `.ci/run` runs (Chromium included)."""
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    [command] = [line for line in ci if "pytest -q" in line and not line.startswith("#")]
+    block = README.split("runs the whole test suite (exactly what `.ci/run` runs):", 1)[1]
+    assert block.split("```sh\n", 1)[1].split("\n```", 1)[0] == command
+    assert "apt-get install -y -qq chromium" in command
+
+
+def test_the_site_synopsis_lists_every_option() -> None:
+    synopsis = _block_after("### site")
+    assert synopsis.lstrip("\n").startswith("oss-tracker site OUT ")
+    assert set(re.findall(r"--[a-z][a-z-]*", synopsis)) == _options(_command("site"))

@@ -169,3 +169,24 @@ def test_report_commands_load_no_hub_client_nor_heavy_libraries(
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stderr
         assert "HEAVY [] EXIT 0" in result.stderr, (fmt, result.stderr)
+
+
+def test_the_site_command_loads_no_hub_client_nor_heavy_libraries(
+    tmp_path: Path, bundled_history: Path
+) -> None:
+    """`site` reads the database and writes files: no huggingface_hub or httpx2, no sqlite-utils, and
+    not even plotly's Python package (only its plotly.min.js file is copied)."""
+    out = tmp_path / "site"
+    code = (
+        "import sys\n"
+        "from oss_tracker.cli import main\n"
+        f"sys.argv = ['oss-tracker', '-q', 'site', {str(out)!r}, '--db', {str(bundled_history)!r}, '--models', '1']\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        "heavy = sorted(m for m in ('huggingface_hub', 'httpx2', 'sqlite_utils', 'numpy', 'pandas', 'matplotlib',"
+        " 'pyarrow', 'plotly', 'narwhals') if m in sys.modules)\n"
+        "print('HEAVY', heavy, file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "HEAVY []" in result.stderr
+    assert (out / "index.html").is_file()

@@ -25,6 +25,7 @@ _MODULES = {
         ("report", "changes", "derivatives", "trends", "releases", "licenses", "compare"), "report_commands"
     ),
     "watch": "watch_commands",
+    "site": "site_command",
 }
 
 
@@ -91,6 +92,8 @@ def load(name: str | None = None) -> Any:
         from oss_tracker.cli import report_commands  # noqa: F401
     if module in (None, "watch_commands"):
         from oss_tracker.cli import watch_commands  # noqa: F401
+    if module in (None, "site_command"):
+        from oss_tracker.cli import site_command  # noqa: F401
     # isort: on
     return core.app
 

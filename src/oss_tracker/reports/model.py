@@ -47,6 +47,8 @@ class Chart:
     kind: str = "int"  # how a value is shown (a Column kind)
     y_label: str = ""
     style: str = "line"  # line (a level or rate over time) | bar (counts per period, stacked)
+    x_kind: str = "date"  # date (x are ISO dates) | category (x are names: orgs, licences...)
+    note: str = ""  # what the chart shows and where its numbers come from (the site prints it)
 
 
 @dataclass
@@ -60,3 +62,23 @@ class Report:
     charts: list[Chart] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # warning lines above the tables
     main: int | None = None  # the section the CSV form writes (default: the first list)
+
+
+@dataclass
+class Page:
+    """One page of the static site (`oss-tracker site`): its reports, one under the other."""
+
+    kind: str  # overview | org | company | model | derivatives | releases
+    name: str  # the org, company or repo id it is about ("" for the site-wide pages)
+    reports: list[Report]
+
+
+@dataclass
+class Site:
+    """What `oss-tracker site` publishes: its pages, and the entries of its Atom feed."""
+
+    title: str
+    pages: list[Page]
+    feed: Report  # data["entries"]: releases, licence changes, renames and removals, newest first
+    as_of: str | None  # the latest stored run
+    note: str  # one line every page shows under its title: history span, archive, demo data
