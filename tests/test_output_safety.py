@@ -175,7 +175,8 @@ def test_table_cells_and_titles_show_each_control_character_visibly(
     ]
     releases = _lines(_output(db, "releases", "table"))
     assert (
-        "│ 1 Feb 2025  │ Evil/cls\\x1b[2J           │ evil\\x1b[5m                     │    — │ text\\x9b31mgen  │ 24 Nov 2025 │         │"
+        "│ 1 Feb 2025  │ Evil/cls\\x1b[2J           │ evil\\x1b[5m                     │    — │ text\\x9b31mgen  │ 24 Nov 2025 │ "
+        "           900 │            — │             — │         │"
     ) in releases
     assert (
         _lines(_output(db, "derivatives-history", "table"))[0] == "Derivatives of Evil/base\\x1b]0;pwned\\x07"
@@ -205,7 +206,7 @@ def test_markdown_keeps_each_string_in_its_cell_and_on_its_line(hostile: tuple[P
     md = _output(db, "releases", "markdown").splitlines()
     assert (
         "| 1 May 2025 | Evil/nl\\\\n\\# heading\\|cell | a\\*b\\_\\[x\\](http://e)\\<b\\>\\`c\\`\\&\\#x202e; | — | +1 "
-        "| 25 Nov 2025 |  |"
+        "| 25 Nov 2025 | 600 | — | — |  |"
     ) in md
     assert not any(line.startswith("# heading") for line in md)
     history = _output(db, "derivatives-history", "markdown").splitlines()

@@ -10,22 +10,15 @@ from oss_tracker.errors import NoData
 from oss_tracker.records import REPLAY_ENDPOINT
 from oss_tracker.reports.model import Column, Report
 from oss_tracker.store.totals import safe_rows
-from oss_tracker.values import CREATED_FLOOR
+from oss_tracker.values import created_sql
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
     from sqlite_utils import Database
 
 
 def created(alias: str = "m") -> str:
-    """SQL for a repo's stored createdAt where it can be true, else NULL: not before the Hub's
-    floor, not later than a day after the tracker first saw the repo. A sync stores nothing
-    else now; a database written before holds years like 999 (stored unpadded: `999-06-...`)
-    or 9999, which must not break (or stretch to 108,000 months) a report."""
-    c = f"{alias}.created_at"
-    return (
-        f"(CASE WHEN {c} >= '{CREATED_FLOOR}' "
-        f"AND {c} <= strftime('%Y-%m-%dT%H:%M:%SZ', {alias}.first_seen, '+1 day') THEN {c} END)"
-    )
+    """SQL for a repo's plausible createdAt, else NULL (`values.created_sql`)."""
+    return created_sql(alias)
 
 
 # A run the reports read: every run in the file is one (a run is stored whole or not at all).

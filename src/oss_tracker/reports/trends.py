@@ -141,6 +141,7 @@ def _trends_report(built, *, metric: str, interval: str, start, end, models: boo
             "growth_pct": s.window_growth_pct,
             "snapshots": s.snapshots,
             "gaps": s.gaps,
+            **(s.window_launch or {}),
         }
         data_series.append(
             {"org": s.org, "model": s.model, "window": window, "points": [p.public() for p in s.points]}
@@ -153,6 +154,7 @@ def _trends_report(built, *, metric: str, interval: str, start, end, models: boo
                 note = f"{p.drops} all-time drop{'s' if p.drops > 1 else ''}"
             elif not p.gap and p.days and p.days > _interval_days(interval):
                 note = f"over {p.days} days"
+            note = "; ".join(filter(None, (note, *launch_notes(p))))
             cover = {}
             if metric == "derivatives" and not p.gap:
                 cover["coverage"] = f"{p.counted or 0}/{p.models or 0}"  # no separators: 80 columns
@@ -232,6 +234,15 @@ def _trends_report(built, *, metric: str, interval: str, start, end, models: boo
                 f"Warning: {len(drops)} all-time download count{'s' if len(drops) > 1 else ''} went down "
                 "(the Hub recounts); the period downloads include the drop, listed below."
             )
+        unseen = sum(p.first_seen_not_counted for s in built for p in s.points)
+        if unseen:
+            many = unseen > 1
+            notes.append(
+                f"Note: {unseen} model{'s' if many else ''} first seen in the window had been created before "
+                f"the snapshot {'they are' if many else 'it is'} measured from (made public late, moved in, "
+                f"newly watched): {'their' if many else 'its'} downloads until then are unknown, so "
+                f"{'they are' if many else 'it is'} not counted in the period downloads."
+            )
     chart = _trend_chart(built, metric, chart_title)
     n_snapshots = len({p.date for s in built for p in s.points if not p.gap})
     n_gaps = len({p.period for s in built for p in s.points if p.gap})  # periods some series misses
@@ -246,7 +257,10 @@ def _trends_report(built, *, metric: str, interval: str, start, end, models: boo
 
         footer_parts.append(f"as of {human_datetime(as_of)}")
     if metric == "downloads":
-        footer_parts.append("downloads = difference of all-time counts over the models in both snapshots")
+        footer_parts.append(
+            "downloads = difference of all-time counts over the models in both snapshots, plus the "
+            "all-time count of each model created in between"
+        )
     if metric == "derivatives":
         footer_parts.append(
             "latest = sum of each current model's latest count, carried forward; counted = models "
@@ -262,6 +276,19 @@ def _trends_report(built, *, metric: str, interval: str, start, end, models: boo
         notes=notes,
         main=1,
     )
+
+
+def launch_notes(p: Any) -> list[str]:
+    """What a downloads point (or window: a dict) counted of the models first seen in its period."""
+    get = p.get if isinstance(p, dict) else lambda k: getattr(p, k, None)
+    out = []
+    if get("launches"):
+        n, amount = get("launches"), get("launch_downloads")
+        counted = f" (+{amount:,})" if amount is not None else ""
+        out.append(f"{n} new model{'s' if n > 1 else ''}{counted}")
+    if get("first_seen_not_counted"):
+        out.append(f"{get('first_seen_not_counted')} first seen, not counted")
+    return out
 
 
 def _interval_days(interval: str) -> int:
