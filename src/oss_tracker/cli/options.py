@@ -51,6 +51,7 @@ class Metric(StrEnum):
     models = "models"
     followers = "followers"
     derivatives = "derivatives"
+    share = "share"
 
 
 class Interval(StrEnum):

@@ -247,7 +247,19 @@ def trends(
         list[str] | None,
         typer.Option("--model", metavar="ID", help="A model (repo id, repeatable) instead of organizations."),
     ] = None,
-    metric: Annotated[Metric, typer.Option("--metric", help="What to follow.")] = Metric.downloads,
+    by: Annotated[
+        By | None,
+        typer.Option(
+            "--by",
+            help="One series per Hub account (org), or per company of the watch list, its accounts summed. "
+            "Default: company with --company or --group, else org.",
+            show_default=False,
+        ),
+    ] = None,
+    metric: Annotated[
+        Metric,
+        typer.Option("--metric", help="What to follow (share: of the downloads of all those shown)."),
+    ] = Metric.downloads,
     since: SinceOpt = None,
     until: UntilOpt = None,
     interval: Annotated[
@@ -258,24 +270,30 @@ def trends(
     fmt: FmtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """A time series per organization (or model): level, change, per-day rate, growth; gaps stay gaps.
+    """A time series per organization, company or model: level, change, per-day rate, growth; gaps stay gaps.
 
-    Downloads in a period are the difference of all-time counts between snapshots; a count that
-    went down is flagged. Default window: 30 days (day), 26 weeks (week), all (month).
+    Downloads in a period are the difference of all-time counts between snapshots, plus the count of
+    each model created in between; a count that went down is flagged. --by company sums each
+    company's accounts on the days they all have a snapshot; --metric share gives each one's share
+    of the downloads of all those shown. Default window: 30 days (day), 26 weeks (week), all (month).
 
     \b
     Examples:
       oss-tracker trends --org Qwen --org deepseek-ai
       oss-tracker trends --interval week --since 3m
       oss-tracker trends --model Qwen/Qwen3-8B --metric likes --since 2025-11
+      oss-tracker --config examples/watchlist.toml trends --group china --metric share --interval week
       oss-tracker trends --org Qwen --plot qwen.png
     """
     fmt_name = output(fmt, as_json)
     if model and (org or company or group):
         flag = "--org" if org else "--company" if company else "--group"
         raise usage(f"use {flag} or --model, not both")
-    if model and metric.value in ("models", "followers"):
-        raise usage(f"--metric {metric.value} is for organizations, not models")
+    if model and metric.value in ("models", "followers", "share"):
+        raise usage(f"--metric {metric.value} is for organizations and companies, not models")
+    if model and by is not None:
+        raise usage("--by groups organizations: it does nothing with --model")
+    by_company = by is By.company or (by is None and bool(company or group) and not org)
     check_window(since, until)
     check_plot(plot)
     with errors():
@@ -292,6 +310,7 @@ def trends(
             interval=interval.value,
             since=since,
             until=until,
+            companies=watchlist() if by_company else None,
         )
         show(built, fmt_name, plot)
 

@@ -59,6 +59,10 @@ class Point:
     launches: int = 0
     launch_downloads: int | None = None
     first_seen_not_counted: int = 0
+    # Shares only (`share`, see `shares`): the group's downloads in the period, and this one's share.
+    share: bool = False
+    group_downloads: int | None = None
+    share_pct: float | None = None
     run_id: int | None = None  # internal
     base: int | None = None  # internal: the previous level the growth is measured on
 
@@ -91,6 +95,7 @@ class Point:
             "growth_pct": self.growth_pct,
             "drops": self.drops,
             **launch,
+            **({"group_downloads": self.group_downloads, "share_pct": self.share_pct} if self.share else {}),
         }
 
 
@@ -131,6 +136,7 @@ class Series:
     window_base: int | None = None  # the level the window's growth is measured on (downloads)
     # Downloads: the launch counts of the window's one pair (see Point), None for other metrics.
     window_launch: dict[str, int | None] | None = None
+    window_share_pct: float | None = None  # shares: the window's downloads over the group's
 
     @property
     def name(self) -> str:
@@ -724,6 +730,34 @@ def combine(parts: list[Series], name: str) -> Series:
             }
     out.drops.sort(key=lambda d: (d.after_date, d.org, d.model))
     return out
+
+
+def shares(built: list[Series]) -> None:
+    """Each downloads point's share of the group's downloads in its period: the group is every
+    series with a point in that period (a series not tracked yet is not in it). The share is
+    unknown for all when the group's downloads are: a member's point is a gap, or its downloads
+    are unknown (a member at its first point has none to give). The series must share their
+    snapshot days (`common_days` over every member), so that each period is the same two days
+    for all. The window's share likewise, when every window spans the same two days."""
+    periods: dict[str, list[Point]] = {}
+    for s in built:
+        for p in s.points:
+            p.share = True
+            periods.setdefault(p.period, []).append(p)
+    for points in periods.values():
+        changes = [p.change for p in points]
+        if any(p.gap for p in points) or None in changes:
+            continue
+        whole = sum(changes)  # type: ignore[arg-type]
+        for p in points:
+            p.group_downloads = whole
+            p.share_pct = round(100.0 * p.change / whole, 1) if whole else None  # type: ignore[operator]
+    spans = {(s.window_from, s.window_to) for s in built if s.points}
+    changes = [s.window_change for s in built if s.points]
+    if len(spans) == 1 and None not in changes and (whole := sum(changes)):  # type: ignore[arg-type]
+        for s in built:
+            if s.points:
+                s.window_share_pct = round(100.0 * s.window_change / whole, 1)  # type: ignore[operator]
 
 
 def _sum(values: list[int | None]) -> int | None:
