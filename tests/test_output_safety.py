@@ -120,6 +120,7 @@ CASES = {
     "licenses": ("licenses",),
     "trends": ("trends", "--model", CLS),
     "compare": ("compare",),
+    "top": ("top",),
     "derivatives": ("derivatives",),
     "derivatives-history": ("derivatives", "Evil/base"),  # by its former name: titled by its new one
 }
@@ -496,6 +497,8 @@ def test_the_largest_allowed_values_work(hostile: tuple[Path, list[Result]]) -> 
     feed = run("releases", "--limit", "1000000", "--db", db, "--format", "json")
     assert feed.exit_code == 0 and json.loads(feed.stdout)["shown"] == 6
     assert run("derivatives", "--limit", "1000000", "--db", db).exit_code == 0
+    ranked = run("top", "--limit", "1000000", "--days", "36500", "--db", db, "--format", "json")
+    assert ranked.exit_code == 0 and json.loads(ranked.stdout)["shown"] == 2, ranked.stderr
     status = run(
         "status", "--max-age", "876000", "--now", "2025-11-25T07:00:00Z", "--db", db, "--format", "json"
     )

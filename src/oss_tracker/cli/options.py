@@ -54,6 +54,20 @@ class Metric(StrEnum):
     share = "share"
 
 
+class TopSort(StrEnum):
+    downloads = "downloads"
+    growth = "growth"
+    likes = "likes"
+    trending = "trending"
+
+
+class ModelKind(StrEnum):
+    original = "original"
+    conversion = "conversion"
+    derived = "derived"
+    all = "all"
+
+
 class Interval(StrEnum):
     day = "day"
     week = "week"

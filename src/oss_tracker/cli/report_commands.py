@@ -27,9 +27,11 @@ from oss_tracker.cli.options import (
     JsonOpt,
     Kind,
     Metric,
+    ModelKind,
     OrgsOpt,
     Relation,
     SinceOpt,
+    TopSort,
     UntilOpt,
     accounts,
     check_history,
@@ -313,6 +315,96 @@ def trends(
             companies=watchlist() if by_company else None,
         )
         show(built, fmt_name, plot)
+
+
+@command()
+def top(
+    ctx: typer.Context,
+    org: OrgsOpt = None,
+    company: CompanyOpt = None,
+    group: GroupOpt = None,
+    sort: Annotated[
+        TopSort,
+        typer.Option(
+            "--sort",
+            help="Rank by downloads in the period, growth (of the all-time count), likes gained, or the "
+            "Hub's trending score.",
+        ),
+    ] = TopSort.downloads,
+    days: Annotated[
+        int,
+        typer.Option(
+            "--days", metavar="N", min=1, max=MAX_DAYS, help="The period: the last N days (default 7)."
+        ),
+    ] = 7,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    kind: Annotated[
+        ModelKind,
+        typer.Option("--kind", help="Original models, conversions (quantized copies), derived ones, or all."),
+    ] = ModelKind.all,
+    min_downloads: Annotated[
+        int,
+        typer.Option(
+            "--min-downloads",
+            metavar="N",
+            min=0,
+            max=2**53,
+            help="With --sort growth: rank only models with at least N all-time downloads at the start "
+            "(default 1,000).",
+        ),
+    ] = 1_000,
+    limit: Annotated[
+        int,
+        typer.Option("--limit", metavar="N", min=0, max=MAX_ROWS, help="How many models to list (0: all)."),
+    ] = 20,
+    db: DbOpt = None,
+    fmt: FmtOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Models ranked by downloads, growth, likes gained or trending score over a period, with their rank change.
+
+    The period is the last --days days up to the last snapshot, or --since to --until; the rank
+    change compares with the period of the same length before it. A model created in the period
+    counts its whole all-time count; one first seen in it but created before is not ranked.
+
+    \b
+    Examples:
+      oss-tracker top
+      oss-tracker top --sort growth --days 30 --limit 10
+      oss-tracker top --org Qwen --sort likes --since 2025-11
+      oss-tracker --config examples/watchlist.toml top --group china --sort trending --json
+    """
+    fmt_name = output(fmt, as_json)
+    check_window(since, until)
+    if since is not None:
+        refuse(ctx, ("days",), "with --since (the period is --since to --until)")
+    if sort is not TopSort.growth:
+        refuse(ctx, ("min_downloads",), "without --sort growth (it bounds the growth ranking)")
+    from oss_tracker.reports.common import UnknownKind, kind_filter
+
+    try:
+        kind_filter(kind.value)
+    except UnknownKind as err:
+        raise usage(str(err)) from None
+    with errors():
+        from oss_tracker.reports.top import top as top_report
+
+        database = open_database(db)
+        orgs = accounts(org, company, group, database)
+        check_history(database, since, until, orgs)
+        found = top_report(
+            database,
+            orgs=orgs,
+            sort=sort.value,
+            days=days,
+            since=since,
+            until=until,
+            kind=kind.value,
+            min_downloads=min_downloads,
+            limit=limit,
+        )
+        show(found, fmt_name)
 
 
 @command()

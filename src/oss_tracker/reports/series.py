@@ -456,6 +456,7 @@ def build(
     since: date | None,
     until: date | None,
     only_days: dict[int, dict[str, tuple[int, str]]] | None = None,
+    available: dict[int, dict[str, tuple[int, str]]] | None = None,
 ) -> tuple[list[Series], date | None, date | None]:
     """A series per subject over [since, until], clamped to the stored history.
 
@@ -463,9 +464,12 @@ def build(
     A series starts at its own first snapshot: not yet tracked is not a gap. With `only_days`
     (subject key -> day -> (run id, run start), e.g. `common_days`), a series has points only
     on those days; the window still spans every stored day, so a day left out is a gap.
+    `available`: the subjects' days as `only_days` was made from (read here otherwise).
     """
     by = "model" if subjects and subjects[0].model_id is not None else "org"
-    if metric == "derivatives":
+    if available is not None:
+        avail = available
+    elif metric == "derivatives":
         avail = {s.key: derivative_days(db, org_id=s.org_id, model_id=s.model_id) for s in subjects}
     elif by == "org":
         avail = dict(org_days(db, [s.org_id for s in subjects], None if only_days is not None else since))
@@ -668,6 +672,21 @@ def common_days(per_org: dict[int, dict[str, tuple[int, str]]]) -> dict[int, dic
     every = sorted({d for days in per_org.values() for d in days})
     kept = {d for d in every if all(d in per_org[o] for o, f in first.items() if f <= d)}
     return {o: {d: v for d, v in days.items() if d in kept} for o, days in per_org.items()}
+
+
+def window_days(
+    db: Database, org_ids: list[int], since: date | None
+) -> dict[int, dict[str, tuple[int, str]]]:
+    """`org_days` enough for `common_days` over a window from `since`: the days from `since` on,
+    each org's first day, and its last day before `since`. When those last days differ (an org
+    missed the day before the window), the last day common to all may lie further back: then
+    every day is read."""
+    if since is None:
+        return org_days(db, org_ids)
+    part = org_days(db, org_ids, since)
+    lo = since.isoformat()
+    before = {max(d for d in days if d < lo) for days in part.values() if any(d < lo for d in days)}
+    return part if len(before) <= 1 else org_days(db, org_ids)
 
 
 def combine(parts: list[Series], name: str) -> Series:

@@ -98,12 +98,12 @@ def trends(
         if last is not None:
             end = min(until, last) if until else last
             since = end - timedelta(days=span - 1)
-    only = None
+    only = per_org = None
     if groups and (companies is not None or metric == "share"):
         per_org = (
             {oid: ts.derivative_days(db, org_id=oid) for oid in org_ids}
             if measured == "derivatives"
-            else ts.org_days(db, org_ids)
+            else ts.window_days(db, org_ids, since)
         )
         if metric == "share":  # the days of every account shown: one period, the same two days for all
             only = ts.common_days(per_org)
@@ -112,8 +112,9 @@ def trends(
             for _, members in groups:
                 only.update(ts.common_days({oid: per_org[oid] for oid, _ in members}))
     built, start, end = ts.build(
-        db, subjects, metric=measured, interval=interval, since=since, until=until, only_days=only
-    )
+        db, subjects, metric=measured, interval=interval, since=since, until=until, only_days=only,
+        available=per_org if only is not None else None,
+    )  # fmt: skip
     if companies is not None:
         by_id = {s.org_id: b for s, b in zip(subjects, built, strict=True)}
         built = [ts.combine([by_id[oid] for oid, _ in members], name) for name, members in groups]
