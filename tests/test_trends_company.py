@@ -166,3 +166,24 @@ def test_what_share_and_by_do_not_go_with(bundled_history: Path) -> None:
         2,
         "oss-tracker: error: --by groups organizations: it does nothing with --model\n",
     )
+
+
+def test_a_window_is_measured_from_the_last_day_every_account_has(hub: FakeHub, tmp_path: Path) -> None:
+    """alpha misses the 22nd, beta the 23rd. A window from the 24th starts from the last day both
+    have before it, the 21st, though each has a later one of its own (alpha the 23rd, beta the
+    22nd): reading only each account's own last day before the window would go back to the 20th."""
+    config = tmp_path / "wl.toml"
+    config.write_text(CONFIG)
+    db = tmp_path / "t.db"
+    counts = {"alpha": [100, 110, 130, 160, 200], "beta": [1_000, 1_001, 1_003, 1_006, 1_010]}
+    for day in range(5):
+        orgs = [o for o, missing in (("alpha", 2), ("beta", 3)) if day != missing]
+        hub.set_world(world(*(model(f"{o}/m", all_time=counts[o][day]) for o in orgs)))
+        result = run(*sync_argv(hub, db, *orgs, now=f"2025-11-{20 + day}T06:00:00Z"))
+        assert result.exit_code == 0, result.stderr
+    data = _trends(db, "--company", "Co", "--since", "2025-11-24", config=str(config))
+    (co,) = data["series"]
+    assert [(p["period"], p["total"], p["change"], p["days"]) for p in co["points"]] == [
+        ("2025-11-24", 1_210, (200 - 110) + (1_010 - 1_001), 3)
+    ]
+    assert (co["window"]["from"], co["window"]["change"]) == ("2025-11-21", 99)

@@ -42,6 +42,7 @@ from oss_tracker.cli.options import (
     refuse,
     since_day,
 )
+from oss_tracker.values import MAX_COUNT
 
 
 def _plot(help: str) -> typer.models.OptionInfo:
@@ -333,9 +334,7 @@ def top(
     ] = TopSort.downloads,
     days: Annotated[
         int,
-        typer.Option(
-            "--days", metavar="N", min=1, max=MAX_DAYS, help="The period: the last N days (default 7)."
-        ),
+        typer.Option("--days", metavar="N", min=1, max=MAX_DAYS, help="The period: the last N days."),
     ] = 7,
     since: SinceOpt = None,
     until: UntilOpt = None,
@@ -349,9 +348,8 @@ def top(
             "--min-downloads",
             metavar="N",
             min=0,
-            max=2**53,
-            help="With --sort growth: rank only models with at least N all-time downloads at the start "
-            "(default 1,000).",
+            max=MAX_COUNT,
+            help="With --sort growth: rank only models with at least N all-time downloads at the start.",
         ),
     ] = 1_000,
     limit: Annotated[
