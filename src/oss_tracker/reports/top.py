@@ -32,12 +32,11 @@ from oss_tracker.reports.model import Column, Report, Section
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
     from sqlite_utils import Database
 
-SORTS = {
-    # sort: (the value ranked, its title)
-    "downloads": ("downloads", "downloads in the period"),
-    "growth": ("growth_pct", "growth in the period"),
-    "likes": ("likes_gained", "likes gained in the period"),
-    "trending": ("trending", "the Hub's trending score"),
+SORTS = {  # what each sort ranks by, in words
+    "downloads": "downloads in the period",
+    "growth": "growth in the period",
+    "likes": "likes gained in the period",
+    "trending": "the Hub's trending score",
 }
 MIN_DOWNLOADS = 1_000  # growth ranks only models with at least this many all-time downloads at the start
 
@@ -48,7 +47,6 @@ class _Org:
     previous period's start (None where the history has no earlier snapshot)."""
 
     org_id: int
-    name: str
     end: tuple[str, int, str]
     start: tuple[str, int, str]
     before: tuple[str, int, str] | None
@@ -128,7 +126,7 @@ def top(
     previous_start = start - timedelta(days=length)
 
     accounts: list[_Org] = []
-    for oid, name in watched:
+    for oid, _name in watched:
         at_end = _at(db, oid, end.isoformat())
         if at_end is None:
             continue  # not tracked yet on the period's last day
@@ -138,7 +136,7 @@ def top(
             at_start = at_end  # one snapshot: no period
         if before is None or before[1] == at_start[1] or at_start is at_end:
             before = None
-        accounts.append(_Org(oid, name, at_end, at_start, before))
+        accounts.append(_Org(oid, at_end, at_start, before))
 
     found, counts = _ranked(db, accounts, keep, sort, min_downloads, limit)
     compared = any(a.start is not a.end if sort == "trending" else a.before is not None for a in accounts)
@@ -163,7 +161,7 @@ def top(
     ranked_n, launches, unseen = counts
 
     periods = {(a.start[0], a.end[0]) for a in accounts if a.start is not a.end}
-    title_value = SORTS[sort][1]
+    title_value = SORTS[sort]
     window = f"{human_date(start.isoformat())} – {human_date(end.isoformat())}"
     data = {
         "sort": sort,
@@ -215,6 +213,10 @@ def top(
         footer.append("likes = likes gained; a model created in the period counts whole")
     if sort == "trending":
         footer.append("trending = the Hub's trendingScore at the last snapshot")
+    if data["as_of"]:
+        footer.append(f"as of {_when(data['as_of'])}")
+    if note := archived(db, ids, start.isoformat(), end.isoformat()):
+        footer.append(note)
     columns = [
         Column("rank", "Rank", "int"),
         Column("move", "Move", csv=False),
@@ -244,19 +246,7 @@ def top(
                 empty=f"no model has {title_value} in this period",
             )
         ],
-        footer=" · ".join(
-            [
-                *footer,
-                *(
-                    x
-                    for x in [
-                        f"as of {_when(data['as_of'])}" if data["as_of"] else "",
-                        archived(db, ids, start.isoformat(), end.isoformat()),
-                    ]
-                    if x
-                ),
-            ]
-        ),  # fmt: skip
+        footer=" · ".join(footer),
         notes=notes,
     )
 
