@@ -19,23 +19,31 @@ ran when the goal "a report within 2x --version" was set: the command line itsel
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sqlite3
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 from _common import OSS_TRACKER, PYTHON, env, machine, median, ms, run_child, table, workdir
 from synth import build_history
 
 ORG = "lab-00"  # the largest org of the synthetic history
+# A watch list of the synthetic orgs for `trends --by company`: 5 companies of 4 accounts.
+WATCHLIST = "".join(
+    f'[companies."Co {c}"]\naccounts = {json.dumps([f"lab-{4 * c + i:02d}" for i in range(4)])}\n'
+    for c in range(5)
+)
 # `oss-tracker --version` through the Typer app, the reference of the "2x --version" goal.
 TYPER_VERSION = [PYTHON, "-c", "import sys\nsys.argv = ['oss-tracker', '--version']\n"
                  "from oss_tracker.cli import load\nload()(prog_name='oss-tracker')\n"]  # fmt: skip
 PASS = [PYTHON, "-c", "pass"]
 
 
-def commands(db: Path) -> list[tuple[str, list[str]]]:
+def commands(db: Path, config: Path) -> list[tuple[str, list[str]]]:
+    """The commands measured; `config`: the watch list of `trends --by company`."""
     return [
         ("report --org lab-00", ["report", "--org", ORG, "--db", str(db)]),
         ("report --org lab-00 -f json", ["report", "--org", ORG, "--db", str(db), "-f", "json"]),
@@ -45,20 +53,33 @@ def commands(db: Path) -> list[tuple[str, list[str]]]:
         ("compare -f json", ["compare", "--db", str(db), "-f", "json"]),
         ("derivatives", ["derivatives", "--db", str(db)]),
         ("derivatives -f json", ["derivatives", "--db", str(db), "-f", "json"]),
-    ]
+        ("top", ["top", "--db", str(db)]),
+        ("top -f json", ["top", "--db", str(db), "-f", "json"]),
+        ("trends --by company", ["--config", str(config), "trends", "--by", "company", "--db", str(db)]),
+        ("trends --by company --metric share", ["--config", str(config), "trends", "--by", "company", "--metric", "share",
+                                                "--db", str(db)]),
+    ]  # fmt: skip
 
 
 def report_functions(db):
+    from oss_tracker import watchlist
     from oss_tracker.reports import compare as compare_report
     from oss_tracker.reports import derivatives as derivative_report
     from oss_tracker.reports import org as reports
+    from oss_tracker.reports import top as top_report
     from oss_tracker.reports import trends as trend_report
 
+    companies = watchlist.parse(tomllib.loads(WATCHLIST))
     return {
         "report --org lab-00": lambda: reports.org_report(db, ORG),
         "trends": lambda: trend_report.trends(db),
         "compare": lambda: compare_report.compare(db, None),
         "derivatives": lambda: derivative_report.ranking(db),
+        "top": lambda: top_report.top(db),
+        "trends --by company": lambda: trend_report.trends(db, companies=companies),
+        "trends --by company --metric share": lambda: trend_report.trends(
+            db, companies=companies, metric="share"
+        ),
     }
 
 
@@ -119,12 +140,14 @@ def main() -> int:
             print(f"built {big}: {counts}", file=sys.stderr)
         small = tmp / "small.db"
         build_history(small, days=3, quiet=True)
+        config = tmp / "watchlist.toml"
+        config.write_text(WATCHLIST)
         rows_n = sqlite3.connect(big).execute("SELECT count(*) FROM model_snapshots").fetchone()[0]
         environ = env(tmp)
         cases = [("pass", PASS, None), ("--version", TYPER_VERSION, None)]
-        for name, argv in commands(big):
+        for name, argv in commands(big, config):
             cases.append((name, [OSS_TRACKER, *argv], "big"))
-        for name, argv in commands(small):
+        for name, argv in commands(small, config):
             cases.append((name, [OSS_TRACKER, *argv], "small"))
         for _name, argv, _ in cases:  # warm-up: bytecode cache, OS page cache
             run_child(argv, environ)
@@ -140,7 +163,7 @@ def main() -> int:
         base = median(walls[("pass", None)])
         rows = [["`python -c pass`", ms(base), f"{base / version:.2f}", f"{1:.2f}", "", "", ""],
                 ["`oss-tracker --version` (through Typer)", ms(version), "1.00", f"{version / base:.2f}", "", "", ""]]  # fmt: skip
-        for name, _argv in commands(big):
+        for name, _argv in commands(big, config):
             on_big, on_small = median(walls[(name, "big")]), median(walls[(name, "small")])
             rows.append([
                 f"`oss-tracker {name}`", ms(on_big), f"{on_big / version:.2f}", f"{on_big / base:.2f}",

@@ -101,12 +101,13 @@ def test_a_pipe_gets_every_line_whole_whatever_the_width(race_db: Path) -> None:
     assert narrow.stdout == wide.stdout == golden("trends.txt")
     assert narrow.stdout.splitlines()[-1] == (
         "24 Nov 2025 – 27 Nov 2025 · 3 snapshot days, 1 gap · as of 27 Nov 2025 06:00 UTC · downloads = "
-        "difference of all-time counts over the models in both snapshots"
+        "difference of all-time counts over the models in both snapshots, plus the all-time count of each "
+        "model created in between"
     )
     releases = run("releases", "--db", str(race_db), env={"COLUMNS": "80"}).stdout.splitlines()
     assert (
         "│ 14 Jan 2025 │ MiniMaxAI/MiniMax-Text-01        │ minimax-model-agreement │  456B │ text-generation │"
-        " 24 Nov 2025 │         │"
+        " 24 Nov 2025 │         30,000 │            — │             — │         │"
     ) in releases
 
 
@@ -121,7 +122,7 @@ def test_a_narrow_terminal_shortens_the_note_and_keeps_ids_numbers_and_dates_who
         "Org  Day          All-time Downloads Days Per day Growth Note",
         "─" * 69,
         "Qwen 24 Nov 2025 1,250,000         —    —       —      —",
-        "Qwen 25 Nov 2025 1,331,500   +80,500    1 +80,500  +6.4%",
+        "Qwen 25 Nov 2025 1,331,500   +81,500    1 +81,500  +6.5% 1 new model…",
         "Qwen 26 Nov 2025         —         —    —       —      — no snapshot",
         "Qwen 27 Nov 2025 1,246,500   -85,000    2 -42,500  -6.4% 1 all-time…",
         "All-time download counts that went down (counted as they are, not hidden)",

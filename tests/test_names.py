@@ -48,7 +48,7 @@ def db(hub: FakeHub, tmp_path: Path) -> Path:
     return path
 
 
-COMMANDS = ["sync", "report", "trends", "releases", "licenses", "changes", "derivatives", "compare",
+COMMANDS = ["sync", "report", "trends", "top", "releases", "licenses", "changes", "derivatives", "compare",
             "watch-add", "watch-remove"]  # fmt: skip
 
 

@@ -12,7 +12,8 @@ from tests.conftest import FIXTURES, REPLAY_DAYS, before_migration, copy_db, mod
 from tests.fakehub import FakeHub
 
 COLUMNS = (
-    "org_id, run_id, prev_run_id, models, downloads_30d, downloads_all_time, likes, downloads, base, drops"
+    "org_id, run_id, prev_run_id, models, downloads_30d, downloads_all_time, likes, downloads, base, drops, "
+    "launches, launch_downloads, first_seen_not_counted"
 )
 
 
@@ -37,7 +38,8 @@ def test_each_stored_org_run_has_its_sums_from_the_world(bundled_history: Path) 
         (name, run_id): rest
         for name, run_id, *rest in rows(
             bundled_history,
-            """SELECT g.name, t.run_id, t.models, t.downloads_30d, t.downloads_all_time, t.likes, t.downloads
+            """SELECT g.name, t.run_id, t.models, t.downloads_30d, t.downloads_all_time, t.likes, t.downloads,
+                      t.launches
                FROM org_run_totals t JOIN orgs g ON g.id = t.org_id""",
         )
     }
@@ -52,15 +54,25 @@ def test_each_stored_org_run_has_its_sums_from_the_world(bundled_history: Path) 
                 else {}
             )
             both = [i for i in now if i in before]
+            # Launched: absent from the run before and created after it (the runs are at 06:00).
+            start = f"{REPLAY_DAYS[run_id - 2]}T06:00:00" if run_id > 1 else None
+            launched = [i for i in now if start and i not in before and now[i]["createdAt"][:19] > start]
             assert got[(org, run_id)] == [
                 len(now),
                 sum(m["downloads"] for m in now.values()),
                 sum(m["downloadsAllTime"] for m in now.values()),
                 sum(m["likes"] for m in now.values()),
                 sum(now[i]["downloadsAllTime"] - before[i]["downloadsAllTime"] for i in both)
+                + sum(now[i]["downloadsAllTime"] for i in launched)
                 if both
                 else None,
+                len(launched),
             ], (org, day)
+    # The two launches of the recordings, counted whole: DeepSeek-Math-V2 (created 27 Nov 01:30,
+    # 1,287 downloads at first sight) in DeepSeek's 25 -> 27 Nov, Qwen3-VL-32B-Thinking-FP8
+    # (created 25 Nov 02:10, 412) in Qwen's 24 -> 25 Nov.
+    assert got[("deepseek-ai", 3)][4:] == [747_308 + 1_287, 1]
+    assert got[("Qwen", 2)][4:] == [2_262_524 + 412, 1]
 
 
 def test_stored_sums_equal_the_live_sums(bundled_history: Path) -> None:
@@ -148,6 +160,10 @@ def test_the_migration_fills_the_table_for_a_history_stored_before_it(
     bundled_history: Path, tmp_path: Path
 ) -> None:
     older = before_migration(bundled_history, tmp_path / "older.db", "m006_org_run_totals", "org_run_totals")
+    conn = sqlite3.connect(older)
+    with conn:  # a file from before m006 is from before m013 too
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm013_launch_downloads'")
+    conn.close()
     # A report may migrate a file an older version wrote (migrations only add).
     assert run("trends", "--db", str(older), "-f", "json").exit_code == 0
     assert stored(older) == stored(bundled_history)

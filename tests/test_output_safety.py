@@ -120,6 +120,7 @@ CASES = {
     "licenses": ("licenses",),
     "trends": ("trends", "--model", CLS),
     "compare": ("compare",),
+    "top": ("top",),
     "derivatives": ("derivatives",),
     "derivatives-history": ("derivatives", "Evil/base"),  # by its former name: titled by its new one
 }
@@ -175,7 +176,8 @@ def test_table_cells_and_titles_show_each_control_character_visibly(
     ]
     releases = _lines(_output(db, "releases", "table"))
     assert (
-        "│ 1 Feb 2025  │ Evil/cls\\x1b[2J           │ evil\\x1b[5m                     │    — │ text\\x9b31mgen  │ 24 Nov 2025 │         │"
+        "│ 1 Feb 2025  │ Evil/cls\\x1b[2J           │ evil\\x1b[5m                     │    — │ text\\x9b31mgen  │ 24 Nov 2025 │ "
+        "           900 │            — │             — │         │"
     ) in releases
     assert (
         _lines(_output(db, "derivatives-history", "table"))[0] == "Derivatives of Evil/base\\x1b]0;pwned\\x07"
@@ -205,7 +207,7 @@ def test_markdown_keeps_each_string_in_its_cell_and_on_its_line(hostile: tuple[P
     md = _output(db, "releases", "markdown").splitlines()
     assert (
         "| 1 May 2025 | Evil/nl\\\\n\\# heading\\|cell | a\\*b\\_\\[x\\](http://e)\\<b\\>\\`c\\`\\&\\#x202e; | — | +1 "
-        "| 25 Nov 2025 |  |"
+        "| 25 Nov 2025 | 600 | — | — |  |"
     ) in md
     assert not any(line.startswith("# heading") for line in md)
     history = _output(db, "derivatives-history", "markdown").splitlines()
@@ -495,6 +497,8 @@ def test_the_largest_allowed_values_work(hostile: tuple[Path, list[Result]]) -> 
     feed = run("releases", "--limit", "1000000", "--db", db, "--format", "json")
     assert feed.exit_code == 0 and json.loads(feed.stdout)["shown"] == 6
     assert run("derivatives", "--limit", "1000000", "--db", db).exit_code == 0
+    ranked = run("top", "--limit", "1000000", "--days", "36500", "--db", db, "--format", "json")
+    assert ranked.exit_code == 0 and json.loads(ranked.stdout)["shown"] == 2, ranked.stderr
     status = run(
         "status", "--max-age", "876000", "--now", "2025-11-25T07:00:00Z", "--db", db, "--format", "json"
     )

@@ -23,10 +23,15 @@ def _report(db: Path, *args: str, config: str = EXAMPLES, fmt: str = "json") -> 
 
 
 def _period(a: str, b: str, org: str) -> int:
-    """Downloads of `org` between two days: all-time differences over the `_id`s listed on both."""
+    """Downloads of `org` between two days: all-time differences over the `_id`s listed on both,
+    plus the all-time count of each `_id` created after the first day's sync (06:00)."""
     before = {m["_id"]: m["downloadsAllTime"] for m in load_world(a)["models"] if m["author"] == org}
-    after = {m["_id"]: m["downloadsAllTime"] for m in load_world(b)["models"] if m["author"] == org}
-    return sum(after[i] - before[i] for i in after if i in before)
+    after = {m["_id"]: m for m in load_world(b)["models"] if m["author"] == org}
+    return sum(
+        m["downloadsAllTime"] - before[i] if i in before else m["downloadsAllTime"]
+        for i, m in after.items()
+        if i in before or m["createdAt"][:19] > f"{a}T06:00:00"
+    )
 
 
 def _all_time(day: str, *orgs: str) -> int:
@@ -51,7 +56,14 @@ def test_a_company_report_has_the_org_reports_sections_summed(bundled_history: P
         None,
         sum(_period("2025-11-25", "2025-11-27", o) for o in pair),
     ]
-    assert [p["change"] for p in points] == [None, 2_262_524 + 7_493, None, 3_027_192 + 14_521]
+    # The 25th: Qwen3-VL-32B-Thinking-FP8's launch (412) counts whole.
+    assert [p["change"] for p in points] == [None, 2_262_524 + 412 + 7_493, None, 3_027_192 + 14_521]
+    assert [(p["launches"], p["launch_downloads"]) for p in points] == [
+        (0, None),
+        (1, 412),
+        (0, None),
+        (0, 0),
+    ]
     assert (points[3]["days"], points[3]["per_day"]) == (2, 1_520_856.5)
     assert data["trend"]["window"]["change"] == sum(_period("2025-11-24", "2025-11-27", o) for o in pair)
     assert [d["model"] for d in data["trend"]["drops"]] == ["Qwen/Qwen2.5-7B-Instruct"]
@@ -153,7 +165,8 @@ def test_a_day_an_account_misses_is_a_gap_of_the_sum(hub: FakeHub, tmp_path: Pat
         ("2025-11-26", False, 14_500, 1_000, 2, 28.57),
     ]
     assert data["trend"]["window"] == {
-        "from": "2025-11-24", "to": "2025-11-26", "change": 1_000, "growth_pct": 28.57, "snapshots": 2, "gaps": 1
+        "from": "2025-11-24", "to": "2025-11-26", "change": 1_000, "growth_pct": 28.57, "snapshots": 2, "gaps": 1,
+        "launches": 0, "launch_downloads": 0, "first_seen_not_counted": 0,
     }  # fmt: skip
     # alpha's own report does have the 25th.
     alpha = _report(db, "--org", "alpha", config=str(config))

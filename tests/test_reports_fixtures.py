@@ -1,7 +1,8 @@
 """The reports on the bundled fixtures (fixtures/worlds: four orgs, 24, 25 and 27 Nov 2025, 26 a gap).
 
 The expected numbers come straight from the world files, independently of the tracker: the
-downloads of a period are the all-time differences over the `_id`s present on both days.
+downloads of a period are the all-time differences over the `_id`s present on both days, plus
+the all-time count of each `_id` absent on the first day and created after its sync (06:00 UTC).
 """
 
 from __future__ import annotations
@@ -36,15 +37,46 @@ def fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
-def _all_time(day: str) -> dict[str, tuple[str, str, int]]:
-    return {m["_id"]: (m["author"], m["id"], m["downloadsAllTime"]) for m in load_world(day)["models"]}
+def _all_time(day: str) -> dict[str, tuple[str, str, int, str]]:
+    return {
+        m["_id"]: (m["author"], m["id"], m["downloadsAllTime"], m["createdAt"])
+        for m in load_world(day)["models"]
+    }
 
 
 def _period(a: str, b: str, org: str) -> tuple[int, list[tuple[str, int]]]:
     before, after = _all_time(a), _all_time(b)
     both = [i for i in after if i in before and after[i][0] == org]
     drops = sorted((after[i][1], after[i][2] - before[i][2]) for i in both if after[i][2] < before[i][2])
-    return sum(after[i][2] - before[i][2] for i in both), drops
+    launched = [
+        i for i in after if i not in before and after[i][0] == org and after[i][3][:19] > f"{a}T06:00:00"
+    ]
+    return sum(after[i][2] - before[i][2] for i in both) + sum(after[i][2] for i in launched), drops
+
+
+def test_the_launches_of_the_worlds_count_whole(fixture_db: Path) -> None:
+    """DeepSeek-Math-V2 (created 27 Nov 01:30, after the 25th's sync) adds its 1,287 downloads to
+    DeepSeek's 25 -> 27 Nov; Qwen3-VL-32B-Thinking-FP8 (created 25 Nov 02:10) its 412 to Qwen's
+    24 -> 25 Nov, and its 930 to the whole window."""
+    series = {s["org"]: s for s in _json(fixture_db, "trends")["series"]}
+    launches = {
+        org: [(p["launches"], p["launch_downloads"]) for p in s["points"]]
+        + [(s["window"]["launches"], s["window"]["launch_downloads"])]
+        for org, s in series.items()
+    }
+    assert launches == {
+        "deepseek-ai": [(0, None), (0, 0), (0, None), (1, 1_287), (1, 1_287)],
+        "Qwen": [(0, None), (1, 412), (0, None), (0, 0), (1, 930)],
+        "moonshotai": [(0, None), (0, 0), (0, None), (0, 0), (0, 0)],
+        "MiniMaxAI": [(0, None), (0, 0), (0, None), (0, 0), (0, 0)],
+    }
+    # The pair without the launch, from the worlds: 747,308.
+    paired = sum(
+        after[2] - before[2]
+        for i, after in _all_time("2025-11-27").items()
+        if after[0] == "deepseek-ai" and (before := _all_time("2025-11-25").get(i))
+    )
+    assert series["deepseek-ai"]["points"][3]["change"] == paired + 1_287 == 747_308 + 1_287
 
 
 def _json(db: Path, *args: str) -> Any:

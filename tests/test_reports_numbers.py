@@ -29,10 +29,17 @@ GAP = {
     "per_day": None,
     "growth_pct": None,
     "drops": 0,
+    "launches": 0,
+    "launch_downloads": None,
+    "first_seen_not_counted": 0,
 }
 
 
-def point(day: str, as_of: str, total, change=None, days=None, per_day=None, growth=None, drops=0) -> dict:
+def point(
+    day: str, as_of: str, total, change=None, days=None, per_day=None, growth=None, drops=0, launched=(0, 0)
+) -> dict:
+    """A downloads point; `launched`: the models launched since the previous point (counted whole)
+    and their all-time downloads (no previous point: none, and no such downloads)."""
     return {
         "period": day,
         "period_start": day,
@@ -45,6 +52,9 @@ def point(day: str, as_of: str, total, change=None, days=None, per_day=None, gro
         "per_day": per_day,
         "growth_pct": growth,
         "drops": drops,
+        "launches": launched[0],
+        "launch_downloads": launched[1] if days is not None else None,
+        "first_seen_not_counted": 0,
     }
 
 
@@ -67,22 +77,29 @@ def test_period_downloads_are_all_time_differences_over_models_in_both_snapshots
     )
     qwen = series(data, "Qwen")
     # 24: 1,000,000 + 200,000 + 50,000. 25 (the 18:00 run, not the 06:00 one): Qwen3-Next is new,
-    # so it adds to the total but not to the period: 50,000 + 30,000 + 500 = 80,500 on 1,250,000.
+    # created on the 25th at 01:00, after the 24th's snapshot (06:00): it had no downloads then, so
+    # its 1,000 count whole: 50,000 + 30,000 + 500 + 1,000 = 81,500 on 1,250,000.
     # 27, two days after 25: -150,000 (a drop) + 60,000 + 4,000 + 1,000 = -85,000 on 1,331,500.
     assert qwen["points"] == [
         point("2025-11-24", "2025-11-24T06:00:00Z", 1_250_000),
-        point("2025-11-25", "2025-11-25T18:00:00Z", 1_331_500, 80_500, 1, 80_500.0, 6.44),
+        point(
+            "2025-11-25", "2025-11-25T18:00:00Z", 1_331_500, 81_500, 1, 81_500.0, 6.52, launched=(1, 1_000)
+        ),
         gap("2025-11-26"),
         point("2025-11-27", "2025-11-27T06:00:00Z", 1_246_500, -85_000, 2, -42_500.0, -6.38, drops=1),
     ]
-    # The window is one pair, 24 -> 27, over the three models present on both days.
+    # The window is one pair, 24 -> 27: the three models present on both days (-8,500), and
+    # Qwen3-Next's 5,000 (launched in between).
     assert qwen["window"] == {
         "from": "2025-11-24",
         "to": "2025-11-27",
-        "change": -8_500,
-        "growth_pct": -0.68,
+        "change": -3_500,
+        "growth_pct": -0.28,
         "snapshots": 3,
         "gaps": 1,
+        "launches": 1,
+        "launch_downloads": 5_000,
+        "first_seen_not_counted": 0,
     }
     assert data["drops"] == [
         {
@@ -105,14 +122,14 @@ def test_every_org_and_both_drops(race_db: Path) -> None:
         "deepseek-ai": [None, 120_100, None, -10_000],  # 27: the removed 7b-base is not in both
         "MiniMaxAI": [None, 50_300, None, 100_600],
         "moonshotai": [None, 70_000, None, 140_000],
-        "Qwen": [None, 80_500, None, -85_000],
+        "Qwen": [None, 81_500, None, -85_000],  # 25: Qwen3-Next's launch counts whole
     }
     windows = {s["org"]: (s["window"]["change"], s["window"]["growth_pct"]) for s in data["series"]}
     assert windows == {
         "deepseek-ai": (110_000, 5.24),
         "MiniMaxAI": (150_900, 35.09),
         "moonshotai": (210_000, 32.31),
-        "Qwen": (-8_500, -0.68),
+        "Qwen": (-3_500, -0.28),
     }
     assert [(d["model"], d["change"]) for d in data["drops"]] == [
         ("deepseek-ai/DeepSeek-R1", -50_000),
@@ -146,6 +163,9 @@ def test_week_and_month_take_the_last_snapshot_of_each_bucket(race_db: Path) -> 
         "growth_pct": None,
         "snapshots": 1,
         "gaps": 0,
+        "launches": 0,
+        "launch_downloads": None,
+        "first_seen_not_counted": 0,
     }
     month = series(
         cli_json(race_db, "trends", "--org", "moonshotai", "--interval", "month", "--metric", "followers"),
@@ -256,6 +276,9 @@ def test_releases_newest_first_with_removed_ones_kept(race_db: Path) -> None:
         "library_name": "transformers",
         "removed_at": None,
         "status": "",
+        "downloads_at_first_sight": 1_000,  # its all-time count in the run that first listed it
+        "downloads_first_7_days": None,  # the history ends two days after its creation
+        "downloads_first_30_days": None,
     }
     last = data["releases"][-1]
     assert (last["id"], last["removed_at"]) == ("deepseek-ai/deepseek-llm-7b-base", "2025-11-27T06:00:00Z")
@@ -338,19 +361,24 @@ def test_compare_side_by_side(race_db: Path) -> None:
         "releases_90d": 1,
         "downloads_30d": 605_300,  # 480,000 + 100,000 + 5,000 + 20,300
         "downloads_all_time": 1_246_500,
-        "downloads_period": -8_500,  # history starts 24 Nov: 24 -> 27 over the 3 models on both days
+        # History starts 24 Nov: 24 -> 27 over the 3 models on both days (-8,500), and Qwen3-Next
+        # (created 25 Nov, after the 24th's snapshot) counted whole (5,000).
+        "downloads_period": -3_500,
+        "period_launches": 1,
+        "period_launch_downloads": 5_000,
+        "period_first_seen_not_counted": 0,
         "period_from": "2025-11-24",
         "period_to": "2025-11-27",
-        "period_growth_pct": -0.68,
+        "period_growth_pct": -0.28,
         "likes": 1_281,
         "followers": 50_300,
         "derivatives": 495,
         "datasets": 0,  # this world lists no datasets or Spaces
         "spaces": 0,
         "share_30d_pct": 32.2,  # 605,300 / 1,878,500
-        "share_period_pct": -1.8,  # -8,500 / 462,400
+        "share_period_pct": -0.7,  # -3,500 / 467,400
         "share_30d_of_all_pct": 32.2,  # every tracked org is compared: the same shares
-        "share_period_of_all_pct": -1.8,
+        "share_period_of_all_pct": -0.7,
     }
     assert data["group"] == {
         "models": 10,
@@ -358,13 +386,16 @@ def test_compare_side_by_side(race_db: Path) -> None:
         "releases_90d": 4,
         "downloads_30d": 1_878_500,
         "downloads_all_time": 4_897_400,
-        "downloads_period": 462_400,
+        "downloads_period": 467_400,
+        "period_launches": 1,
+        "period_launch_downloads": 5_000,
+        "period_first_seen_not_counted": 0,
         "likes": 19_031,
         "followers": 145_350,
         "derivatives": 2_170,
         "datasets": 0,
         "spaces": 0,
-        "period_growth_pct": 10.44,  # 462,400 / (1,250,000 + 2,100,000 + 430,000 + 650,000)
+        "period_growth_pct": 10.55,  # 467,400 / (1,250,000 + 2,100,000 + 430,000 + 650,000)
         "share_30d_of_all_pct": 100.0,
         "share_period_of_all_pct": 100.0,
     }

@@ -274,9 +274,25 @@ def test_view_org_daily_sums_downloads_over_models_present_on_both_days(race_db:
         ("moonshotai", "2025-11-25", 1, 2, 9_050, 50, 720_000, 70_000, 0, 3_020, 120),
         ("moonshotai", "2025-11-27", 2, 2, 9_150, 100, 860_000, 140_000, 0, 3_260, 240),
         ("Qwen", "2025-11-24", None, 3, 50_000, None, 1_250_000, None, 0, 1_200, None),
-        ("Qwen", "2025-11-25", 1, 4, 50_100, 100, 1_331_500, 80_500, 0, 1_225, 25),
+        # Qwen3-Next, created on the 25th at 01:00 (after the 24th's snapshot), counts whole: 1,000.
+        ("Qwen", "2025-11-25", 1, 4, 50_100, 100, 1_331_500, 81_500, 0, 1_225, 25),
         ("Qwen", "2025-11-27", 2, 4, 50_300, 200, 1_246_500, -85_000, 1, 1_281, 56),
     ]
+    assert rows(
+        race_db,
+        """SELECT org, day, launches, launch_downloads, first_seen_not_counted FROM org_daily
+           WHERE launches OR first_seen_not_counted OR launch_downloads""",
+    ) == [("Qwen", "2025-11-25", 1, 1_000, 0)]
+
+
+def test_view_model_daily_counts_a_launch_whole_on_its_first_day(race_db: Path) -> None:
+    assert rows(
+        race_db,
+        """SELECT day, previous_day, downloads_all_time, downloads, likes_change, launch FROM model_daily
+           WHERE repo_id = 'Qwen/Qwen3-Next-80B-A3B-Instruct' ORDER BY day""",
+    ) == [("2025-11-25", None, 1_000, 1_000, 10, 1), ("2025-11-27", "2025-11-25", 5_000, 4_000, 30, 0)]
+    # A model seen from the org's first day had downloads nobody saw start: no launch.
+    assert rows(race_db, "SELECT count(*) FROM model_daily WHERE launch = 1") == [(1,)]
 
 
 def test_view_latest_model_stats_and_latest_derivative_counts(race_db: Path) -> None:

@@ -32,6 +32,20 @@ CREATED_FLOOR = "2022-03-02T00:00:00Z"
 # `lastModified` can predate the floor (the repo's first commit), but not the Hub itself.
 MODIFIED_FLOOR = "2015-01-01T00:00:00Z"
 
+
+def created_sql(alias: str = "m") -> str:
+    """SQL for a repo's stored createdAt where it can be true, else NULL: not before the Hub's
+    floor, not later than a day after the tracker first saw the repo. A sync stores nothing
+    else now; a database written before holds years like 999 (stored unpadded: `999-06-...`)
+    or 9999, which must not break (or stretch to 108,000 months) a report, nor make a model
+    created "after" a period's start whose downloads count whole (store/totals.py)."""
+    c = f"{alias}.created_at"
+    return (
+        f"(CASE WHEN {c} >= '{CREATED_FLOOR}' "
+        f"AND {c} <= strftime('%Y-%m-%dT%H:%M:%SZ', {alias}.first_seen, '+1 day') THEN {c} END)"
+    )
+
+
 # Three rules about characters, deliberately different, because they guard three things:
 # - what can be STORED (here): a lone surrogate cannot be encoded as UTF-8 (SQLite would refuse
 #   the whole run's insert), and NUL ends a C string in every tool that reads the file after us.

@@ -51,6 +51,21 @@ class Metric(StrEnum):
     models = "models"
     followers = "followers"
     derivatives = "derivatives"
+    share = "share"
+
+
+class TopSort(StrEnum):
+    downloads = "downloads"
+    growth = "growth"
+    likes = "likes"
+    trending = "trending"
+
+
+class ModelKind(StrEnum):
+    original = "original"
+    conversion = "conversion"
+    derived = "derived"
+    all = "all"
 
 
 class Interval(StrEnum):

@@ -27,9 +27,11 @@ from oss_tracker.cli.options import (
     JsonOpt,
     Kind,
     Metric,
+    ModelKind,
     OrgsOpt,
     Relation,
     SinceOpt,
+    TopSort,
     UntilOpt,
     accounts,
     check_history,
@@ -40,6 +42,7 @@ from oss_tracker.cli.options import (
     refuse,
     since_day,
 )
+from oss_tracker.values import MAX_COUNT
 
 
 def _plot(help: str) -> typer.models.OptionInfo:
@@ -247,7 +250,19 @@ def trends(
         list[str] | None,
         typer.Option("--model", metavar="ID", help="A model (repo id, repeatable) instead of organizations."),
     ] = None,
-    metric: Annotated[Metric, typer.Option("--metric", help="What to follow.")] = Metric.downloads,
+    by: Annotated[
+        By | None,
+        typer.Option(
+            "--by",
+            help="One series per Hub account (org), or per company of the watch list, its accounts summed. "
+            "Default: company with --company or --group, else org.",
+            show_default=False,
+        ),
+    ] = None,
+    metric: Annotated[
+        Metric,
+        typer.Option("--metric", help="What to follow (share: of the downloads of all those shown)."),
+    ] = Metric.downloads,
     since: SinceOpt = None,
     until: UntilOpt = None,
     interval: Annotated[
@@ -258,24 +273,30 @@ def trends(
     fmt: FmtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """A time series per organization (or model): level, change, per-day rate, growth; gaps stay gaps.
+    """A time series per organization, company or model: level, change, per-day rate, growth; gaps stay gaps.
 
-    Downloads in a period are the difference of all-time counts between snapshots; a count that
-    went down is flagged. Default window: 30 days (day), 26 weeks (week), all (month).
+    Downloads in a period are the difference of all-time counts between snapshots, plus the count of
+    each model created in between; a count that went down is flagged. --by company sums each
+    company's accounts on the days they all have a snapshot; --metric share gives each one's share
+    of the downloads of all those shown. Default window: 30 days (day), 26 weeks (week), all (month).
 
     \b
     Examples:
       oss-tracker trends --org Qwen --org deepseek-ai
       oss-tracker trends --interval week --since 3m
       oss-tracker trends --model Qwen/Qwen3-8B --metric likes --since 2025-11
+      oss-tracker --config examples/watchlist.toml trends --group china --metric share --interval week
       oss-tracker trends --org Qwen --plot qwen.png
     """
     fmt_name = output(fmt, as_json)
     if model and (org or company or group):
         flag = "--org" if org else "--company" if company else "--group"
         raise usage(f"use {flag} or --model, not both")
-    if model and metric.value in ("models", "followers"):
-        raise usage(f"--metric {metric.value} is for organizations, not models")
+    if model and metric.value in ("models", "followers", "share"):
+        raise usage(f"--metric {metric.value} is for organizations and companies, not models")
+    if model and by is not None:
+        raise usage("--by groups organizations: it does nothing with --model")
+    by_company = by is By.company or (by is None and bool(company or group) and not org)
     check_window(since, until)
     check_plot(plot)
     with errors():
@@ -292,8 +313,96 @@ def trends(
             interval=interval.value,
             since=since,
             until=until,
+            companies=watchlist() if by_company else None,
         )
         show(built, fmt_name, plot)
+
+
+@command()
+def top(
+    ctx: typer.Context,
+    org: OrgsOpt = None,
+    company: CompanyOpt = None,
+    group: GroupOpt = None,
+    sort: Annotated[
+        TopSort,
+        typer.Option(
+            "--sort",
+            help="Rank by downloads in the period, growth (of the all-time count), likes gained, or the "
+            "Hub's trending score.",
+        ),
+    ] = TopSort.downloads,
+    days: Annotated[
+        int,
+        typer.Option("--days", metavar="N", min=1, max=MAX_DAYS, help="The period: the last N days."),
+    ] = 7,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    kind: Annotated[
+        ModelKind,
+        typer.Option("--kind", help="Original models, conversions (quantized copies), derived ones, or all."),
+    ] = ModelKind.all,
+    min_downloads: Annotated[
+        int,
+        typer.Option(
+            "--min-downloads",
+            metavar="N",
+            min=0,
+            max=MAX_COUNT,
+            help="With --sort growth: rank only models with at least N all-time downloads at the start.",
+        ),
+    ] = 1_000,
+    limit: Annotated[
+        int,
+        typer.Option("--limit", metavar="N", min=0, max=MAX_ROWS, help="How many models to list (0: all)."),
+    ] = 20,
+    db: DbOpt = None,
+    fmt: FmtOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Models ranked by downloads, growth, likes gained or trending score over a period, with their rank change.
+
+    The period is the last --days days up to the last snapshot, or --since to --until; the rank
+    change compares with the period of the same length before it. A model created in the period
+    counts its whole all-time count; one first seen in it but created before is not ranked.
+
+    \b
+    Examples:
+      oss-tracker top
+      oss-tracker top --sort growth --days 30 --limit 10
+      oss-tracker top --org Qwen --sort likes --since 2025-11
+      oss-tracker --config examples/watchlist.toml top --group china --sort trending --json
+    """
+    fmt_name = output(fmt, as_json)
+    check_window(since, until)
+    if since is not None:
+        refuse(ctx, ("days",), "with --since (the period is --since to --until)")
+    if sort is not TopSort.growth:
+        refuse(ctx, ("min_downloads",), "without --sort growth (it bounds the growth ranking)")
+    from oss_tracker.reports.common import UnknownKind, kind_filter
+
+    try:
+        kind_filter(kind.value)
+    except UnknownKind as err:
+        raise usage(str(err)) from None
+    with errors():
+        from oss_tracker.reports.top import top as top_report
+
+        database = open_database(db)
+        orgs = accounts(org, company, group, database)
+        check_history(database, since, until, orgs)
+        found = top_report(
+            database,
+            orgs=orgs,
+            sort=sort.value,
+            days=days,
+            since=since,
+            until=until,
+            kind=kind.value,
+            min_downloads=min_downloads,
+            limit=limit,
+        )
+        show(found, fmt_name)
 
 
 @command()

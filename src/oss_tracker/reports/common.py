@@ -10,22 +10,38 @@ from oss_tracker.errors import NoData
 from oss_tracker.records import REPLAY_ENDPOINT
 from oss_tracker.reports.model import Column, Report
 from oss_tracker.store.totals import safe_rows
-from oss_tracker.values import CREATED_FLOOR
+from oss_tracker.values import created_sql
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
     from sqlite_utils import Database
 
 
 def created(alias: str = "m") -> str:
-    """SQL for a repo's stored createdAt where it can be true, else NULL: not before the Hub's
-    floor, not later than a day after the tracker first saw the repo. A sync stores nothing
-    else now; a database written before holds years like 999 (stored unpadded: `999-06-...`)
-    or 9999, which must not break (or stretch to 108,000 months) a report."""
-    c = f"{alias}.created_at"
-    return (
-        f"(CASE WHEN {c} >= '{CREATED_FLOOR}' "
-        f"AND {c} <= strftime('%Y-%m-%dT%H:%M:%SZ', {alias}.first_seen, '+1 day') THEN {c} END)"
-    )
+    """SQL for a repo's plausible createdAt, else NULL (`values.created_sql`)."""
+    return created_sql(alias)
+
+
+MODEL_KINDS = ("original", "conversion", "derived", "all")
+
+
+class UnknownKind(ValueError):
+    """A kind of model the database cannot tell yet (the message says so, for the user)."""
+
+
+def kind_filter(kind: str, alias: str = "m") -> str:
+    """SQL that keeps the models (`alias`: the models table) of one kind: `original`, `conversion`,
+    `derived`, or `all` of them (issue 14, point 1).
+
+    The one place a report reads the classification through. It does not exist yet (another part
+    of issue 14 adds it), so only `all` is answered today; any other kind is UnknownKind."""
+    if kind == "all":
+        return "1"
+    if kind in MODEL_KINDS:
+        raise UnknownKind(
+            f"--kind {kind}: models are not classified as original, conversion or derived yet; "
+            "only --kind all is available"
+        )
+    raise UnknownKind(f"--kind {kind}: not one of {', '.join(MODEL_KINDS)}")
 
 
 # A run the reports read: every run in the file is one (a run is stored whole or not at all).

@@ -43,7 +43,8 @@ if TYPE_CHECKING:
 
 SUMMED = ("models", "downloads_30d", "downloads_all_time", "likes", "followers")
 COMPARED = ("models", "releases_30d", "releases_90d", "downloads_30d", "downloads_all_time", "downloads_period",
-            "likes", "followers", "derivatives")  # fmt: skip
+            "period_launches", "period_launch_downloads", "period_first_seen_not_counted", "likes", "followers",
+            "derivatives")  # fmt: skip
 
 
 def _stored(db: Database, accounts: list[str]) -> list[str]:
@@ -217,7 +218,8 @@ def company_compare(
         ("spaces", "Spaces", "int"), ("releases_30d", "Releases 30d", "int"),
         ("downloads_30d", "Downloads 30d", "int"), ("share_of_group_pct", "Share of group", "share"),
         ("share_of_all_pct", "Share of all tracked", "share"), ("downloads_period", "Downloads in period", "int"),
-        ("likes", "Likes", "int"), ("followers", "Followers", "int"), ("derivatives", "Derivatives", "int"),
+        ("period_launch_downloads", "of which new models", "int"), ("likes", "Likes", "int"),
+        ("followers", "Followers", "int"), ("derivatives", "Derivatives", "int"),
     ]  # fmt: skip
     # Metrics as rows and companies as columns: a dozen companies still fit a terminal.
     side = [

@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for
     from sqlite_utils import Database
 
 
+LAUNCH_KEYS = ("period_launches", "period_launch_downloads", "period_first_seen_not_counted")
 COMPARE_ROWS = (
     # key, label, kind
     ("models", "Models", "int"),
@@ -34,6 +35,7 @@ COMPARE_ROWS = (
     ("share_30d_of_all_pct", "Share 30d of all tracked", "share"),
     ("downloads_all_time", "Downloads all-time", "int"),
     ("downloads_period", "Downloads in period", "int"),
+    ("period_launch_downloads", "of which new models", "int"),
     ("period_growth_pct", "Period growth", "pct"),
     ("likes", "Likes", "int"),
     ("followers", "Followers", "int"),
@@ -84,8 +86,17 @@ def _org_rows(
         ).fetchone()
         from_day, from_run = ts.org_day_at(db, oid, start.isoformat())
         period = period_base = None
+        launch: dict[str, Any] = dict.fromkeys(LAUNCH_KEYS)
         if from_day != last_day:
-            period, period_base, found = ts.period_downloads(db, oid, from_run, run_id)
+            sums, found = ts.period_downloads(db, oid, from_run, run_id)
+            if sums is not None:
+                period, period_base = sums["downloads"], sums["base"]
+                counted = sums["launch_downloads"]
+                launch = {
+                    "period_launches": sums["launches"],
+                    "period_launch_downloads": 0 if counted is None and not sums["launches"] else counted,
+                    "period_first_seen_not_counted": sums["first_seen_not_counted"],
+                }
             drops += [
                 {
                     "org": g,
@@ -110,6 +121,7 @@ def _org_rows(
                 "downloads_30d": totals["downloads_30d"],
                 "downloads_all_time": totals["downloads_all_time"],
                 "downloads_period": period,
+                **launch,
                 "period_from": from_day if period is not None else None,
                 "period_to": last_day if period is not None else None,
                 "period_growth_pct": round(100.0 * period / period_base, 2)
@@ -168,6 +180,7 @@ def compare(db: Database, orgs: list[str] | None = None, *, since: date | None =
             "downloads_30d",
             "downloads_all_time",
             "downloads_period",
+            *LAUNCH_KEYS,
             "likes",
             "followers",
             "derivatives",
@@ -198,6 +211,11 @@ def compare(db: Database, orgs: list[str] | None = None, *, since: date | None =
             f"Warning: {len(drops)} all-time download count{'s' if len(drops) > 1 else ''} went down in the "
             "period (the Hub recounts); the period downloads include the drop."
         )
+    if unseen := group["period_first_seen_not_counted"]:
+        notes.append(
+            f"Note: {unseen} model{'s were' if unseen > 1 else ' was'} first seen in the period but created "
+            "before it (made public late, moved in, newly watched): not counted in the period downloads."
+        )
     late = sorted(
         {r["period_from"] for r in rows if r["period_from"] and r["period_from"] > start.isoformat()}
     )
@@ -225,6 +243,9 @@ def compare(db: Database, orgs: list[str] | None = None, *, since: date | None =
                     Column("downloads_30d", "Downloads 30-day", "int"),
                     Column("downloads_all_time", "Downloads all-time", "int"),
                     Column("downloads_period", "Downloads in period", "int"),
+                    Column("period_launches", "New models in period", "int", table=False),
+                    Column("period_launch_downloads", "Their downloads", "int", table=False),
+                    Column("period_first_seen_not_counted", "First seen, not counted", "int", table=False),
                     Column("period_from", "Period from", table=False),
                     Column("period_to", "Period to", table=False),
                     Column("period_growth_pct", "Period growth", "pct", table=False),
@@ -259,6 +280,7 @@ def compare(db: Database, orgs: list[str] | None = None, *, since: date | None =
             f"shares: of the {len(rows)} orgs compared"
             + (f" and of all {len(everyone)} tracked" if subset else " (all tracked)"),
             "derivatives: direct children, each model's latest count",
+            "downloads in period: all-time differences, plus the all-time count of each model created in it",
         ),
         notes=notes,
         main=0,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from oss_tracker.reports.common import created, history, history_footer, sourced, watched_orgs
+from oss_tracker.reports.common import STORED_RUN, created, history, history_footer, sourced, watched_orgs
 from oss_tracker.reports.model import Chart, ChartSeries, Column, Report, Section
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
@@ -51,18 +52,21 @@ def releases(
             "pipeline_tag": r[6],
             "library_name": r[7],
             "removed_at": r[8],
+            "_id": r[9],
         }
         for r in db.execute(
             f"""SELECT m.repo_id, g.name, {created()}, m.first_seen, m.license, m.parameters, m.pipeline_tag,
-                       m.library_name, m.removed_at
+                       m.library_name, m.removed_at, m.id
                 FROM models m JOIN orgs g ON g.id = m.org_id WHERE {where}
                 ORDER BY {released} DESC, m.repo_id
                 {"LIMIT ?" if limit else ""}""",
             args + ([limit] if limit else []),
         ).fetchall()
     ]
-    for row in feed:
+    ids = [row.pop("_id") for row in feed]
+    for row, velocity in zip(feed, launch_velocity(db, ids), strict=True):
         row["status"] = "removed" if row["removed_at"] else ""
+        row.update(velocity)
     months = db.execute(
         f"""SELECT substr({released}, 1, 7) AS month, g.name, count(*)
             FROM models m JOIN orgs g ON g.id = m.org_id WHERE {where}
@@ -116,6 +120,9 @@ def releases(
                     Column("pipeline_tag", "Pipeline"),
                     Column("library_name", "Library", table=False),
                     Column("first_seen", "First seen", "date"),
+                    Column("downloads_at_first_sight", "At first sight", "int"),
+                    Column("downloads_first_7_days", "First 7 days", "int"),
+                    Column("downloads_first_30_days", "First 30 days", "int"),
                     Column("removed_at", "Removed at", table=False),
                     Column("status", "", csv=False),
                 ],
@@ -135,6 +142,39 @@ def releases(
         charts=[chart] if chart.series else [],
         main=0,
     )
+
+
+def launch_velocity(db: Database, model_ids: list[int]) -> list[dict[str, int | None]]:
+    """For each model (in order): its all-time downloads when the tracker first saw it, and in its
+    first 7 and 30 days where the history has them.
+
+    A model's all-time count at a moment is what it had downloaded since its creation, so "its
+    first N days" is the all-time count of its last snapshot at most N days (N x 24 h) after its
+    createdAt, provided that snapshot is in the last of those days (at least N - 1 days after):
+    between N - 1 and N days of downloads. None where no snapshot falls in that day (a gap, a
+    model created before the history began or too recently, an unknown createdAt)."""
+    if not model_ids:
+        return []
+    at = "strftime('%Y-%m-%dT%H:%M:%SZ', c.created, '+{n} days')"
+    within = """(SELECT s.downloads_all_time FROM runs r JOIN model_snapshots s ON s.run_id = r.id AND s.model_id = c.id
+                 WHERE r.started_at > {lo} AND r.started_at <= {hi} AND {stored}
+                 ORDER BY r.started_at DESC, r.id DESC LIMIT 1)"""
+    rows = {
+        mid: (first, d7, d30)
+        for mid, first, d7, d30 in db.execute(
+            f"""WITH c AS MATERIALIZED (SELECT m.id, m.first_seen_run, {created()} AS created
+                                        FROM json_each(?) j JOIN models m ON m.id = j.value)
+                SELECT c.id,
+                       (SELECT s.downloads_all_time FROM model_snapshots s
+                        WHERE s.run_id = c.first_seen_run AND s.model_id = c.id),
+                       {within.format(lo=at.format(n=6), hi=at.format(n=7), stored=STORED_RUN)},
+                       {within.format(lo=at.format(n=29), hi=at.format(n=30), stored=STORED_RUN)}
+                FROM c""",
+            [json.dumps(model_ids)],
+        ).fetchall()
+    }
+    keys = ("downloads_at_first_sight", "downloads_first_7_days", "downloads_first_30_days")
+    return [dict(zip(keys, rows.get(mid, (None, None, None)), strict=True)) for mid in model_ids]
 
 
 MAX_MONTHS = 1200  # a century of months: more is no chart of releases

@@ -2,9 +2,12 @@
 
 Words (see DESIGN.md): a day's value is the LAST run of that UTC day that stored the
 org; *downloads in a period* are the difference of all-time counts between two
-snapshots, summed over the models present in both; a model whose all-time count went
-down is a *drop*: counted as it is (never clamped) and listed. A bucket (day, week,
-month) without a snapshot is a *gap*: no value, never a zero.
+snapshots, summed over the models present in both, plus the whole all-time count of each
+model launched in between (created after the first snapshot: zero downloads then); a
+model first seen in between but created before it is left out and counted
+(`first_seen_not_counted`). A model whose all-time count went down is a *drop*: counted
+as it is (never clamped) and listed. A bucket (day, week, month) without a snapshot is a
+*gap*: no value, never a zero.
 
 Reads only SQLite, set-based: one query for the snapshot days of the chosen orgs, one
 for the values of every chosen point (the points travel as one JSON parameter).
@@ -50,6 +53,16 @@ class Point:
     counted: int | None = None
     models: int | None = None
     refreshed: int | None = None
+    # Downloads only (`launch`): models launched since the previous point (counted whole), their
+    # all-time counts (part of `change`), and models first seen since then but created before it.
+    launch: bool = False
+    launches: int = 0
+    launch_downloads: int | None = None
+    first_seen_not_counted: int = 0
+    # Shares only (`share`, see `shares`): the group's downloads in the period, and this one's share.
+    share: bool = False
+    group_downloads: int | None = None
+    share_pct: float | None = None
     run_id: int | None = None  # internal
     base: int | None = None  # internal: the previous level the growth is measured on
 
@@ -57,6 +70,15 @@ class Point:
         cover = (
             {"counted": self.counted, "models": self.models, "refreshed": self.refreshed}
             if self.coverage
+            else {}
+        )
+        launch = (
+            {
+                "launches": self.launches,
+                "launch_downloads": self.launch_downloads,
+                "first_seen_not_counted": self.first_seen_not_counted,
+            }
+            if self.launch
             else {}
         )
         return {
@@ -72,6 +94,8 @@ class Point:
             "per_day": self.per_day,
             "growth_pct": self.growth_pct,
             "drops": self.drops,
+            **launch,
+            **({"group_downloads": self.group_downloads, "share_pct": self.share_pct} if self.share else {}),
         }
 
 
@@ -110,6 +134,9 @@ class Series:
     window_change: int | None = None
     window_growth_pct: float | None = None
     window_base: int | None = None  # the level the window's growth is measured on (downloads)
+    # Downloads: the launch counts of the window's one pair (see Point), None for other metrics.
+    window_launch: dict[str, int | None] | None = None
+    window_share_pct: float | None = None  # shares: the window's downloads over the group's
 
     @property
     def name(self) -> str:
@@ -429,6 +456,7 @@ def build(
     since: date | None,
     until: date | None,
     only_days: dict[int, dict[str, tuple[int, str]]] | None = None,
+    available: dict[int, dict[str, tuple[int, str]]] | None = None,
 ) -> tuple[list[Series], date | None, date | None]:
     """A series per subject over [since, until], clamped to the stored history.
 
@@ -436,9 +464,12 @@ def build(
     A series starts at its own first snapshot: not yet tracked is not a gap. With `only_days`
     (subject key -> day -> (run id, run start), e.g. `common_days`), a series has points only
     on those days; the window still spans every stored day, so a day left out is a gap.
+    `available`: the subjects' days as `only_days` was made from (read here otherwise).
     """
     by = "model" if subjects and subjects[0].model_id is not None else "org"
-    if metric == "derivatives":
+    if available is not None:
+        avail = available
+    elif metric == "derivatives":
         avail = {s.key: derivative_days(db, org_id=s.org_id, model_id=s.model_id) for s in subjects}
     elif by == "org":
         avail = dict(org_days(db, [s.org_id for s in subjects], None if only_days is not None else since))
@@ -468,9 +499,10 @@ def build(
             continue
         before, chosen = choose(own, own_start, own_end, interval)
         series.points = [
-            Point(label, first.isoformat(), date=day, gap=day is None, coverage=metric == "derivatives")
+            Point(label, first.isoformat(), date=day, gap=day is None, coverage=metric == "derivatives",
+                  launch=metric == "downloads")
             for label, first, day in chosen
-        ]
+        ]  # fmt: skip
         for p in series.points:
             if p.date is not None:
                 p.run_id, p.as_of = days[p.date]
@@ -513,6 +545,7 @@ def _downloads(db: Database, plans: list[_Plan], *, by: str) -> None:
             p.total = v.get("downloads_all_time")
             if prev_day is not None:
                 p.change, p.base, p.drops = v.get("downloads"), v.get("base"), v.get("drops", 0)
+                _launches(p, v)
                 dated[(plan.subject.key, p.run_id)] = (plan.series, prev_day)  # type: ignore[index]
             _finish(p, prev_day)
             prev_day = p.date
@@ -528,6 +561,24 @@ def _downloads(db: Database, plans: list[_Plan], *, by: str) -> None:
         if v is not None:
             plan.series.window_change, plan.series.window_base = v["downloads"], v["base"]
             plan.series.window_growth_pct = _pct(v["downloads"], v["base"])
+            q = Point("", "")
+            _launches(q, v)
+            plan.series.window_launch = _launch_counts(q)
+        elif plan.series.window_from is not None:
+            plan.series.window_launch = _launch_counts(Point("", ""))
+
+
+def _launch_counts(p: Point) -> dict[str, int | None]:
+    return {"launches": p.launches, "launch_downloads": p.launch_downloads,
+            "first_seen_not_counted": p.first_seen_not_counted}  # fmt: skip
+
+
+def _launches(p: Point, sums: dict[str, Any]) -> None:
+    """A downloads point's launch counts from its period's sums (no launch: 0 downloads of them)."""
+    p.launches = sums.get("launches") or 0
+    p.first_seen_not_counted = sums.get("first_seen_not_counted") or 0
+    found = sums.get("launch_downloads")
+    p.launch_downloads = found if found is not None else (0 if sums and not p.launches else None)
 
 
 def _levels(db: Database, plans: list[_Plan], *, metric: str, by: str) -> None:
@@ -623,14 +674,31 @@ def common_days(per_org: dict[int, dict[str, tuple[int, str]]]) -> dict[int, dic
     return {o: {d: v for d, v in days.items() if d in kept} for o, days in per_org.items()}
 
 
-def combine(parts: list[Series], name: str) -> Series:
-    """One downloads series summing several accounts' series built on `common_days`.
+def window_days(
+    db: Database, org_ids: list[int], since: date | None
+) -> dict[int, dict[str, tuple[int, str]]]:
+    """`org_days` enough for `common_days` over a window from `since`: the days from `since` on,
+    each org's first day, and its last day before `since`. When those last days differ (an org
+    missed the day before the window), the last day common to all may lie further back: then
+    every day is read."""
+    if since is None:
+        return org_days(db, org_ids)
+    part = org_days(db, org_ids, since)
+    lo = since.isoformat()
+    before = {max(d for d in days if d < lo) for days in part.values() if any(d < lo for d in days)}
+    return part if len(before) <= 1 else org_days(db, org_ids)
 
-    A point is a gap when any account tracked by then misses it. Its downloads are the sum of
-    each account's downloads between the same two points (the difference of all-time counts
-    over that account's models present at both); an account at its first point adds nothing
-    (none of its models is present at both ends), and one whose downloads are unknown makes
-    the sum unknown. The window likewise sums the accounts present at both of its ends.
+
+def combine(parts: list[Series], name: str) -> Series:
+    """One series summing several accounts' series built on `common_days`.
+
+    A point is a gap when any account tracked by then misses it. Its level is the sum of the
+    accounts' levels; its change the sum of each account's change between the same two points
+    (for downloads: the difference of all-time counts over that account's models present at
+    both, plus its launches); an account at its first point adds to the level but not to the
+    change (none of its models is present at both ends: being tracked is not growth), and one
+    whose change is unknown makes the sum unknown. The window likewise sums the accounts
+    present at both of its ends.
     """
     out = Series(name, None)
     periods: dict[str, list[Point]] = {}
@@ -640,21 +708,26 @@ def combine(parts: list[Series], name: str) -> Series:
         out.drops += s.drops
     for period in sorted(periods):
         points = periods[period]
-        q = Point(period, points[0].period_start)
+        q = Point(period, points[0].period_start, coverage=points[0].coverage, launch=points[0].launch)
         out.points.append(q)
         if any(p.gap for p in points):
             continue
         q.gap, q.date = False, points[0].date
         q.as_of = max((p.as_of for p in points if p.as_of), default=None)
-        totals = [p.total for p in points]
-        q.total = None if None in totals else sum(totals)  # type: ignore[arg-type]
+        q.total = _sum([p.total for p in points])
+        if q.coverage:
+            q.counted, q.models = _sum([p.counted for p in points]), _sum([p.models for p in points])
+            q.refreshed = _sum([p.refreshed for p in points])
         paired = [p for p in points if p.days is not None]  # those with a previous point
         if paired and all(p.change is not None for p in paired):
             q.change = sum(p.change for p in paired)  # type: ignore[misc]
-            bases = [p.base for p in paired]
-            q.base = None if None in bases else sum(bases)  # type: ignore[arg-type]
+            q.base = _sum([p.base for p in paired])
         q.days = max((p.days for p in paired), default=None)  # type: ignore[type-var]
         q.drops = sum(p.drops for p in points)
+        if q.launch and paired:
+            q.launches = sum(p.launches for p in paired)
+            q.first_seen_not_counted = sum(p.first_seen_not_counted for p in paired)
+            q.launch_downloads = _sum([p.launch_downloads for p in paired])
         if q.change is not None and q.days:
             q.per_day = round(q.change / q.days, 2)
         q.growth_pct = _pct(q.change, q.base)
@@ -665,11 +738,50 @@ def combine(parts: list[Series], name: str) -> Series:
         whole = [s for s in spans if (s.window_from, s.window_to) == (out.window_from, out.window_to)]
         if whole and all(s.window_change is not None for s in whole):
             out.window_change = sum(s.window_change for s in whole)  # type: ignore[misc]
-            bases = [s.window_base for s in whole]
-            out.window_base = None if None in bases else sum(bases)  # type: ignore[arg-type]
+            out.window_base = _sum([s.window_base for s in whole])
             out.window_growth_pct = _pct(out.window_change, out.window_base)
+        launches = [s.window_launch for s in whole if s.window_launch is not None]
+        if launches and len(launches) == len(whole):
+            out.window_launch = {
+                "launches": sum(w["launches"] or 0 for w in launches),
+                "launch_downloads": _sum([w["launch_downloads"] for w in launches]),
+                "first_seen_not_counted": sum(w["first_seen_not_counted"] or 0 for w in launches),
+            }
     out.drops.sort(key=lambda d: (d.after_date, d.org, d.model))
     return out
+
+
+def shares(built: list[Series]) -> None:
+    """Each downloads point's share of the group's downloads in its period: the group is every
+    series with a point in that period (a series not tracked yet is not in it). The share is
+    unknown for all when the group's downloads are: a member's point is a gap, or its downloads
+    are unknown (a member at its first point has none to give). The series must share their
+    snapshot days (`common_days` over every member), so that each period is the same two days
+    for all. The window's share likewise, when every window spans the same two days."""
+    periods: dict[str, list[Point]] = {}
+    for s in built:
+        for p in s.points:
+            p.share = True
+            periods.setdefault(p.period, []).append(p)
+    for points in periods.values():
+        changes = [p.change for p in points]
+        if any(p.gap for p in points) or None in changes:
+            continue
+        whole = sum(changes)  # type: ignore[arg-type]
+        for p in points:
+            p.group_downloads = whole
+            p.share_pct = round(100.0 * p.change / whole, 1) if whole else None  # type: ignore[operator]
+    spans = {(s.window_from, s.window_to) for s in built if s.points}
+    changes = [s.window_change for s in built if s.points]
+    if len(spans) == 1 and None not in changes and (whole := sum(changes)):  # type: ignore[arg-type]
+        for s in built:
+            if s.points:
+                s.window_share_pct = round(100.0 * s.window_change / whole, 1)  # type: ignore[operator]
+
+
+def _sum(values: list[int | None]) -> int | None:
+    """The sum, unknown (None) when any value is unknown."""
+    return None if None in values else sum(values)  # type: ignore[arg-type]
 
 
 def _days_used(plan: _Plan) -> list[str]:
@@ -694,11 +806,10 @@ def _pct(change: int | None, base: int | None) -> float | None:
 
 def period_downloads(
     db: Database, org_id: int, run_from: int, run_to: int
-) -> tuple[int | None, int | None, list[tuple]]:
-    """Downloads between two runs of an org, the all-time base they grew on, and the drops."""
+) -> tuple[dict[str, Any] | None, list[tuple]]:
+    """Downloads between two runs of an org (the `store.totals` sums: `downloads`, the all-time
+    `base` they grew on, `launches`, `launch_downloads`, `first_seen_not_counted`), and the drops."""
     triple = [(org_id, run_to, run_from)]
     v = pair_sums(db, triple, by="org").get((org_id, run_to))
     drops = pair_drops(db, triple, by="org") if v and v["drops"] else []
-    if v is None:
-        return None, None, drops
-    return v["downloads"], v["base"], drops
+    return v, drops

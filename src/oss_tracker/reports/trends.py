@@ -11,6 +11,8 @@ from oss_tracker.reports.model import Chart, ChartSeries, Column, Report, Sectio
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
     from sqlite_utils import Database
 
+    from oss_tracker.watchlist import WatchList
+
 
 METRIC_TITLES = {
     # metric: (report title, level column, change column, chart title)
@@ -20,6 +22,7 @@ METRIC_TITLES = {
     "followers": ("Followers", "Followers", "Change", "Followers"),
     # The level is the sum of each current model's latest count (carried forward), labelled so.
     "derivatives": ("Derivatives (direct children)", "Latest", "Change", "Derivatives, latest counts"),
+    "share": ("Share of downloads", "All-time", "Downloads", "Share of the downloads shown (%)"),
 }
 INTERVAL_TITLES = {"day": "Day", "week": "Week", "month": "Month"}
 DERIVATIVE_DEFINITIONS = {
@@ -52,13 +55,25 @@ def trends(
     since: date | None = None,
     until: date | None = None,
     span: int | None = None,
+    companies: WatchList | None = None,
 ) -> Report:
-    """A time series per org (or model): the level, its change, the per-day rate and the growth.
+    """A time series per org (or model, or with `companies` per company of that watch list): the
+    level, its change, the per-day rate and the growth; with `metric="share"`, each one's share of
+    the group's downloads in each period.
 
     Without `since`, the window is the last `span` days (default: 30 days by day, 26 weeks by
-    week, the whole history by month) up to the last snapshot."""
+    week, the whole history by month) up to the last snapshot.
+
+    A company is the sum of its accounts (an account in no company of the list is one of its
+    own): each day where every account tracked by then has a snapshot is a point, the levels
+    and each account's change between the same two days added up; a day where one of them has
+    no snapshot is a gap for the company, never a partial sum (`series.common_days`, as
+    `report --company` does). For shares the days are those common to every account shown, so
+    that each period's downloads are measured between the same two days for all."""
     from oss_tracker.reports import series as ts
 
+    measured = "downloads" if metric == "share" else metric
+    groups: list[tuple[str, list[tuple[int, str]]]] = []
     if models:
         found = [model_row(db, m) for m in models]
         subjects = [
@@ -72,19 +87,63 @@ def trends(
         watched = watched_orgs(db, orgs)
         subjects = [ts.Subject(name, oid) for oid, name in watched]
         org_ids = [oid for oid, _ in watched]
+        groups = (
+            company_groups(watched, companies)
+            if companies is not None
+            else [(name, [(oid, name)]) for oid, name in watched]
+        )
     span = span or DEFAULT_SPAN[interval]
     if since is None and span is not None:
-        last = _last_day(db, org_ids, metric)
+        last = _last_day(db, org_ids, measured)
         if last is not None:
             end = min(until, last) if until else last
             since = end - timedelta(days=span - 1)
-    built, start, end = ts.build(db, subjects, metric=metric, interval=interval, since=since, until=until)
+    only = per_org = None
+    if groups and (companies is not None or metric == "share"):
+        per_org = (
+            {oid: ts.derivative_days(db, org_id=oid) for oid in org_ids}
+            if measured == "derivatives"
+            else ts.window_days(db, org_ids, since)
+        )
+        if metric == "share":  # the days of every account shown: one period, the same two days for all
+            only = ts.common_days(per_org)
+        else:  # each company's own common days
+            only = {}
+            for _, members in groups:
+                only.update(ts.common_days({oid: per_org[oid] for oid, _ in members}))
+    built, start, end = ts.build(
+        db, subjects, metric=measured, interval=interval, since=since, until=until, only_days=only,
+        available=per_org if only is not None else None,
+    )  # fmt: skip
+    if companies is not None:
+        by_id = {s.org_id: b for s, b in zip(subjects, built, strict=True)}
+        built = [ts.combine([by_id[oid] for oid, _ in members], name) for name, members in groups]
+    if metric == "share":
+        ts.shares(built)
     report = _trends_report(
-        built, metric=metric, interval=interval, start=start, end=end, models=bool(models)
+        built,
+        metric=metric,
+        interval=interval,
+        start=start,
+        end=end,
+        models=bool(models),
+        accounts={name: [n for _, n in members] for name, members in groups}
+        if companies is not None
+        else None,
     )
     if start is not None and (note := archived(db, org_ids, start.isoformat(), end.isoformat())):
         report.footer = " · ".join(p for p in (report.footer, note) if p)
     return report
+
+
+def company_groups(watched: list[tuple[int, str]], wl: WatchList) -> list[tuple[str, list[tuple[int, str]]]]:
+    """The accounts grouped by their company in the watch list (an account of no company is a
+    company of its own name), companies by name."""
+    out: dict[str, list[tuple[int, str]]] = {}
+    for oid, name in watched:
+        company = wl.company_of(name)
+        out.setdefault(company.name if company else name, []).append((oid, name))
+    return sorted(out.items(), key=lambda kv: kv[0].lower())
 
 
 def summed_downloads(db: Database, accounts: list[tuple[int, str]], name: str, *, span: int) -> Report:
@@ -124,11 +183,22 @@ def _last_day(db: Database, org_ids: list[int], metric: str) -> date | None:
     return date.fromisoformat(day) if day else None
 
 
-def _trends_report(built, *, metric: str, interval: str, start, end, models: bool) -> Report:
+def _trends_report(
+    built,
+    *,
+    metric: str,
+    interval: str,
+    start,
+    end,
+    models: bool,
+    accounts: dict[str, list[str]] | None = None,
+) -> Report:
     from oss_tracker.humanize import human_date
 
     title, level_title, change_title, chart_title = METRIC_TITLES[metric]
-    who = "model" if models else "org"
+    share = metric == "share"
+    downloads = metric in ("downloads", "share")
+    who = "model" if models else "company" if accounts is not None else "org"
     rows: list[dict[str, Any]] = []
     summary: list[dict[str, Any]] = []
     drops: list[dict[str, Any]] = []
@@ -141,27 +211,34 @@ def _trends_report(built, *, metric: str, interval: str, start, end, models: boo
             "growth_pct": s.window_growth_pct,
             "snapshots": s.snapshots,
             "gaps": s.gaps,
+            **(s.window_launch or {}),
+            **({"share_pct": s.window_share_pct} if share else {}),
         }
-        data_series.append(
-            {"org": s.org, "model": s.model, "window": window, "points": [p.public() for p in s.points]}
+        name = (
+            {"company": s.org, "accounts": accounts[s.org]}  # type: ignore[index]
+            if accounts is not None
+            else {"org": s.org, "model": s.model}
         )
+        data_series.append({**name, "window": window, "points": [p.public() for p in s.points]})
         if s.points:
-            summary.append({"org": s.org, "model": s.model, **window, "drops": len(s.drops)})
+            summary.append({**name, **window, "drops": len(s.drops)})
         for p in s.points:
             note = "no snapshot" if p.gap else ""
             if p.drops:
                 note = f"{p.drops} all-time drop{'s' if p.drops > 1 else ''}"
             elif not p.gap and p.days and p.days > _interval_days(interval):
                 note = f"over {p.days} days"
+            note = "; ".join(filter(None, (note, *launch_notes(p))))
             cover = {}
             if metric == "derivatives" and not p.gap:
                 cover["coverage"] = f"{p.counted or 0}/{p.models or 0}"  # no separators: 80 columns
-            rows.append({"org": s.org, "model": s.model, **p.public(), **cover, "note": note})
+            rows.append({**name, **p.public(), **cover, "note": note})
         drops += [d.public() for d in s.drops]
     as_of = max((p.as_of for s in built for p in s.points if p.as_of), default=None)
-    data = {
+    data: dict[str, Any] = {
         "metric": metric,
         "interval": interval,
+        **({"by": "company"} if accounts is not None else {}),
         "since": start.isoformat() if start else None,
         "until": end.isoformat() if end else None,
         "as_of": as_of,
@@ -170,13 +247,39 @@ def _trends_report(built, *, metric: str, interval: str, start, end, models: boo
     }
     if metric == "derivatives":
         data["definitions"] = DERIVATIVE_DEFINITIONS
-    name_col = Column("model", "Model") if models else Column("org", "Org")
-    extra_name = [Column("org", "Org", table=False)] if models else [Column("model", "Model", table=False)]
+    if models:
+        name_col, extra_names = Column("model", "Model"), [Column("org", "Org", table=False)]
+    elif accounts is not None:
+        name_col, extra_names = Column("company", "Company"), []
+    else:
+        name_col, extra_names = Column("org", "Org"), [Column("model", "Model", table=False)]
     if start is None:
         empty = "no derivative counts yet" if metric == "derivatives" else "no snapshots yet"
     else:
         empty = f"no snapshots between {human_date(start.isoformat())} and {human_date(end.isoformat())}"
     per = {"day": "day", "week": "week", "month": "month"}[interval]
+    if share:
+        window_values = [Column("change", "Downloads", "delta"), Column("share_pct", "Share", "share")]
+        point_values = [
+            Column("total", "All-time", "int", table=False),
+            Column("change", "Downloads", "delta"),
+            Column("group_downloads", "All shown", "int"),
+            Column("share_pct", "Share", "share"),
+            Column("days", "Days", "int"),
+        ]
+    else:
+        window_values = [
+            Column("change", change_title if metric == "downloads" else "Change", "delta"),
+            Column("growth_pct", "Growth", "pct"),
+        ]
+        point_values = [
+            Column("total", level_title, "int"),
+            *(COVERAGE_COLUMNS if metric == "derivatives" else []),
+            Column("change", change_title, "delta"),
+            Column("days", "Days", "int"),
+            Column("per_day", "Per day", "rate"),
+            Column("growth_pct", "Growth", "pct"),
+        ]
     sections = [
         Section(
             "Over the window",
@@ -186,10 +289,9 @@ def _trends_report(built, *, metric: str, interval: str, start, end, models: boo
                 Column("to", "To", "date"),
                 Column("snapshots", "Snapshots", "int"),
                 Column("gaps", "Gaps", "int"),
-                Column("change", change_title if metric == "downloads" else "Change", "delta"),
-                Column("growth_pct", "Growth", "pct"),
+                *window_values,
             ]
-            + ([Column("drops", "Drops", "int")] if metric == "downloads" else []),
+            + ([Column("drops", "Drops", "int")] if downloads else []),
             summary,
             empty=empty,
         ),
@@ -197,18 +299,13 @@ def _trends_report(built, *, metric: str, interval: str, start, end, models: boo
             f"{title} per {per}",
             [
                 name_col,
-                *extra_name,
+                *extra_names,
                 Column("period", INTERVAL_TITLES[interval], "period"),
                 Column("period_start", "Period start", table=False),
                 Column("date", "Snapshot", "date", table=interval != "day"),
                 Column("as_of", "As of", "datetime", table=False),
                 Column("gap", "Gap", "bool", table=False),
-                Column("total", level_title, "int"),
-                *(COVERAGE_COLUMNS if metric == "derivatives" else []),
-                Column("change", change_title, "delta"),
-                Column("days", "Days", "int"),
-                Column("per_day", "Per day", "rate"),
-                Column("growth_pct", "Growth", "pct"),
+                *point_values,
                 Column("drops", "Drops", "int", table=False),
                 Column("note", "Note", csv=False),
             ],
@@ -218,7 +315,7 @@ def _trends_report(built, *, metric: str, interval: str, start, end, models: boo
         ),
     ]
     notes = []
-    if metric == "downloads":
+    if downloads:
         sections.append(
             Section(
                 "All-time download counts that went down (counted as they are, not hidden)",
@@ -231,6 +328,15 @@ def _trends_report(built, *, metric: str, interval: str, start, end, models: boo
             notes.append(
                 f"Warning: {len(drops)} all-time download count{'s' if len(drops) > 1 else ''} went down "
                 "(the Hub recounts); the period downloads include the drop, listed below."
+            )
+        unseen = sum(p.first_seen_not_counted for s in built for p in s.points)
+        if unseen:
+            many = unseen > 1
+            notes.append(
+                f"Note: {unseen} model{'s' if many else ''} first seen in the window had been created before "
+                f"the snapshot {'they are' if many else 'it is'} measured from (made public late, moved in, "
+                f"newly watched): {'their' if many else 'its'} downloads until then are unknown, so "
+                f"{'they are' if many else 'it is'} not counted in the period downloads."
             )
     chart = _trend_chart(built, metric, chart_title)
     n_snapshots = len({p.date for s in built for p in s.points if not p.gap})
@@ -245,8 +351,23 @@ def _trends_report(built, *, metric: str, interval: str, start, end, models: boo
         from oss_tracker.humanize import human_datetime
 
         footer_parts.append(f"as of {human_datetime(as_of)}")
-    if metric == "downloads":
-        footer_parts.append("downloads = difference of all-time counts over the models in both snapshots")
+    if accounts is not None:
+        summed = [f"{c} = {' + '.join(a)}" for c, a in accounts.items() if len(a) > 1 or a[0] != c]
+        footer_parts.append(
+            "a company is the sum of its accounts"
+            + (f" ({'; '.join(summed)})" if summed else "")
+            + ", on the days each account has a snapshot"
+        )
+    if downloads:
+        footer_parts.append(
+            "downloads = difference of all-time counts over the models in both snapshots, plus the "
+            "all-time count of each model created in between"
+        )
+    if share:
+        footer_parts.append(
+            f"share = each one's part of the downloads of all {len(built)} shown, between the same two "
+            "snapshots (the days every account has one)"
+        )
     if metric == "derivatives":
         footer_parts.append(
             "latest = sum of each current model's latest count, carried forward; counted = models "
@@ -254,7 +375,7 @@ def _trends_report(built, *, metric: str, interval: str, start, end, models: boo
             "(a first count is coverage, not growth)"
         )
     return Report(
-        title=f"{title} per {per}",
+        title=f"{title} per {per}" + (" by company" if accounts is not None else ""),
         data=data,
         sections=sections,
         footer=" · ".join(footer_parts),
@@ -262,6 +383,19 @@ def _trends_report(built, *, metric: str, interval: str, start, end, models: boo
         notes=notes,
         main=1,
     )
+
+
+def launch_notes(p: Any) -> list[str]:
+    """What a downloads point (or window: a dict) counted of the models first seen in its period."""
+    get = p.get if isinstance(p, dict) else lambda k: getattr(p, k, None)
+    out = []
+    if get("launches"):
+        n, amount = get("launches"), get("launch_downloads")
+        counted = f" (+{amount:,})" if amount is not None else ""
+        out.append(f"{n} new model{'s' if n > 1 else ''}{counted}")
+    if get("first_seen_not_counted"):
+        out.append(f"{get('first_seen_not_counted')} first seen, not counted")
+    return out
 
 
 def _interval_days(interval: str) -> int:
@@ -278,7 +412,7 @@ def _trend_chart(built, metric: str, title: str) -> Chart:
         started = False
         first = len(xs)
         for p in s.points:
-            v = p.per_day if metric == "downloads" else p.total
+            v = p.per_day if metric == "downloads" else p.share_pct if metric == "share" else p.total
             if not started and (p.gap or v is None):
                 continue  # before the first value: not tracked, not a gap
             if not started:
@@ -286,5 +420,5 @@ def _trend_chart(built, metric: str, title: str) -> Chart:
             values[where[p.period_start]] = None if p.gap else v
         if started:
             out.append(ChartSeries(s.name, values, offset=first))
-    kind = "rate" if metric == "downloads" else "int"
+    kind = {"downloads": "rate", "share": "share"}.get(metric, "int")
     return Chart(title, xs, out, kind=kind, y_label=title)

@@ -344,4 +344,91 @@ def m010_archive_runs(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS runs_started ON runs(started_at, id)")
 
 
+@migrations()
+def m013_launch_downloads(db: Database) -> None:
+    # Downloads in a period now count a model launched in it (absent at the start, created after
+    # it: zero downloads then) with its whole all-time count; one absent at the start but created
+    # before it stays out and is counted as such (store/totals.py). org_run_totals gets the two
+    # counts and is recomputed; org_daily and model_daily are replaced to say the same.
+    from oss_tracker.store import totals
+    from oss_tracker.values import created_sql
+
+    for column in ("launches INTEGER NOT NULL DEFAULT 0", "launch_downloads INTEGER",
+                   "first_seen_not_counted INTEGER NOT NULL DEFAULT 0"):  # fmt: skip
+        db.execute(f"ALTER TABLE org_run_totals ADD COLUMN {column}")
+    totals.record(db)
+    db.execute("DROP VIEW IF EXISTS org_daily")
+    db.execute("DROP VIEW IF EXISTS model_daily")
+    # Per model and day, as m003's: on the model's first day, `launch` is 1 when it was created
+    # after the org's previous snapshot day (zero downloads then): `downloads` is then its whole
+    # all-time count, as the org's period counts it.
+    db.execute(f"""
+        CREATE VIEW model_daily AS
+        WITH days AS (
+            SELECT s.model_id, r.day, s.run_id, max(r.started_at) AS as_of
+            FROM model_snapshots s JOIN runs r ON r.id = s.run_id
+            WHERE r.status IN ('ok', 'partial')
+            GROUP BY s.model_id, r.day
+        ), paired AS (
+            SELECT model_id, day, run_id, as_of,
+                   lag(day) OVER w AS previous_day, lag(run_id) OVER w AS previous_run_id
+            FROM days WINDOW w AS (PARTITION BY model_id ORDER BY day)
+        ), launched AS (
+            SELECT p.*, CASE WHEN p.previous_day IS NULL THEN coalesce(
+                       {created_sql("m")} > (SELECT max(d.as_of) FROM org_days d
+                                             WHERE d.org_id = m.org_id AND d.day < p.day), 0)
+                   ELSE 0 END AS launch
+            FROM paired p JOIN models m ON m.id = p.model_id
+        )
+        SELECT p.model_id, m.repo_id, g.name AS org, p.day, p.as_of, p.run_id, p.previous_day,
+               CAST(julianday(p.day) - julianday(p.previous_day) AS INTEGER) AS days,
+               s.downloads_30d, s.downloads_all_time, s.likes, s.trending,
+               CASE WHEN p.launch THEN s.downloads_all_time
+                    ELSE s.downloads_all_time - ps.downloads_all_time END AS downloads,
+               CASE WHEN p.launch THEN s.likes ELSE s.likes - ps.likes END AS likes_change,
+               coalesce(s.downloads_all_time < ps.downloads_all_time, 0) AS all_time_drop,
+               p.launch
+        FROM launched p
+        JOIN models m ON m.id = p.model_id
+        JOIN orgs g ON g.id = m.org_id
+        JOIN model_snapshots s ON s.run_id = p.run_id AND s.model_id = p.model_id
+        LEFT JOIN model_snapshots ps ON ps.run_id = p.previous_run_id AND ps.model_id = p.model_id""")
+    launched, unseen = totals.launch_sql(prev_at="p.previous_as_of")
+    # Per org and day, as m003's, with the launches counted in `downloads` and two counts more.
+    db.execute(f"""
+        CREATE VIEW org_daily AS
+        WITH paired AS (
+            SELECT org_id, day, run_id, as_of,
+                   lag(day) OVER w AS previous_day, lag(run_id) OVER w AS previous_run_id,
+                   lag(as_of) OVER w AS previous_as_of
+            FROM org_days WINDOW w AS (PARTITION BY org_id ORDER BY day)
+        ), sums AS (
+            SELECT p.org_id, p.day, count(*) AS models_listed, sum(s.downloads_30d) AS downloads_30d,
+                   sum(s.downloads_all_time) AS downloads_all_time, sum(s.likes) AS likes,
+                   sum(CASE WHEN ps.model_id IS NOT NULL THEN s.downloads_all_time - ps.downloads_all_time
+                            WHEN {launched} THEN s.downloads_all_time END) AS downloads,
+                   coalesce(sum(s.downloads_all_time < ps.downloads_all_time), 0) AS all_time_drops,
+                   sum({launched}) AS launches,
+                   sum(CASE WHEN {launched} THEN s.downloads_all_time END) AS launch_downloads,
+                   sum({unseen}) AS first_seen_not_counted
+            FROM paired p
+            CROSS JOIN models m ON m.org_id = p.org_id
+            JOIN model_snapshots s ON s.run_id = p.run_id AND s.model_id = m.id
+            LEFT JOIN model_snapshots ps ON ps.run_id = p.previous_run_id AND ps.model_id = m.id
+            GROUP BY p.org_id, p.day
+        )
+        SELECT g.name AS org, p.org_id, p.day, p.as_of, p.run_id, p.previous_day,
+               CAST(julianday(p.day) - julianday(p.previous_day) AS INTEGER) AS days,
+               o.num_models, o.listed AS models, o.complete, o.followers,
+               o.followers - po.followers AS followers_change,
+               x.downloads_30d, x.downloads_all_time, x.downloads, x.all_time_drops, x.likes,
+               x.likes - lag(x.likes) OVER (PARTITION BY p.org_id ORDER BY p.day) AS likes_change,
+               x.launches, x.launch_downloads, x.first_seen_not_counted
+        FROM paired p
+        JOIN orgs g ON g.id = p.org_id
+        JOIN org_snapshots o ON o.run_id = p.run_id AND o.org_id = p.org_id
+        LEFT JOIN org_snapshots po ON po.run_id = p.previous_run_id AND po.org_id = p.org_id
+        LEFT JOIN sums x ON x.org_id = p.org_id AND x.day = p.day""")
+
+
 KNOWN = {m.name for m in migrations._migrations}

@@ -9,6 +9,12 @@ The table is a cache of `live_sums` and nothing else: a point whose previous run
 org's previous stored run (a week, a month, a day with two runs) is summed live, and the rows
 of an org are rebuilt when a model moves to or from it (models count under their current org,
 history included). `tests/test_org_totals.py` checks cache against live sums.
+
+Launches (issue 14): a model absent from the earlier snapshot whose createdAt is after that
+snapshot's start had zero downloads then, so its whole all-time count is downloads of the
+period (exact, not an estimate). A model absent from the earlier snapshot but created before
+it (a repo made public late, a newly watched account, a model that moved in) had downloads
+nobody saw: it stays out of the period and is counted in `first_seen_not_counted`.
 """
 
 from __future__ import annotations
@@ -17,10 +23,16 @@ import json
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
+from oss_tracker.values import created_sql
+
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
     from sqlite_utils import Database
 
-FIELDS = ("models", "downloads_30d", "downloads_all_time", "likes", "downloads", "base", "drops")
+FIELDS = ("models", "downloads_30d", "downloads_all_time", "likes", "downloads", "base", "drops",
+          "launches", "launch_downloads", "first_seen_not_counted")  # fmt: skip
+# What a level alone (no previous run) has for the period fields.
+NO_PERIOD = {"downloads": None, "base": None, "drops": 0, "launches": 0, "launch_downloads": None,
+             "first_seen_not_counted": 0}  # fmt: skip
 Triple = tuple[int, int, int | None]  # (org or model id, run, previous run or None)
 INT64 = 2**63
 
@@ -71,9 +83,26 @@ def safe_rows(db: Any, sql: str, args: list[Any]) -> list[tuple[Any, ...]]:
     return conn.execute(sql, args).fetchall()
 
 
+def launch_sql(
+    snap: str = "s", prev: str = "ps", prev_at: str = "p.prev_at", model: str = "m"
+) -> tuple[str, str]:
+    """SQL for (launched, first seen not counted): 1 or 0 for a model with a snapshot `snap` at the
+    end of a period and none (`prev` missing) at its start, whose start's run began at `prev_at`
+    (NULL: no period). Launched: created after the start, with a known all-time count at the end;
+    every other model absent at the start is first seen but not counted."""
+    absent = f"({prev}.model_id IS NULL AND {prev_at} IS NOT NULL)"
+    launched = (
+        f"({absent} AND {snap}.downloads_all_time IS NOT NULL "
+        f"AND coalesce({created_sql(model)} > {prev_at}, 0))"
+    )
+    return launched, f"({absent} AND NOT {launched})"
+
+
 def live_sums(db: Database, triples: list[Triple], *, by: str) -> dict[tuple[int, int], dict[str, Any]]:
-    """For (org or model id, run, previous run) triples: totals at `run` and all-time differences
-    since `previous run` over the models present in both, summed from the model snapshots.
+    """For (org or model id, run, previous run) triples: totals at `run` and the downloads since
+    `previous run`: all-time differences over the models present in both, plus the whole
+    all-time count of each model launched in between (see the module's docstring), summed from
+    the model snapshots.
 
     A sum past 64 bits is NULL (unknown)."""
     if not triples:
@@ -82,17 +111,22 @@ def live_sums(db: Database, triples: list[Triple], *, by: str) -> dict[tuple[int
     # without a sorter over every (model, point) row. MATERIALIZED: the JSON is parsed once,
     # not again for every index lookup. Per model and point: two primary-key lookups.
     where = "m.org_id = p.key" if by == "org" else "m.id = p.key"
+    launched, unseen = launch_sql()
     out: dict[tuple[int, int], dict[str, Any]] = {}
     sql = f"""WITH p AS MATERIALIZED (
                 SELECT json_extract(value, '$[0]') AS key, json_extract(value, '$[1]') AS run_id,
-                       json_extract(value, '$[2]') AS prev_run_id
+                       json_extract(value, '$[2]') AS prev_run_id,
+                       (SELECT r.started_at FROM runs r WHERE r.id = json_extract(value, '$[2]')) AS prev_at
                 FROM json_each(?)
             )
             SELECT p.key, p.run_id, (
                 SELECT json_array(count(*), sum(s.downloads_30d), sum(s.downloads_all_time), sum(s.likes),
-                       sum(s.downloads_all_time - ps.downloads_all_time),
+                       sum(CASE WHEN ps.model_id IS NOT NULL THEN s.downloads_all_time - ps.downloads_all_time
+                                WHEN {launched} THEN s.downloads_all_time END),
                        sum(CASE WHEN s.downloads_all_time IS NOT NULL THEN ps.downloads_all_time END),
-                       coalesce(sum(s.downloads_all_time < ps.downloads_all_time), 0))
+                       coalesce(sum(s.downloads_all_time < ps.downloads_all_time), 0),
+                       sum({launched}), sum(CASE WHEN {launched} THEN s.downloads_all_time END),
+                       sum({unseen}))
                 FROM models m
                 JOIN model_snapshots s ON s.run_id = p.run_id AND s.model_id = m.id
                 LEFT JOIN model_snapshots ps ON ps.run_id = p.prev_run_id AND ps.model_id = m.id
@@ -128,7 +162,7 @@ def pair_sums(db: Database, triples: list[Triple], *, by: str) -> dict[tuple[int
         if hit is not None and hit[0] == prev:
             out[(key, run_id)] = hit[1]
         elif hit is not None and prev is None:  # a level alone: the totals, no period
-            out[(key, run_id)] = {**hit[1], "downloads": None, "base": None, "drops": 0}
+            out[(key, run_id)] = {**hit[1], **NO_PERIOD}
         else:
             missing.append((key, run_id, prev))
     out.update(live_sums(db, missing, by=by))
@@ -170,14 +204,17 @@ def record(db: Database, *, run_id: int | None = None, org_ids: list[int] | None
         args.extend(org_ids)
     db.execute(f"DELETE FROM org_run_totals {'WHERE ' + ' AND '.join(where) if where else ''}", args)
     sums = live_sums(db, [tuple(p) for p in pairs], by="org")  # type: ignore[misc]
+    # The table's own columns: migration m006 fills it before m013 adds the launch columns.
+    have = {r[1] for r in db.execute("PRAGMA table_info(org_run_totals)").fetchall()}
+    fields = [f for f in FIELDS if f in have]
     rows = [
-        [org_id, run_id_, prev, *(sums[(org_id, run_id_)][f] for f in FIELDS)]
+        [org_id, run_id_, prev, *(sums[(org_id, run_id_)][f] for f in fields)]
         for org_id, run_id_, prev in pairs
         if (org_id, run_id_) in sums
     ]
     db.conn.executemany(
-        f"""INSERT INTO org_run_totals (org_id, run_id, prev_run_id, {", ".join(FIELDS)})
-            VALUES ({", ".join("?" * (3 + len(FIELDS)))})""",
+        f"""INSERT INTO org_run_totals (org_id, run_id, prev_run_id, {", ".join(fields)})
+            VALUES ({", ".join("?" * (3 + len(fields)))})""",
         rows,
     )
     return len(rows)

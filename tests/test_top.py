@@ -1,0 +1,214 @@
+"""`oss-tracker top` (issue 14, point 4): models ranked by downloads in a period, growth, likes
+gained or the Hub's trending score, with the rank change since the previous period of the same
+length. Exact ranks worked out by hand from the race world (tests/test_reports_world.py) and
+from the small worlds below.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import model, run, sync, world
+from tests.fakehub import FakeHub
+from tests.test_reports_world import shared_race_db
+
+
+@pytest.fixture(scope="session")
+def race_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return shared_race_db(tmp_path_factory)
+
+
+def _top(db: Path, *args: str) -> Any:
+    result = run("top", *args, "--db", str(db), "--json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def _ranking(data: Any, *keys: str) -> list[tuple]:
+    return [(m["rank"], m["id"], *(m[k] for k in keys)) for m in data["models"]]
+
+
+def test_models_ranked_by_downloads_in_the_last_two_days_with_their_rank_change(race_db: Path) -> None:
+    """Period: 25 Nov (its last run, 18:00) to 27 Nov; the previous period: 23 Nov, before the
+    history, so its first day, 24 Nov, to 25 Nov. All-time counts 24 / 25 / 27 Nov, as in
+    test_reports_world.NUMBERS."""
+    data = _top(race_db, "--days", "2")
+    assert (data["sort"], data["since"], data["until"], data["days"]) == (
+        "downloads",
+        "2025-11-25",
+        "2025-11-27",
+        2,
+    )
+    assert data["previous"] == {
+        "since": "2025-11-23",
+        "until": "2025-11-25",
+        "from": "2025-11-24",
+        "to": "2025-11-25",
+    }
+    assert (data["ranked"], data["shown"], data["launches"], data["first_seen_not_counted"]) == (10, 10, 0, 0)
+    # previous period: R1 +100,000 (1), M2 +50,000 (2, before Qwen2.5 by name), Qwen2.5-7B +50,000 (3),
+    # Kimi-Instruct +40,000 (4), Kimi-Thinking +30,000 (5), Qwen3-8B +30,000 (6), V3.2 +20,000 (7),
+    # Qwen3-Next +1,000 (8: created 25 Nov 01:00, after the 24th's run: counted whole), QwQ +500 (9),
+    # Text-01 +300 (10), the removed 7b-base +100 (11: not ranked now, no snapshot on the 27th).
+    assert _ranking(data, "downloads", "previous_rank", "rank_change") == [
+        (1, "MiniMaxAI/MiniMax-M2", 100_000, 2, 1),
+        (2, "moonshotai/Kimi-K2-Instruct", 80_000, 4, 2),
+        (3, "moonshotai/Kimi-K2-Thinking", 60_000, 5, 2),  # a tie with Qwen3-8B: by name
+        (4, "Qwen/Qwen3-8B", 60_000, 6, 2),
+        (5, "deepseek-ai/DeepSeek-V3.2-Exp", 40_000, 7, 2),
+        (6, "Qwen/Qwen3-Next-80B-A3B-Instruct", 4_000, 8, 2),
+        (7, "Qwen/QwQ-32B-Preview-2411", 1_000, 9, 2),
+        (8, "MiniMaxAI/MiniMax-Text-01", 600, 10, 2),
+        (9, "deepseek-ai/DeepSeek-R1", -50_000, 1, -8),  # the all-time drop, counted as it is
+        (10, "Qwen/Qwen2.5-7B-Instruct", -150_000, 3, -7),
+    ]
+    first = data["models"][0]
+    assert first == {
+        "rank": 1,
+        "previous_rank": 2,
+        "rank_change": 1,
+        "id": "MiniMaxAI/MiniMax-M2",
+        "org": "MiniMaxAI",
+        "downloads": 100_000,
+        "growth_pct": 22.22,  # of 450,000
+        "likes_gained": 200,
+        "trending": 3.0,
+        "downloads_all_time": 550_000,
+        "launch": False,
+        "from": "2025-11-25",
+        "to": "2025-11-27",
+    }
+    table = run("top", "--days", "2", "--limit", "3", "--db", str(race_db)).stdout
+    lines = [" ".join(line.split()) for line in table.splitlines()]
+    assert lines[:2] == [
+        "Top models by downloads in the period, 25 Nov 2025 – 27 Nov 2025",
+        "3 models by downloads in the period (of 10)",
+    ]
+    assert "│ 1 │ +1 │ MiniMaxAI/MiniMax-M2 │ +100,000 │ +22.2% │ +200 │ 3.00 │ │" in lines
+    assert "rank change since 24 Nov 2025 – 25 Nov 2025" in lines[-1]
+
+
+def test_growth_likes_and_an_org_filter(race_db: Path) -> None:
+    growth = _top(race_db, "--days", "2", "--sort", "growth", "--min-downloads", "100000")
+    # Only models with at least 100,000 all-time downloads on 25 Nov are ranked by growth.
+    assert _ranking(growth, "growth_pct") == [
+        (1, "deepseek-ai/DeepSeek-V3.2-Exp", 33.33),  # 40,000 / 120,000
+        (2, "Qwen/Qwen3-8B", 26.09),  # 60,000 / 230,000
+        (3, "MiniMaxAI/MiniMax-M2", 22.22),
+        (4, "moonshotai/Kimi-K2-Instruct", 12.5),
+        (5, "deepseek-ai/DeepSeek-R1", -2.38),
+        (6, "Qwen/Qwen2.5-7B-Instruct", -14.29),
+    ]
+    assert growth["min_downloads"] == 100_000
+    likes = _top(race_db, "--days", "2", "--sort", "likes", "--org", "Qwen")
+    assert _ranking(likes, "likes_gained", "rank_change") == [
+        (1, "Qwen/Qwen3-Next-80B-A3B-Instruct", 30, 1),  # 10 -> 40; it gained 10 in the previous period
+        (2, "Qwen/Qwen3-8B", 20, -1),
+        (3, "Qwen/Qwen2.5-7B-Instruct", 5, 0),
+        (4, "Qwen/QwQ-32B-Preview-2411", 1, 0),
+    ]
+
+
+def _world(day: int) -> dict:
+    # (all-time, likes, trendingScore) on each of three Sundays
+    numbers = {
+        "Lab/steady": ((10_000, 50, 4.0), (12_000, 55, 3.0), (14_000, 60, 2.0)),
+        "Lab/rising": ((1_000, 5, 1.0), (1_500, 6, 6.0), (5_000, 20, 30.5)),
+        "Lab/launch": (None, None, (9_000, 300, 80.0)),  # created 20 Nov: a launch of the last week
+        "Lab/public-late": (None, None, (50_000, 10, 7.0)),  # created in June, first listed 23 Nov
+    }
+    created = {"Lab/launch": "2025-11-20T12:00:00.000Z", "Lab/public-late": "2025-06-01T00:00:00.000Z"}
+    items = []
+    for repo, days in numbers.items():
+        if days[day] is not None:
+            all_time, likes, trending = days[day]
+            items.append(model(repo, created_at=created.get(repo, "2025-01-20T03:46:07.000Z"),
+                               all_time=all_time, likes=likes, trendingScore=trending))  # fmt: skip
+    return world(*items)
+
+
+@pytest.fixture
+def weekly(hub: FakeHub, tmp_path: Path) -> Path:
+    db = tmp_path / "t.db"
+    for day, now in enumerate(("2025-11-09T06:00:00Z", "2025-11-16T06:00:00Z", "2025-11-23T06:00:00Z")):
+        hub.set_world(_world(day))
+        result = sync(hub, db, "Lab", now=now)
+        assert result.exit_code == 0, result.stderr
+    return db
+
+
+def test_a_launch_ranks_whole_and_a_late_first_sight_is_not_ranked(weekly: Path) -> None:
+    data = _top(weekly, "--days", "7")
+    assert _ranking(data, "downloads", "previous_rank", "launch") == [
+        (1, "Lab/launch", 9_000, None, True),  # created 20 Nov, after the 16th's run: all of it
+        (2, "Lab/rising", 3_500, 2, False),
+        (3, "Lab/steady", 2_000, 1, False),
+    ]
+    assert (data["launches"], data["first_seen_not_counted"]) == (1, 1)  # Lab/public-late
+    table = run("top", "--db", str(weekly)).stdout
+    assert "│    1 │ new  │ Lab/launch " in table and "new model" in table
+    assert (
+        "Note: 1 model first seen in the period had been created before it (made public late, moved in, newly "
+        "watched): its downloads until then are unknown, so it is not ranked."
+    ) in " ".join(table.split())
+
+
+def test_trending_ranks_the_last_scores_against_the_first(weekly: Path) -> None:
+    data = _top(weekly, "--sort", "trending")
+    # The Hub's score on the 23rd, against the 16th's ranking (rising 6.0, steady 3.0). A model
+    # first seen on the 23rd is ranked by its score: the score is no sum over the period.
+    assert _ranking(data, "trending", "previous_rank", "rank_change") == [
+        (1, "Lab/launch", 80.0, None, None),
+        (2, "Lab/rising", 30.5, 1, -1),
+        (3, "Lab/public-late", 7.0, None, None),
+        (4, "Lab/steady", 2.0, 2, -2),
+    ]
+    assert data["previous"] == {
+        "since": "2025-11-16",
+        "until": "2025-11-16",
+        "from": "2025-11-16",
+        "to": "2025-11-16",
+    }
+    assert data["first_seen_not_counted"] == 1  # counted, though trending ranks it: no note about it
+    assert "Note:" not in run("top", "--sort", "trending", "--db", str(weekly)).stdout
+
+
+def test_a_period_of_a_first_day_alone_has_no_rank_change(weekly: Path) -> None:
+    data = _top(weekly, "--since", "2025-11-09", "--until", "2025-11-16")
+    assert data["previous"] is None
+    assert _ranking(data, "downloads", "previous_rank", "rank_change") == [
+        (1, "Lab/steady", 2_000, None, None),
+        (2, "Lab/rising", 500, None, None),
+    ]
+    assert (
+        "no earlier snapshot in the history: no rank change"
+        in run("top", "--since", "2025-11-09", "--until", "2025-11-16", "--db", str(weekly)).stdout
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (["--since", "2025-11-01", "--days", "3"], "--days does nothing with --since (the period is --since to --until)"),
+        (["--min-downloads", "10"], "--min-downloads does nothing without --sort growth (it bounds the growth ranking)"),
+        (["--kind", "original"], "--kind original: models are not classified as original, conversion or derived "
+                                 "yet; only --kind all is available"),
+        (["--sort", "stars"], "invalid value for --sort: 'stars' is not one of 'downloads', 'growth', 'likes', "
+                              "'trending'"),
+        (["--since", "2025-11-20", "--until", "2025-11-10"], "--since 2025-11-20 is after --until 2025-11-10"),
+    ],
+)  # fmt: skip
+def test_usage_errors(argv: list[str], line: str, tmp_path: Path) -> None:
+    result = run("top", *argv, "--db", str(tmp_path / "none.db"))
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", f"oss-tracker: error: {line}\n")
+
+
+def test_a_period_of_one_day_is_refused_in_words(weekly: Path) -> None:
+    result = run("top", "--since", "2025-11-23", "--db", str(weekly))
+    assert (result.exit_code, result.stderr) == (
+        1, "oss-tracker: error: the period 2025-11-23 – 2025-11-23 is empty: its first day must come before its last\n"
+    )  # fmt: skip
