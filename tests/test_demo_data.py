@@ -20,6 +20,7 @@ REPORTS = {
     "report-company": ("report", "--company", "Alibaba"),
     "report-group": ("report", "--group", "china"),
     "changes": ("changes",),
+    "changes-since": ("changes", "--since", "2025-11-24"),
     "trends": ("trends",),
     "trends-model": ("trends", "--model", "Qwen/Qwen3-8B", "--metric", "derivatives"),
     "releases": ("releases",),

@@ -148,10 +148,14 @@ def test_the_graph_is_read_at_all() -> None:
 def test_report_commands_load_no_hub_client_nor_heavy_libraries(
     tmp_path: Path, bundled_history: Path
 ) -> None:
-    """`report` in every format imports neither huggingface_hub nor sqlite-utils nor numpy, nor
-    pyarrow (the backfill's Parquet reader); into a pipe (as here) not even rich: a table for a
-    pipe or a file is drawn without it."""
-    for fmt in ("table", "json", "csv", "markdown"):
+    """`report` in every format (and `changes --since`) imports neither huggingface_hub nor
+    sqlite-utils nor numpy, nor pyarrow (the backfill's and export's Parquet library); into a pipe
+    (as here) not even rich: a table for a pipe or a file is drawn without it."""
+    cases = [("report", "--org", "Qwen", "-f", fmt) for fmt in ("table", "json", "csv", "markdown")]
+    cases += [
+        ("changes", "--since", "2025-11-24", "-f", "markdown"),
+    ]
+    for argv in cases:
         code = (
             "import os, sys\n"
             "_exit = os._exit\n"
@@ -163,9 +167,9 @@ def test_report_commands_load_no_hub_client_nor_heavy_libraries(
             "    _exit(code)\n"
             "os._exit = _report\n"
             "from oss_tracker.cli import main\n"
-            f"sys.argv = ['oss-tracker', 'report', '--org', 'Qwen', '--db', {str(bundled_history)!r}, '-f', {fmt!r}]\n"
+            f"sys.argv = ['oss-tracker', *{list(argv)!r}, '--db', {str(bundled_history)!r}]\n"
             "main()\n"
         )
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stderr
-        assert "HEAVY [] EXIT 0" in result.stderr, (fmt, result.stderr)
+        assert "HEAVY [] EXIT 0" in result.stderr, (argv, result.stderr)

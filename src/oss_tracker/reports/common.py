@@ -225,6 +225,21 @@ def model_row(db: Database, ident: str) -> dict[str, Any]:
     }
 
 
+def model_facts(db: Database, model_ids: list[int]) -> dict[int, dict[str, Any]] | None:
+    """What the database says each model *is*, beyond its listing: its kind (`original`,
+    `conversion` or `derived`, and whether that was inferred) and its details (active parameters,
+    context length, inference providers, papers cited), by model id.
+
+    None today: the database does not classify models yet (issue 14 points 1 and 8 are built
+    apart). This is the one place `model` and `changes` read them from: once the classification
+    is stored, this returns {model id: {"kind": ..., "kind_inferred": ..., "details": {...}}} and
+    those reports show it (and list originals first) with no other change."""
+    return None
+
+
+KIND_ORDER = {"original": 0, "derived": 1, "conversion": 2}  # originals first
+
+
 def synced(db: Database, accounts: list[str], *, keep: list[str] | tuple[str, ...] = ()) -> list[str]:
     """The accounts the database holds a sync of (and those in `keep`), in order; NoData if none."""
     stored = {r[0].lower() for r in db.execute("SELECT name FROM orgs").fetchall()}
