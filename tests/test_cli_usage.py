@@ -37,7 +37,7 @@ def race_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     [
         (["repotr"], "no command 'repotr': did you mean 'report'?"),
         (["frob"], "no command 'frob': the commands are backfill, backup, changes, compare, derivatives, licenses, "
-                   "releases, report, status, sync, trends, watch"),
+                   "model, releases, report, status, sync, trends, watch"),
         (["watch", "ad", "x"], "no command 'ad' in watch: did you mean 'add'?"),
         (["releases", "--limt", "3"], "releases has no option --limt: did you mean --limit?"),
         (["changes", "--kind", "dataset"],

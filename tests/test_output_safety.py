@@ -123,6 +123,8 @@ CASES = {
     "derivatives": ("derivatives",),
     "derivatives-history": ("derivatives", "Evil/base"),  # by its former name: titled by its new one
     "changes-since": ("changes", "--since", "2025-11-24"),
+    "model": ("model", "Evil/base"),  # by its former name: titled by its new one, its rename shown
+    "model-licence": ("model", CLS),  # its hostile licence, and its change
 }
 SUFFIX = {"table": "txt", "json": "json", "csv": "csv", "markdown": "md"}
 

@@ -22,7 +22,8 @@ _GLOBAL = {"--version": False, "-q": False, "--quiet": False, "-v": False, "--ve
 _MODULES = {
     **dict.fromkeys(("sync", "backfill", "status", "backup"), "sync_commands"),
     **dict.fromkeys(
-        ("report", "changes", "derivatives", "trends", "releases", "licenses", "compare"), "report_commands"
+        ("report", "changes", "model", "derivatives", "trends", "releases", "licenses", "compare"),
+        "report_commands",
     ),
     "watch": "watch_commands",
 }

@@ -178,6 +178,41 @@ def changes(
 
 
 @command()
+def model(
+    model_id: Annotated[
+        str, typer.Argument(metavar="ID", help="A model: its repo id, a former name, or its Hub _id.")
+    ],
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    interval: Annotated[
+        Interval, typer.Option("--interval", help="One point a day, week or month (its last snapshot).")
+    ] = Interval.day,
+    db: DbOpt = None,
+    fmt: FmtOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """One model's page: created and first seen, renames, licence history, declared bases, size,
+    downloads and likes over time, derivative counts, removal.
+
+    Default window: 30 days (day), 26 weeks (week), all (month), up to its last snapshot.
+
+    \b
+    Examples:
+      oss-tracker model deepseek-ai/DeepSeek-R1
+      oss-tracker model Qwen/Qwen3-8B --since 3m --interval week
+      oss-tracker model MiniMaxAI/MiniMax-M2 --json
+    """
+    fmt_name = output(fmt, as_json)
+    check_window(since, until)
+    with errors():
+        from oss_tracker.reports.model_page import model_page
+
+        database = open_database(db)
+        check_history(database, since, until, None)
+        show(model_page(database, model_id, since=since, until=until, interval=interval.value), fmt_name)
+
+
+@command()
 def derivatives(
     ctx: typer.Context,
     model_id: Annotated[
