@@ -36,8 +36,8 @@ def race_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ("argv", "line"),
     [
         (["repotr"], "no command 'repotr': did you mean 'report'?"),
-        (["frob"], "no command 'frob': the commands are backfill, backup, changes, compare, derivatives, licenses, "
-                   "model, releases, report, status, sync, trends, watch"),
+        (["frob"], "no command 'frob': the commands are backfill, backup, changes, compare, derivatives, export, "
+                   "licenses, model, releases, report, status, sync, trends, watch"),
         (["watch", "ad", "x"], "no command 'ad' in watch: did you mean 'add'?"),
         (["releases", "--limt", "3"], "releases has no option --limt: did you mean --limit?"),
         (["changes", "--kind", "dataset"],

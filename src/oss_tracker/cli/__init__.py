@@ -20,7 +20,7 @@ _GLOBAL = {"--version": False, "-q": False, "--quiet": False, "-v": False, "--ve
            "--debug": False, "--config": True}  # fmt: skip
 # The module of each command (a command not listed here makes `main` load them all).
 _MODULES = {
-    **dict.fromkeys(("sync", "backfill", "status", "backup"), "sync_commands"),
+    **dict.fromkeys(("sync", "backfill", "status", "backup", "export"), "sync_commands"),
     **dict.fromkeys(
         ("report", "changes", "model", "derivatives", "trends", "releases", "licenses", "compare"),
         "report_commands",
