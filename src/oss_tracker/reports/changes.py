@@ -327,18 +327,16 @@ def top_movers(
     period too, and this is the one function to point at its ranking once it exists."""
     if not org_ids or not limit:
         return []
+    # Per account, its snapshot just before the window, its first in it and its last in it: runs
+    # walked in time order from the window's edges (index runs_started), each checked for the
+    # account by primary key, so a lookup stops at the first run that stored it.
+    edge = f"""(SELECT x.run_id FROM runs r CROSS JOIN org_snapshots x ON x.run_id = r.id AND x.org_id = o.org_id
+                WHERE {STORED_RUN} AND {{where}} ORDER BY r.started_at {{order}}, r.id {{order}} LIMIT 1)"""
     ends = db.execute(
         f"""WITH o(org_id) AS (SELECT value FROM json_each(?))
-            SELECT o.org_id,
-                   (SELECT s.run_id FROM org_snapshots s JOIN runs r ON r.id = s.run_id
-                    WHERE s.org_id = o.org_id AND {STORED_RUN} AND (r.started_at, r.id) < (?, ?)
-                    ORDER BY r.started_at DESC, r.id DESC LIMIT 1),
-                   (SELECT s.run_id FROM org_snapshots s JOIN runs r ON r.id = s.run_id
-                    WHERE s.org_id = o.org_id AND {STORED_RUN} AND (r.started_at, r.id) BETWEEN (?, ?) AND (?, ?)
-                    ORDER BY r.started_at, r.id LIMIT 1),
-                   (SELECT s.run_id FROM org_snapshots s JOIN runs r ON r.id = s.run_id
-                    WHERE s.org_id = o.org_id AND {STORED_RUN} AND (r.started_at, r.id) BETWEEN (?, ?) AND (?, ?)
-                    ORDER BY r.started_at DESC, r.id DESC LIMIT 1)
+            SELECT o.org_id, {edge.format(where="(r.started_at, r.id) < (?, ?)", order="DESC")},
+                   {edge.format(where="(r.started_at, r.id) BETWEEN (?, ?) AND (?, ?)", order="ASC")},
+                   {edge.format(where="(r.started_at, r.id) BETWEEN (?, ?) AND (?, ?)", order="DESC")}
             FROM o""",
         [json.dumps(org_ids), *lo, *lo, *hi, *lo, *hi],
     ).fetchall()
@@ -346,42 +344,45 @@ def top_movers(
     pairs = [p for p in pairs if p[1] != p[2]]
     if not pairs:
         return []
+    # Each account's models (by index), then their two snapshots by primary key (CROSS JOIN keeps
+    # that order: else SQLite reads the whole end run once per account).
     rows = db.execute(
         f"""WITH p AS MATERIALIZED (
                 SELECT json_extract(value, '$[0]') AS org_id, json_extract(value, '$[1]') AS base,
                        json_extract(value, '$[2]') AS upto FROM json_each(?)
+            ), moved AS (
+                SELECT m.repo_id, g.name AS org, b.downloads_all_time AS base, e.downloads_all_time AS now,
+                       b.model_id IS NULL AS launched, rb.day AS day0, re.day AS day1,
+                       CASE WHEN b.model_id IS NULL THEN e.downloads_all_time
+                            ELSE e.downloads_all_time - b.downloads_all_time END AS downloads
+                FROM p JOIN runs rb ON rb.id = p.base JOIN runs re ON re.id = p.upto
+                JOIN orgs g ON g.id = p.org_id
+                CROSS JOIN models m ON m.org_id = p.org_id
+                CROSS JOIN model_snapshots e ON e.run_id = p.upto AND e.model_id = m.id
+                LEFT JOIN model_snapshots b ON b.run_id = p.base AND b.model_id = m.id
+                WHERE e.downloads_all_time IS NOT NULL
+                  AND (b.downloads_all_time IS NOT NULL OR (b.model_id IS NULL AND {created()} > rb.started_at))
             )
-            SELECT m.repo_id, g.name, e.downloads_all_time - b.downloads_all_time, b.downloads_all_time,
-                   e.downloads_all_time, b.model_id IS NULL, rb.day, re.day
-            FROM p JOIN runs rb ON rb.id = p.base JOIN runs re ON re.id = p.upto
-            JOIN orgs g ON g.id = p.org_id
-            CROSS JOIN models m ON m.org_id = p.org_id
-            JOIN model_snapshots e ON e.run_id = p.upto AND e.model_id = m.id
-            LEFT JOIN model_snapshots b ON b.run_id = p.base AND b.model_id = m.id
-            WHERE e.downloads_all_time IS NOT NULL
-              AND (b.downloads_all_time IS NOT NULL OR (b.model_id IS NULL AND {created()} > rb.started_at))""",
-        [json.dumps(pairs)],
+            SELECT repo_id, org, downloads, base, now, launched, day0, day1 FROM moved
+            WHERE downloads > 0  -- a count that went down is no mover (`trends` flags it)
+            ORDER BY downloads DESC, repo_id LIMIT ?""",
+        [json.dumps(pairs), limit],
     ).fetchall()
-    ranked = []
-    for repo, org, change, base, now, launched, day0, day1 in rows:
-        downloads = now if launched else change
-        if downloads <= 0:
-            continue  # not a mover (a count that went down is flagged by `trends`)
-        ranked.append(
-            {
-                "id": repo,
-                "org": org,
-                "downloads": downloads,
-                "growth_pct": None if launched or not base else round(100.0 * downloads / base, 2),
-                "downloads_all_time": now,
-                "from": day0,
-                "to": day1,
-                "launch": bool(launched),
-                "note": "created in the window" if launched else "",
-            }
-        )
-    ranked.sort(key=lambda r: (-r["downloads"], r["id"]))
-    return [{"rank": i, **r} for i, r in enumerate(ranked[:limit], 1)]
+    return [
+        {
+            "rank": rank,
+            "id": repo,
+            "org": org,
+            "downloads": downloads,
+            "growth_pct": None if launched or not base else round(100.0 * downloads / base, 2),
+            "downloads_all_time": now,
+            "from": day0,
+            "to": day1,
+            "launch": bool(launched),
+            "note": "created in the window" if launched else "",
+        }
+        for rank, (repo, org, downloads, base, now, launched, day0, day1) in enumerate(rows, 1)
+    ]
 
 
 def _repo_changes(
