@@ -42,8 +42,23 @@ TYPER_VERSION = [PYTHON, "-c", "import sys\nsys.argv = ['oss-tracker', '--versio
 PASS = [PYTHON, "-c", "pass"]
 
 
+def subjects(db: Path) -> tuple[str, str]:
+    """The day 30 days before the history's last (a month's digest) and the largest org's first model."""
+    conn = sqlite3.connect(db)
+    try:
+        since = conn.execute("SELECT date(max(day), '-29 days') FROM runs").fetchone()[0]
+        model = conn.execute(
+            "SELECT m.repo_id FROM models m JOIN orgs g ON g.id = m.org_id WHERE g.name = ? ORDER BY m.id LIMIT 1",
+            [ORG],
+        ).fetchone()[0]
+    finally:
+        conn.close()
+    return since, model
+
+
 def commands(db: Path, config: Path) -> list[tuple[str, list[str]]]:
     """The commands measured; `config`: the watch list of `trends --by company`."""
+    since, model = subjects(db)
     return [
         ("report --org lab-00", ["report", "--org", ORG, "--db", str(db)]),
         ("report --org lab-00 -f json", ["report", "--org", ORG, "--db", str(db), "-f", "json"]),
@@ -58,18 +73,28 @@ def commands(db: Path, config: Path) -> list[tuple[str, list[str]]]:
         ("trends --by company", ["--config", str(config), "trends", "--by", "company", "--db", str(db)]),
         ("trends --by company --metric share", ["--config", str(config), "trends", "--by", "company", "--metric", "share",
                                                 "--db", str(db)]),
+        ("changes", ["changes", "--db", str(db)]),
+        ("changes --since (30 days)", ["changes", "--since", since, "--db", str(db)]),
+        ("changes --since (30 days) -f markdown", ["changes", "--since", since, "--db", str(db), "-f", "markdown"]),
+        ("model", ["model", model, "--db", str(db)]),
+        ("model -f json", ["model", model, "--db", str(db), "-f", "json"]),
     ]  # fmt: skip
 
 
 def report_functions(db):
+    from datetime import date
+
     from oss_tracker import watchlist
+    from oss_tracker.reports import changes as changes_report
     from oss_tracker.reports import compare as compare_report
     from oss_tracker.reports import derivatives as derivative_report
     from oss_tracker.reports import org as reports
     from oss_tracker.reports import top as top_report
     from oss_tracker.reports import trends as trend_report
+    from oss_tracker.reports.model_page import model_page
 
     companies = watchlist.parse(tomllib.loads(WATCHLIST))
+    since, model = subjects(Path(db.conn.execute("PRAGMA database_list").fetchone()[2]))
     return {
         "report --org lab-00": lambda: reports.org_report(db, ORG),
         "trends": lambda: trend_report.trends(db),
@@ -80,6 +105,9 @@ def report_functions(db):
         "trends --by company --metric share": lambda: trend_report.trends(
             db, companies=companies, metric="share"
         ),
+        "changes": lambda: changes_report.changes(db),
+        "changes --since (30 days)": lambda: changes_report.changes(db, since=date.fromisoformat(since)),
+        "model": lambda: model_page(db, model),
     }
 
 

@@ -207,7 +207,11 @@ def reports(db: Path, orgs: list[str]) -> dict[str, Any]:
         "releases": ["releases", *flags, "--limit", "2000"],
         "licenses": ["licenses", *flags],
         "changes": ["changes"],
+        # A period's digest reads its runs in time order (a backfilled day has a higher id).
+        "changes since": ["changes", "--since", "2025-11-24", "--limit", "50"],
     }
+    if "MiniMaxAI" in orgs:
+        commands["model"] = ["model", "MiniMaxAI/MiniMax-M2"]
     for org in orgs:
         commands[f"report {org}"] = ["report", "--org", org, "--top", "50"]
     for metric in ("downloads", "likes", "models", "followers"):

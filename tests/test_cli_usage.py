@@ -36,15 +36,14 @@ def race_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ("argv", "line"),
     [
         (["repotr"], "no command 'repotr': did you mean 'report'?"),
-        (["frob"], "no command 'frob': the commands are backfill, backup, changes, compare, derivatives, licenses, "
-                   "releases, report, site, status, sync, top, trends, watch"),
+        (["frob"], "no command 'frob': the commands are backfill, backup, changes, compare, derivatives, export, "
+                   "licenses, model, releases, report, site, status, sync, top, trends, watch"),
         (["watch", "ad", "x"], "no command 'ad' in watch: did you mean 'add'?"),
         (["releases", "--limt", "3"], "releases has no option --limt: did you mean --limit?"),
         (["changes", "--kind", "dataset"],
          "changes has no option --kind (it is an option of releases, top); see 'oss-tracker changes -h'"),
-        (["changes", "--limit", "3"],
-         "changes has no option --limit (it is an option of derivatives, releases, report, top); see "
-         "'oss-tracker changes -h'"),
+        (["changes", "--days", "3"],
+         "changes has no option --days (it is an option of report, site, top); see 'oss-tracker changes -h'"),
         (["licenses", "--zzz"], "licenses has no option --zzz; see 'oss-tracker licenses -h'"),
         (["status", "--format", "yaml"],
          "invalid value for --format: 'yaml' is not one of 'table', 'json', 'csv', 'markdown'"),

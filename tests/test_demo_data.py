@@ -20,6 +20,8 @@ REPORTS = {
     "report-company": ("report", "--company", "Alibaba"),
     "report-group": ("report", "--group", "china"),
     "changes": ("changes",),
+    "changes-since": ("changes", "--since", "2025-11-24"),
+    "model": ("model", "Qwen/Qwen3-8B"),
     "trends": ("trends",),
     "trends-model": ("trends", "--model", "Qwen/Qwen3-8B", "--metric", "derivatives"),
     "releases": ("releases",),

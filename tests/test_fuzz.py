@@ -304,6 +304,7 @@ REPORTS = [
     ("report", "--org", "FuzzB"),
     ("releases", "--limit", "0"),
     ("changes",),
+    ("changes", "--since", "2000-01"),
     ("trends",),
     ("trends", "--model", "FuzzA/x"),
     ("licenses",),

@@ -148,11 +148,16 @@ def test_the_graph_is_read_at_all() -> None:
 def test_report_commands_load_no_hub_client_nor_heavy_libraries(
     tmp_path: Path, bundled_history: Path
 ) -> None:
-    """`report` in every format (and `top`, `trends --by company`) imports neither huggingface_hub
-    nor sqlite-utils nor numpy, nor pyarrow (the backfill's Parquet reader); into a pipe (as here)
-    not even rich: a table for a pipe or a file is drawn without it."""
+    """`report` in every format (and `top`, `trends --by company`, `changes --since`, `model`)
+    imports neither huggingface_hub nor sqlite-utils nor numpy, nor pyarrow (the backfill's and
+    export's Parquet library); into a pipe (as here) not even rich: a table for a pipe or a file
+    is drawn without it."""
     runs = [["report", "--org", "Qwen", "-f", fmt] for fmt in ("table", "json", "csv", "markdown")]
     runs += [["top", "-f", "json"], ["trends", "--by", "company", "--metric", "share"]]
+    runs += [
+        ["changes", "--since", "2025-11-24", "-f", "markdown"],
+        ["model", "Qwen/Qwen3-8B", "-f", "table"],
+    ]
     for argv in runs:
         code = (
             "import os, sys\n"

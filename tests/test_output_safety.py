@@ -123,6 +123,9 @@ CASES = {
     "top": ("top",),
     "derivatives": ("derivatives",),
     "derivatives-history": ("derivatives", "Evil/base"),  # by its former name: titled by its new one
+    "changes-since": ("changes", "--since", "2025-11-24"),
+    "model": ("model", "Evil/base"),  # by its former name: titled by its new one, its rename shown
+    "model-licence": ("model", CLS),  # its hostile licence, and its change
 }
 SUFFIX = {"table": "txt", "json": "json", "csv": "csv", "markdown": "md"}
 
@@ -166,10 +169,12 @@ def test_table_cells_and_titles_show_each_control_character_visibly(
 ) -> None:
     db = hostile[0]
     changes = _lines(_output(db, "changes", "table"))
-    assert changes[5:11] == [
-        "│ new     │ model │ Evil/nl\\n# heading|cell   │                    │",
-        "│ new     │ model │ Evil/cr\\rok\\x07           │                    │",
-        "│ new     │ model │ Evil/rlo\\u202egnp.exe     │                    │",
+    assert [line[:45] for line in changes[5:8]] == [
+        "│ 1 May 2025 │ Evil/nl\\n# heading|cell │ a*b_",
+        "│ 1 Apr 2025 │ Evil/cr\\rok\\x07         │ x\\ry",
+        "│ 1 Mar 2025 │ Evil/rlo\\u202egnp.exe   │ @sum",
+    ]
+    assert changes[13:16] == [
         "│ removed │ model │ Evil/gone\\x9b2J           │                    │",
         "│ renamed │ model │ Evil/base\\x1b]0;pwned\\x07 │ from Evil/base     │",
         "│ licence │ model │ Evil/cls\\x1b[2J           │ mit -> evil\\x1b[5m │",
@@ -220,17 +225,49 @@ def test_json_is_exact_and_puts_no_raw_control_on_a_terminal(hostile: tuple[Path
     out = _output(db, "changes", "json")
     assert _controls(out) == []
     assert "\\u202e" in out and "\\u009b" in out  # json.dumps writes these raw: escaped after it
-    assert json.loads(out) == {
-        "as_of": "2025-11-25T06:00:00Z",
+    data = json.loads(out)
+    at = "2025-11-25T06:00:00Z"
+    assert data == {
+        "as_of": at,
         "since": "2025-11-24T06:00:00Z",
+        "window": {"since": "2025-11-25", "until": "2025-11-25", "runs": 1},
         "new": [NL_ID, CR_ID, RLO_ID],
         "removed": [GONE],
+        "restored": [],
         "renamed": [{"from": "Evil/base", "to": RENAMED}],
         "license_changed": [{"id": CLS, "from": "mit", "to": CLS_LICENSE}],
         "datasets": {"new": [], "removed": [], "renamed": []},
         "spaces": {"new": [], "removed": [], "renamed": []},
+        "releases": data["releases"],  # below
+        "movers": [
+            {
+                "rank": 1,
+                "id": CLS,
+                "org": "Evil",
+                "downloads": 50,
+                "growth_pct": 5.56,
+                "downloads_all_time": 950,
+                "from": "2025-11-24",
+                "to": "2025-11-25",
+                "launch": False,
+                "note": "",
+            },
+        ],  # fmt: skip
+        "events": [
+            {"change": "new", "kind": "model", "id": NL_ID, "detail": "", "at": at},
+            {"change": "new", "kind": "model", "id": CR_ID, "detail": "", "at": at},
+            {"change": "new", "kind": "model", "id": RLO_ID, "detail": "", "at": at},
+            {"change": "removed", "kind": "model", "id": GONE, "detail": "", "at": at},
+            {"change": "renamed", "kind": "model", "id": RENAMED, "detail": "from Evil/base", "at": at},
+            {"change": "licence", "kind": "model", "id": CLS, "detail": f"mit -> {CLS_LICENSE}", "at": at},
+        ],
         "source": "hub",
     }
+    assert [(r["id"], r["license"], r["pipeline_tag"], r["library_name"], r["downloads_all_time"])
+            for r in data["releases"]] == [
+        (NL_ID, MARKUP, "+1", "@x", 600), (CR_ID, "x\ry", "\t=1+1", "-1", 700),
+        (RLO_ID, "@sum(1)", "-x", " =1+1", 800),
+    ]  # fmt: skip
 
 
 def test_sync_log_lines_at_verbose_are_escaped(hostile: tuple[Path, list[Result]]) -> None:

@@ -224,13 +224,13 @@ def test_changes_list_new_removed_and_renamed_datasets_and_spaces(
         "renamed": [{"from": "Wan-AI/Wan-2.2-5B", "to": "Wan-AI/Wan2.2-5B"}],
     }
     assert run("changes", "--db", str(db), "-f", "csv").stdout.splitlines() == [
-        "change,kind,id,detail",
-        "removed,dataset,Qwen/CodeElo,",
-        "new,Space,Qwen/Qwen3-VL-Demo,",
-        "renamed,Space,Wan-AI/Wan2.2-5B,from Wan-AI/Wan-2.2-5B",
+        "change,kind,id,detail,at",
+        "removed,dataset,Qwen/CodeElo,,2025-11-25T06:00:00Z",
+        "new,Space,Qwen/Qwen3-VL-Demo,,2025-11-25T06:00:00Z",
+        "renamed,Space,Wan-AI/Wan2.2-5B,from Wan-AI/Wan-2.2-5B,2025-11-25T06:00:00Z",
     ]
-    md = run("changes", "--db", str(db), "-f", "markdown").stdout
-    assert "| removed | dataset | Qwen/CodeElo |  |" in md and "| new | Space | Qwen/Qwen3-VL-Demo |  |" in md
+    md = run("changes", "--db", str(db), "-f", "markdown").stdout.splitlines()
+    assert "- **removed** dataset Qwen/CodeElo" in md and "- **new** Space Qwen/Qwen3-VL-Demo" in md
     table = _cells(run("changes", "--db", str(db), env={"COLUMNS": "200"}).stdout)
     assert [r for r in table if r[0] in ("new", "removed", "renamed")] == [
         ["removed", "dataset", "Qwen/CodeElo"],

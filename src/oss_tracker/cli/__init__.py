@@ -20,9 +20,9 @@ _GLOBAL = {"--version": False, "-q": False, "--quiet": False, "-v": False, "--ve
            "--debug": False, "--config": True}  # fmt: skip
 # The module of each command (a command not listed here makes `main` load them all).
 _MODULES = {
-    **dict.fromkeys(("sync", "backfill", "status", "backup"), "sync_commands"),
+    **dict.fromkeys(("sync", "backfill", "status", "backup", "export"), "sync_commands"),
     **dict.fromkeys(
-        ("report", "changes", "derivatives", "trends", "top", "releases", "licenses", "compare"),
+        ("report", "changes", "model", "derivatives", "trends", "top", "releases", "licenses", "compare"),
         "report_commands",
     ),
     "watch": "watch_commands",

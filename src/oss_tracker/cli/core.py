@@ -21,7 +21,8 @@ from oss_tracker.escape import visible
 
 # The commands that read the database and log nothing: they skip setting up logging (and
 # importing it), and `main` may skip Python's teardown after them (cli/__init__.py).
-READ_ONLY = ("report", "changes", "trends", "top", "releases", "licenses", "compare", "status", "derivatives")
+READ_ONLY = ("report", "changes", "model", "trends", "top", "releases", "licenses", "compare", "status",
+             "derivatives")  # fmt: skip
 
 # Building a command's Click object costs about a millisecond: `main` asks for the one command
 # it will run (`only`), and the others are only noted, until `build_all`.

@@ -135,23 +135,84 @@ def changes(
     org: OrgsOpt = None,
     company: CompanyOpt = None,
     group: GroupOpt = None,
+    since: Annotated[
+        date | None,
+        typer.Option(
+            "--since",
+            parser=since_day,
+            metavar="DATE",
+            help=f"Every sync from this day on (UTC), not only the last: {DATE_FORMS}.",
+        ),
+    ] = None,
+    until: UntilOpt = None,
+    limit: Annotated[
+        int,
+        typer.Option(
+            "--limit", metavar="N", min=0, max=MAX_ROWS, help="How many top movers to list (0: none)."
+        ),
+    ] = 10,
     db: DbOpt = None,
     fmt: FmtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """What changed between the last two syncs: new, removed, renamed, licence changes.
+    """What the syncs found changed: new releases (size, licence, pipeline, downloads at first sight),
+    removals, renames, licence changes, dataset and Space events, and the top movers by downloads.
+
+    Without --since: the last sync (the last on or before --until), since the one before. With it:
+    every sync of the days from --since to --until, a digest of the period (-f markdown for a
+    newsletter).
 
     \b
     Examples:
       oss-tracker changes
       oss-tracker changes --org Qwen --json
+      oss-tracker changes --since 2025-11 --until 2025-11 -f markdown
+      oss-tracker changes --since 7d --limit 20
     """
     fmt_name = output(fmt, as_json)
+    check_window(since, until)
     with errors():
         from oss_tracker.reports.changes import changes as changes_report
 
         database = open_database(db)
-        show(changes_report(database, accounts(org, company, group, database)), fmt_name)
+        orgs = accounts(org, company, group, database)
+        check_history(database, since, until, orgs)
+        show(changes_report(database, orgs, since=since, until=until, limit=limit), fmt_name)
+
+
+@command()
+def model(
+    model_id: Annotated[
+        str, typer.Argument(metavar="ID", help="A model: its repo id, a former name, or its Hub _id.")
+    ],
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    interval: Annotated[
+        Interval, typer.Option("--interval", help="One point a day, week or month (its last snapshot).")
+    ] = Interval.day,
+    db: DbOpt = None,
+    fmt: FmtOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """One model's page: created and first seen, renames, licence history, declared bases, size,
+    downloads and likes over time, derivative counts, removal.
+
+    Default window: 30 days (day), 26 weeks (week), all (month), up to its last snapshot.
+
+    \b
+    Examples:
+      oss-tracker model deepseek-ai/DeepSeek-R1
+      oss-tracker model Qwen/Qwen3-8B --since 3m --interval week
+      oss-tracker model MiniMaxAI/MiniMax-M2 --json
+    """
+    fmt_name = output(fmt, as_json)
+    check_window(since, until)
+    with errors():
+        from oss_tracker.reports.model_page import model_page
+
+        database = open_database(db)
+        check_history(database, since, until, None)
+        show(model_page(database, model_id, since=since, until=until, interval=interval.value), fmt_name)
 
 
 @command()

@@ -1,4 +1,4 @@
-"""The commands cron runs: `sync`, `status`, `backup`."""
+"""The commands cron runs: `sync`, `status`, `backup`; and `export`, the whole history out."""
 
 # (No `from __future__ import annotations`: see cli/core.py.)
 
@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -267,6 +268,53 @@ def backup(
         result = make_backup(db or default_db(), dest, now=datetime.now(UTC), force=force)
     typer.echo(str(result.path))
     say(describe_backup(result))
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+
+
+@command()
+def export(
+    folder: Annotated[
+        Path, typer.Argument(metavar="DIR", help="A new or empty folder to write (made if missing).")
+    ],
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="CSV, or Parquet (needs pyarrow).")
+    ] = ExportFormat.csv,
+    db: DbOpt = None,
+) -> None:
+    """Every table and view of the database, one file each, for other tools: NAME.csv or
+    NAME.parquet, then manifest.json (files, rows, columns, as of).
+
+    Reads one state of the database, even while a sync runs. Prints the folder on stdout and one
+    line on stderr.
+
+    \b
+    Examples:
+      oss-tracker export history-csv
+      oss-tracker export history-parquet --format parquet
+    """
+    with errors():
+        from oss_tracker.store.export import export as write_export
+        from oss_tracker.store.export import need_pyarrow
+
+        if fmt is ExportFormat.parquet:
+            need_pyarrow()  # before the folder is made
+        database = open_database(db)
+        conn = getattr(database, "conn", database)  # sqlite-utils for an older file, else sqlite3
+        done = write_export(conn, folder, fmt.value)
+    tables = sum(1 for e in done if e.type == "table")
+    rows = sum(e.rows for e in done)
+    typer.echo(str(folder))
+    say(
+        f"export ok: {tables} tables and {len(done) - tables} views, {rows:,} rows, "
+        f"{fmt.value} files and {MANIFEST_NAME} in {folder}"
+    )
+
+
+MANIFEST_NAME = "manifest.json"
 
 
 @command()

@@ -8,8 +8,6 @@ headers are never saved, so neither is a token.
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import json
 import os
 import threading
@@ -22,7 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx2
 
-from oss_tracker.files import NotRegular, open_regular
+from oss_tracker.files import NotRegular, UnusableFolder, create_new, empty_folder, open_regular
 from oss_tracker.names import account_problem, shown
 from oss_tracker.records import REPLAY_ENDPOINT
 
@@ -106,28 +104,16 @@ def _relative_link(value: str, endpoint: str) -> str:
 def _empty_folder(folder: Path) -> int:
     """A descriptor of `folder`, made if missing; ReplayError if it is a symlink, not a folder, or not empty."""
     try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(FileExistsError):
-            os.mkdir(folder)
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    except OSError as err:
-        if err.errno in (errno.ELOOP, errno.ENOTDIR) and folder.is_symlink():
-            raise ReplayError(f"{folder} is a symbolic link: record into a new folder") from None
-        if err.errno == errno.ENOTDIR:
-            raise ReplayError(f"{folder} is not a folder: record into a new folder") from None
-        raise ReplayError(f"cannot record into {folder}: {err.strerror}") from None
-    if os.listdir(fd):
-        os.close(fd)
-        raise ReplayError(f"{folder} is not empty: record into a new or empty folder")
-    return fd
+        return empty_folder(folder, "record")
+    except UnusableFolder as err:
+        raise ReplayError(str(err)) from None
 
 
 def _create(folder: Path, name: str, dir_fd: int) -> TextIO:
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     try:
-        fd = os.open(name, flags, 0o644, dir_fd=dir_fd)
-    except OSError as err:
-        raise ReplayError(f"cannot create {folder / name}: {err.strerror}") from None
+        fd = create_new(folder, name, dir_fd)
+    except UnusableFolder as err:
+        raise ReplayError(str(err)) from None
     return os.fdopen(fd, "w", encoding="utf-8")
 
 

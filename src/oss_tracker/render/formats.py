@@ -86,6 +86,9 @@ def to_markdown(report: Report) -> str:
         if not section.rows:
             parts += [f"_{md_text(section.empty)}_", ""]
             continue
+        if section.item:
+            parts += [_md_item(section, row) for row in section.rows] + [""]
+            continue
         columns = [c for c in section.columns if c.table]
         parts.append("| " + " | ".join(md_text(c.title or c.key) for c in columns) + " |")
         parts.append("|" + "|".join(_md_align(c) for c in columns) + "|")
@@ -99,6 +102,33 @@ def to_markdown(report: Report) -> str:
     if report.footer:
         parts += [f"_{md_text(report.footer)}_", ""]
     return "\n".join(parts)
+
+
+_PLACEHOLDER = r"\{(\w+)\}"
+
+
+def _md_item(section: Section, row: dict[str, Any]) -> str:
+    """A row as one bullet (`Section.item`): its head, then its other non-empty parts."""
+    kinds = {c.key: c for c in section.columns}
+
+    def fill(part: str) -> str | None:
+        keys = re.findall(_PLACEHOLDER, part)
+        if keys and all(row.get(k) in (None, "") for k in keys):
+            return None
+
+        def value(m: re.Match[str]) -> str:
+            v = row.get(m[1])
+            if v in (None, ""):
+                return ""
+            column = kinds.get(m[1])
+            return md_text(cell(v, cell_kind(section, row, column) if column else "str"))
+
+        # The part's own text is ours (it may hold markup, e.g. `**`); every value is escaped.
+        return re.sub(_PLACEHOLDER, value, part)
+
+    head, *rest = section.item
+    shown = [p for p in (fill(part) for part in rest) if p]
+    return f"- {fill(head) or ''}" + (f": {', '.join(shown)}" if shown else "")
 
 
 def _md_align(column: Column) -> str:

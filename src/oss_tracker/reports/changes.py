@@ -1,114 +1,394 @@
-"""`changes`: what the last sync found changed since the one before."""
+"""`changes`: what the syncs of a window found changed, the last sync's by default, as a digest.
+
+One code path for both forms: a window is a run of consecutive stored runs in time order (the
+last one alone, or every run of the days from `--since` to `--until`), measured from the last
+run before it. What those runs found (new models, removals, restorations, renames, licence
+changes, dataset and Space events) is read from what each run recorded, so a change is listed
+once, dated by the run that saw it, whatever happened in between.
+"""
 
 from __future__ import annotations
 
+import json
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from oss_tracker.errors import NoData
-from oss_tracker.reports.common import created, sourced, watched_orgs
+from oss_tracker.reports.common import (
+    KIND_ORDER,
+    STORED_RUN,
+    archived,
+    created,
+    model_facts,
+    sourced,
+    watched_orgs,
+)
 from oss_tracker.reports.model import Column, Report, Section
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
     from sqlite_utils import Database
 
+MOVERS = 10  # top movers listed by default
 
-def last_two_runs(db: Database) -> tuple[tuple[int, str], tuple[int, str] | None]:
-    rows = db.execute(
-        # By start, not id: a day backfilled from an archive gets a higher id than later runs.
-        "SELECT id, started_at FROM runs WHERE status IN ('ok', 'partial') ORDER BY started_at DESC, id DESC LIMIT 2"
-    ).fetchall()
-    if not rows:
-        raise NoData("the database has no sync yet: run `oss-tracker sync` first")
-    return (rows[0][0], rows[0][1]), ((rows[1][0], rows[1][1]) if len(rows) > 1 else None)
+
+def window_runs(
+    db: Database, since: date | None, until: date | None
+) -> tuple[list[tuple[int, str]], tuple[int, str] | None]:
+    """The runs of the window, oldest first, and the run before them (None for the first run).
+
+    Without `since`: the last run (on or before `until`). With it: every run of the days from
+    `since` to `until` (the last day stored by default)."""
+    last_day = (until or date.max).isoformat()
+    if since is None:
+        found = db.execute(
+            f"""SELECT r.id, r.started_at FROM runs r WHERE {STORED_RUN} AND r.day <= ?
+                ORDER BY r.started_at DESC, r.id DESC LIMIT 1""",
+            [last_day],
+        ).fetchall()
+    else:
+        found = db.execute(
+            f"""SELECT r.id, r.started_at FROM runs r WHERE {STORED_RUN} AND r.day >= ? AND r.day <= ?
+                ORDER BY r.started_at, r.id""",
+            [since.isoformat(), last_day],
+        ).fetchall()
+    if not found:
+        if since is None and until is None:
+            raise NoData("the database has no sync yet: run `oss-tracker sync` first")
+        span = " ".join(
+            part
+            for part in (
+                f"from {since.isoformat()}" if since else "",
+                f"to {until.isoformat()}" if until else "",
+            )
+            if part
+        )
+        raise NoData(f"no sync stored {span}: nothing to compare")
+    runs = [(int(i), str(at)) for i, at in found]
+    first = runs[0]
+    before = db.execute(
+        f"""SELECT r.id, r.started_at FROM runs r WHERE {STORED_RUN} AND (r.started_at, r.id) < (?, ?)
+            ORDER BY r.started_at DESC, r.id DESC LIMIT 1""",
+        [first[1], first[0]],
+    ).fetchone()
+    return runs, ((int(before[0]), str(before[1])) if before else None)
 
 
 @sourced
-def changes(db: Database, orgs: list[str] | None = None) -> Report:
-    """What the last sync found changed since the one before: new, removed, renamed and licence
-    changes of models, and new, removed and renamed datasets and Spaces."""
-    (run_id, as_of), previous = last_two_runs(db)
-    ids = [oid for oid, _ in watched_orgs(db, orgs)] if orgs else None
+def changes(
+    db: Database,
+    orgs: list[str] | None = None,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    limit: int = MOVERS,
+) -> Report:
+    """What the syncs of a window found changed (by default the last sync, since the one before):
+    new releases with their size, licence, pipeline and downloads at first sight; removals,
+    restorations, renames and licence changes of models; new, removed and renamed datasets and
+    Spaces; and the models that gained most downloads (`limit` of them)."""
+    from oss_tracker.humanize import human_date, human_datetime
+
+    runs, previous = window_runs(db, since, until)
+    (first_id, first_at), (run_id, as_of) = runs[0], runs[-1]
+    lo, hi = [first_at, first_id], [as_of, run_id]
+    watched = [oid for oid, _ in watched_orgs(db, orgs)]
+    ids = watched if orgs else None
     org_filter = f" AND m.org_id IN ({','.join('?' * len(ids))})" if ids is not None else ""
     args = ids or []
-    # A model is new only if its org had been synced before: adding an org to the
-    # watch list is not a wave of releases.
-    new = [
-        r[0]
-        for r in db.execute(
-            f"""SELECT m.repo_id FROM models m WHERE m.first_seen_run = ?{org_filter}
-                AND EXISTS (SELECT 1 FROM org_snapshots o JOIN runs y ON y.id = o.run_id
-                            WHERE o.org_id = m.org_id AND (y.started_at, y.id) < (?, ?))
-                ORDER BY {created()} DESC, m.repo_id""",
-            [run_id, *args, as_of, run_id],
+
+    releases = _new_models(db, lo, hi, org_filter, args)
+    events = [
+        {"at": at, "change": kind, "kind": "model", "id": repo, "old": old, "new": new}
+        for kind, repo, old, new, at in db.execute(
+            f"""SELECT e.kind, m.repo_id, e.old, e.new, e.at FROM events e
+                JOIN runs r ON r.id = e.run_id JOIN models m ON m.id = e.model_id
+                WHERE (r.started_at, r.id) BETWEEN (?, ?) AND (?, ?){org_filter}
+                  AND e.kind IN ('removed', 'restored', 'renamed', 'license_changed')
+                ORDER BY r.started_at, r.id, e.id""",
+            [*lo, *hi, *args],
         ).fetchall()
     ]
 
-    def events(kind: str) -> list[tuple[str, str | None, str | None]]:
-        return db.execute(
-            f"""SELECT m.repo_id, e.old, e.new FROM events e JOIN models m ON m.id = e.model_id
-                WHERE e.run_id = ? AND e.kind = ?{org_filter} ORDER BY e.id""",
-            [run_id, kind, *args],
-        ).fetchall()
+    def of(kind: str) -> list[dict[str, Any]]:
+        return [e for e in events if e["change"] == kind]
 
-    removed = [old for _, old, _ in events("removed")]
-    renamed = [{"from": old, "to": new_id} for _, old, new_id in events("renamed")]
-    license_changed = [
-        {"id": repo, "from": old, "to": new_key} for repo, old, new_key in events("license_changed")
+    repos = {kind: _repo_changes(db, kind, lo, hi, ids) for kind in ("dataset", "space")}
+    movers = top_movers(db, watched, lo, hi, limit=limit)
+
+    # Every change, one line each, dated by the run that saw it: the CSV form and `events`. Grouped
+    # as a digest reads them (new models, removals, restorations, renames, licence changes, then
+    # datasets and Spaces), each group in time order.
+    details = {
+        "removed": lambda e: "",
+        "restored": lambda e: f"removed {e['old']}" if e["old"] else "",
+        "renamed": lambda e: f"from {e['old']}",
+        "license_changed": lambda e: f"{e['old']} -> {e['new']}",
+    }
+    listed = [
+        {"change": "new", "kind": "model", "id": r["id"], "detail": "", "at": r["first_seen"]}
+        for r in releases
     ]
-    repos = {kind: _repo_changes(db, kind, run_id, ids) for kind in ("dataset", "space")}
+    for change in details:
+        listed += [
+            {
+                "change": "licence" if change == "license_changed" else change,
+                "kind": "model",
+                # A removal names the repo as it was; a rename the name it took then.
+                "id": {"removed": e["old"], "renamed": e["new"]}.get(change, e["id"]),
+                "detail": details[change](e),
+                "at": e["at"],
+            }
+            for e in of(change)
+        ]
+    for kind, noun in (("dataset", "dataset"), ("space", "Space")):
+        for change in ("new", "removed", "renamed"):
+            listed += [
+                {"change": change, "kind": noun, "id": e["id"], "detail": e["detail"], "at": e["at"]}
+                for e in repos[kind]["events"]
+                if e["change"] == change
+            ]
     data = {
         "as_of": as_of,
         "since": previous[1] if previous else None,
-        "new": new,
-        "removed": removed,
-        "renamed": renamed,
-        "license_changed": license_changed,
-        "datasets": repos["dataset"],
-        "spaces": repos["space"],
+        "window": {
+            "since": (since or date.fromisoformat(as_of[:10])).isoformat(),
+            "until": (until.isoformat() if until and since else as_of[:10]),
+            "runs": len(runs),
+        },
+        "new": [r["id"] for r in releases],
+        "removed": [e["old"] for e in of("removed")],
+        "restored": [e["id"] for e in of("restored")],
+        "renamed": [{"from": e["old"], "to": e["new"]} for e in of("renamed")],
+        "license_changed": [{"id": e["id"], "from": e["old"], "to": e["new"]} for e in of("license_changed")],
+        "datasets": {k: v for k, v in repos["dataset"].items() if k != "events"},
+        "spaces": {k: v for k, v in repos["space"].items() if k != "events"},
+        "releases": releases,
+        "movers": movers,
+        "events": listed,
     }
-    rows = (
-        [{"change": "new", "kind": "model", "id": i, "detail": ""} for i in new]
-        + [{"change": "removed", "kind": "model", "id": i, "detail": ""} for i in removed]
-        + [
-            {"change": "renamed", "kind": "model", "id": r["to"], "detail": f"from {r['from']}"}
-            for r in renamed
-        ]
-        + [
-            {"change": "licence", "kind": "model", "id": r["id"], "detail": f"{r['from']} -> {r['to']}"}
-            for r in license_changed
-        ]
+    others = [row for row in listed if not (row["change"] == "new" and row["kind"] == "model")]
+    if since is None:
+        title = "Changes in the last sync" if until is None else f"Changes in the sync of {human_date(as_of)}"
+    else:
+        title = f"Changes from {human_date(since.isoformat())} to {human_date(data['window']['until'])}"
+    many = len(runs) > 1
+    start = (
+        f"since {human_datetime(previous[1])}"
+        if previous
+        else ("from the first sync" if many else "(first sync: nothing to compare with)")
     )
-    for kind, noun in (("dataset", "dataset"), ("space", "Space")):
-        found = repos[kind]
-        rows += [{"change": "new", "kind": noun, "id": i, "detail": ""} for i in found["new"]]
-        rows += [{"change": "removed", "kind": noun, "id": i, "detail": ""} for i in found["removed"]]
-        rows += [
-            {"change": "renamed", "kind": noun, "id": r["to"], "detail": f"from {r['from']}"}
-            for r in found["renamed"]
-        ]
-    since = f"since {previous[1]}" if previous else "(first sync: nothing to compare with)"
+    movers_section = Section(
+        f"Top {limit} movers: downloads {start}"
+        if not many
+        else f"Top {limit} movers: downloads in the window",
+        [
+            Column("rank", "#", "int"),
+            Column("id", "Model"),
+            Column("org", "Org", table=False),
+            Column("downloads", "Downloads", "delta"),
+            Column("growth_pct", "Growth", "pct"),
+            Column("downloads_all_time", "All-time", "int"),
+            Column("from", "From", "date"),
+            Column("to", "To", "date"),
+            Column("note", "Note"),
+        ],
+        movers,
+        empty="no model was seen at both ends of the window",
+        item=("**{id}**", "{downloads} downloads", "{growth_pct} on its all-time count", "{note}"),
+    )
     return Report(
-        title="Changes in the last sync",
+        title=title,
         data=data,
         sections=[
             Section(
-                f"Changes {since}",
+                f"New releases ({len(releases)})" + (" by kind, originals first" if _kinds(releases) else ""),
                 [
+                    Column("created_at", "Created", "date"),
+                    Column("id", "Model"),
+                    Column("org", "Org", table=False),
+                    Column("kind", "Kind", table=_kinds(releases)),
+                    Column("license", "Licence"),
+                    Column("license_group", "Group", table=False),
+                    Column("parameters", "Size", "size"),
+                    Column("pipeline_tag", "Pipeline"),
+                    Column("library_name", "Library", table=False),
+                    Column("downloads_all_time", "Downloads at first sight", "int"),
+                    Column("downloads_30d", "30-day at first sight", "int", table=False),
+                    Column("first_seen", "First seen", "date", table=many),
+                    Column("removed_at", "Removed", "date", table=False),
+                ],
+                releases,
+                empty="no new release",
+                item=(
+                    "**{id}**",
+                    "{kind}",
+                    "{parameters} parameters",
+                    "{license}",
+                    "{pipeline_tag}",
+                    "created {created_at}",
+                    "{downloads_all_time} downloads at first sight",
+                    "removed {removed_at}",
+                ),
+            ),
+            Section(
+                f"Removals, renames and licence changes ({len(others)})",
+                [
+                    Column("at", "Seen", "date", table=many),
                     Column("change", "Change"),
                     Column("kind", "Kind"),
                     Column("id", "Repo"),
                     Column("detail", "Detail"),
                 ],
-                rows,
-                empty="no changes",
-            )
+                others,
+                empty="no removal, rename or licence change",
+                item=("**{change}** {kind} {id}", "{detail}", *(("seen {at}",) if many else ())),
+            ),
+            *([movers_section] if limit else []),
+            Section(
+                "Every change",
+                [
+                    Column("change", "Change"),
+                    Column("kind", "Kind"),
+                    Column("id", "Repo"),
+                    Column("detail", "Detail"),
+                    Column("at", "Seen", "datetime"),
+                ],
+                listed,
+                human=False,
+            ),
         ],
-        footer=f"run of {as_of}" + (" (a day from the public archive)" if _from_archive(db, run_id) else ""),
+        footer=" · ".join(
+            part
+            for part in (
+                f"{len(runs)} runs from {human_datetime(first_at)} to {human_datetime(as_of)}, {start}"
+                if many
+                else f"run of {as_of}"
+                + (" (a day from the public archive)" if _from_archive(db, run_id) else ""),
+                archived(db, watched, first_at[:10], as_of[:10]) if many else "",
+            )
+            if part
+        ),
+        main=3 if limit else 2,
     )
 
 
-def _repo_changes(db: Database, kind: str, run_id: int, org_ids: list[int] | None) -> dict[str, list[Any]]:
-    """The datasets or Spaces that run `run_id` found new, removed or renamed.
+def _kinds(releases: list[dict[str, Any]]) -> bool:
+    return any(r.get("kind") for r in releases)
+
+
+def _new_models(
+    db: Database, lo: list[Any], hi: list[Any], org_filter: str, args: list[int]
+) -> list[dict[str, Any]]:
+    """The models first seen by a run of the window, with what the Hub said of them then.
+
+    A model is new only if its org had been synced before the run that first saw it: adding an
+    org to the watch list is not a wave of releases."""
+    from oss_tracker import licenses as lic
+
+    keys = ("model_id", "id", "org", "created_at", "first_seen", "license", "parameters", "pipeline_tag",
+            "library_name", "removed_at", "downloads_30d", "downloads_all_time")  # fmt: skip
+    found = [
+        dict(zip(keys, row, strict=True))
+        for row in db.execute(
+            f"""SELECT m.id, m.repo_id, g.name, {created()}, m.first_seen, m.license, m.parameters,
+                       m.pipeline_tag, m.library_name, m.removed_at, s.downloads_30d, s.downloads_all_time
+                FROM models m JOIN runs f ON f.id = m.first_seen_run JOIN orgs g ON g.id = m.org_id
+                LEFT JOIN model_snapshots s ON s.run_id = m.first_seen_run AND s.model_id = m.id
+                WHERE (f.started_at, f.id) BETWEEN (?, ?) AND (?, ?){org_filter}
+                  AND EXISTS (SELECT 1 FROM org_snapshots o JOIN runs y ON y.id = o.run_id
+                              WHERE o.org_id = m.org_id AND (y.started_at, y.id) < (f.started_at, f.id))
+                ORDER BY {created()} DESC, m.repo_id""",
+            [*lo, *hi, *args],
+        ).fetchall()
+    ]
+    facts = model_facts(db, [r["model_id"] for r in found]) or {}
+    for r in found:
+        fact = facts.get(r["model_id"]) or {}
+        r["kind"] = fact.get("kind")
+        r["license_group"] = lic.group(r["license"])
+    # Originals first once models are classified (a stable sort keeps the newest first within a kind).
+    found.sort(key=lambda r: KIND_ORDER.get(r["kind"], len(KIND_ORDER)))
+    for r in found:
+        del r["model_id"]
+    return found
+
+
+def top_movers(
+    db: Database, org_ids: list[int], lo: list[Any], hi: list[Any], *, limit: int
+) -> list[dict[str, Any]]:
+    """The models with the most downloads in the window, most first, with their rank.
+
+    For each account, from its last snapshot before the window (else its first in it) to its last
+    in it: the difference of all-time counts; a model absent at the start but created after it
+    (a launch) counts its whole all-time count (it had none then); one absent at the start and
+    created before it (made public, moved in) is left out.
+
+    A simple ranking of its own, for the digest: the `top` report ranks models by downloads in a
+    period too, and this is the one function to point at its ranking once it exists."""
+    if not org_ids or not limit:
+        return []
+    # Per account, its snapshot just before the window, its first in it and its last in it: runs
+    # walked in time order from the window's edges (index runs_started), each checked for the
+    # account by primary key, so a lookup stops at the first run that stored it.
+    edge = f"""(SELECT x.run_id FROM runs r CROSS JOIN org_snapshots x ON x.run_id = r.id AND x.org_id = o.org_id
+                WHERE {STORED_RUN} AND {{where}} ORDER BY r.started_at {{order}}, r.id {{order}} LIMIT 1)"""
+    ends = db.execute(
+        f"""WITH o(org_id) AS (SELECT value FROM json_each(?))
+            SELECT o.org_id, {edge.format(where="(r.started_at, r.id) < (?, ?)", order="DESC")},
+                   {edge.format(where="(r.started_at, r.id) BETWEEN (?, ?) AND (?, ?)", order="ASC")},
+                   {edge.format(where="(r.started_at, r.id) BETWEEN (?, ?) AND (?, ?)", order="DESC")}
+            FROM o""",
+        [json.dumps(org_ids), *lo, *lo, *hi, *lo, *hi],
+    ).fetchall()
+    pairs = [[org, before or first, last] for org, before, first, last in ends if last is not None]
+    pairs = [p for p in pairs if p[1] != p[2]]
+    if not pairs:
+        return []
+    # Each account's models (by index), then their two snapshots by primary key (CROSS JOIN keeps
+    # that order: else SQLite reads the whole end run once per account).
+    rows = db.execute(
+        f"""WITH p AS MATERIALIZED (
+                SELECT json_extract(value, '$[0]') AS org_id, json_extract(value, '$[1]') AS base,
+                       json_extract(value, '$[2]') AS upto FROM json_each(?)
+            ), moved AS (
+                SELECT m.repo_id, g.name AS org, b.downloads_all_time AS base, e.downloads_all_time AS now,
+                       b.model_id IS NULL AS launched, rb.day AS day0, re.day AS day1,
+                       CASE WHEN b.model_id IS NULL THEN e.downloads_all_time
+                            ELSE e.downloads_all_time - b.downloads_all_time END AS downloads
+                FROM p JOIN runs rb ON rb.id = p.base JOIN runs re ON re.id = p.upto
+                JOIN orgs g ON g.id = p.org_id
+                CROSS JOIN models m ON m.org_id = p.org_id
+                CROSS JOIN model_snapshots e ON e.run_id = p.upto AND e.model_id = m.id
+                LEFT JOIN model_snapshots b ON b.run_id = p.base AND b.model_id = m.id
+                WHERE e.downloads_all_time IS NOT NULL
+                  AND (b.downloads_all_time IS NOT NULL OR (b.model_id IS NULL AND {created()} > rb.started_at))
+            )
+            SELECT repo_id, org, downloads, base, now, launched, day0, day1 FROM moved
+            WHERE downloads > 0  -- a count that went down is no mover (`trends` flags it)
+            ORDER BY downloads DESC, repo_id LIMIT ?""",
+        [json.dumps(pairs), limit],
+    ).fetchall()
+    return [
+        {
+            "rank": rank,
+            "id": repo,
+            "org": org,
+            "downloads": downloads,
+            "growth_pct": None if launched or not base else round(100.0 * downloads / base, 2),
+            "downloads_all_time": now,
+            "from": day0,
+            "to": day1,
+            "launch": bool(launched),
+            "note": "created in the window" if launched else "",
+        }
+        for rank, (repo, org, downloads, base, now, launched, day0, day1) in enumerate(rows, 1)
+    ]
+
+
+def _repo_changes(
+    db: Database, kind: str, lo: list[Any], hi: list[Any], org_ids: list[int] | None
+) -> dict[str, list[Any]]:
+    """The datasets or Spaces that the window's runs found new, removed or renamed.
 
     New only where the org's datasets (Spaces) had been listed in an earlier run: a first
     listing, of a new account or after an upgrade, is not a wave of releases.
@@ -116,25 +396,37 @@ def _repo_changes(db: Database, kind: str, run_id: int, org_ids: list[int] | Non
     only = f" AND r.org_id IN ({','.join('?' * len(org_ids))})" if org_ids is not None else ""
     args = org_ids or []
     listed = "datasets_listed" if kind == "dataset" else "spaces_listed"
-    new = [
-        row[0]
-        for row in db.execute(
-            f"""SELECT r.repo_id FROM repos r WHERE r.kind = ? AND r.first_seen_run = ?{only}
-                AND EXISTS (SELECT 1 FROM org_snapshots o WHERE o.org_id = r.org_id AND o.run_id < ?
+    new = db.execute(
+        f"""SELECT r.repo_id, f.started_at FROM repos r JOIN runs f ON f.id = r.first_seen_run
+            WHERE r.kind = ? AND (f.started_at, f.id) BETWEEN (?, ?) AND (?, ?){only}
+              AND EXISTS (SELECT 1 FROM org_snapshots o JOIN runs y ON y.id = o.run_id
+                          WHERE o.org_id = r.org_id AND (y.started_at, y.id) < (f.started_at, f.id)
                             AND o.{listed} IS NOT NULL)
-                ORDER BY {created("r")} DESC, r.repo_id""",
-            [kind, run_id, *args, run_id],
-        ).fetchall()
-    ]
+            ORDER BY {created("r")} DESC, r.repo_id""",
+        [kind, *lo, *hi, *args],
+    ).fetchall()
     events = db.execute(
-        f"""SELECT e.kind, e.old, e.new FROM repo_events e JOIN repos r ON r.id = e.repo_id
-            WHERE e.run_id = ? AND r.kind = ? AND e.kind IN ('removed', 'renamed'){only} ORDER BY e.id""",
-        [run_id, kind, *args],
+        f"""SELECT e.kind, e.old, e.new, e.at FROM repo_events e JOIN repos r ON r.id = e.repo_id
+            JOIN runs x ON x.id = e.run_id
+            WHERE (x.started_at, x.id) BETWEEN (?, ?) AND (?, ?) AND r.kind = ?
+              AND e.kind IN ('removed', 'renamed'){only}
+            ORDER BY x.started_at, x.id, e.id""",
+        [*lo, *hi, kind, *args],
     ).fetchall()
     return {
-        "new": new,
-        "removed": [old for event, old, _ in events if event == "removed"],
-        "renamed": [{"from": old, "to": to} for event, old, to in events if event == "renamed"],
+        "new": [repo for repo, _ in new],
+        "removed": [old for event, old, _, _ in events if event == "removed"],
+        "renamed": [{"from": old, "to": to} for event, old, to, _ in events if event == "renamed"],
+        "events": [{"change": "new", "id": repo, "detail": "", "at": at} for repo, at in new]
+        + [
+            {
+                "change": event,
+                "id": old if event == "removed" else to,
+                "detail": f"from {old}" if event == "renamed" else "",
+                "at": at,
+            }
+            for event, old, to, at in events
+        ],
     }
 
 

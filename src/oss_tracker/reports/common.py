@@ -217,17 +217,24 @@ def derivative_totals(db: Database, org_ids: list[int]) -> dict[int, dict[str, A
 
 
 def model_row(db: Database, ident: str) -> dict[str, Any]:
-    """A model by repo id (current or a former name) or Hub `_id`, or NoData."""
+    """A model by repo id (current or a former name) or Hub `_id`, or NoData; `matched` says which.
+
+    Where two models answer to one name (a repo deleted and made again under it gets a new
+    `_id`), the current one wins, else the one seen last."""
     base = """SELECT m.id, m.repo_id, m.org_id, g.name, m.removed_at, r.day
               FROM models m JOIN orgs g ON g.id = m.org_id JOIN runs r ON r.id = m.last_seen_run"""
-    row = db.execute(f"{base} WHERE m.repo_id = ? COLLATE NOCASE", [ident]).fetchone()
+    newest = "ORDER BY m.removed_at IS NOT NULL, r.started_at DESC, m.id DESC LIMIT 1"
+    matched = "name"
+    row = db.execute(f"{base} WHERE m.repo_id = ? COLLATE NOCASE {newest}", [ident]).fetchone()
     if row is None:
+        matched = "former name"
         row = db.execute(
             f"""{base} WHERE m.id = (SELECT e.model_id FROM events e WHERE e.kind = 'renamed'
-                                      AND e.old = ? COLLATE NOCASE ORDER BY e.id DESC LIMIT 1)""",
+                                      AND e.old = ? COLLATE NOCASE ORDER BY e.at DESC, e.id DESC LIMIT 1)""",
             [ident],
         ).fetchone()
     if row is None:
+        matched = "hub_id"
         row = db.execute(f"{base} WHERE m.hub_id = ?", [ident]).fetchone()
     if row is None:
         raise NoData(f"no model '{ident}' in the database (see `oss-tracker releases`)")
@@ -238,7 +245,23 @@ def model_row(db: Database, ident: str) -> dict[str, Any]:
         "org": row[3],
         "removed_at": row[4],
         "last_day": row[5],
+        "matched": matched,
     }
+
+
+def model_facts(db: Database, model_ids: list[int]) -> dict[int, dict[str, Any]] | None:
+    """What the database says each model *is*, beyond its listing: its kind (`original`,
+    `conversion` or `derived`, and whether that was inferred) and its details (active parameters,
+    context length, inference providers, papers cited), by model id.
+
+    None today: the database does not classify models yet (issue 14 points 1 and 8 are built
+    apart). This is the one place `model` and `changes` read them from: once the classification
+    is stored, this returns {model id: {"kind": ..., "kind_inferred": ..., "details": {...}}} and
+    those reports show it (and list originals first) with no other change."""
+    return None
+
+
+KIND_ORDER = {"original": 0, "derived": 1, "conversion": 2}  # originals first
 
 
 def synced(db: Database, accounts: list[str], *, keep: list[str] | tuple[str, ...] = ()) -> list[str]:

@@ -27,6 +27,11 @@ class Section:
     group: str | None = None  # a key whose change of value draws a line in the table
     human: bool = True  # False: a section only the CSV form writes (see Report.main)
     row_kind: str | None = None  # a key whose value is the kind of the row's numeric cells
+    # Markdown only: each row a bullet rather than a table row (a digest to paste into a
+    # newsletter). item[0] is the bullet's head; the other parts follow it after a colon, joined
+    # by commas. A part is text with `{key}` placeholders, each value shown as its column's kind
+    # would be; a part whose every value is empty (None or "") is left out.
+    item: tuple[str, ...] = ()
 
 
 @dataclass
