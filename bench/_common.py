@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,6 +61,36 @@ def run_child(
     err = proc.stderr.read() if proc.stderr else ""
     proc.returncode = os.waitstatus_to_exitcode(status)
     return wall, proc.returncode, usage.ru_maxrss * 1024, err
+
+
+@dataclass
+class Child:
+    """One measured child process: wall and CPU seconds (user + system), exit code, peak RSS,
+    stderr, and the machine's 1-minute load average when it started."""
+
+    wall: float
+    cpu: float
+    code: int
+    rss: int
+    err: str
+    load: float
+
+
+def run_measured(args: list[str], environ: dict[str, str]) -> Child:
+    """Run a child to its end, as run_child, with its CPU time and the load it started under."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    err = proc.stderr.read() if proc.stderr else ""  # before waiting: a full pipe would block the child
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return Child(wall, usage.ru_utime + usage.ru_stime, proc.returncode, usage.ru_maxrss * 1024, err, load)
+
+
+def load_range(loads: list[float]) -> str:
+    """The 1-minute load averages seen, as `load 1.2–2.3` (2 cores: above 2 the CPUs were shared)."""
+    return f"load {min(loads):.1f}–{max(loads):.1f}" if loads else ""
 
 
 @contextmanager
