@@ -10,9 +10,8 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlite_utils import Database
-
 from oss_tracker.records import ModelRecord, OrgOverview, RepoRecord
+from oss_tracker.store.open import Store
 
 # Later migrations go below, each named mNNN_...; never edit one that has shipped.
 
@@ -29,9 +28,7 @@ class OrgSaved:
     taken: int = 0  # repos another org of this run had already stored (same `_id`): skipped here
 
 
-def start_run(
-    db: Database, *, started_at: str, day: str, endpoint: str, orgs: list[str], version: str
-) -> int:
+def start_run(db: Store, *, started_at: str, day: str, endpoint: str, orgs: list[str], version: str) -> int:
     cursor = db.execute(
         "INSERT INTO runs (started_at, day, endpoint, orgs, status, tool_version) VALUES (?, ?, ?, ?, ?, ?)",
         [started_at, day, endpoint, json.dumps(orgs), "running", version],
@@ -39,14 +36,14 @@ def start_run(
     return int(cursor.lastrowid)
 
 
-def last_run_start(db: Database, *, other_than: int | None = None) -> str | None:
+def last_run_start(db: Store, *, other_than: int | None = None) -> str | None:
     """When the newest stored run started (runs are stored whole, so every row counts), leaving
     out run `other_than` (the run being written)."""
     return db.execute("SELECT max(started_at) FROM runs WHERE id IS NOT ?", [other_than]).fetchone()[0]
 
 
 def finish_run(
-    db: Database, run_id: int, *, finished_at: str, status: str, requests: int, message: str | None
+    db: Store, run_id: int, *, finished_at: str, status: str, requests: int, message: str | None
 ) -> None:
     db.execute(
         "UPDATE runs SET finished_at = ?, status = ?, requests = ?, message = ? WHERE id = ?",
@@ -54,12 +51,12 @@ def finish_run(
     )
 
 
-def org_id(db: Database, name: str) -> int:
+def org_id(db: Store, name: str) -> int:
     db.execute("INSERT OR IGNORE INTO orgs (name) VALUES (?)", [name])
     return int(db.execute("SELECT id FROM orgs WHERE name = ?", [name]).fetchone()[0])
 
 
-def start_org(db: Database, name: str) -> OrgSaved:
+def start_org(db: Store, name: str) -> OrgSaved:
     """The counters for one org's models in this run (its first run if it has no snapshot yet)."""
     counts = OrgSaved(name, 0, 0, 0, 0)
     oid = org_id(db, name)
@@ -69,9 +66,7 @@ def start_org(db: Database, name: str) -> OrgSaved:
     return counts
 
 
-def save_models(
-    db: Database, run_id: int, now: str, counts: OrgSaved, records: Iterable[ModelRecord]
-) -> None:
+def save_models(db: Store, run_id: int, now: str, counts: OrgSaved, records: Iterable[ModelRecord]) -> None:
     """Upsert listed models (keyed by `_id`) and their snapshots; a page at a time is fine."""
     oid = org_id(db, counts.org)
     for rec in records:
@@ -139,7 +134,7 @@ def save_models(
 
 
 def save_org_snapshot(
-    db: Database,
+    db: Store,
     run_id: int,
     overview: OrgOverview,
     counts: OrgSaved,
@@ -177,7 +172,7 @@ _HOMES = {
 }
 
 
-def mark_removed(db: Database, run_id: int, now: str, org: str, kind: str = "model") -> list[str]:
+def mark_removed(db: Store, run_id: int, now: str, org: str, kind: str = "model") -> list[str]:
     """Repos of `org` (models, datasets or Spaces) that a complete listing of this run no longer
     shows: marked removed with the time and an event, never deleted."""
     table, _, _ = _HOMES[kind]
@@ -193,7 +188,7 @@ def mark_removed(db: Database, run_id: int, now: str, org: str, kind: str = "mod
 
 
 def _event(
-    db: Database, kind: str, run_id: int, pk: int, event: str, old: str | None, new: str | None, at: str
+    db: Store, kind: str, run_id: int, pk: int, event: str, old: str | None, new: str | None, at: str
 ) -> None:
     _, events, key = _HOMES[kind]
     db.execute(
@@ -203,7 +198,7 @@ def _event(
 
 
 def save_repos(
-    db: Database,
+    db: Store,
     run_id: int,
     now: str,
     org: str,

@@ -15,8 +15,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlite_utils import Database
-
 from oss_tracker import __version__
 from oss_tracker.errors import CLOCK_SKEW, TrackerError, UnknownOrg, describe
 from oss_tracker.hub import client as hub
@@ -24,6 +22,7 @@ from oss_tracker.records import KINDS, ModelRecord, OrgOverview, RepoRecord
 from oss_tracker.store import derivatives as stored_counts
 from oss_tracker.store import totals
 from oss_tracker.store import writes as store
+from oss_tracker.store.open import Store
 from oss_tracker.sync import derivatives
 
 log = logging.getLogger("oss_tracker")
@@ -315,7 +314,7 @@ def _overview(session: hub.HubSession, org: str) -> OrgOverview:
 
 
 def _store_org(
-    db: Database,
+    db: Store,
     run_id: int,
     started: str,
     channel: Channel,
@@ -379,7 +378,7 @@ def _store_org(
 
 
 def run_sync(
-    db: Database,
+    db: Store,
     session: hub.HubSession,
     orgs: list[str],
     *,
