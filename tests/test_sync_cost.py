@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, model, rows, sync, world
+from tests.fakehub import FakeHub
 
 HEAVY = ("numpy", "pandas", "matplotlib")
 
@@ -38,3 +39,32 @@ def test_a_sync_imports_no_numpy_nor_pandas_though_installed(tmp_path: Path) -> 
     db = tmp_path / "t.db"
     assert _sync_in_a_new_process(db, "2025-11-24") == ["LOADED ['sqlite_utils']", "NUMPY 3"]
     assert _sync_in_a_new_process(db, "2025-11-25") == ["LOADED []", "NUMPY 3"]
+
+
+def test_an_orgs_dataset_and_space_listings_run_while_its_models_are_listed(tmp_path: Path) -> None:
+    """After the overview, the three listings overlap: with the model listing's answer held back
+    1 s, the dataset and Space listings are answered before it (in turn after it, they cost an
+    org three round trips in a row, where the script an analyst would write has none of them).
+    What is stored does not change."""
+    db = tmp_path / "t.db"
+    spaces = [model("A/s1", created_at="2025-02-01T00:00:00.000Z", sdk="gradio")]
+    w = world(model("A/m1"), model("A/m2", downloads=20), datasets=[model("A/d1")], spaces=spaces)
+    with FakeHub(w) as hub:
+        hub.add_fault("delay", match="/api/models?", seconds=1.0)
+        result = sync(hub, db, "A")
+        order = [r["path"] for r in hub.requests]
+    assert result.exit_code == 0, result.stderr
+    assert order[0] == "/api/organizations/A/overview"
+    assert sorted(order[1:3]) == ["/api/datasets", "/api/spaces"]
+    assert order[3:] == ["/api/models"]
+    assert rows(db, "SELECT repo_id, created_at FROM models ORDER BY repo_id") == [
+        ("A/m1", "2025-01-20T03:46:07Z"),
+        ("A/m2", "2025-01-20T03:46:07Z"),
+    ]
+    assert rows(db, "SELECT kind, repo_id, sdk FROM repos ORDER BY repo_id") == [
+        ("dataset", "A/d1", None),
+        ("space", "A/s1", "gradio"),
+    ]
+    assert rows(db, "SELECT listed, complete, datasets_listed, spaces_listed FROM org_snapshots") == [
+        (2, 1, 1, 1)
+    ]
