@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import FIXTURES, model, rows, sync, world
 from tests.fakehub import FakeHub
 
@@ -67,4 +69,46 @@ def test_an_orgs_dataset_and_space_listings_run_while_its_models_are_listed(tmp_
     ]
     assert rows(db, "SELECT listed, complete, datasets_listed, spaces_listed FROM org_snapshots") == [
         (2, 1, 1, 1)
+    ]
+
+
+def test_models_are_looked_up_a_page_at_a_time_and_no_count_is_planned_when_none_is_wanted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sync of 2,345 models, then the next day's: the stored rows of a page's models are read
+    with one query a page (two on a first sync: the new ids), not one a model; and with
+    `--derivatives none` the stalest-first list of models to count is never read."""
+    from oss_tracker.store import open as store
+
+    statements: list[str] = []
+    real_open = store.open_db
+
+    def traced(path: Path, *, create: bool = True) -> store.Store:
+        database = real_open(path, create=create)
+        database.conn.set_trace_callback(statements.append)
+        return database
+
+    monkeypatch.setattr(store, "open_db", traced)
+    items = [model(f"Big/m{i:04d}", downloads=i) for i in range(2345)]
+    db = tmp_path / "t.db"
+    with FakeHub(world(*items)) as hub:
+        for day in ("2025-11-24", "2025-11-25"):
+            statements.clear()
+            result = sync(hub, db, "Big", now=f"{day}T06:00:00Z")
+            assert result.exit_code == 0, result.stderr
+            lookups = [
+                s
+                for s in statements
+                if s.lstrip().startswith("SELECT") and "FROM models" in s and "hub_id" in s
+            ]
+            assert len(lookups) == (6 if day == "2025-11-24" else 3)  # 3 pages
+            assert not any("derivative_latest" in s for s in statements)
+            snapshots = rows(
+                db,
+                "SELECT count(*), sum(downloads_30d) FROM model_snapshots s JOIN runs r ON r.id = s.run_id WHERE r.day = ?",
+                day,
+            )
+            assert snapshots == [(2345, sum(range(2345)))]
+    assert rows(db, "SELECT count(*), min(id), max(id), count(DISTINCT hub_id) FROM models") == [
+        (2345, 1, 2345, 2345)
     ]

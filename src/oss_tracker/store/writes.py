@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 
 from oss_tracker.records import ModelRecord, OrgOverview, RepoRecord
 from oss_tracker.store.open import Store
@@ -67,13 +68,45 @@ def start_org(db: Store, name: str) -> OrgSaved:
 
 
 def save_models(db: Store, run_id: int, now: str, counts: OrgSaved, records: Iterable[ModelRecord]) -> None:
-    """Upsert listed models (keyed by `_id`) and their snapshots; a page at a time is fine."""
+    """Upsert listed models (keyed by `_id`) and their snapshots, a page of records at a time."""
     oid = org_id(db, counts.org)
-    for rec in records:
-        row = db.execute(
-            "SELECT id, repo_id, license, removed_at, org_id, last_seen_run FROM models WHERE hub_id = ?",
-            [rec.hub_id],
-        ).fetchone()
+    records = iter(records)
+    while page := list(islice(records, PAGE)):
+        _save_page(db, run_id, now, counts, oid, page)
+
+
+PAGE = 1000  # records written together: the sync hands them over a Hub page at a time
+
+_INSERT_MODEL = """INSERT INTO models (repo_id, org_id, created_at, last_modified, license, license_tag,
+        license_name, pipeline_tag, library_name, parameters, gated, base_model, base_relation,
+        sha, hub_id, first_seen, first_seen_run, last_seen, last_seen_run)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+_UPDATE_MODEL = """UPDATE models SET repo_id = ?, org_id = ?, created_at = ?, last_modified = ?, license = ?,
+        license_tag = ?, license_name = ?, pipeline_tag = ?, library_name = ?, parameters = ?,
+        gated = ?, base_model = ?, base_relation = ?, sha = ?, last_seen = ?, last_seen_run = ?,
+        removed_at = NULL, removed_run = NULL
+    WHERE id = ?"""
+_INSERT_SNAPSHOT = """INSERT INTO model_snapshots (run_id, model_id, downloads_30d, downloads_all_time, likes, trending)
+    VALUES (?, ?, ?, ?, ?, ?)"""
+
+
+def _save_page(db: Store, run_id: int, now: str, counts: OrgSaved, oid: int, page: list[ModelRecord]) -> None:
+    """One page: the stored rows of its `_id`s read in one query, then each statement run once
+    for all its rows (executemany), not three statements a model."""
+    stored = {
+        row[0]: row[1:]
+        for row in db.execute(
+            """SELECT hub_id, id, repo_id, license, removed_at, org_id, last_seen_run FROM models
+               WHERE hub_id IN (SELECT value FROM json_each(?))""",
+            [json.dumps([rec.hub_id for rec in page])],
+        )
+    }
+    inserts: list[list[object]] = []
+    updates: list[list[object]] = []
+    events: list[list[object]] = []
+    snapshots: list[list[object]] = []  # model_id None for a model inserted here (its id comes after)
+    for rec in page:
+        row = stored.get(rec.hub_id)
         if row is not None and row[5] == run_id:
             # Listed by another org of this run too (a transfer mid-sync): the first stored wins,
             # and a second snapshot of one model in one run cannot be stored.
@@ -97,40 +130,42 @@ def save_models(db: Store, run_id: int, now: str, counts: OrgSaved, records: Ite
             rec.sha,
         ]
         if row is None:
-            cursor = db.execute(
-                """INSERT INTO models (repo_id, org_id, created_at, last_modified, license, license_tag,
-                       license_name, pipeline_tag, library_name, parameters, gated, base_model, base_relation,
-                       sha, hub_id, first_seen, first_seen_run, last_seen, last_seen_run)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                [*values, rec.hub_id, now, run_id, now, run_id],
-            )
-            model_id = int(cursor.lastrowid)
+            inserts.append([*values, rec.hub_id, now, run_id, now, run_id])
+            model_id = None
             counts.new += 0 if counts.first else 1
         else:
             model_id, old_repo, old_license, removed_at, old_org, _ = row
             if old_org != oid:
                 counts.moved_from.add(old_org)
             if old_repo != rec.repo_id:
-                _event(db, "model", run_id, model_id, "renamed", old_repo, rec.repo_id, now)
+                events.append([run_id, model_id, "renamed", old_repo, rec.repo_id, now])
                 counts.renamed += 1
             if old_license != rec.license.key:
-                _event(db, "model", run_id, model_id, "license_changed", old_license, rec.license.key, now)
+                events.append([run_id, model_id, "license_changed", old_license, rec.license.key, now])
                 counts.license_changed += 1
             if removed_at is not None:
-                _event(db, "model", run_id, model_id, "restored", removed_at, None, now)
-            db.execute(
-                """UPDATE models SET repo_id = ?, org_id = ?, created_at = ?, last_modified = ?, license = ?,
-                       license_tag = ?, license_name = ?, pipeline_tag = ?, library_name = ?, parameters = ?,
-                       gated = ?, base_model = ?, base_relation = ?, sha = ?, last_seen = ?, last_seen_run = ?,
-                       removed_at = NULL, removed_run = NULL
-                   WHERE id = ?""",
-                [*values, now, run_id, model_id],
-            )
-        db.execute(
-            """INSERT INTO model_snapshots (run_id, model_id, downloads_30d, downloads_all_time, likes, trending)
-               VALUES (?, ?, ?, ?, ?, ?)""",
-            [run_id, model_id, rec.downloads_30d, rec.downloads_all_time, rec.likes, rec.trending],
+                events.append([run_id, model_id, "restored", removed_at, None, now])
+            updates.append([*values, now, run_id, model_id])
+        # Seen now: listed twice in one page, the second is another org's as above.
+        stored[rec.hub_id] = (model_id, None, None, None, None, run_id)
+        snapshots.append(
+            [run_id, model_id, rec.downloads_30d, rec.downloads_all_time, rec.likes, rec.trending]
         )
+    if inserts:
+        db.executemany(_INSERT_MODEL, inserts)
+        new_ids = dict(
+            db.execute(
+                "SELECT hub_id, id FROM models WHERE hub_id IN (SELECT value FROM json_each(?))",
+                [json.dumps([row[14] for row in inserts])],
+            )
+        )
+        for snapshot, row in zip((s for s in snapshots if s[1] is None), inserts, strict=True):
+            snapshot[1] = new_ids[row[14]]
+    db.executemany(_UPDATE_MODEL, updates)
+    db.executemany(
+        "INSERT INTO events (run_id, model_id, kind, old, new, at) VALUES (?, ?, ?, ?, ?, ?)", events
+    )
+    db.executemany(_INSERT_SNAPSHOT, snapshots)
 
 
 def save_org_snapshot(

@@ -481,7 +481,10 @@ def run_sync(
                 derived = derivatives.refresh(
                     db,
                     fetch=lambda repo_id: hub.fetch_children(session.api, repo_id),
-                    targets=stored_counts.stalest(db, [store.org_id(db, o.org) for o in saved], started[:10]),
+                    # Every current model, stalest first: only worth reading if any is to be counted.
+                    targets=stored_counts.stalest(db, [store.org_id(db, o.org) for o in saved], started[:10])
+                    if derivative_mode != "none"
+                    else [],
                     budget=session.transport.budget(),
                     run_id=run_id,
                     day=started[:10],
