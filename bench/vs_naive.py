@@ -113,14 +113,14 @@ def compare(tmp, latency: float, rounds: int, derivatives: bool) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--latency", type=float, nargs="*", default=[0.05, 0.1], help="seconds per answer")
-    parser.add_argument("--rounds", type=int, default=7, help="pairs of listing-only runs per latency")
+    parser.add_argument("--rounds", type=int, default=7, help="pairs of listing-only runs per latency (0: none)")
     parser.add_argument("--derivatives", action="store_true", help="also compare with derivative counts")
     parser.add_argument("--derivative-rounds", type=int, default=3, help="pairs with derivative counts")
     args = parser.parse_args()
     rows = []
     with workdir() as tmp:
-        cases = [(False, args.rounds)] + ([(True, args.derivative_rounds)] if args.derivatives else [])
-        for derivatives, rounds in cases:
+        cases = [(False, args.rounds), (True, args.derivative_rounds if args.derivatives else 0)]
+        for derivatives, rounds in [c for c in cases if c[1] > 0]:
             for latency in args.latency:
                 r = compare(tmp, latency, rounds, derivatives)
                 print(f"  {r['last_line']}", file=sys.stderr)
