@@ -112,3 +112,28 @@ def test_models_are_looked_up_a_page_at_a_time_and_no_count_is_planned_when_none
     assert rows(db, "SELECT count(*), min(id), max(id), count(DISTINCT hub_id) FROM models") == [
         (2345, 1, 2345, 2345)
     ]
+
+
+def test_one_worker_means_one_request_at_a_time(tmp_path: Path) -> None:
+    """`run_sync(workers=1)` (the benchmarks' "one at a time") lists an org's datasets and Spaces
+    after its models, not beside them: no side pool."""
+    from datetime import UTC, datetime
+
+    from oss_tracker.hub import client
+    from oss_tracker.store.open import open_db
+    from oss_tracker.sync.run import run_sync
+
+    w = world(model("A/m1"), datasets=[model("A/d1")], spaces=[model("A/s1", sdk="gradio")])
+    with FakeHub(w) as hub:
+        hub.add_fault("delay", match="/api/models?", seconds=0.5)
+        db = open_db(tmp_path / "t.db")
+        session = client.connect(endpoint=hub.url, token=False)
+        try:
+            summary = run_sync(db, session, ["A"], now=datetime(2025, 11, 24, 6, tzinfo=UTC), workers=1,
+                               derivative_mode="none")  # fmt: skip
+        finally:
+            session.close()
+            db.close()
+        order = [r["path"] for r in hub.requests]
+    assert summary.status == "ok"
+    assert order == ["/api/organizations/A/overview", "/api/models", "/api/datasets", "/api/spaces"]

@@ -12,6 +12,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -433,8 +434,10 @@ def run_sync(
     stop = threading.Event()
     channels = {org: Channel(stop) for org in orgs}
     size = max(1, min(workers, len(orgs)))
-    # A second pool of the same size for the orgs' dataset and Space listings, beside their models.
-    with ThreadPoolExecutor(max_workers=size) as pool, ThreadPoolExecutor(max_workers=size) as side:
+    # A second pool of the same size for the orgs' dataset and Space listings, beside their models
+    # (none with one worker: then one request at a time, as asked).
+    side_pool = ThreadPoolExecutor(max_workers=size) if workers > 1 else nullcontext(None)
+    with ThreadPoolExecutor(max_workers=size) as pool, side_pool as side:
         futures: list[Future[None]] = [
             pool.submit(fetch_org, session, org, channels[org], progress, strict=strict, now=now, side=side)
             for org in orgs
@@ -507,7 +510,8 @@ def run_sync(
             stop.set()  # fetch threads waiting to hand over a page give up
             for future in futures:
                 future.cancel()
-            side.shutdown(wait=False, cancel_futures=True)  # side listings not begun never are
+            if side is not None:
+                side.shutdown(wait=False, cancel_futures=True)  # side listings not begun never are
             raise
     return SyncSummary(
         run_id=run_id,
