@@ -144,6 +144,7 @@ def main() -> int:
                         str(w),
                         str(dw),
                     ]
+                load = os.getloadavg()[0]
                 wall, cpu, rss, out, err, code = run(cmd, environ, tmp)
                 if code != 0:
                     sys.exit(f"{label}: sync failed ({code}): {err.strip()}")
@@ -175,15 +176,15 @@ def main() -> int:
             if counted["not 200"]:
                 print(f"{label}: {counted['not 200']} answers were not 200", file=sys.stderr)
             print(
-                f"{label}: {wall:.2f} s (process), {cpu:.2f} s CPU, {mib(rss)}; {data['line']}",
+                f"{label}: {wall:.2f} s (process), {cpu:.2f} s CPU, {mib(rss)}, load {load:.2f}; {data['line']}",
                 file=sys.stderr,
             )
-            results.append((label, w, dw, wall, cpu, rss, data, counted))
+            results.append((label, w, dw, wall, cpu, rss, data, counted, load))
 
     models = sum(1 for m in world["models"] if (m.get("author") or m["id"].split("/")[0]) in DEFAULT_ORGS)
     serial = next(r[6]["wall"] for r in results if r[1] == 1 and r[2] == 1)
     rows = []
-    for label, w, dw, _wall, cpu, rss, data, counted in results:
+    for label, w, dw, _wall, cpu, rss, data, counted, load in results:
         refreshed = data["refreshed"]
         bound = listing["total"] + refreshed
         # What the latency alone costs with these pools: the listing (the slowest org, or the
@@ -202,6 +203,7 @@ def main() -> int:
             f"{data['wall'] / serial:.2f}",
             f"{cpu:.1f} s",
             mib(rss),
+            f"{load:.1f}",
         ])  # fmt: skip
     print(
         f"machine: {machine()}\nlatency: {args.latency * 1000:.0f} ms a request; quota {args.quota} requests "
@@ -221,12 +223,14 @@ def main() -> int:
                 "ratio to one at a time",
                 "CPU",
                 "peak RSS",
+                "machine load",
             ],  # fmt: skip
             rows,
         )
     )
     print(
-        "\nwall time: the CLI row is the whole process (start-up included); the run_sync rows, run_sync alone"
+        "\nwall time: the CLI row is the whole process (start-up included); the run_sync rows, run_sync alone;"
+        "\nmachine load: the 1-minute load average as the run started (2 cores)"
     )
     return 0
 
