@@ -12,17 +12,18 @@ import pytest
 from tests.conftest import FIXTURES, model, rows, sync, world
 from tests.fakehub import FakeHub
 
-HEAVY = ("numpy", "pandas", "matplotlib")
+HEAVY = ("numpy", "pandas", "matplotlib", "sqlite_utils", "huggingface_hub.hf_api")
 
 
-def _sync_in_a_new_process(db: Path, day: str) -> list[str]:
+def _sync_in_a_new_process(db: Path, day: str, *extra: str) -> list[str]:
     """`oss-tracker sync --replay` in a fresh interpreter; the modules loaded, then numpy imported."""
+    argv = ["oss-tracker", "sync", "--db", str(db), "--replay", str(FIXTURES / "replay" / day), *extra]
     code = (
         "import sys\n"
         "from oss_tracker.cli import main\n"
-        f"sys.argv = ['oss-tracker', 'sync', '--db', {str(db)!r}, '--replay', {str(FIXTURES / 'replay' / day)!r}]\n"
+        f"sys.argv = {argv!r}\n"
         "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
-        f"print('LOADED', sorted(m for m in {HEAVY + ('sqlite_utils',)!r} if m in sys.modules), file=sys.stderr)\n"
+        f"print('LOADED', sorted(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr)\n"
         # A chart drawn after a sync (same process) still gets numpy: nothing was left blocking it.
         "import numpy\n"
         "print('NUMPY', numpy.arange(3).sum(), file=sys.stderr)\n"
@@ -39,8 +40,20 @@ def test_a_sync_imports_no_numpy_nor_pandas_though_installed(tmp_path: Path) -> 
     migrate) does not even load sqlite-utils."""
     assert importlib.util.find_spec("numpy") is not None  # the test extra brings it: else this proves nothing
     db = tmp_path / "t.db"
-    assert _sync_in_a_new_process(db, "2025-11-24") == ["LOADED ['sqlite_utils']", "NUMPY 3"]
-    assert _sync_in_a_new_process(db, "2025-11-25") == ["LOADED []", "NUMPY 3"]
+    first = ["LOADED ['huggingface_hub.hf_api', 'sqlite_utils']", "NUMPY 3"]
+    assert _sync_in_a_new_process(db, "2025-11-24") == first
+    assert _sync_in_a_new_process(db, "2025-11-25") == ["LOADED ['huggingface_hub.hf_api']", "NUMPY 3"]
+
+
+def test_a_sync_without_derivative_counts_never_makes_an_hfapi(tmp_path: Path) -> None:
+    """Listings and overviews need HfApi's settings, not HfApi (huggingface_hub.hf_api, ~50 ms
+    to import): a `--derivatives none` sync never imports it; one that counts does (above)."""
+    db = tmp_path / "t.db"
+    assert _sync_in_a_new_process(db, "2025-11-24", "--derivatives", "none") == [
+        "LOADED ['sqlite_utils']",
+        "NUMPY 3",
+    ]
+    assert _sync_in_a_new_process(db, "2025-11-25", "--derivatives", "none") == ["LOADED []", "NUMPY 3"]
 
 
 def test_an_orgs_dataset_and_space_listings_run_while_its_models_are_listed(tmp_path: Path) -> None:
