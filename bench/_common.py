@@ -131,6 +131,13 @@ def lower_bound(world: dict, orgs: list[str]) -> dict[str, int]:
     return out
 
 
+def chain(world: dict, org: str) -> int:
+    """Round trips an org costs in a row with the shipped pools: its overview, then the longest of
+    its listings (models, datasets and Spaces are listed side by side once the overview is in)."""
+    b = lower_bound(world, [org])
+    return 1 + max(b["models"], b["datasets"], b["spaces"])
+
+
 def summary_requests(stderr: str) -> int | None:
     """The request count of the sync's one summary line."""
     m = re.search(r"(\d+) requests", stderr)

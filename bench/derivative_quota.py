@@ -39,7 +39,7 @@ from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from _common import OSS_TRACKER, PYTHON, ROOT, env, lower_bound, machine, mib, table, workdir
+from _common import OSS_TRACKER, PYTHON, ROOT, chain, env, lower_bound, machine, mib, table, workdir
 
 DEFAULT_ORGS = ["deepseek-ai", "Qwen", "moonshotai", "MiniMaxAI"]
 WORLD = ROOT / "fixtures" / "worlds" / "2025-11-24.json"
@@ -110,7 +110,7 @@ def main() -> int:
 
     world = json.loads(WORLD.read_text())
     listing = lower_bound(world, DEFAULT_ORGS)
-    slowest = max(lower_bound(world, [org])["total"] for org in DEFAULT_ORGS)
+    slowest = max(chain(world, org) for org in DEFAULT_ORGS)
     org_w, der_w = shipped_workers()
     shipped = f"{min(org_w, len(DEFAULT_ORGS))} + {der_w} workers"
     variants = [
@@ -187,10 +187,13 @@ def main() -> int:
     for label, w, dw, _wall, cpu, rss, data, counted, load in results:
         refreshed = data["refreshed"]
         bound = listing["total"] + refreshed
-        # What the latency alone costs with these pools: the listing (the slowest org, or the
-        # listing requests shared by the org workers), then the counts, `dw` at a time.
-        floor = (max(slowest, math.ceil(listing["total"] / min(w, len(DEFAULT_ORGS))))
-                 + math.ceil(refreshed / dw)) * args.latency  # fmt: skip
+        # What the latency alone costs with these pools: the listing (the slowest org's chain, or
+        # the listing requests shared by the org workers and as many side workers, or one at a
+        # time with one worker), then the counts, `dw` at a time.
+        at_once = 1 if w == 1 else 2 * min(w, len(DEFAULT_ORGS))
+        floor = (
+            max(slowest, math.ceil(listing["total"] / at_once)) + math.ceil(refreshed / dw)
+        ) * args.latency
         own = "" if data["requests"] == counted["total"] else f" (the sync counted {data['requests']})"
         rows.append([
             label,
