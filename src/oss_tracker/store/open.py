@@ -1,7 +1,7 @@
 """Opening the database file: for a report, read-only with plain sqlite3 when the file is
-current (reports start faster: no sqlite-utils); for a sync (or an older file), as a `Store`
-(plain sqlite3 too), with sqlite-utils only to apply migrations that are pending, and with a
-reason for every file that cannot be used.
+current (reports start faster); for a sync (or an older file), as a `Store` (plain sqlite3
+too), with the migrations store/schema.py registers, and with a reason for every file that
+cannot be used.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import itertools
 import os
 import sqlite3
 import stat
-import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -155,8 +154,9 @@ class Store:
     """A connection a sync writes through: plain sqlite3 in autocommit mode (every statement
     outside `atomic()` is its own transaction), with sqlite-utils' `execute` and `atomic`.
 
-    Not sqlite-utils' `Database`: importing sqlite-utils costs ~50 ms, and it imports numpy and
-    pandas whenever they are installed (~100 ms more), on every sync, for nothing the tracker uses.
+    Not sqlite-utils' `Database`: importing sqlite-utils costs ~75 ms of CPU, and it imports numpy
+    and pandas whenever they are installed (~100 ms more), on every sync, for nothing the tracker
+    uses.
     """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
@@ -219,27 +219,10 @@ def _applied(conn: sqlite3.Connection) -> set[str]:
 
 
 def _migrate(store: Store) -> None:
-    """Apply the pending migrations through sqlite-utils (store/schema.py), imported without numpy.
+    """Apply the pending migrations of store/schema.py."""
+    from oss_tracker.store.schema import migrations
 
-    sqlite-utils imports numpy and pandas when they are installed (the plot and test extras
-    bring them) to map their types to column types for inserts of DataFrames, which the
-    tracker never makes: while sqlite-utils is first imported, they are marked missing, then
-    unmarked, so that a chart drawn later (matplotlib) imports numpy as usual.
-    """
-    kept_out = (
-        [] if "sqlite_utils" in sys.modules else [m for m in ("numpy", "pandas") if m not in sys.modules]
-    )
-    for name in kept_out:
-        sys.modules[name] = None  # type: ignore[assignment]  # import_module then raises ImportError
-    try:
-        from sqlite_utils import Database
-
-        from oss_tracker.store.schema import migrations
-    finally:
-        for name in kept_out:
-            if name in sys.modules and sys.modules[name] is None:
-                del sys.modules[name]
-    migrations.apply(Database(store.conn))
+    migrations.apply(store)
 
 
 def open_db(path: Path, *, create: bool = True) -> Store:
