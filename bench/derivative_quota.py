@@ -31,6 +31,7 @@ import json
 import math
 import os
 import re
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -233,7 +234,9 @@ def main() -> int:
     )
     print(
         "\nwall time: the CLI row is the whole process (start-up included); the run_sync rows, run_sync alone;"
-        "\nmachine load: the 1-minute load average as the run started (2 cores)"
+        "\nmachine load: the 1-minute load average as the run started (2 cores);"
+        f"\npeak RSS: a child's counts its parent's pages until it execs: at least this process's own, "
+        f"{mib(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)}"
     )
     return 0
 
