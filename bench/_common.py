@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +63,36 @@ def run_child(
     return wall, proc.returncode, usage.ru_maxrss * 1024, err
 
 
+@dataclass
+class Child:
+    """One measured child process: wall and CPU seconds (user + system), exit code, peak RSS,
+    stderr, and the machine's 1-minute load average when it started."""
+
+    wall: float
+    cpu: float
+    code: int
+    rss: int
+    err: str
+    load: float
+
+
+def run_measured(args: list[str], environ: dict[str, str]) -> Child:
+    """Run a child to its end, as run_child, with its CPU time and the load it started under."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    err = proc.stderr.read() if proc.stderr else ""  # before waiting: a full pipe would block the child
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return Child(wall, usage.ru_utime + usage.ru_stime, proc.returncode, usage.ru_maxrss * 1024, err, load)
+
+
+def load_range(loads: list[float]) -> str:
+    """The 1-minute load averages seen, as `load 1.2–2.3` (2 cores: above 2 the CPUs were shared)."""
+    return f"load {min(loads):.1f}–{max(loads):.1f}" if loads else ""
+
+
 @contextmanager
 def fakehub_process(
     world: Path, *, latency: float = 0.0, quota: int = 100_000, window: float = 300.0
@@ -98,6 +129,13 @@ def lower_bound(world: dict, orgs: list[str]) -> dict[str, int]:
             out[kind] += max(1, math.ceil(n / PAGE)) if kind == "models" else math.ceil(n / PAGE)
     out["total"] = sum(out.values())
     return out
+
+
+def chain(world: dict, org: str) -> int:
+    """Round trips an org costs in a row with the shipped pools: its overview, then the longest of
+    its listings (models, datasets and Spaces are listed side by side once the overview is in)."""
+    b = lower_bound(world, [org])
+    return 1 + max(b["models"], b["datasets"], b["spaces"])
 
 
 def summary_requests(stderr: str) -> int | None:

@@ -31,6 +31,7 @@ import json
 import math
 import os
 import re
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -39,7 +40,7 @@ from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from _common import OSS_TRACKER, PYTHON, ROOT, env, lower_bound, machine, mib, table, workdir
+from _common import OSS_TRACKER, PYTHON, ROOT, chain, env, lower_bound, machine, mib, table, workdir
 
 DEFAULT_ORGS = ["deepseek-ai", "Qwen", "moonshotai", "MiniMaxAI"]
 WORLD = ROOT / "fixtures" / "worlds" / "2025-11-24.json"
@@ -79,16 +80,25 @@ def child(url: str, db: str, workers: int, derivative_workers: int) -> int:
     return 0
 
 
+# A child's peak RSS (wait4) counts its parent's pages until it execs, and this process grows
+# (the fake Hub's log, the world): run through GNU time, which forks from its own small image,
+# the figure is the sync's own.
+GNU_TIME = "/usr/bin/time" if Path("/usr/bin/time").is_file() else None
+
+
 def run(args: list[str], environ: dict[str, str], tmp: Path) -> tuple[float, float, int, str, str, int]:
     """A child to its end: (wall s, CPU s, peak RSS bytes, stdout, stderr, exit code)."""
-    out_file, err_file = tmp / "child.out", tmp / "child.err"
+    out_file, err_file, rss_file = tmp / "child.out", tmp / "child.err", tmp / "child.rss"
+    if GNU_TIME:
+        args = [GNU_TIME, "-o", str(rss_file), "-f", "%M", *args]
     start = time.perf_counter()
     with out_file.open("w") as out, err_file.open("w") as err:
         proc = subprocess.Popen(args, env=environ, stdout=out, stderr=err, text=True)
         _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = code = os.waitstatus_to_exitcode(status)
-    return (wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, out_file.read_text(),
+    rss = int(rss_file.read_text().split()[-1]) * 1024 if GNU_TIME else usage.ru_maxrss * 1024
+    return (wall, usage.ru_utime + usage.ru_stime, rss, out_file.read_text(),
             err_file.read_text(), code)  # fmt: skip
 
 
@@ -110,7 +120,7 @@ def main() -> int:
 
     world = json.loads(WORLD.read_text())
     listing = lower_bound(world, DEFAULT_ORGS)
-    slowest = max(lower_bound(world, [org])["total"] for org in DEFAULT_ORGS)
+    slowest = max(chain(world, org) for org in DEFAULT_ORGS)
     org_w, der_w = shipped_workers()
     shipped = f"{min(org_w, len(DEFAULT_ORGS))} + {der_w} workers"
     variants = [
@@ -144,6 +154,7 @@ def main() -> int:
                         str(w),
                         str(dw),
                     ]
+                load = os.getloadavg()[0]
                 wall, cpu, rss, out, err, code = run(cmd, environ, tmp)
                 if code != 0:
                     sys.exit(f"{label}: sync failed ({code}): {err.strip()}")
@@ -175,21 +186,24 @@ def main() -> int:
             if counted["not 200"]:
                 print(f"{label}: {counted['not 200']} answers were not 200", file=sys.stderr)
             print(
-                f"{label}: {wall:.2f} s (process), {cpu:.2f} s CPU, {mib(rss)}; {data['line']}",
+                f"{label}: {wall:.2f} s (process), {cpu:.2f} s CPU, {mib(rss)}, load {load:.2f}; {data['line']}",
                 file=sys.stderr,
             )
-            results.append((label, w, dw, wall, cpu, rss, data, counted))
+            results.append((label, w, dw, wall, cpu, rss, data, counted, load))
 
     models = sum(1 for m in world["models"] if (m.get("author") or m["id"].split("/")[0]) in DEFAULT_ORGS)
     serial = next(r[6]["wall"] for r in results if r[1] == 1 and r[2] == 1)
     rows = []
-    for label, w, dw, _wall, cpu, rss, data, counted in results:
+    for label, w, dw, _wall, cpu, rss, data, counted, load in results:
         refreshed = data["refreshed"]
         bound = listing["total"] + refreshed
-        # What the latency alone costs with these pools: the listing (the slowest org, or the
-        # listing requests shared by the org workers), then the counts, `dw` at a time.
-        floor = (max(slowest, math.ceil(listing["total"] / min(w, len(DEFAULT_ORGS))))
-                 + math.ceil(refreshed / dw)) * args.latency  # fmt: skip
+        # What the latency alone costs with these pools: the listing (the slowest org's chain, or
+        # the listing requests shared by the org workers and as many side workers, or one at a
+        # time with one worker), then the counts, `dw` at a time.
+        at_once = 1 if w == 1 else 2 * min(w, len(DEFAULT_ORGS))
+        floor = (
+            max(slowest, math.ceil(listing["total"] / at_once)) + math.ceil(refreshed / dw)
+        ) * args.latency
         own = "" if data["requests"] == counted["total"] else f" (the sync counted {data['requests']})"
         rows.append([
             label,
@@ -202,6 +216,7 @@ def main() -> int:
             f"{data['wall'] / serial:.2f}",
             f"{cpu:.1f} s",
             mib(rss),
+            f"{load:.1f}",
         ])  # fmt: skip
     print(
         f"machine: {machine()}\nlatency: {args.latency * 1000:.0f} ms a request; quota {args.quota} requests "
@@ -221,12 +236,20 @@ def main() -> int:
                 "ratio to one at a time",
                 "CPU",
                 "peak RSS",
+                "machine load",
             ],  # fmt: skip
             rows,
         )
     )
     print(
-        "\nwall time: the CLI row is the whole process (start-up included); the run_sync rows, run_sync alone"
+        "\nwall time: the CLI row is the whole process (start-up included); the run_sync rows, run_sync alone;"
+        "\nmachine load: the 1-minute load average as the run started (2 cores);"
+        + (
+            "\npeak RSS: the sync's own, from /usr/bin/time"
+            if GNU_TIME
+            else "\npeak RSS: from wait4, which counts this process's pages too: at least "
+            f"{mib(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)}"
+        )
     )
     return 0
 

@@ -24,7 +24,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from _common import ROOT, fakehub_process, lower_bound, machine, table, workdir
+from _common import ROOT, chain, fakehub_process, load_range, lower_bound, machine, table, workdir
 from synth import make_world, watchlist_sizes
 
 DEFAULT_ORGS = ["deepseek-ai", "Qwen", "moonshotai", "MiniMaxAI"]
@@ -92,12 +92,14 @@ def main() -> int:
         ]  # fmt: skip
         for name, world_file, world, orgs, mode, quota, variants in cases:
             bound = lower_bound(world, orgs)
-            floor = _slowest_org(world, orgs) * args.latency
+            floor = max(chain(world, org) for org in orgs) * args.latency
             walls: dict[str, list[float]] = {label: [] for label, _w, _d in variants}
+            loads: list[float] = []
             results = {}
             for i in range(args.repeat):  # interleaved rounds: load that comes and goes hits every variant
                 for label, workers, dworkers in variants:
                     db = tmp / f"{abs(hash((name, label, i)))}.db"
+                    loads.append(os.getloadavg()[0])
                     wall, requests, line = one_sync(
                         world_file, orgs, db, latency=args.latency, workers=workers,
                         derivative_workers=dworkers, mode=mode, quota=quota,
@@ -110,7 +112,7 @@ def main() -> int:
                 rows.append([
                     name, label, requests, f"{wall:.2f} s",
                     f"{requests * args.latency:.1f} s", f"{floor:.1f} s" if mode == "none" else "",
-                    f"{wall / serial:.2f}",
+                    f"{wall / serial:.2f}", load_range(loads),
                 ])  # fmt: skip
             if mode == "none":
                 print(f"{name}: listing bound {bound['total']} requests", file=sys.stderr)
@@ -125,18 +127,14 @@ def main() -> int:
                 "requests",
                 "wall time",
                 "requests × latency (the sum)",
-                "slowest org alone",
+                "slowest org's chain (overview, longest listing)",
                 "ratio to one at a time",
+                "machine load (the case's runs)",
             ],  # fmt: skip
             rows,
         )
     )
     return 0
-
-
-def _slowest_org(world: dict, orgs: list[str]) -> int:
-    """Requests the slowest org needs in a row (overview, then its listing pages)."""
-    return max(lower_bound(world, [org])["total"] for org in orgs)
 
 
 if __name__ == "__main__":

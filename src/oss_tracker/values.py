@@ -83,9 +83,13 @@ def score(value: Any) -> float | None:
 def text(value: Any) -> str | None:
     """A non-empty string of at most MAX_TEXT characters that SQLite can store and other tools
     can read, else None."""
-    if type(value) is str and value and len(value) <= MAX_TEXT and _BAD_TEXT.search(value) is None:
-        return value
-    return None
+    if type(value) is not str or not value or len(value) > MAX_TEXT:
+        return None
+    if value.isascii():
+        # A flag CPython keeps (O(1)): ASCII holds no surrogate, only a NUL needs looking for, and
+        # most values never reach the regular expression.
+        return value if "\x00" not in value else None
+    return value if _BAD_TEXT.search(value) is None else None
 
 
 def hub_date(value: Any, floor: str, ceiling: str) -> str | None:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import httpx2
-from huggingface_hub import HfApi, constants
+from huggingface_hub import constants
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status, set_client_factory
 
 try:  # the client's own factory, to hand back after a run (not exported by the package)
@@ -22,6 +23,9 @@ except ImportError:  # pragma: no cover
     def default_client_factory() -> httpx2.Client:
         return httpx2.Client(follow_redirects=True, timeout=None)
 
+
+if TYPE_CHECKING:
+    from huggingface_hub import HfApi
 
 from oss_tracker import __version__
 from oss_tracker.hub.parse import (
@@ -57,11 +61,43 @@ COMMON_EXPAND = [
 LISTING_EXPAND = [*COMMON_EXPAND, "pipeline_tag", "library_name", "gated", "safetensors", "sha"]
 
 
+class LazyApi:
+    """HfApi's settings at once, HfApi itself when a call needs one (model_info, list_models).
+
+    Listings and overviews are read with the settings alone (the endpoint, and the headers the
+    token and library name make); importing huggingface_hub.hf_api costs ~50 ms, which a sync
+    without derivative counts then never pays.
+    """
+
+    def __init__(
+        self, *, endpoint: str, token: str | bool | None, library_name: str, library_version: str
+    ) -> None:
+        self.endpoint = endpoint
+        self.token = token
+        self.library_name = library_name
+        self.library_version = library_version
+        self.user_agent = None
+        self.headers = None
+        self._api: HfApi | None = None
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        with self._lock:  # derivative workers ask at once: one HfApi
+            if self._api is None:
+                from huggingface_hub import HfApi
+
+                self._api = HfApi(
+                    endpoint=self.endpoint, token=self.token, library_name=self.library_name,
+                    library_version=self.library_version,
+                )  # fmt: skip
+        return getattr(self._api, name)
+
+
 @dataclass
 class HubSession:
     """An HfApi wired to the tracker's transport, and that transport (for counts and pacing)."""
 
-    api: HfApi
+    api: LazyApi  # an HfApi, made when first needed
     transport: HubTransport
     endpoint: str
     recorder: FolderRecorder | None = None
@@ -122,7 +158,7 @@ def connect(
     )
     # The public endpoint: request URLs (and so every error message and traceback that quotes
     # one) never hold the `user:password@`, which the transport sends as a header instead.
-    api = HfApi(endpoint=shown, token=token, library_name="oss-tracker", library_version=__version__)
+    api = LazyApi(endpoint=shown, token=token, library_name="oss-tracker", library_version=__version__)
     return HubSession(api=api, transport=transport, endpoint=shown, recorder=recorder)
 
 

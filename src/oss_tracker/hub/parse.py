@@ -54,38 +54,52 @@ def model_record(item: Any, ceiling: str) -> ModelRecord:
     safetensors = get("safetensors")
     total = safetensors.get("total") if type(safetensors) is dict else None
     base, relation = base_from_tags(tags)
-    rec = ModelRecord(
+    # Each field read once; `sent` keeps what the Hub sent, for the count of odd values.
+    sent = (
+        get("createdAt"),
+        get("lastModified"),
+        get("downloads"),
+        get("downloadsAllTime"),
+        get("likes"),
+        get("trendingScore"),
+        total,
+        get("pipeline_tag"),
+        get("library_name"),
+        get("gated"),
+        get("sha"),
+    )
+    kept = (
+        hub_date(sent[0], CREATED_FLOOR, ceiling),
+        hub_date(sent[1], MODIFIED_FLOOR, ceiling),
+        count(sent[2]),
+        count(sent[3]),
+        count(sent[4]),
+        score(sent[5]),
+        count(total),
+        text(sent[7]),
+        text(sent[8]),
+        _gated(sent[9]),
+        text(sent[10]),
+    )
+    return ModelRecord(
         hub_id=hub_id,
         repo_id=repo_id,
-        created_at=hub_date(get("createdAt"), CREATED_FLOOR, ceiling),
-        last_modified=hub_date(get("lastModified"), MODIFIED_FLOOR, ceiling),
-        downloads_30d=count(get("downloads")),
-        downloads_all_time=count(get("downloadsAllTime")),
-        likes=count(get("likes")),
-        trending=score(get("trendingScore")),
+        created_at=kept[0],
+        last_modified=kept[1],
+        downloads_30d=kept[2],
+        downloads_all_time=kept[3],
+        likes=kept[4],
+        trending=kept[5],
         license=licenses.from_hub(tags, license_name),
-        pipeline_tag=text(get("pipeline_tag")),
-        library_name=text(get("library_name")),
-        parameters=count(total),
-        gated=_gated(get("gated")),
+        pipeline_tag=kept[7],
+        library_name=kept[8],
+        parameters=kept[6],
+        gated=kept[9],
         base_model=base,
         base_relation=relation,
-        sha=text(get("sha")),
+        sha=kept[10],
+        odd=_odd(kept, sent) if None in kept else 0,
     )
-    rec.odd = _odd(
-        (rec.created_at, get("createdAt")),
-        (rec.last_modified, get("lastModified")),
-        (rec.downloads_30d, get("downloads")),
-        (rec.downloads_all_time, get("downloadsAllTime")),
-        (rec.likes, get("likes")),
-        (rec.trending, get("trendingScore")),
-        (rec.parameters, total),
-        (rec.pipeline_tag, get("pipeline_tag")),
-        (rec.library_name, get("library_name")),
-        (rec.gated, get("gated")),
-        (rec.sha, get("sha")),
-    )
-    return rec
 
 
 def repo_record(item: Any, kind: str, ceiling: str) -> RepoRecord:
@@ -95,34 +109,43 @@ def repo_record(item: Any, kind: str, ceiling: str) -> RepoRecord:
     tags = get("tags")
     card = get("cardData")
     license_name = card.get("license_name") if type(card) is dict else None
-    rec = RepoRecord(
+    sent = (
+        get("createdAt"),
+        get("lastModified"),
+        get("downloads"),
+        get("downloadsAllTime"),
+        get("likes"),
+        get("trendingScore"),
+        get("sdk"),
+    )
+    kept = (
+        hub_date(sent[0], CREATED_FLOOR, ceiling),
+        hub_date(sent[1], MODIFIED_FLOOR, ceiling),
+        count(sent[2]),
+        count(sent[3]),
+        count(sent[4]),
+        score(sent[5]),
+        text(sent[6]),
+    )
+    return RepoRecord(
         kind=kind,
         hub_id=hub_id,
         repo_id=repo_id,
-        created_at=hub_date(get("createdAt"), CREATED_FLOOR, ceiling),
-        last_modified=hub_date(get("lastModified"), MODIFIED_FLOOR, ceiling),
-        downloads_30d=count(get("downloads")),
-        downloads_all_time=count(get("downloadsAllTime")),
-        likes=count(get("likes")),
-        trending=score(get("trendingScore")),
+        created_at=kept[0],
+        last_modified=kept[1],
+        downloads_30d=kept[2],
+        downloads_all_time=kept[3],
+        likes=kept[4],
+        trending=kept[5],
         license=licenses.from_hub(tags if type(tags) is list else [], license_name),
-        sdk=text(get("sdk")),
+        sdk=kept[6],
+        odd=_odd(kept, sent) if None in kept else 0,
     )
-    rec.odd = _odd(
-        (rec.created_at, get("createdAt")),
-        (rec.last_modified, get("lastModified")),
-        (rec.downloads_30d, get("downloads")),
-        (rec.downloads_all_time, get("downloadsAllTime")),
-        (rec.likes, get("likes")),
-        (rec.trending, get("trendingScore")),
-        (rec.sdk, get("sdk")),
-    )
-    return rec
 
 
-def _odd(*pairs: tuple[Any, Any]) -> int:
-    """How many (stored, sent) pairs lost a value the Hub did send."""
-    return sum(1 for stored, sent in pairs if stored is None and not unset(sent))
+def _odd(kept: tuple[Any, ...], sent: tuple[Any, ...]) -> int:
+    """How many values the Hub did send were not kept (stored as unknown)."""
+    return sum(1 for stored, value in zip(kept, sent, strict=True) if stored is None and not unset(value))
 
 
 def base_from_tags(tags: list[Any]) -> tuple[str | None, str | None]:

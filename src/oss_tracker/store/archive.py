@@ -27,10 +27,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from sqlite_utils import Database
-
 from oss_tracker.records import ModelRecord
 from oss_tracker.store import totals
+from oss_tracker.store.open import Store as Database
 from oss_tracker.store.writes import SYNTHETIC, org_id
 
 SOURCE = "archive"  # runs.source of a backfilled day (NULL for a live sync)

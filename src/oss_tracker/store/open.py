@@ -1,19 +1,20 @@
 """Opening the database file: for a report, read-only with plain sqlite3 when the file is
-current (reports start faster: no sqlite-utils); for a sync (or an older file), through
-sqlite-utils with its migrations, and with a reason for every file that cannot be used.
+current (reports start faster); for a sync (or an older file), as a `Store` (plain sqlite3
+too), with the migrations store/schema.py registers, and with a reason for every file that
+cannot be used.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from oss_tracker.files import is_regular
-
-if TYPE_CHECKING:  # sqlite-utils is imported only when a file is opened for writing
-    from sqlite_utils import Database
 
 # The migrations of store/schema.py, in order (tests/test_dbfile.py keeps the two in step).
 SCHEMA = frozenset(
@@ -144,30 +145,103 @@ def check_location(path: Path, *, create: bool = True) -> None:
         raise StoreError(f"cannot write to {path}: permission denied")
 
 
-def open_db(path: Path, *, create: bool = True, timeout: float = 30) -> Database:
+class Store:
+    """A connection a sync writes through: plain sqlite3 in autocommit mode (every statement
+    outside `atomic()` is its own transaction), with sqlite-utils' `execute` and `atomic`.
+
+    Not sqlite-utils' `Database`: importing sqlite-utils costs ~75 ms of CPU, and it imports numpy
+    and pandas whenever they are installed (~100 ms more), on every sync, for nothing the tracker
+    uses.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        conn.isolation_level = None  # transactions are begun explicitly, by atomic()
+        self.conn = conn
+        self._names = itertools.count()
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, parameters)
+
+    def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
+        return self.conn.executemany(sql, rows)
+
+    @contextmanager
+    def atomic(self) -> Iterator[Store]:
+        """A transaction, or a savepoint inside one: kept whole, or rolled back on any exception."""
+        conn = self.conn
+        if not conn.in_transaction:
+            conn.execute("BEGIN")
+            try:
+                yield self
+            except BaseException:
+                conn.rollback()  # a no-op if the error already ended the transaction
+                raise
+            try:
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.rollback()
+                raise
+            return
+        name = f"oss_tracker_{next(self._names)}"
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield self
+        except BaseException:
+            # An error such as SQLITE_FULL can end the whole transaction, savepoints included.
+            if conn.in_transaction:
+                conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                conn.execute(f"RELEASE SAVEPOINT {name}")
+            raise
+        conn.execute(f"RELEASE SAVEPOINT {name}")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _applied(conn: sqlite3.Connection) -> set[str]:
+    """The names of the migrations applied to the file (none if it has no migrations table)."""
+    found = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"
+    ).fetchone()
+    if found is None:
+        return set()
+    # Every column, in rowid order, as sqlite-utils reads it: the table itself is read (not only
+    # its index), so that a damaged file is found here, before anything is fetched or written.
+    rows = conn.execute(
+        "SELECT name, applied_at FROM _sqlite_migrations WHERE migration_set = 'oss_tracker' ORDER BY rowid"
+    )
+    return {r[0] for r in rows}
+
+
+def _migrate(store: Store) -> None:
+    """Apply the pending migrations of store/schema.py."""
+    from oss_tracker.store.schema import migrations
+
+    migrations.apply(store)
+
+
+def open_db(path: Path, *, create: bool = True, timeout: float = 30) -> Store:
     """Open (and if need be create and migrate) the database, or raise StoreError with a reason.
 
     `timeout`: seconds a statement waits for another connection's write lock (SQLite's busy
     timeout), a wait no signal can cut short."""
-    from sqlite_utils import Database
-
-    from oss_tracker.store.schema import KNOWN, migrations
-
     check_location(path, create=create)
     try:
         conn = sqlite3.connect(path, timeout=timeout) if create else connect_readonly(path)
-        db = Database(conn)
-        db.execute("PRAGMA foreign_keys = ON")
-        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        store = Store(conn)
+        store.execute("PRAGMA foreign_keys = ON")
+        store.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except Unreadable as err:
         raise StoreError(str(err)) from None
     except sqlite3.DatabaseError as err:
         raise StoreError(f"{path} is not a usable SQLite database ({err})") from None
-    applied = {m.name for m in migrations.applied(db)}
-    if applied - KNOWN:
+    applied = _applied(conn)
+    if applied - SCHEMA:
         raise StoreError(f"{path} was written by a newer oss-tracker; upgrade to read it")
     if not applied:
-        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
+        tables = {
+            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        }
         if tables - {"_sqlite_migrations"}:
             # Someone else's database: neither a sync nor a report may add tables to it.
             raise StoreError(f"{path} is an SQLite database, but not oss-tracker's: left untouched")
@@ -175,14 +249,16 @@ def open_db(path: Path, *, create: bool = True, timeout: float = 30) -> Database
             raise StoreError(f"no oss-tracker data in {path} yet: run `oss-tracker sync` first")
     if create:
         try:
-            db.enable_wal()
-            migrations.apply(db)
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = wal")
+            if applied != SCHEMA:
+                _migrate(store)
         except sqlite3.DatabaseError as err:
             raise StoreError(f"cannot prepare {path}: {err}") from None
-    elif applied != KNOWN:
+    elif applied != SCHEMA:
         # A file from an older version: migrations only add, so a report may apply them.
         conn.close()
         if not os.access(path, os.W_OK):
             raise StoreError(f"{path} needs an upgrade: run `oss-tracker sync` once to migrate it")
         return open_db(path, create=True)
-    return db
+    return store

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-
-from sqlite_utils import Database
+from itertools import islice
 
 from oss_tracker.records import ModelRecord, OrgOverview, RepoRecord
+from oss_tracker.store.open import Store
 
 # Later migrations go below, each named mNNN_...; never edit one that has shipped.
 
@@ -31,9 +31,7 @@ class OrgSaved:
     moved_out: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
-def start_run(
-    db: Database, *, started_at: str, day: str, endpoint: str, orgs: list[str], version: str
-) -> int:
+def start_run(db: Store, *, started_at: str, day: str, endpoint: str, orgs: list[str], version: str) -> int:
     cursor = db.execute(
         "INSERT INTO runs (started_at, day, endpoint, orgs, status, tool_version) VALUES (?, ?, ?, ?, ?, ?)",
         [started_at, day, endpoint, json.dumps(orgs), "running", version],
@@ -41,14 +39,14 @@ def start_run(
     return int(cursor.lastrowid)
 
 
-def last_run_start(db: Database, *, other_than: int | None = None) -> str | None:
+def last_run_start(db: Store, *, other_than: int | None = None) -> str | None:
     """When the newest stored run started (runs are stored whole, so every row counts), leaving
     out run `other_than` (the run being written)."""
     return db.execute("SELECT max(started_at) FROM runs WHERE id IS NOT ?", [other_than]).fetchone()[0]
 
 
 def finish_run(
-    db: Database, run_id: int, *, finished_at: str, status: str, requests: int, message: str | None
+    db: Store, run_id: int, *, finished_at: str, status: str, requests: int, message: str | None
 ) -> None:
     db.execute(
         "UPDATE runs SET finished_at = ?, status = ?, requests = ?, message = ? WHERE id = ?",
@@ -56,12 +54,12 @@ def finish_run(
     )
 
 
-def org_id(db: Database, name: str) -> int:
+def org_id(db: Store, name: str) -> int:
     db.execute("INSERT OR IGNORE INTO orgs (name) VALUES (?)", [name])
     return int(db.execute("SELECT id FROM orgs WHERE name = ?", [name]).fetchone()[0])
 
 
-def start_org(db: Database, name: str) -> OrgSaved:
+def start_org(db: Store, name: str) -> OrgSaved:
     """The counters for one org's models in this run (its first run if it has no snapshot yet)."""
     counts = OrgSaved(name, 0, 0, 0, 0)
     oid = org_id(db, name)
@@ -71,18 +69,59 @@ def start_org(db: Database, name: str) -> OrgSaved:
     return counts
 
 
-def save_models(
-    db: Database, run_id: int, now: str, counts: OrgSaved, records: Iterable[ModelRecord]
-) -> None:
-    """Upsert listed models (keyed by `_id`) and their snapshots; a page at a time is fine."""
+def save_models(db: Store, run_id: int, now: str, counts: OrgSaved, records: Iterable[ModelRecord]) -> None:
+    """Upsert listed models (keyed by `_id`) and their snapshots, a page of records at a time."""
     oid = org_id(db, counts.org)
-    for rec in records:
-        row = db.execute(
-            "SELECT id, repo_id, license, removed_at, org_id, last_seen_run FROM models WHERE hub_id = ?",
-            [rec.hub_id],
+    # Models a backfill stored under a synthetic `_id` take the Hub's real one when a listing
+    # shows them: looked for only when the file holds any (one index probe a listing).
+    adopting = (
+        db.execute(
+            "SELECT 1 FROM models WHERE hub_id >= ? AND hub_id < ? LIMIT 1", [SYNTHETIC, SYNTHETIC[:-1] + ";"]
         ).fetchone()
-        if row is None:
-            row = _adopt(db, rec)
+        is not None
+    )
+    records = iter(records)
+    while page := list(islice(records, PAGE)):
+        _save_page(db, run_id, now, counts, oid, page, adopting=adopting)
+
+
+PAGE = 1000  # records written together: the sync hands them over a Hub page at a time
+
+_INSERT_MODEL = """INSERT INTO models (repo_id, org_id, created_at, last_modified, license, license_tag,
+        license_name, pipeline_tag, library_name, parameters, gated, base_model, base_relation,
+        sha, hub_id, first_seen, first_seen_run, last_seen, last_seen_run)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+_UPDATE_MODEL = """UPDATE models SET repo_id = ?, org_id = ?, created_at = ?, last_modified = ?, license = ?,
+        license_tag = ?, license_name = ?, pipeline_tag = ?, library_name = ?, parameters = ?,
+        gated = ?, base_model = ?, base_relation = ?, sha = ?, last_seen = ?, last_seen_run = ?,
+        removed_at = NULL, removed_run = NULL
+    WHERE id = ?"""
+_INSERT_SNAPSHOT = """INSERT INTO model_snapshots (run_id, model_id, downloads_30d, downloads_all_time, likes, trending)
+    VALUES (?, ?, ?, ?, ?, ?)"""
+
+
+def _save_page(
+    db: Store, run_id: int, now: str, counts: OrgSaved, oid: int, page: list[ModelRecord], *, adopting: bool
+) -> None:
+    """One page: the stored rows of its `_id`s read in one query, then each statement run once
+    for all its rows (executemany), not three statements a model."""
+    stored = {
+        row[0]: row[1:]
+        for row in db.execute(
+            """SELECT hub_id, id, repo_id, license, removed_at, org_id, last_seen_run FROM models
+               WHERE hub_id IN (SELECT value FROM json_each(?))""",
+            [json.dumps([rec.hub_id for rec in page])],
+        )
+    }
+    inserts: list[list[object]] = []
+    updates: list[list[object]] = []
+    events: list[list[object]] = []
+    snapshots: list[list[object]] = []  # model_id None for a model inserted here (its id comes after)
+    missing = [rec for rec in page if rec.hub_id not in stored] if adopting else []
+    if missing:
+        stored.update(_adopt(db, missing))
+    for rec in page:
+        row = stored.get(rec.hub_id)
         if row is not None and row[5] == run_id:
             # Listed by another org of this run too (a transfer mid-sync): the first stored wins,
             # and a second snapshot of one model in one run cannot be stored.
@@ -106,14 +145,8 @@ def save_models(
             rec.sha,
         ]
         if row is None:
-            cursor = db.execute(
-                """INSERT INTO models (repo_id, org_id, created_at, last_modified, license, license_tag,
-                       license_name, pipeline_tag, library_name, parameters, gated, base_model, base_relation,
-                       sha, hub_id, first_seen, first_seen_run, last_seen, last_seen_run)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                [*values, rec.hub_id, now, run_id, now, run_id],
-            )
-            model_id = int(cursor.lastrowid)
+            inserts.append([*values, rec.hub_id, now, run_id, now, run_id])
+            model_id = None
             counts.new += 0 if counts.first else 1
         else:
             model_id, old_repo, old_license, removed_at, old_org, _ = row
@@ -121,48 +154,62 @@ def save_models(
                 counts.moved_from.add(old_org)
                 counts.moved_out[("model", rec.hub_id)] = old_org
             if old_repo != rec.repo_id:
-                _event(db, "model", run_id, model_id, "renamed", old_repo, rec.repo_id, now)
+                events.append([run_id, model_id, "renamed", old_repo, rec.repo_id, now])
                 counts.renamed += 1
             if old_license != rec.license.key:
-                _event(db, "model", run_id, model_id, "license_changed", old_license, rec.license.key, now)
+                events.append([run_id, model_id, "license_changed", old_license, rec.license.key, now])
                 counts.license_changed += 1
             if removed_at is not None:
-                _event(db, "model", run_id, model_id, "restored", removed_at, None, now)
-            db.execute(
-                """UPDATE models SET repo_id = ?, org_id = ?, created_at = ?, last_modified = ?, license = ?,
-                       license_tag = ?, license_name = ?, pipeline_tag = ?, library_name = ?, parameters = ?,
-                       gated = ?, base_model = ?, base_relation = ?, sha = ?, last_seen = ?, last_seen_run = ?,
-                       removed_at = NULL, removed_run = NULL
-                   WHERE id = ?""",
-                [*values, now, run_id, model_id],
-            )
-        db.execute(
-            """INSERT INTO model_snapshots (run_id, model_id, downloads_30d, downloads_all_time, likes, trending)
-               VALUES (?, ?, ?, ?, ?, ?)""",
-            [run_id, model_id, rec.downloads_30d, rec.downloads_all_time, rec.likes, rec.trending],
+                events.append([run_id, model_id, "restored", removed_at, None, now])
+            updates.append([*values, now, run_id, model_id])
+        # Seen now: listed twice in one page, the second is another org's as above.
+        stored[rec.hub_id] = (model_id, None, None, None, None, run_id)
+        snapshots.append(
+            [run_id, model_id, rec.downloads_30d, rec.downloads_all_time, rec.likes, rec.trending]
         )
+    if inserts:
+        db.executemany(_INSERT_MODEL, inserts)
+        new_ids = dict(
+            db.execute(
+                "SELECT hub_id, id FROM models WHERE hub_id IN (SELECT value FROM json_each(?))",
+                [json.dumps([row[14] for row in inserts])],
+            )
+        )
+        for snapshot, row in zip((s for s in snapshots if s[1] is None), inserts, strict=True):
+            snapshot[1] = new_ids[row[14]]
+    db.executemany(_UPDATE_MODEL, updates)
+    db.executemany(
+        "INSERT INTO events (run_id, model_id, kind, old, new, at) VALUES (?, ?, ?, ?, ?, ?)", events
+    )
+    db.executemany(_INSERT_SNAPSHOT, snapshots)
 
 
 # A model first stored from a public archive (store/archive.py) has no `_id` of the Hub's.
 SYNTHETIC = "archive:"
 
 
-def _adopt(db: Database, rec: ModelRecord) -> tuple | None:
-    """A model known only from the archive under this repo id (and, where both are known, this
-    creation time): it takes the Hub's real `_id`, and is that model from now on, not a second one."""
-    row = db.execute(
-        """SELECT id, repo_id, license, removed_at, org_id, last_seen_run, created_at FROM models
-           WHERE hub_id = ?""",
-        [SYNTHETIC + rec.repo_id],
-    ).fetchone()
-    if row is None or (row[6] is not None and rec.created_at is not None and row[6] != rec.created_at):
-        return None
-    db.execute("UPDATE models SET hub_id = ? WHERE id = ?", [rec.hub_id, row[0]])
-    return row[:6]
+def _adopt(db: Store, records: list[ModelRecord]) -> dict[str, tuple]:
+    """Models known only from the archive under these repo ids (and, where both are known, these
+    creation times): each takes the Hub's real `_id`, and is that model from now on, not a second
+    one. Returns their rows by the real `_id`, as `_save_page` reads stored rows."""
+    by_synthetic = {SYNTHETIC + rec.repo_id: rec for rec in records}
+    found = db.execute(
+        """SELECT hub_id, id, repo_id, license, removed_at, org_id, last_seen_run, created_at FROM models
+           WHERE hub_id IN (SELECT value FROM json_each(?))""",
+        [json.dumps(sorted(by_synthetic))],
+    ).fetchall()
+    adopted: dict[str, tuple] = {}
+    for hub_id, *row, created_at in found:
+        rec = by_synthetic[hub_id]
+        if created_at is not None and rec.created_at is not None and created_at != rec.created_at:
+            continue  # another repo that once bore this name
+        db.execute("UPDATE models SET hub_id = ? WHERE id = ?", [rec.hub_id, row[0]])
+        adopted[rec.hub_id] = tuple(row)
+    return adopted
 
 
 def save_org_snapshot(
-    db: Database,
+    db: Store,
     run_id: int,
     overview: OrgOverview,
     counts: OrgSaved,
@@ -201,7 +248,7 @@ _HOMES = {
 
 
 def held_before(
-    db: Database, org: str, kind: str, hub_ids: set[str], moved_out: dict[tuple[str, str], int]
+    db: Store, org: str, kind: str, hub_ids: set[str], moved_out: dict[tuple[str, str], int]
 ) -> int:
     """How many of `hub_ids` were live repos of `org` when this run began: of these, an item that
     another account's listing now shows (a transfer) may stand in the count of `org`'s listing.
@@ -221,7 +268,7 @@ def held_before(
     return sum(1 for hub_id, owner in found if moved_out.get((kind, hub_id), owner) == oid)
 
 
-def mark_removed(db: Database, run_id: int, now: str, org: str, kind: str = "model") -> list[str]:
+def mark_removed(db: Store, run_id: int, now: str, org: str, kind: str = "model") -> list[str]:
     """Repos of `org` (models, datasets or Spaces) that a complete listing of this run no longer
     shows: marked removed with the time and an event, never deleted."""
     table, _, _ = _HOMES[kind]
@@ -237,7 +284,7 @@ def mark_removed(db: Database, run_id: int, now: str, org: str, kind: str = "mod
 
 
 def _event(
-    db: Database, kind: str, run_id: int, pk: int, event: str, old: str | None, new: str | None, at: str
+    db: Store, kind: str, run_id: int, pk: int, event: str, old: str | None, new: str | None, at: str
 ) -> None:
     _, events, key = _HOMES[kind]
     db.execute(
@@ -247,7 +294,7 @@ def _event(
 
 
 def save_repos(
-    db: Database,
+    db: Store,
     run_id: int,
     now: str,
     org: str,

@@ -12,11 +12,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from sqlite_utils import Database
-
 from oss_tracker.errors import describe
 from oss_tracker.records import ChildCounts
 from oss_tracker.store.derivatives import Target, save_counts
+from oss_tracker.store.open import Store
 
 log = logging.getLogger("oss_tracker")
 
@@ -42,7 +41,7 @@ class DerivativesSummary:
 
 
 def refresh(
-    db: Database,
+    db: Store,
     *,
     fetch: Callable[[str], ChildCounts],
     targets: list[Target],

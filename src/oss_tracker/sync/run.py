@@ -11,11 +11,10 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-
-from sqlite_utils import Database
 
 from oss_tracker import __version__
 from oss_tracker.errors import CLOCK_SKEW, TrackerError, UnknownOrg, describe
@@ -24,6 +23,7 @@ from oss_tracker.records import KINDS, ModelRecord, OrgOverview, RepoRecord
 from oss_tracker.store import derivatives as stored_counts
 from oss_tracker.store import totals
 from oss_tracker.store import writes as store
+from oss_tracker.store.open import Store
 from oss_tracker.sync import derivatives
 
 log = logging.getLogger("oss_tracker")
@@ -265,21 +265,28 @@ def fetch_org(
     *,
     strict: bool = True,
     now: datetime | None = None,
+    side: Executor | None = None,
 ) -> None:
     """Overview, then every page of the org's models, datasets and Spaces, into `channel`.
 
     The channel receives the overview, pages of model records, and last the OrgResult
     (always, even on failure). A 404 on the overview stops the run when `strict` (a name
     typed on the command line); from a watch list it only fails this org, so that one
-    renamed account cannot stop the daily history of all the others.
+    renamed account cannot stop the daily history of all the others. With a `side` pool,
+    the dataset and Space listings run there while the models are listed.
     """
     result = OrgResult(org)
+    later: dict[str, Future[list[RepoRecord]]] = {}
     try:
         try:
             result.overview = _overview(session, org)
             # The Hub's spelling of the name (`--org qwen` lists and stores `Qwen`).
             result.org = result.overview.name
             channel.put(result.overview)
+            if side is not None:
+                # They need only the overview's counts: listed beside the models, the org costs
+                # its longest listing in latency, not the three in a row.
+                later = {k: side.submit(_list_repos, session, result, k, now) for k in _kinds(result)}
             page: list[ModelRecord] = []
             models = hub.iter_org_models(
                 session.api,
@@ -307,27 +314,36 @@ def fetch_org(
         except Exception as err:  # noqa: BLE001 - one org's failure must not lose the others
             result.error = describe(err)
             log.debug("fetching %s failed", org, exc_info=True)
-        if result.error is None:
-            for kind in KINDS:
-                # The overview counts them: an account with none costs no listing request.
-                if result.expected(kind) == 0:
-                    continue
-                try:
-                    repos = hub.iter_org_repos(
-                        session.api,
-                        result.org,
-                        kind,
-                        expected=result.expected(kind),
-                        tally=result.tallies[kind],
-                        now=now,
-                    )
-                    result.repos[kind] = list(repos)
-                except Exception as err:  # noqa: BLE001 - a Space listing failing must not cost the models
-                    result.kind_errors[kind] = f"{kind} listing failed: {describe(err)}"
-                    log.debug("listing %ss of %s failed", kind, org, exc_info=True)
+        for kind in _kinds(result) if result.error is None else []:
+            try:
+                found = later.pop(kind, None)
+                result.repos[kind] = found.result() if found else _list_repos(session, result, kind, now)
+            except Exception as err:  # noqa: BLE001 - a Space listing failing must not cost the models
+                result.kind_errors[kind] = f"{kind} listing failed: {describe(err)}"
+                log.debug("listing %ss of %s failed", kind, org, exc_info=True)
+        # The org failed: its side listings are not stored, but they end before its result is
+        # handed over (the run's request count then includes them).
+        wait(later.values())
         channel.put(result)
     except _Stopped:
+        for future in later.values():
+            future.cancel()
         return
+
+
+def _kinds(result: OrgResult) -> list[str]:
+    """The kinds of repo besides models to list: the overview counts them, and an account with
+    none costs no listing request."""
+    return [kind for kind in KINDS if result.expected(kind) != 0]
+
+
+def _list_repos(
+    session: hub.HubSession, result: OrgResult, kind: str, now: datetime | None
+) -> list[RepoRecord]:
+    repos = hub.iter_org_repos(
+        session.api, result.org, kind, expected=result.expected(kind), tally=result.tallies[kind], now=now
+    )
+    return list(repos)
 
 
 def _pages(channel: Channel, end: list[OrgResult]) -> Iterator[ModelRecord]:
@@ -362,7 +378,7 @@ def _overview(session: hub.HubSession, org: str) -> OrgOverview:
 
 
 def _store_org(
-    db: Database,
+    db: Store,
     run_id: int,
     started: str,
     channel: Channel,
@@ -432,7 +448,7 @@ def _store_org(
 
 
 def run_sync(
-    db: Database,
+    db: Store,
     session: hub.HubSession,
     orgs: list[str],
     *,
@@ -470,9 +486,13 @@ def run_sync(
     repos: dict[str, int] = dict.fromkeys(KINDS, 0)
     stop = threading.Event()
     channels = {org: Channel(stop) for org in orgs}
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(orgs)))) as pool:
+    size = max(1, min(workers, len(orgs)))
+    # A second pool of the same size for the orgs' dataset and Space listings, beside their models
+    # (none with one worker: then one request at a time, as asked).
+    side_pool = ThreadPoolExecutor(max_workers=size) if workers > 1 else nullcontext(None)
+    with ThreadPoolExecutor(max_workers=size) as pool, side_pool as side:
         futures: list[Future[None]] = [
-            pool.submit(fetch_org, session, org, channels[org], progress, strict=strict, now=now)
+            pool.submit(fetch_org, session, org, channels[org], progress, strict=strict, now=now, side=side)
             for org in orgs
         ]
         try:
@@ -515,7 +535,10 @@ def run_sync(
                 derived = derivatives.refresh(
                     db,
                     fetch=lambda repo_id: hub.fetch_children(session.api, repo_id),
-                    targets=stored_counts.stalest(db, [store.org_id(db, o.org) for o in saved], started[:10]),
+                    # Every current model, stalest first: only worth reading if any is to be counted.
+                    targets=stored_counts.stalest(db, [store.org_id(db, o.org) for o in saved], started[:10])
+                    if derivative_mode != "none"
+                    else [],
                     budget=session.transport.budget(),
                     run_id=run_id,
                     day=started[:10],
@@ -538,6 +561,8 @@ def run_sync(
             stop.set()  # fetch threads waiting to hand over a page give up
             for future in futures:
                 future.cancel()
+            if side is not None:
+                side.shutdown(wait=False, cancel_futures=True)  # side listings not begun never are
             raise
     return SyncSummary(
         run_id=run_id,
