@@ -28,6 +28,7 @@ SCHEMA = frozenset(
         "m008_runs_day",
         "m009_attempts",
         "m010_archive_runs",
+        "m020_families",
     }
 )
 

@@ -1,0 +1,261 @@
+"""Families in the database (issue 16): which watched models to walk, what is already stored, and
+one archived day's families written in one transaction.
+
+A family day (`family_days`) is an archived day whose families were built, for the accounts in
+its `orgs`; per watched model with at least one descendant that day, a row of aggregates
+(`families`) and its top descendants and publishing accounts (`family_top`, `family_accounts`,
+names stored once in `family_names`); per account and company, its own downloads beside those of
+the repos built on it (`family_owners`). Knows nothing of HTTP or Parquet.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from oss_tracker.records import FamilyRecord, FamilyRoot, OwnerRecord
+
+if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
+    from sqlite_utils import Database
+
+INT64 = 2**63
+
+
+@dataclass
+class FamilyDay:
+    """One archived day's families, as the sync built them."""
+
+    day: str
+    started_at: str  # the snapshot's time (the archive commit's), UTC ISO
+    endpoint: str  # where the archive was read (never a token)
+    revision: str | None
+    orgs: list[str]  # the accounts whose models were walked
+    walked: list[int]  # every watched model walked (those without a family row had no descendant)
+    rows: int
+    with_bases: int
+    bases_from: str
+    self_references: int
+    period_from: str | None
+    bytes_read: int
+    families: list[FamilyRecord]
+    owners: list[OwnerRecord]
+    notes: list[str] = field(default_factory=list)
+
+
+def roots(db: Database, orgs: list[str]) -> list[FamilyRoot]:
+    """Every stored model of these accounts (removed ones too: their descendants remain), with the
+    former names its renames recorded, newest first after the current one."""
+    if not orgs:
+        return []
+    marks = ",".join("?" * len(orgs))
+    former: dict[int, list[str]] = {}
+    for model_id, old in db.execute(
+        """SELECT e.model_id, e.old FROM events e JOIN runs r ON r.id = e.run_id
+           WHERE e.kind = 'renamed' AND e.old IS NOT NULL ORDER BY r.started_at DESC, e.id DESC"""
+    ).fetchall():
+        former.setdefault(model_id, []).append(old)
+    out = []
+    for model_id, repo_id, account in db.execute(
+        f"""SELECT m.id, m.repo_id, g.name FROM models m JOIN orgs g ON g.id = m.org_id
+            WHERE g.name COLLATE NOCASE IN ({marks}) ORDER BY m.id""",
+        orgs,
+    ).fetchall():
+        names = tuple(dict.fromkeys([repo_id, *former.get(model_id, [])]))
+        out.append(FamilyRoot(model_id, names, account))
+    return out
+
+
+def held(db: Database) -> dict[str, set[str]]:
+    """Day -> the accounts (lower case) whose families are stored for that day."""
+    out: dict[str, set[str]] = {}
+    for day, orgs in db.execute("SELECT day, orgs FROM family_days").fetchall():
+        out[day] = {o.lower() for o in _names(orgs)}
+    return out
+
+
+def _names(value: str | None) -> list[str]:
+    try:
+        items = json.loads(value or "[]")
+    except ValueError:
+        return []
+    return [i for i in items if isinstance(i, str)] if isinstance(items, list) else []
+
+
+def _fit(value: int | None) -> int | None:
+    """A sum SQLite can hold (hostile counts can add up past 64 bits: then unknown)."""
+    return value if value is not None and -INT64 <= value < INT64 else None
+
+
+def save(db: Database, day: FamilyDay, *, version: str, computed_at: str) -> int:
+    """Store one day's families in one transaction (a day stored before for other accounts keeps
+    theirs; these accounts' rows are replaced). Returns the family day's id."""
+    with db.atomic():
+        row = db.execute("SELECT id, orgs FROM family_days WHERE day = ?", [day.day]).fetchone()
+        orgs = {o.lower(): o for o in day.orgs}
+        meta = [day.started_at, day.endpoint, day.revision, day.rows, day.with_bases, day.bases_from,
+                day.self_references, day.period_from, day.bytes_read, computed_at, version,
+                "; ".join(day.notes) or None]  # fmt: skip
+        if row is None:
+            day_id = int(
+                db.execute(
+                    """INSERT INTO family_days (started_at, endpoint, revision, rows, with_bases, bases_from,
+                           self_references, period_from, bytes_read, computed_at, tool_version, message, day, orgs)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    [*meta, day.day, json.dumps(sorted(orgs.values(), key=str.lower))],
+                ).lastrowid
+            )
+        else:
+            day_id = int(row[0])
+            for old in _names(row[1]):
+                orgs.setdefault(old.lower(), old)
+            db.execute(
+                """UPDATE family_days SET started_at = ?, endpoint = ?, revision = ?, rows = ?, with_bases = ?,
+                       bases_from = ?, self_references = ?, period_from = ?, bytes_read = ?, computed_at = ?,
+                       tool_version = ?, message = ?, orgs = ? WHERE id = ?""",
+                [*meta, json.dumps(sorted(orgs.values(), key=str.lower)), day_id],
+            )
+            walked = json.dumps(day.walked)
+            for table in ("families", "family_top", "family_accounts"):
+                db.execute(
+                    f"DELETE FROM {table} WHERE day_id = ? AND model_id IN (SELECT value FROM json_each(?))",
+                    [day_id, walked],
+                )
+            for owner in day.owners:
+                db.execute(
+                    "DELETE FROM family_owners WHERE day_id = ? AND kind = ? AND name = ?",
+                    [day_id, owner.kind, owner.name],
+                )
+        names = _Names(db)
+        for f in day.families:
+            d = f.direct
+            db.execute(
+                """INSERT INTO families (model_id, day_id, descendants, finetune, quantized, adapter, merge,
+                       unspecified, depth2, depth3, deeper, max_depth, merges, cycles, accounts, company,
+                       own_30d, company_30d, community_30d, own_all_time, company_all_time, community_all_time,
+                       period_own, period_company, period_community, drops)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [f.model_id, day_id, f.descendants, d.get("finetune", 0), d.get("quantized", 0),
+                 d.get("adapter", 0), d.get("merge", 0), d.get("", 0), f.depth2, f.depth3, f.deeper,
+                 f.max_depth, f.merges, f.cycles, f.accounts, f.company,
+                 *map(_fit, (f.own_30d, f.company_30d, f.community_30d, f.own_all_time, f.company_all_time,
+                             f.community_all_time, f.period_own, f.period_company, f.period_community)),
+                 f.drops],
+            )  # fmt: skip
+            db.conn.executemany(
+                """INSERT INTO family_top (model_id, day_id, rank, name_id, depth, relation, downloads_30d,
+                       downloads_all_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                [(f.model_id, day_id, rank, names.id(t.repo_id), t.depth, t.relation, t.downloads_30d,
+                  t.downloads_all_time) for rank, t in enumerate(f.top or [], 1)],
+            )  # fmt: skip
+            db.conn.executemany(
+                """INSERT INTO family_accounts (model_id, day_id, rank, name_id, repos, downloads_30d)
+                   VALUES (?, ?, ?, ?, ?, ?)""",
+                [(f.model_id, day_id, rank, names.id(name), repos, _fit(dl))
+                 for rank, (name, repos, dl) in enumerate(f.top_accounts or [], 1)],
+            )  # fmt: skip
+        for o in day.owners:
+            db.execute(
+                """INSERT INTO family_owners (day_id, kind, name, accounts, models, own_30d, own_all_time,
+                       company, company_30d, company_all_time, community, community_30d, community_all_time,
+                       period_own, period_company, period_community)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [day_id, o.kind, o.name, json.dumps(o.accounts), o.models, _fit(o.own_30d), _fit(o.own_all_time),
+                 o.company, _fit(o.company_30d), _fit(o.company_all_time), o.community, _fit(o.community_30d),
+                 _fit(o.community_all_time), _fit(o.period_own), _fit(o.period_company),
+                 _fit(o.period_community)],
+            )  # fmt: skip
+    return day_id
+
+
+class _Names:
+    """family_names ids, inserting a name the first time it is met."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.known: dict[str, int] = {}
+
+    def id(self, name: str) -> int:
+        found = self.known.get(name)
+        if found is None:
+            self.db.execute("INSERT OR IGNORE INTO family_names (name) VALUES (?)", [name])
+            found = int(self.db.execute("SELECT id FROM family_names WHERE name = ?", [name]).fetchone()[0])
+            self.known[name] = found
+        return found
+
+
+# -- reading back (reports, and the sync's summary) --------------------------------------------
+DIRECT = "(f.finetune + f.quantized + f.adapter + f.merge + f.unspecified)"
+# Noise between two honest counts of direct children: repos made private or gated, a card edited
+# back and forth. A difference within it and the archive's age is not reported as one.
+NOISE_REPOS = 2
+NOISE_SHARE = 0.02
+
+
+def day_orgs(db: Database) -> dict[str, tuple[int, set[str]]]:
+    """Family day -> (its id, the accounts (lower case) it walked)."""
+    return {d: (int(i), {o.lower() for o in _names(orgs)}) for i, d, orgs in db.execute(
+        "SELECT id, day, orgs FROM family_days").fetchall()}  # fmt: skip
+
+
+def api_differences(db: Database, *, day: str, model_ids: list[int] | None = None) -> list[dict]:
+    """The archive's direct children of each watched model on family day `day` beside the count
+    model_info gave (`derivative_counts`) nearest that day, for the current models of the accounts
+    that day walked that were ever counted (or those of `model_ids`).
+
+    `allowed` is what the archive's age explains: the count's own pace (repos a day, from the two
+    counts around the archived day, else the model's latest two counts) times the days between the
+    two counts, plus noise (NOISE_REPOS or NOISE_SHARE, the larger). `beyond` when the difference
+    is larger."""
+    import math
+    from datetime import date
+
+    found = day_orgs(db).get(day)
+    if found is None:
+        return []
+    day_id, orgs = found
+    only, args = "", []
+    if model_ids is not None:
+        only, args = "AND m.id IN (SELECT value FROM json_each(?))", [json.dumps(model_ids)]
+    rows = db.execute(
+        f"""SELECT m.id, m.repo_id, g.name, coalesce({DIRECT}, 0),
+                   (SELECT d.day || ' ' || d.total FROM derivative_counts d
+                    WHERE d.model_id = m.id AND d.day <= ? ORDER BY d.day DESC LIMIT 1),
+                   (SELECT d.day || ' ' || d.total FROM derivative_counts d
+                    WHERE d.model_id = m.id AND d.day > ? ORDER BY d.day LIMIT 1),
+                   l.day, l.total, l.prev_day, l.prev_total
+            FROM models m JOIN orgs g ON g.id = m.org_id
+            JOIN derivative_latest l ON l.model_id = m.id
+            LEFT JOIN families f ON f.model_id = m.id AND f.day_id = ?
+            WHERE m.removed_at IS NULL AND lower(g.name) IN (SELECT value FROM json_each(?)) {only}
+            ORDER BY m.repo_id""",
+        [day, day, day_id, json.dumps(sorted(orgs)), *args],
+    ).fetchall()
+
+    def parsed(value: str | None) -> tuple[str, int] | None:
+        if not value:
+            return None
+        d, _, total = value.partition(" ")
+        return d, int(total)
+
+    def days(a: str, b: str) -> int:
+        return abs((date.fromisoformat(a) - date.fromisoformat(b)).days)
+
+    out = []
+    for model_id, repo_id, org, direct, before, after, l_day, l_total, p_day, p_total in rows:
+        before, after = parsed(before), parsed(after)
+        near = min((c for c in (before, after) if c), key=lambda c: (days(c[0], day), c[0] < day))
+        pace = None
+        if before and after and before[0] != after[0]:
+            pace = abs(after[1] - before[1]) / days(after[0], before[0])
+        elif p_day is not None and p_total is not None and p_day != l_day:
+            pace = abs(l_total - p_total) / days(l_day, p_day)
+        apart = days(near[0], day)
+        allowed = math.ceil((pace or 0) * apart) + max(NOISE_REPOS, math.ceil(NOISE_SHARE * near[1]))
+        out.append(
+            {"id": repo_id, "model_id": model_id, "org": org, "archive_day": day, "archive_direct": direct,
+             "api_day": near[0], "api_direct": near[1], "difference": direct - near[1], "days_apart": apart,
+             "pace_per_day": round(pace, 2) if pace is not None else None, "allowed": allowed,
+             "beyond": abs(direct - near[1]) > allowed}
+        )  # fmt: skip
+    return out
