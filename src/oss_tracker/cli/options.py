@@ -44,6 +44,12 @@ class Relation(StrEnum):
     merge = "merge"
 
 
+class FamilyBy(StrEnum):
+    descendants = "descendants"
+    community = "community"
+    growth = "growth"
+
+
 class Metric(StrEnum):
     downloads = "downloads"
     likes = "likes"
@@ -108,6 +114,13 @@ SinceOpt = Annotated[
 UntilOpt = Annotated[
     datetime | None,
     typer.Option("--until", formats=["%Y-%m-%d"], metavar="DATE", help="Last day (UTC), YYYY-MM-DD."),
+]
+FamiliesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--families",
+        help="Also build the watched models' families (every descendant) from the archived day(s): needs pyarrow.",
+    ),
 ]
 EndpointOpt = Annotated[
     str | None,

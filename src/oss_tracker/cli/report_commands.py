@@ -16,6 +16,7 @@ from oss_tracker.cli.options import (
     CompanyOpt,
     DbOpt,
     EndpointOpt,
+    FamilyBy,
     Fmt,
     FmtOpt,
     GroupOpt,
@@ -106,7 +107,13 @@ def derivatives(
         int, typer.Option("--limit", min=1, max=MAX_ROWS, help="How many bases (or repos with --list).")
     ] = 20,
     family: Annotated[
-        str | None, typer.Option("--family", help="Also roll up a family by name glob, e.g. 'Qwen3-*'.")
+        str | None,
+        typer.Option(
+            "--family",
+            metavar="MODEL|GLOB",
+            help="A model id (or a former name): its family tree from the archive and its history. "
+            "A name glob, e.g. 'Qwen3-*': also roll up those models' direct derivatives.",
+        ),
     ] = None,
     list_repos: Annotated[
         bool, typer.Option("--list", help="List MODEL_ID's derivative repos live from the Hub.")
@@ -138,6 +145,11 @@ def derivatives(
         from oss_tracker.reports.derivatives import edges_report, model_history, ranking
 
         database = open_database(db)
+        if family is not None and is_model_id(family):
+            from oss_tracker.reports.families import family_report
+
+            show(family_report(database, family, limit=limit), fmt.value)
+            return
         if model_id is not None and not edges:
             show(model_history(database, model_id), fmt.value)
             return
@@ -146,6 +158,50 @@ def derivatives(
             show(edges_report(database, orgs), fmt.value)
         else:
             show(ranking(database, orgs=orgs, limit=limit, family=family), fmt.value)
+
+
+def is_model_id(value: str) -> bool:
+    """`--family`'s two meanings: `org/name` without a glob character names one model (its tree);
+    anything else is a glob on names (the roll-up of direct counts)."""
+    return "/" in value and not any(c in value for c in "*?[")
+
+
+@app.command()
+def families(
+    org: OrgsOpt = None,
+    company: CompanyOpt = None,
+    group: GroupOpt = None,
+    by: Annotated[
+        FamilyBy,
+        typer.Option(
+            "--by", help="Rank by descendants, community 30-day downloads, or new descendants since --since."
+        ),
+    ] = FamilyBy.descendants,
+    since: Annotated[
+        datetime | None,
+        typer.Option(
+            "--since",
+            formats=["%Y-%m-%d"],
+            metavar="DATE",
+            help="Start of the growth window. Default: 30 days back.",
+        ),
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, max=MAX_ROWS, help="How many families to list.")
+    ] = 20,
+    db: DbOpt = None,
+    fmt: FmtOpt = Fmt.table,
+) -> None:
+    """Watched models ranked by their families (every descendant, from the public archive), with each
+    account's and company's own downloads beside the downloads of the models built on them."""
+    with errors():
+        from oss_tracker.reports.families import families_report
+
+        database = open_database(db)
+        built = families_report(
+            database, orgs=accounts(org, company, group, database), by=by.value, since=day(since), limit=limit
+        )
+        show(built, fmt.value)
 
 
 @app.command()

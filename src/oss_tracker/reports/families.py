@@ -1,0 +1,476 @@
+"""Families (issue 16): every descendant of a watched model, and how much of a family's use is the
+community's, from the archived days whose families were built (`sync --families`, `backfill
+--families`). `derivatives --family MODEL` shows one family and its history; `families` ranks them.
+
+Only the database is read (store/families.py wrote it): no archive, no pyarrow.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from oss_tracker.errors import NoData
+from oss_tracker.reports.common import model_row, sourced, watched_orgs
+from oss_tracker.reports.model import Chart, ChartSeries, Column, Report, Section
+from oss_tracker.store.families import api_differences, day_orgs
+
+if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
+    from sqlite_utils import Database
+
+DEFINITION = (
+    "Family = every repo declaring the model as its base, directly or through other repos "
+    "(baseModels, else base_model tags, in the public archive's daily file), to any depth; each repo "
+    "once (a repo with several bases in the family is a merge, counted once), cycles broken, bases "
+    "declared under a former name counted. Depth 1 = direct children. Company = the watch list's "
+    "company of the model's account; community = every other account. Period downloads = all-time "
+    "differences since the day before, over the repos in both files."
+)
+NO_FAMILIES = (
+    "run `oss-tracker sync --families` (the newest archived day) or `oss-tracker backfill --families` "
+    "(past days): they read the public archive"
+)
+FAMILY_COLUMNS = (
+    "descendants", "finetune", "quantized", "adapter", "merge", "unspecified", "depth2", "depth3", "deeper",
+    "max_depth", "merges", "cycles", "accounts", "company", "own_30d", "company_30d", "community_30d",
+    "own_all_time", "company_all_time", "community_all_time", "period_own", "period_company",
+    "period_community", "drops",
+)  # fmt: skip
+BY = ("descendants", "community", "growth")
+STALE_DAYS = 3  # the archive is a day or two behind the Hub; more than this is worth a note
+
+
+def _share(part: int | None, whole: int | None) -> float | None:
+    # No share of a total that is not positive (all-time counts that went down can make a period's so).
+    return round(100 * part / whole, 1) if part is not None and whole is not None and whole > 0 else None
+
+
+def _stale(db: Database, day: str) -> list[str]:
+    """A note when the families are much older than the last live sync."""
+    row = db.execute(
+        "SELECT max(day) FROM runs WHERE source IS NULL AND status IN ('ok', 'partial')"
+    ).fetchone()
+    if row is None or row[0] is None:
+        return []
+    behind = (date.fromisoformat(row[0]) - date.fromisoformat(day)).days
+    if behind <= STALE_DAYS:
+        return []
+    return [
+        f"the families are of {day}, {behind} days before the last sync: `oss-tracker sync --families` builds the newest"
+    ]
+
+
+def _sum(*values: int | None) -> int | None:
+    return None if any(v is None for v in values) else sum(values)  # type: ignore[arg-type]
+
+
+def _family_row(row: tuple[Any, ...]) -> dict[str, Any]:
+    f = dict(zip(FAMILY_COLUMNS, row, strict=True))
+    f["direct"] = f["finetune"] + f["quantized"] + f["adapter"] + f["merge"] + f["unspecified"]
+    f["total_30d"] = _sum(f["own_30d"], f["company_30d"], f["community_30d"])
+    f["community_share_pct"] = _share(f["community_30d"], f["total_30d"])
+    f["period_total"] = _sum(f["period_own"], f["period_company"], f["period_community"])
+    return f
+
+
+_SELECT = ", ".join(f"f.{c}" for c in FAMILY_COLUMNS)
+
+
+def _days(db: Database, orgs: set[str]) -> list[tuple[str, int, str | None]]:
+    """Family days that walked any of `orgs` (lower case), in time order: (day, id, period_from)."""
+    walked = day_orgs(db)
+    rows = db.execute("SELECT day, id, period_from FROM family_days ORDER BY day").fetchall()
+    return [(d, int(i), p) for d, i, p in rows if orgs & walked[d][1]]
+
+
+def _company_of(db: Database, day_id: int, org: str) -> str | None:
+    import json
+
+    for name, accounts in db.execute(
+        "SELECT name, accounts FROM family_owners WHERE day_id = ? AND kind = 'company' ORDER BY name",
+        [day_id],
+    ).fetchall():
+        try:
+            members = json.loads(accounts)
+        except ValueError:
+            continue
+        if isinstance(members, list) and org.lower() in (a.lower() for a in members if isinstance(a, str)):
+            return str(name)
+    return None
+
+
+def _chain(days: list[tuple[str, int, str | None]], start: str) -> tuple[list[int], str | None]:
+    """The family days whose periods join up from the newest back to `start`: their ids, and the day
+    the joined period starts from (None: the newest has no period)."""
+    by_day = {d: (i, p) for d, i, p in days}
+    if not days:
+        return [], None
+    day: str | None = days[-1][0]
+    ids: list[int] = []
+    begins = None
+    while day is not None and day > start and day in by_day:
+        day_id, before = by_day[day]
+        if before is None:
+            break
+        ids.append(day_id)
+        begins = before
+        day = before
+    return ids, begins
+
+
+# -- one family: `derivatives --family MODEL` ------------------------------------------------
+@sourced
+def family_report(db: Database, ident: str, *, limit: int = 20) -> Report:
+    """A watched model's family on the newest family day, its downloads by part, its top
+    descendants and accounts, its history, and its direct children beside model_info's count."""
+    model = model_row(db, ident)
+    repo_id, org = model["repo_id"], model["org"]
+    days = _days(db, {org.lower()})
+    if not days:
+        raise NoData(f"no family of {repo_id} yet: {NO_FAMILIES}")
+    stored = {
+        row[0]: _family_row(row[1:])
+        for row in db.execute(
+            f"""SELECT fd.day, {_SELECT} FROM families f JOIN family_days fd ON fd.id = f.day_id
+                WHERE f.model_id = ? ORDER BY fd.day""",
+            [model["id"]],
+        ).fetchall()
+    }
+    day, day_id, period_from = days[-1]
+    company = _company_of(db, day_id, org) or org
+    f = stored.get(day)
+    sections: list[Section] = []
+    data: dict[str, Any] = {
+        "id": repo_id,
+        "org": org,
+        "company": company,
+        "day": day,
+        "period_from": period_from,
+    }
+    if f is None:
+        data.update(family=None, downloads=None, top=[], accounts=[])
+        sections.append(Section(f"Family of {repo_id} on {day}", [], [], empty="no descendant that day"))
+    else:
+        data["family"] = {k: f[k] for k in ("descendants", "direct", "finetune", "quantized", "adapter", "merge",
+                                           "unspecified", "depth2", "depth3", "deeper", "max_depth", "merges",
+                                           "cycles", "accounts", "company")}  # fmt: skip
+        tree = [
+            ("Descendants (all depths, each repo once)", f["descendants"]),
+            ("Direct children (depth 1)", f["direct"]),
+            ("  finetune", f["finetune"]), ("  quantized", f["quantized"]), ("  adapter", f["adapter"]),
+            ("  merge", f["merge"]), ("  relation not said", f["unspecified"]),
+            ("Depth 2", f["depth2"]), ("Depth 3", f["depth3"]), ("Depth 4 and more", f["deeper"]),
+            ("Deepest", f["max_depth"]),
+            ("Merges (several bases in the family, counted once)", f["merges"]),
+            ("Cycles of declared bases (broken)", f["cycles"]),
+            ("Publishing accounts", f["accounts"]),
+            (f"Published by {company} itself", f["company"]),
+        ]  # fmt: skip
+        sections.append(
+            Section(
+                f"Family of {repo_id} on {day}",
+                [Column("what", ""), Column("count", "Repos", "int")],
+                [{"what": w, "count": n} for w, n in tree],
+            )  # fmt: skip
+        )
+        parts = [
+            ("own", f"{repo_id} itself", f["own_30d"], f["period_own"]),
+            ("company", f"{company}'s descendants", f["company_30d"], f["period_company"]),
+            ("community", "the community's descendants", f["community_30d"], f["period_community"]),
+            ("family", "the whole family", f["total_30d"], f["period_total"]),
+        ]
+        downloads = [
+            {"part": key, "label": label, "downloads_30d": d30, "share_30d_pct": _share(d30, f["total_30d"]),
+             "downloads_period": per, "share_period_pct": _share(per, f["period_total"])}
+            for key, label, d30, per in parts
+        ]  # fmt: skip
+        data["downloads"] = {
+            r["part"]: {k: v for k, v in r.items() if k not in ("part", "label")} for r in downloads
+        }
+        since = f" since {period_from}" if period_from else " in a period (no day before)"
+        sections.append(
+            Section(
+                f"Downloads on {day}",
+                [
+                    Column("label", "Part"),
+                    Column("downloads_30d", "30-day downloads", "int"),
+                    Column("share_30d_pct", "Share", "share"),
+                    Column("downloads_period", f"Downloads{since}", "int"),
+                    Column("share_period_pct", "Share", "share"),
+                ],
+                downloads,
+            )  # fmt: skip
+        )
+        top = [
+            {"rank": r, "id": name, "depth": depth, "relation": rel, "downloads_30d": d30, "downloads_all_time": at}
+            for r, name, depth, rel, d30, at in db.execute(
+                """SELECT t.rank, n.name, t.depth, t.relation, t.downloads_30d, t.downloads_all_time
+                   FROM family_top t JOIN family_names n ON n.id = t.name_id
+                   WHERE t.model_id = ? AND t.day_id = ? ORDER BY t.rank""",
+                [model["id"], day_id],
+            ).fetchall()
+        ]  # fmt: skip
+        accounts = [
+            {"account": name, "repos": n, "downloads_30d": d30}
+            for name, n, d30 in db.execute(
+                """SELECT n.name, a.repos, a.downloads_30d FROM family_accounts a JOIN family_names n ON n.id = a.name_id
+                   WHERE a.model_id = ? AND a.day_id = ? ORDER BY a.rank""",
+                [model["id"], day_id],
+            ).fetchall()
+        ]
+        data["top"], data["accounts"] = top, accounts
+        sections.append(
+            Section(
+                f"Most downloaded descendants ({len(top)} of {f['descendants']:,})",
+                [
+                    Column("rank", "#", "int"),
+                    Column("id", "Repo"),
+                    Column("depth", "Depth", "int"),
+                    Column("relation", "Relation"),
+                    Column("downloads_30d", "30-day downloads", "int"),
+                    Column("downloads_all_time", "All-time", "int"),
+                ],
+                top,
+            )  # fmt: skip
+        )
+        sections.append(
+            Section(
+                f"Accounts publishing most descendants ({len(accounts)} of {f['accounts']:,})",
+                [
+                    Column("account", "Account"),
+                    Column("repos", "Repos", "int"),
+                    Column("downloads_30d", "30-day downloads", "int"),
+                ],
+                accounts,
+            )  # fmt: skip
+        )
+    history = []
+    previous = None
+    for d, _i, p in days:
+        h = stored.get(d)
+        n = h["descendants"] if h else 0
+        history.append(
+            {"day": d, "descendants": n, "change": n - previous if previous is not None else None,
+             "direct": h["direct"] if h else 0, "community_30d": h["community_30d"] if h else 0,
+             "community_share_pct": h["community_share_pct"] if h else None, "period_from": p,
+             "community_period": h["period_community"] if h else (0 if p else None)}
+        )  # fmt: skip
+        previous = n
+    data["history"] = history
+    sections.append(
+        Section(
+            "History (newest first)",
+            [
+                Column("day", "Day", "date"),
+                Column("descendants", "Descendants", "int"),
+                Column("change", "Change", "delta"),
+                Column("direct", "Direct", "int"),
+                Column("community_30d", "Community 30-day", "int"),
+                Column("community_share_pct", "Community share", "share"),
+                Column("community_period", "Community in period", "int"),
+                Column("period_from", "Period from", "date"),
+            ],
+            history[::-1][:limit],
+        )  # fmt: skip
+    )
+    compared = api_differences(db, day=day, model_ids=[model["id"]])
+    data["api"] = compared[0] if compared else None
+    sections.append(_api_section(compared, f"{repo_id}'s direct children: the archive beside model_info",
+                                 "not counted through model_info (see `oss-tracker sync --derivatives`)"))  # fmt: skip
+    charts = []
+    if len(history) > 1:
+        charts.append(Chart(f"Descendants of {repo_id}", [h["day"] for h in history],
+                            [ChartSeries(repo_id, [h["descendants"] for h in history])]))  # fmt: skip
+    notes = _stale(db, day)
+    if f is not None and f["drops"]:
+        notes.append(
+            f"{f['drops']:,} descendant(s) had an all-time count lower than on {period_from}: their period "
+            "downloads are counted as they are, negative (the Hub recounts now and then)"
+        )
+    return Report(
+        title=f"Family of {repo_id}",
+        data=data,
+        sections=sections,
+        charts=charts,
+        notes=notes,
+        footer=f"{DEFINITION} From the public archive of {day}.",
+        main=2 if f is not None else None,
+    )
+
+
+def _api_section(rows: list[dict[str, Any]], title: str, empty: str) -> Section:
+    for r in rows:
+        r["verdict"] = "beyond the archive's age" if r["beyond"] else "within the archive's age"
+    return Section(
+        title,
+        [Column("id", "Model"), Column("archive_day", "Archive", "date"), Column("archive_direct", "Direct", "int"),
+         Column("api_day", "model_info", "date"), Column("api_direct", "Direct", "int"),
+         Column("difference", "Difference", "delta"), Column("allowed", "Allowed", "int"),
+         Column("verdict", "")],
+        rows,
+        empty=empty,
+    )  # fmt: skip
+
+
+# -- every family: `families` --------------------------------------------------------------
+@sourced
+def families_report(
+    db: Database, *, orgs: list[str] | None = None, by: str = "descendants", since: date | None = None,
+    limit: int = 20,
+) -> Report:  # fmt: skip
+    """Watched models ranked by their families (descendants, community downloads, or new
+    descendants since `since`), each account's and company's own downloads beside those of the
+    repos built on them, and the direct-children counts that disagree with model_info."""
+    chosen = watched_orgs(db, orgs)
+    names = {n.lower(): n for _, n in chosen}
+    days = _days(db, set(names))
+    if not days:
+        raise NoData(f"no families of {', '.join(names.values())} yet: {NO_FAMILIES}")
+    covered = day_orgs(db)
+    day, day_id, _ = days[-1]
+    start_day = (since or date.fromisoformat(day) - timedelta(days=30)).isoformat()
+    before = [d for d in days if d[0] <= start_day]
+    start = before[-1] if before else next((d for d in days if d[0] > start_day), None)
+    start = start if start is not None and start[0] != day else None
+    chain, chain_from = _chain(days, start[0] if start else start_day)
+    oids = [i for i, _ in chosen]
+    marks = ",".join("?" * len(oids))
+
+    def rows_of(day_ids: list[int]) -> dict[int, dict[str, Any]]:
+        return {r[0]: {"id": r[1], "org": r[2], **_family_row(r[3:])} for r in db.execute(
+            f"""SELECT m.id, m.repo_id, g.name, {_SELECT} FROM families f JOIN models m ON m.id = f.model_id
+                JOIN orgs g ON g.id = m.org_id WHERE f.day_id = ? AND m.org_id IN ({marks})""",
+            [day_ids[0], *oids]).fetchall()}  # fmt: skip
+
+    latest = rows_of([day_id])
+    earlier = rows_of([start[1]]) if start else {}
+    periods: dict[int, int] = {}
+    if chain:
+        for model_id, total in db.execute(
+            f"""SELECT f.model_id, sum(f.period_community) FROM families f JOIN models m ON m.id = f.model_id
+                WHERE f.day_id IN ({",".join("?" * len(chain))}) AND m.org_id IN ({marks}) GROUP BY f.model_id""",
+            [*chain, *oids],
+        ).fetchall():
+            periods[model_id] = total
+    ranked = []
+    for model_id, f in latest.items():
+        covered_then = start is not None and f["org"].lower() in covered[start[0]][1]
+        then = earlier.get(model_id, {}).get("descendants", 0) if covered_then else None
+        ranked.append(
+            {"id": f["id"], "org": f["org"], "descendants": f["descendants"], "direct": f["direct"],
+             "deeper": f["descendants"] - f["direct"], "merges": f["merges"],
+             "growth": f["descendants"] - then if then is not None else None,
+             "own_30d": f["own_30d"], "community_30d": f["community_30d"],
+             "community_share_pct": f["community_share_pct"],
+             "community_period": periods.get(model_id, 0) if chain else None}
+        )  # fmt: skip
+    key = {
+        "descendants": lambda r: (-r["descendants"], r["id"].lower()),
+        "community": lambda r: (-(r["community_30d"] or 0), r["id"].lower()),
+        "growth": lambda r: (r["growth"] is None, -(r["growth"] or 0), r["id"].lower()),
+    }[by]
+    ranked.sort(key=key)
+    period = f"{chain_from} – {day}" if chain else None
+    since_label = start[0] if start else None
+    owners = _owners(db, day_id, chain, names)
+    compared = [r for r in api_differences(db, day=day) if r["org"].lower() in names]
+    beyond = [r for r in compared if r["beyond"]]
+    data = {
+        "day": day, "by": by, "since": since_label, "period": {"from": chain_from, "to": day} if chain else None,
+        "families": ranked[:limit], "total_families": len(ranked),
+        "orgs": [o for o in owners if o["kind"] == "org"], "companies": [o for o in owners if o["kind"] == "company"],
+        "api": {"compared": len(compared), "beyond": beyond},
+    }  # fmt: skip
+    window = f"new since {since_label}" if since_label else "no earlier family day: no new ones"
+    window += f"; community downloads in {period}" if period else ""
+    sections = [
+        Section(
+            f"Families ranked by {by} ({min(limit, len(ranked))} of {len(ranked):,} watched models with "
+            f"descendants; {window})",
+            [
+                Column("id", "Model"),
+                Column("descendants", "Descendants", "int"),
+                Column("direct", "Direct", "int"),
+                Column("deeper", "Deeper", "int"),
+                Column("growth", "New", "delta"),
+                Column("own_30d", "Own 30-day", "int"),
+                Column("community_30d", "Community 30-day", "int"),
+                Column("community_share_pct", "Community share", "share"),
+                Column("community_period", "Community in period", "int"),
+                Column("org", "Org", csv=True, table=False),
+                Column("merges", "Merges", "int", table=False),
+            ],
+            ranked[:limit],
+        ),  # fmt: skip
+    ]
+    owner_columns = [
+        Column("name", "Name"), Column("models", "Own repos", "int"), Column("own_30d", "Own 30-day", "int"),
+        Column("built_30d", "Built on us 30-day", "int"), Column("built_share_pct", "Share", "share"),
+        Column("community", "Repos on us", "int"), Column("company", "By our other accounts", "int", table=False),
+        Column("own_period", "Own in period", "int"), Column("built_period", "On us in period", "int"),
+    ]  # fmt: skip
+    sections.append(Section(f"Per account on {day}: our own downloads beside those of models built on us",
+                            owner_columns, data["orgs"]))  # fmt: skip
+    if data["companies"]:
+        sections.append(Section(f"Per company on {day} (the watch list's; each repo once)", owner_columns,
+                                data["companies"]))  # fmt: skip
+    agree = (
+        f"none: the {len(compared):,} direct-children count(s) also counted through model_info agree within "
+        "the archive's age"
+        if compared
+        else "no direct-children count from model_info to compare (`oss-tracker sync --derivatives` counts them)"
+    )
+    sections.append(
+        _api_section(
+            beyond, "Direct children: the archive and model_info differ beyond the archive's age", agree
+        )
+    )
+    footer = f"{DEFINITION} Families of {day} (the public archive)"
+    footer += (
+        f"; community downloads in the period {period} (all-time differences, day after day)."
+        if period
+        else "."
+    )
+    return Report(
+        title="Families of the watched models",
+        data=data,
+        sections=sections,
+        footer=footer,
+        notes=_stale(db, day),
+    )
+
+
+def _owners(db: Database, day_id: int, chain: list[int], names: dict[str, str]) -> list[dict[str, Any]]:
+    """The day's account and company rows (of the chosen accounts), with their period sums."""
+    import json
+
+    periods: dict[tuple[str, str], tuple[int | None, int | None]] = {}
+    if chain:
+        for kind, name, own, built in db.execute(
+            f"""SELECT kind, name, sum(period_own), sum(coalesce(period_company, 0) + period_community)
+                FROM family_owners WHERE day_id IN ({",".join("?" * len(chain))}) GROUP BY kind, name""",
+            chain,
+        ).fetchall():
+            periods[(kind, name.lower())] = (own, built)
+    out = []
+    for kind, name, accounts, models, own, company, company_30d, community, community_30d in db.execute(
+        """SELECT kind, name, accounts, models, own_30d, company, company_30d, community, community_30d
+           FROM family_owners WHERE day_id = ? ORDER BY kind DESC, name COLLATE NOCASE""",
+        [day_id],
+    ).fetchall():
+        try:
+            members = [a for a in json.loads(accounts) if isinstance(a, str)]
+        except (ValueError, TypeError):
+            members = []
+        if kind == "org" and name.lower() not in names:
+            continue
+        if kind == "company" and not {a.lower() for a in members} & names.keys():
+            continue
+        built = _sum(company_30d, community_30d)
+        own_period, built_period = periods.get((kind, name.lower()), (None, None))
+        out.append(
+            {"kind": kind, "name": name, "accounts": members, "models": models, "own_30d": own,
+             "built_30d": built, "built_share_pct": _share(built, _sum(own, built)), "community": community,
+             "company": company, "own_period": own_period, "built_period": built_period}
+        )  # fmt: skip
+    return out
