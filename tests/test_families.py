@@ -385,6 +385,31 @@ def test_families_of_local_archive_days_are_the_constructed_trees(
         ((k, n, dl) for k, (n, dl) in by_account.items()), key=lambda a: (-a[1], -a[2], a[0].lower())
     )[:10]  # fmt: skip
     assert "families of 2 day(s) (2025-11-24 – 2025-11-25)" in result.stderr
+    # Top lists are kept for the newest family day of each week: the 24th and 25th are one week.
+    for table in ("family_top", "family_accounts"):
+        assert rows(db, f"SELECT DISTINCT d.day FROM {table} t JOIN family_days d ON d.id = t.day_id") == [
+            (DAY2,)
+        ]
+
+
+def test_top_lists_are_kept_for_the_newest_family_day_of_each_week(
+    hub: FakeHub, tmp_path: Path, days: dict[str, bytes], watchlist: Path
+) -> None:
+    """Days built out of order: a week keeps its newest day's lists, whichever arrived last."""
+    db = tmp_path / "w.db"
+    synced(hub, db)
+    folder = tmp_path / "weeks"
+    for day in ("2025-11-23", "2025-11-26", "2025-11-25"):  # a Sunday, then a Wednesday and a Tuesday
+        (folder / "models" / day).mkdir(parents=True)
+        (folder / "models" / day / "models.parquet").write_bytes(days[DAY2])
+    for day in ("2025-11-23", "2025-11-26", "2025-11-25"):
+        result = backfill_families(db, folder, watchlist, "--since", day, "--until", day)
+        assert result.exit_code == 0, result.stderr
+    kept = rows(
+        db, "SELECT DISTINCT d.day FROM family_top t JOIN family_days d ON d.id = t.day_id ORDER BY d.day"
+    )
+    assert kept == [("2025-11-23",), ("2025-11-26",)]
+    assert rows(db, "SELECT count(DISTINCT day_id) FROM families") == [(3,)]  # aggregates: every day
 
 
 def test_a_second_run_builds_nothing_again(
@@ -706,3 +731,74 @@ def test_hostile_archive_columns_cost_their_values_not_the_day(
                                "all-null": "`baseModels` holds no id in this revision: bases read from `tags`"}[name]  # fmt: skip
     shown = run("derivatives", "--family", "Qwen/Base", "--db", str(db), env={"COLUMNS": "200"}).stdout
     assert "evil/\\x1b[31mred\\u202e" in shown and "\x1b" not in shown and "\u202e" not in shown
+
+
+def test_sync_families_passes_over_a_newest_day_whose_file_did_not_change(
+    hub: FakeHub, tmp_path: Path, days: dict[str, bytes]
+) -> None:
+    """The newest commit only re-uploaded another file: its models.parquet is the day before's (same
+    content hash), so the day before is the newest archived day; nothing is dated wrongly."""
+    hub.archive.commits.append(  # type: ignore[union-attr]
+        ArchiveCommit(
+            sha_of("later"),
+            "2025-11-26T13:20:00.000Z",
+            "Upload datasets.parquet",
+            {"models.parquet": days[DAY2], "datasets.parquet": b"x"},
+        )  # fmt: skip
+    )
+    db = tmp_path / "g.db"
+    synced(hub, db)
+    result = run(*_sync_args(hub, db, now="2025-11-27T06:00:00Z"), "--families")
+    assert result.exit_code == 0, result.stderr
+    assert rows(db, "SELECT day, revision, period_from FROM family_days") == [(DAY2, sha_of(DAY2), DAY1)]
+    again = run(*_sync_args(hub, db, now="2025-11-27T07:00:00Z"), "--families")
+    assert again.exit_code == 0, again.stderr
+    assert (
+        again.stderr.splitlines()[-1] == "families ok: the newest archived day's families are already stored"
+    )
+
+
+def test_a_day_before_that_cannot_be_read_leaves_the_families_without_a_period(
+    hub: FakeHub, tmp_path: Path, days: dict[str, bytes], watchlist: Path
+) -> None:
+    db = tmp_path / "p.db"
+    synced(hub, db)
+    source = local_archive(tmp_path, {DAY1: b"PAR1 not a parquet file", DAY2: days[DAY2]})
+    result = backfill_families(db, source, watchlist, "--since", DAY2)
+    assert result.exit_code == 0, result.stderr
+    [(period_from, message)] = rows(db, "SELECT period_from, message FROM family_days")
+    assert period_from is None
+    assert message.startswith(
+        f"no period downloads: the day before ({DAY1}) could not be read (not a readable Parquet file"
+    )
+    expected = {r: f for r in ROOTS if (f := expected_family(DAY2, r)) is not None}
+    for f in expected.values():
+        f.update(period_own=None, period_company=None, period_community=None, drops=0)
+    assert stored_families(db, DAY2) == expected
+
+
+def test_a_csv_day_has_no_families_and_says_so(hub: FakeHub, tmp_path: Path, watchlist: Path) -> None:
+    import csv
+    import io
+
+    from fixtures.build_archive import rows_of
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=["id", "author", "downloads", "tags"])
+    writer.writeheader()
+    for r in rows_of(hub_world(DAY1, archive=True), filler=3):
+        writer.writerow(
+            {"id": r["id"], "author": r["author"], "downloads": r["downloads"], "tags": json.dumps(r["tags"])}
+        )
+    folder = tmp_path / "csv" / "models" / DAY1
+    folder.mkdir(parents=True)
+    (folder / "models.csv").write_text(out.getvalue())
+    db = tmp_path / "c.db"
+    result = backfill_families(db, folder.parent.parent, watchlist)
+    assert result.exit_code == 0, result.stderr
+    assert (
+        f"no families for 1 day(s): {DAY1}: a CSV day: its bases are read from Parquet days only"
+        in result.stderr
+    )
+    assert rows(db, "SELECT count(*) FROM family_days") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM runs WHERE source = 'archive'") == [(1,)]  # its snapshot is stored

@@ -90,10 +90,12 @@ class Graph:
     ids: list[Any]  # string arrays, a row group each
     d30: list[Any] | None  # int64 arrays (null: unreadable); None: no usable `downloads` column
     all_time: list[Any] | None  # same for `downloadsAllTime`
-    row_code: Any  # int32 array, a row each: its id's code among the declared bases (null: declared by none)
     edge_code: Any  # int32: the declared base
     edge_child: Any  # int32: the declaring row
     edge_rel: Any  # int8: relation code (RELATION_NAMES)
+    child_code: (
+        Any  # int32: the declaring row's own id's code among the declared bases (null: none declares it)
+    )
     bases: Any  # string array: the declared base ids, lower case (the codes' dictionary)
     bases_from: str  # baseModels | tags
     with_bases: int  # rows declaring at least one base
@@ -122,9 +124,10 @@ def read_graph(source: Any) -> Graph:
         if c not in counts
     ]
     columns = ["id", *counts, bases_from]
-    ids, d30, all_time, children, bases, relations = [], [], [], [], [], []
+    ids, d30, all_time, children, bases, relations, names = [], [], [], [], [], [], []
     pool = pa.default_memory_pool()
-    offset = 0
+    offset = with_bases = 0
+    tags = bases_from == "tags"
     try:
         for group in range(pf.num_row_groups):
             table = pf.read_row_group(group, columns=columns)
@@ -134,14 +137,19 @@ def read_graph(source: Any) -> Graph:
             if "downloadsAllTime" in counts:
                 all_time.append(_counts(table.column("downloadsAllTime").combine_chunks()))
             column = table.column(bases_from).combine_chunks()
-            child, base, rel = _from_base_models(column) if bases_from == "baseModels" else _from_tags(column)
+            child, base, rel = _from_tags(column) if tags else _from_base_models(column)
+            with_bases += _distinct_sorted(child)
+            if not tags:  # the declaring rows' own ids, taken here a row group at a time (less memory)
+                names.append(pc.ascii_lower(ids[-1].take(child)))
             children.append(pc.add(child.cast(pa.int64()), offset).cast(pa.int32()))
             bases.append(base)
             relations.append(rel)
             offset += table.num_rows
             del table, column
             pool.release_unused()
-        graph = _build(ids, children, bases, relations)
+        graph = _build(ids, children, bases, relations, None if tags else names)
+        graph.with_bases = with_bases
+        pool.release_unused()
     except (pa.ArrowException, OSError) as err:
         raise Unreadable(f"the file's bases could not be read ({_short(err)})") from None
     graph.rows = offset
@@ -336,41 +344,54 @@ def _usable(ids: Any) -> Any:
     return pc.fill_null(pc.and_(pc.greater(length, 0), pc.less_equal(length, MAX_ID)), False)
 
 
-def _build(ids: list[Any], children: list[Any], bases: list[Any], relations: list[Any]) -> Graph:
-    """Edges deduplicated and encoded, each row's code, self-references dropped."""
+def _distinct_sorted(values: Any) -> int:
+    """How many distinct values a sorted array holds (pyarrow's count_distinct hashes: ~300 MB here)."""
+    import pyarrow.compute as pc
+
+    n = len(values)
+    return 0 if n == 0 else 1 + (pc.sum(pc.not_equal(values.slice(1), values.slice(0, n - 1))).as_py() or 0)
+
+
+def _build(
+    ids: list[Any], children: list[Any], bases: list[Any], relations: list[Any], names: list[Any] | None
+) -> Graph:
+    """Edges encoded, each declaring row's own code, self-references dropped. Codes are given to
+    the declaring rows only (what a walk goes on from), not to every row of the day. `names`: the
+    declaring rows' ids (lower case), an edge each, when the caller took them (None: taken here)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    edges = pa.table(
-        {
-            "child": pa.concat_arrays(children) if children else pa.array([], pa.int32()),
-            "base": pa.concat_arrays(bases) if bases else pa.array([], pa.string()),
-            "rel": pa.concat_arrays(relations) if relations else pa.array([], pa.int8()),
-        }
-    )
+    child = pa.concat_arrays(children) if children else pa.array([], pa.int32())
+    base = pa.concat_arrays(bases) if bases else pa.array([], pa.string())
+    rel = pa.concat_arrays(relations) if relations else pa.array([], pa.int8())
     del children, bases, relations
-    # A base declared twice (the Hub writes both tag forms of each) is one edge, with the relation
-    # that was said, if any.
-    edges = edges.group_by(["child", "base"], use_threads=False).aggregate([("rel", "max")])
-    all_ids = pa.chunked_array(ids, pa.string()) if ids else pa.chunked_array([], pa.string())
+    if names is None:
+        # The Hub writes two tags for each base (`base_model:<id>`, `base_model:<relation>:<id>`):
+        # one edge, with the relation said. (In `baseModels` a repeated id is a repeated edge, which
+        # a walk meets twice and counts once.)
+        edges = pa.table({"child": child, "base": base, "rel": rel})
+        edges = edges.group_by(["child", "base"], use_threads=False).aggregate([("rel", "max")])
+        child = edges.column("child").combine_chunks()
+        base = edges.column("base").combine_chunks()
+        rel = edges.column("rel_max").combine_chunks()
+        del edges
+        all_ids = pa.chunked_array(ids, pa.string()) if ids else pa.chunked_array([], pa.string())
+        child_ids = pc.ascii_lower(all_ids.take(child))
+    else:
+        child_ids = pa.concat_arrays(names) if names else pa.array([], pa.string())
     # A row without an id cannot be anyone's descendant (nothing could name it in a report).
-    named = pc.is_valid(all_ids.take(edges.column("child")))
-    edges = edges.filter(named)
-    encoded = edges.column("base").combine_chunks().dictionary_encode()
+    named = pc.is_valid(child_ids)
+    if (pc.sum(named).as_py() or 0) != len(named):
+        child, base, rel = child.filter(named), base.filter(named), rel.filter(named)
+        child_ids = child_ids.filter(named)
+    encoded = base.dictionary_encode()
+    del base
     dictionary = encoded.dictionary
     edge_code = encoded.indices.cast(pa.int32())
-    edge_child = edges.column("child").combine_chunks()
-    edge_rel = edges.column("rel_max").combine_chunks()
-    with_bases = pc.count_distinct(edge_child).as_py() if len(edge_child) else 0
-    del edges, encoded
-    row_code = (
-        pa.concat_arrays(
-            [pc.index_in(pc.ascii_lower(chunk), value_set=dictionary).cast(pa.int32()) for chunk in ids]
-        )
-        if ids
-        else pa.array([], pa.int32())
-    )
-    own = pc.fill_null(pc.equal(row_code.take(edge_child), edge_code), False)
+    del encoded
+    child_code = pc.index_in(child_ids, value_set=dictionary).cast(pa.int32())
+    del child_ids
+    own = pc.fill_null(pc.equal(child_code, edge_code), False)
     self_references = pc.sum(own).as_py() or 0
     keep = pc.invert(own)
     return Graph(
@@ -378,13 +399,13 @@ def _build(ids: list[Any], children: list[Any], bases: list[Any], relations: lis
         ids=ids,
         d30=None,
         all_time=None,
-        row_code=row_code,
         edge_code=edge_code.filter(keep),
-        edge_child=edge_child.filter(keep),
-        edge_rel=edge_rel.filter(keep),
+        edge_child=child.filter(keep),
+        edge_rel=rel.filter(keep),
+        child_code=child_code.filter(keep),
         bases=dictionary,
         bases_from="",
-        with_bases=with_bases,
+        with_bases=0,
         self_references=self_references,
     )
 
@@ -405,6 +426,13 @@ class _Row:
     d30: int | None
     all_time: int | None
     code: int | None
+    low: str = ""  # the id as matched (lower case)
+    account: str = ""  # its account, lower case ("" for an id without one)
+    shown: str = ""  # its account as written
+    company: str = ""  # the account's company (the watch list's), or "@account"
+    rank: tuple[int, str] = (0, "")  # the order of the top lists: most 30-day downloads, then id
+    listed: bool = True  # fit to be stored in a top list (values.text)
+    shown_listed: bool = True  # its account too
 
 
 class Families:
@@ -454,7 +482,8 @@ class Families:
             {r for rows in self.named.values() for r in rows}
             | {r for rows in self.own.values() for r in rows}
         )
-        special_codes = graph.row_code.take(pa.array(special, pa.int32())).to_pylist()
+        special_ids = pa.chunked_array(graph.ids, pa.string()).take(pa.array(special, pa.int32()))
+        special_codes = pc.index_in(pc.ascii_lower(special_ids), value_set=graph.bases).to_pylist()
         start = {c for c in self.name_code.values() if c is not None} | {
             c for c in special_codes if c is not None
         }
@@ -462,23 +491,25 @@ class Families:
         seen, frontier = set(start), sorted(start)
         while frontier:
             hit = pc.is_in(graph.edge_code, value_set=pa.array(frontier, pa.int32()))
-            kids = graph.edge_child.filter(hit)
-            codes = pc.unique(pc.drop_null(graph.row_code.take(kids))).to_pylist()
+            codes = pc.unique(pc.drop_null(graph.child_code.filter(hit))).to_pylist()
             frontier = [c for c in codes if c not in seen]
             seen.update(frontier)
         hit = pc.is_in(graph.edge_code, value_set=pa.array(sorted(seen), pa.int32()))
         self.adjacency: dict[int, list[tuple[int, int]]] = {}
-        for code, child, rel in zip(graph.edge_code.filter(hit).to_pylist(), graph.edge_child.filter(hit).to_pylist(),
-                                    graph.edge_rel.filter(hit).to_pylist(), strict=True):  # fmt: skip
+        row_code = dict(zip(special, special_codes, strict=True))
+        for code, child, rel, own in zip(graph.edge_code.filter(hit).to_pylist(), graph.edge_child.filter(hit).to_pylist(),
+                                         graph.edge_rel.filter(hit).to_pylist(), graph.child_code.filter(hit).to_pylist(),
+                                         strict=True):  # fmt: skip
             self.adjacency.setdefault(code, []).append((child, rel))
-        rows = sorted({c for kids in self.adjacency.values() for c, _ in kids} | set(special))
+            row_code[child] = own
+        rows = sorted(row_code)
         taken = pa.array(rows, pa.int32())
         ids = pa.chunked_array(graph.ids, pa.string()).take(taken).to_pylist()
         d30 = _take(graph.d30, taken, len(rows))
         all_time = _take(graph.all_time, taken, len(rows))
-        codes = graph.row_code.take(taken).to_pylist()
+        codes = [row_code[r] for r in rows]
         self.rows: dict[int, _Row] = {
-            row: _Row(ids[i], d30[i], all_time[i], codes[i]) for i, row in enumerate(rows)
+            row: self._row(ids[i], d30[i], all_time[i], codes[i]) for i, row in enumerate(rows)
         }
         self.code_node: dict[int, int] = {}  # a code's node: the row of that id (~code: no such row)
         for row, info in self.rows.items():
@@ -486,11 +517,21 @@ class Families:
                 self.code_node.setdefault(info.code, row)
         self.component, self.component_size = _components(self._nodes(start), self._successors)
 
+    def _row(self, repo_id: str, d30: int | None, all_time: int | None, code: int | None) -> _Row:
+        """A row with what every walk asks of it worked out once (a row is in many families)."""
+        low = lower(repo_id)
+        head, sep, _ = repo_id.partition("/")
+        account = lower(head) if sep else ""
+        shown = head if sep else ""
+        return _Row(repo_id, d30, all_time, code, low, account, shown, self._company(account),
+                    (-(d30 if d30 is not None else -1), repo_id), text(repo_id) is not None,
+                    text(shown) is not None)  # fmt: skip
+
     def needed(self) -> list[str]:
         """Every repo id (lower case) the figures use, and every name of the watched models (a model
         renamed since the previous day had its former name then): the previous day's counts of these
         give the period downloads."""
-        return sorted({lower(r.repo_id) for r in self.rows.values()} | set(self.name_code))
+        return sorted({r.low for r in self.rows.values()} | set(self.name_code))
 
     # -- the graph as nodes: a row, or ~code for a declared base with no row that day -----------
     def _node(self, code: int) -> int:
@@ -535,10 +576,10 @@ class Families:
         by_depth: dict[int, int] = {}
         accounts: dict[str, list[Any]] = {}
         drops = 0
+        rows = self.rows
         for row, (depth, rel) in members.items():
-            info = self.rows[row]
-            acc = namespace(info.repo_id)
-            sums = part["company" if self._company(acc) == company else "community"]
+            info = rows[row]
+            sums = part["company" if info.company == company else "community"]
             sums[0] += 1
             sums[1] += info.d30 or 0
             sums[2] += info.all_time or 0
@@ -549,7 +590,9 @@ class Families:
             by_depth[depth] = by_depth.get(depth, 0) + 1
             if depth == 1:
                 direct[RELATION_NAMES[rel] or ""] += 1
-            shown = accounts.setdefault(acc, [info.repo_id.split("/", 1)[0] if acc else "", 0, 0])
+            shown = accounts.get(info.account)
+            if shown is None:
+                shown = accounts[info.account] = [info.shown, 0, 0, info.shown_listed]
             shown[1] += 1
             shown[2] += info.d30 or 0
         own = self.rows[main] if main is not None else None
@@ -561,15 +604,10 @@ class Families:
         at = graph.all_time is not None
         period = previous is not None and at
         cycles = {self.component[n] for n in (*members, *root_rows) if self.component_size.get(self.component.get(n, -1), 1) > 1}  # fmt: skip
-        best = heapq.nsmallest(
-            top,
-            (r for r in members if text(self.rows[r].repo_id) is not None),
-            key=lambda r: (-(self.rows[r].d30 if self.rows[r].d30 is not None else -1), self.rows[r].repo_id),
+        best = heapq.nsmallest(top, (r for r in members if rows[r].listed), key=lambda r: rows[r].rank)
+        ranked = heapq.nsmallest(
+            top_accounts, (a for a in accounts.values() if a[3]), key=lambda a: (-a[1], -a[2], a[0].lower())
         )
-        ranked = sorted(
-            ((name, n, dl) for name, n, dl in accounts.values() if text(name) is not None),
-            key=lambda a: (-a[1], -a[2], a[0].lower()),
-        )[:top_accounts]
         return FamilyRecord(
             model_id=root.model_id,
             descendants=len(members),
@@ -602,7 +640,7 @@ class Families:
                 )
                 for r in best
             ],  # fmt: skip
-            top_accounts=[(name, n, dl if d30 else None) for name, n, dl in ranked],
+            top_accounts=[(name, n, dl if d30 else None) for name, n, dl, _ in ranked],
         )
 
     def _walk(
@@ -668,8 +706,7 @@ class Families:
         own_set = set(own)
         for row in (*own, *(r for r in reached if r not in own_set)):
             info = self.rows[row]
-            acc = namespace(info.repo_id)
-            key = "own" if acc in accounts else "company" if self._company(acc) == company else "community"
+            key = "own" if info.account in accounts else "company" if info.company == company else "community"
             s = sums[key]
             s[0] += 1
             s[1] += info.d30 or 0
@@ -705,7 +742,7 @@ def _period(info: _Row, previous: dict[str, int] | None, names: list[str] | None
     model is looked up by its name that day, then by its other names (a rename in between)."""
     if previous is None or info.all_time is None:
         return None
-    before = previous.get(lower(info.repo_id))
+    before = previous.get(info.low)
     for name in names or ():
         if before is not None:
             break

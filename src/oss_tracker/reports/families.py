@@ -338,8 +338,8 @@ def families_report(
 
     def rows_of(day_ids: list[int]) -> dict[int, dict[str, Any]]:
         return {r[0]: {"id": r[1], "org": r[2], **_family_row(r[3:])} for r in db.execute(
-            f"""SELECT m.id, m.repo_id, g.name, {_SELECT} FROM families f JOIN models m ON m.id = f.model_id
-                JOIN orgs g ON g.id = m.org_id WHERE f.day_id = ? AND m.org_id IN ({marks})""",
+            f"""SELECT m.id, m.repo_id, g.name, {_SELECT} FROM models m JOIN orgs g ON g.id = m.org_id
+                JOIN families f ON f.model_id = m.id AND f.day_id = ? WHERE m.org_id IN ({marks})""",
             [day_ids[0], *oids]).fetchall()}  # fmt: skip
 
     latest = rows_of([day_id])
@@ -347,8 +347,9 @@ def families_report(
     periods: dict[int, int] = {}
     if chain:
         for model_id, total in db.execute(
-            f"""SELECT f.model_id, sum(f.period_community) FROM families f JOIN models m ON m.id = f.model_id
-                WHERE f.day_id IN ({",".join("?" * len(chain))}) AND m.org_id IN ({marks}) GROUP BY f.model_id""",
+            f"""SELECT m.id, sum(f.period_community) FROM models m
+                JOIN families f ON f.model_id = m.id AND f.day_id IN ({",".join("?" * len(chain))})
+                WHERE m.org_id IN ({marks}) GROUP BY m.id""",
             [*chain, *oids],
         ).fetchall():
             periods[model_id] = total

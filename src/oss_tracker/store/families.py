@@ -127,6 +127,18 @@ def save(db: Database, day: FamilyDay, *, version: str, computed_at: str) -> int
                     [day_id, owner.kind, owner.name],
                 )
         names = _Names(db)
+        # Top lists are kept for the newest family day of each ISO week only (aggregates for every
+        # day): a list a family a day would be most of the file (docs/benchmarks.md, "Families").
+        week = _week(day.day)
+        same_week = [
+            (i, d) for i, d in db.execute("SELECT id, day FROM family_days").fetchall() if _week(d) == week
+        ]
+        newest = max(same_week, key=lambda x: x[1])[0]
+        for older, _ in same_week:
+            if older != newest:
+                db.execute("DELETE FROM family_top WHERE day_id = ?", [older])
+                db.execute("DELETE FROM family_accounts WHERE day_id = ?", [older])
+        lists = newest == day_id
         for f in day.families:
             d = f.direct
             db.execute(
@@ -142,6 +154,8 @@ def save(db: Database, day: FamilyDay, *, version: str, computed_at: str) -> int
                              f.community_all_time, f.period_own, f.period_company, f.period_community)),
                  f.drops],
             )  # fmt: skip
+            if not lists:
+                continue
             db.conn.executemany(
                 """INSERT INTO family_top (model_id, day_id, rank, name_id, depth, relation, downloads_30d,
                        downloads_all_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
@@ -166,6 +180,13 @@ def save(db: Database, day: FamilyDay, *, version: str, computed_at: str) -> int
                  _fit(o.period_community)],
             )  # fmt: skip
     return day_id
+
+
+def _week(day: str) -> tuple[int, int]:
+    from datetime import date
+
+    year, week, _ = date.fromisoformat(day).isocalendar()
+    return year, week
 
 
 class _Names:
