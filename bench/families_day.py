@@ -19,7 +19,7 @@
    c. two more days in one run (the day before is kept in memory).
 3. The floor: pyarrow alone reading the same column chunks (no graph, no walk, no SQLite).
 4. Storage (`--year`): the real rows of one day copied under 365 days (counts varied), the top
-   lists kept for one day a week as the tool keeps them; bytes per family-day from dbstat.
+   lists kept for one day a month as the tool keeps them; bytes per family-day from dbstat.
 """
 
 from __future__ import annotations
@@ -401,7 +401,7 @@ def main() -> None:
 
 def storage(db: Path, conn: sqlite3.Connection) -> None:
     """A year of family days: the newest day's rows copied under 361 more days (counts varied), top
-    lists on one day a week; bytes per family-day from dbstat."""
+    lists on one day a month (as the tool keeps them); bytes per family-day from dbstat."""
     from datetime import date, timedelta
 
     [(last_id, last_day)] = conn.execute(
@@ -425,10 +425,10 @@ def storage(db: Path, conn: sqlite3.Connection) -> None:
             conn.execute(
                 """INSERT INTO families SELECT model_id, ?, descendants + ?, finetune, quantized, adapter, merge,
                        unspecified, depth2, depth3, deeper, max_depth, merges, cycles, accounts, company,
-                       own_30d + ?, company_30d + ?, community_30d + ?, own_all_time + ?, company_all_time + ?,
-                       community_all_time + ?, period_own, period_company, period_community, drops
+                       own_30d + ?, company_30d + ?, community_30d + ?, period_own + ?, period_company + ?,
+                       period_community + ?, drops
                    FROM families WHERE day_id = ?""",
-                [new, k % 7, k * 11, k * 13, k * 17, k * 1000, k * 1300, k * 1700, last_id],
+                [new, k % 7, k * 11, k * 13, k * 17, k, k * 3, k * 5, last_id],
             )
             for table in ("family_owners",):
                 conn.execute(
@@ -437,7 +437,7 @@ def storage(db: Path, conn: sqlite3.Connection) -> None:
                            period_company, period_community FROM {table} WHERE day_id = ?""",
                     [new, last_id],
                 )
-            if date.fromisoformat(day).isoweekday() == 7:  # one day a week keeps its lists
+            if (date.fromisoformat(day) + timedelta(days=1)).day == 1:  # a month's last day keeps its lists
                 conn.execute(
                     """INSERT INTO family_top SELECT model_id, ?, rank, name_id, depth, relation, downloads_30d + ?,
                            downloads_all_time + ? FROM family_top WHERE day_id = ?""",

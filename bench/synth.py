@@ -373,10 +373,13 @@ def build_history(
 def build_families(path: Path, *, share: float = 0.35, seed: str = "families", quiet: bool = False) -> dict:
     """Families (issue 16) for a history built by build_history: a family day for every day with a
     run; `share` of the models have descendants (sizes Pareto-distributed, growing), each family a
-    row a day, its top 20 descendants and top 10 accounts on the last day of each ISO week and the
-    newest day (as store/families.py keeps them), every org a `family_owners` row a day. Written day
+    row a day, its top 20 descendants and top 10 accounts on the newest day of each month (as
+    store/families.py keeps them), every org a `family_owners` row a day. Written day
     by day, as daily syncs write them."""
+    from oss_tracker.store.open import open_db
+
     t0 = time.perf_counter()
+    open_db(path, create=True).conn.close()  # a history from before the families: migrated first
     conn = sqlite3.connect(path)
     rng = random.Random(seed)
     days = [r[0] for r in conn.execute("SELECT DISTINCT day FROM runs WHERE status = 'ok' ORDER BY day")]
@@ -388,10 +391,10 @@ def build_families(path: Path, *, share: float = 0.35, seed: str = "families", q
     with conn:
         conn.executemany("INSERT INTO family_names (id, name) VALUES (?, ?)",
                          [(i, f"acct-{i % 3000:04d}/derived-{i:06d}-GGUF") for i in range(1, names + 1)])  # fmt: skip
-        last_of_week: dict[tuple[int, int], str] = {}
+        last_of_month: dict[str, str] = {}
         for day in days:
-            last_of_week[date.fromisoformat(day).isocalendar()[:2]] = day
-        lists = set(last_of_week.values()) | {days[-1]}
+            last_of_month[day[:7]] = day
+        lists = set(last_of_month.values())
         previous = None
         for k, day in enumerate(days):
             day_id = conn.execute(
@@ -406,10 +409,10 @@ def build_families(path: Path, *, share: float = 0.35, seed: str = "families", q
                 d1 = max(1, n // 3)
                 rows.append((m, day_id, n, d1 // 2, d1 // 4, d1 // 8, d1 - d1 // 2 - d1 // 4 - d1 // 8, 0,
                              n // 3, n // 6, n - d1 - n // 3 - n // 6, 4 if n > 20 else 2, n // 50, 0,
-                             max(1, n // 4), n // 5, 1000 * m, 100 * n, 300 * n, 10**6 * m, 10**4 * n, 3 * 10**4 * n,
+                             max(1, n // 4), n // 5, 1000 * m, 100 * n, 300 * n,
                              1000 if previous else None, 100 * n if previous else None,
                              300 * n if previous else None, 0))  # fmt: skip
-            conn.executemany(f"INSERT INTO families VALUES ({', '.join('?' * 26)})", rows)
+            conn.executemany(f"INSERT INTO families VALUES ({', '.join('?' * 23)})", rows)
             conn.executemany(
                 "INSERT INTO family_owners VALUES (?, 'org', ?, ?, ?, ?, ?, 0, 0, 0, ?, ?, ?, ?, 0, ?)",
                 [(day_id, o, json.dumps([o]), 250, 10**7, 10**9, 5000 + k, 10**6, 10**8,

@@ -120,9 +120,6 @@ class FamilyRecord:
     own_30d: int | None
     company_30d: int | None
     community_30d: int | None
-    own_all_time: int | None
-    company_all_time: int | None
-    community_all_time: int | None
     period_own: int | None = None
     period_company: int | None = None
     period_community: int | None = None

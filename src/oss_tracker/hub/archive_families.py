@@ -138,16 +138,16 @@ def read_graph(source: Any) -> Graph:
                 all_time.append(_counts(table.column("downloadsAllTime").combine_chunks()))
             column = table.column(bases_from).combine_chunks()
             child, base, rel = _from_tags(column) if tags else _from_base_models(column)
-            with_bases += _distinct_sorted(child)
-            if not tags:  # the declaring rows' own ids, taken here a row group at a time (less memory)
-                names.append(pc.ascii_lower(ids[-1].take(child)))
+            with_bases += _distinct_sorted(child if not tags else child.sort())
+            # The declaring rows' own ids, taken here a row group at a time (less memory).
+            names.append(pc.ascii_lower(ids[-1].take(child)))
             children.append(pc.add(child.cast(pa.int64()), offset).cast(pa.int32()))
             bases.append(base)
             relations.append(rel)
             offset += table.num_rows
             del table, column
             pool.release_unused()
-        graph = _build(ids, children, bases, relations, None if tags else names)
+        graph = _build(ids, children, bases, relations, names)
         graph.with_bases = with_bases
         pool.release_unused()
     except (pa.ArrowException, OSError) as err:
@@ -332,9 +332,13 @@ def _from_tags(column: Any) -> tuple[Any, Any, Any]:
     relation, base = parts.flatten()
     ids = pc.if_else(said, base, rest)
     ok = _usable(ids)
-    parent = parent.filter(ok)
     codes = _relation_codes(pc.if_else(said, relation, pa.scalar(None, pa.string()))).filter(ok)
-    return parent, pc.ascii_lower(ids.filter(ok)), codes
+    # The Hub writes two tags for each base (`base_model:<id>`, `base_model:<relation>:<id>`): one
+    # edge, with the relation said. Both are in the row, so a row group is deduplicated on its own.
+    edges = pa.table({"child": parent.filter(ok), "base": pc.ascii_lower(ids.filter(ok)), "rel": codes})
+    edges = edges.group_by(["child", "base"], use_threads=False).aggregate([("rel", "max")])
+    return (edges.column("child").combine_chunks(), edges.column("base").combine_chunks(),
+            edges.column("rel_max").combine_chunks())  # fmt: skip
 
 
 def _usable(ids: Any) -> Any:
@@ -353,32 +357,20 @@ def _distinct_sorted(values: Any) -> int:
 
 
 def _build(
-    ids: list[Any], children: list[Any], bases: list[Any], relations: list[Any], names: list[Any] | None
+    ids: list[Any], children: list[Any], bases: list[Any], relations: list[Any], names: list[Any]
 ) -> Graph:
     """Edges encoded, each declaring row's own code, self-references dropped. Codes are given to
     the declaring rows only (what a walk goes on from), not to every row of the day. `names`: the
-    declaring rows' ids (lower case), an edge each, when the caller took them (None: taken here)."""
+    declaring rows' ids (lower case), an edge each. (In `baseModels` a repeated id is a repeated
+    edge, which a walk meets twice and counts once.)"""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     child = pa.concat_arrays(children) if children else pa.array([], pa.int32())
     base = pa.concat_arrays(bases) if bases else pa.array([], pa.string())
     rel = pa.concat_arrays(relations) if relations else pa.array([], pa.int8())
-    del children, bases, relations
-    if names is None:
-        # The Hub writes two tags for each base (`base_model:<id>`, `base_model:<relation>:<id>`):
-        # one edge, with the relation said. (In `baseModels` a repeated id is a repeated edge, which
-        # a walk meets twice and counts once.)
-        edges = pa.table({"child": child, "base": base, "rel": rel})
-        edges = edges.group_by(["child", "base"], use_threads=False).aggregate([("rel", "max")])
-        child = edges.column("child").combine_chunks()
-        base = edges.column("base").combine_chunks()
-        rel = edges.column("rel_max").combine_chunks()
-        del edges
-        all_ids = pa.chunked_array(ids, pa.string()) if ids else pa.chunked_array([], pa.string())
-        child_ids = pc.ascii_lower(all_ids.take(child))
-    else:
-        child_ids = pa.concat_arrays(names) if names else pa.array([], pa.string())
+    child_ids = pa.concat_arrays(names) if names else pa.array([], pa.string())
+    del children, bases, relations, names
     # A row without an id cannot be anyone's descendant (nothing could name it in a report).
     named = pc.is_valid(child_ids)
     if (pc.sum(named).as_py() or 0) != len(named):
@@ -571,7 +563,7 @@ class Families:
             return None
         company = self._company(lower(root.account))
         graph = self.graph
-        part = {"company": [0, 0, 0, 0], "community": [0, 0, 0, 0]}  # repos, 30-day, all-time, period
+        part = {"company": [0, 0, 0], "community": [0, 0, 0]}  # repos, 30-day downloads, period downloads
         direct = dict.fromkeys(("", *RELATIONS), 0)
         by_depth: dict[int, int] = {}
         accounts: dict[str, list[Any]] = {}
@@ -582,10 +574,9 @@ class Families:
             sums = part["company" if info.company == company else "community"]
             sums[0] += 1
             sums[1] += info.d30 or 0
-            sums[2] += info.all_time or 0
             diff = _period(info, previous)
             if diff is not None:
-                sums[3] += diff
+                sums[2] += diff
                 drops += diff < 0
             by_depth[depth] = by_depth.get(depth, 0) + 1
             if depth == 1:
@@ -623,12 +614,9 @@ class Families:
             own_30d=(own.d30 if own is not None else None) if d30 else None,
             company_30d=part["company"][1] if d30 else None,
             community_30d=part["community"][1] if d30 else None,
-            own_all_time=(own.all_time if own is not None else None) if at else None,
-            company_all_time=part["company"][2] if at else None,
-            community_all_time=part["community"][2] if at else None,
             period_own=own_period if period else None,
-            period_company=part["company"][3] if period else None,
-            period_community=part["community"][3] if period else None,
+            period_company=part["company"][2] if period else None,
+            period_community=part["community"][2] if period else None,
             drops=drops,
             top=[
                 Descendant(

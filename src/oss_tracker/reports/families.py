@@ -7,13 +7,14 @@ Only the database is read (store/families.py wrote it): no archive, no pyarrow.
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from oss_tracker.errors import NoData
 from oss_tracker.reports.common import model_row, sourced, watched_orgs
 from oss_tracker.reports.model import Chart, ChartSeries, Column, Report, Section
-from oss_tracker.store.families import api_differences, day_orgs
+from oss_tracker.store.families import api_differences
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
     from sqlite_utils import Database
@@ -33,7 +34,7 @@ NO_FAMILIES = (
 FAMILY_COLUMNS = (
     "descendants", "finetune", "quantized", "adapter", "merge", "unspecified", "depth2", "depth3", "deeper",
     "max_depth", "merges", "cycles", "accounts", "company", "own_30d", "company_30d", "community_30d",
-    "own_all_time", "company_all_time", "community_all_time", "period_own", "period_company",
+    "period_own", "period_company",
     "period_community", "drops",
 )  # fmt: skip
 BY = ("descendants", "community", "growth")
@@ -78,14 +79,27 @@ _SELECT = ", ".join(f"f.{c}" for c in FAMILY_COLUMNS)
 
 def _days(db: Database, orgs: set[str]) -> list[tuple[str, int, str | None]]:
     """Family days that walked any of `orgs` (lower case), in time order: (day, id, period_from)."""
-    walked = day_orgs(db)
-    rows = db.execute("SELECT day, id, period_from FROM family_days ORDER BY day").fetchall()
-    return [(d, int(i), p) for d, i, p in rows if orgs & walked[d][1]]
+    rows = db.execute(
+        """SELECT d.day, d.id, d.period_from FROM family_days d
+           WHERE json_valid(d.orgs) AND EXISTS (SELECT 1 FROM json_each(d.orgs) j
+                                                WHERE lower(j.value) IN (SELECT value FROM json_each(?)))
+           ORDER BY d.day""",
+        [json.dumps(sorted(orgs))],
+    ).fetchall()
+    return [(d, int(i), p) for d, i, p in rows]
+
+
+def _walked(db: Database, day_id: int) -> set[str]:
+    """The accounts (lower case) a family day walked."""
+    row = db.execute("SELECT orgs FROM family_days WHERE id = ?", [day_id]).fetchone()
+    try:
+        items = json.loads(row[0]) if row else []
+    except ValueError:
+        return set()
+    return {i.lower() for i in items if isinstance(i, str)} if isinstance(items, list) else set()
 
 
 def _company_of(db: Database, day_id: int, org: str) -> str | None:
-    import json
-
     for name, accounts in db.execute(
         "SELECT name, accounts FROM family_owners WHERE day_id = ? AND kind = 'company' ORDER BY name",
         [day_id],
@@ -326,7 +340,6 @@ def families_report(
     days = _days(db, set(names))
     if not days:
         raise NoData(f"no families of {', '.join(names.values())} yet: {NO_FAMILIES}")
-    covered = day_orgs(db)
     day, day_id, _ = days[-1]
     start_day = (since or date.fromisoformat(day) - timedelta(days=30)).isoformat()
     before = [d for d in days if d[0] <= start_day]
@@ -336,34 +349,27 @@ def families_report(
     oids = [i for i, _ in chosen]
     marks = ",".join("?" * len(oids))
 
-    def rows_of(day_ids: list[int]) -> dict[int, dict[str, Any]]:
-        return {r[0]: {"id": r[1], "org": r[2], **_family_row(r[3:])} for r in db.execute(
-            f"""SELECT m.id, m.repo_id, g.name, {_SELECT} FROM models m JOIN orgs g ON g.id = m.org_id
-                JOIN families f ON f.model_id = m.id AND f.day_id = ? WHERE m.org_id IN ({marks})""",
-            [day_ids[0], *oids]).fetchall()}  # fmt: skip
-
-    latest = rows_of([day_id])
-    earlier = rows_of([start[1]]) if start else {}
-    periods: dict[int, int] = {}
-    if chain:
-        for model_id, total in db.execute(
-            f"""SELECT m.id, sum(f.period_community) FROM models m
-                JOIN families f ON f.model_id = m.id AND f.day_id IN ({",".join("?" * len(chain))})
-                WHERE m.org_id IN ({marks}) GROUP BY m.id""",
-            [*chain, *oids],
-        ).fetchall():
-            periods[model_id] = total
+    walked_then = _walked(db, start[1]) if start else set()
+    earlier = (
+        dict(db.execute(
+            f"""SELECT m.id, f.descendants FROM models m JOIN families f ON f.model_id = m.id AND f.day_id = ?
+                WHERE m.org_id IN ({marks})""", [start[1], *oids]).fetchall())
+        if start else {}
+    )  # fmt: skip
     ranked = []
-    for model_id, f in latest.items():
-        covered_then = start is not None and f["org"].lower() in covered[start[0]][1]
-        then = earlier.get(model_id, {}).get("descendants", 0) if covered_then else None
+    for model_id, repo_id, org, n, direct, merges, own, company, community in db.execute(
+        f"""SELECT m.id, m.repo_id, g.name, f.descendants, f.finetune + f.quantized + f.adapter + f.merge + f.unspecified,
+                   f.merges, f.own_30d, f.company_30d, f.community_30d
+            FROM models m JOIN orgs g ON g.id = m.org_id JOIN families f ON f.model_id = m.id AND f.day_id = ?
+            WHERE m.org_id IN ({marks})""",
+        [day_id, *oids],
+    ).fetchall():
+        then = earlier.get(model_id, 0) if start is not None and org.lower() in walked_then else None
         ranked.append(
-            {"id": f["id"], "org": f["org"], "descendants": f["descendants"], "direct": f["direct"],
-             "deeper": f["descendants"] - f["direct"], "merges": f["merges"],
-             "growth": f["descendants"] - then if then is not None else None,
-             "own_30d": f["own_30d"], "community_30d": f["community_30d"],
-             "community_share_pct": f["community_share_pct"],
-             "community_period": periods.get(model_id, 0) if chain else None}
+            {"model_id": model_id, "id": repo_id, "org": org, "descendants": n, "direct": direct,
+             "deeper": n - direct, "merges": merges, "growth": n - then if then is not None else None,
+             "own_30d": own, "community_30d": community,
+             "community_share_pct": _share(community, _sum(own, company, community)), "community_period": None}
         )  # fmt: skip
     key = {
         "descendants": lambda r: (-r["descendants"], r["id"].lower()),
@@ -371,16 +377,35 @@ def families_report(
         "growth": lambda r: (r["growth"] is None, -(r["growth"] or 0), r["id"].lower()),
     }[by]
     ranked.sort(key=key)
+    shown = ranked[:limit]
+    if chain:  # the period's downloads of the families listed (each a row a day of the period)
+        ids = [r["model_id"] for r in shown]
+        periods = dict(
+            db.execute(
+                f"""SELECT f.model_id, sum(f.period_community) FROM families f
+                    WHERE f.model_id IN ({",".join("?" * len(ids)) or "NULL"})
+                      AND f.day_id IN ({",".join("?" * len(chain))}) GROUP BY f.model_id""",
+                [*ids, *chain],
+            ).fetchall()
+        )
+        for r in shown:
+            r["community_period"] = periods.get(r["model_id"], 0)
+    for r in shown:
+        del r["model_id"]
     period = f"{chain_from} – {day}" if chain else None
     since_label = start[0] if start else None
     owners = _owners(db, day_id, chain, names)
-    compared = [r for r in api_differences(db, day=day) if r["org"].lower() in names]
-    beyond = [r for r in compared if r["beyond"]]
+    compared = [
+        r for r in api_differences(db, day=day, orgs=list(names.values())) if r["org"].lower() in names
+    ]
+    beyond = sorted(
+        (r for r in compared if r["beyond"]), key=lambda r: (-abs(r["difference"]), r["id"].lower())
+    )
     data = {
         "day": day, "by": by, "since": since_label, "period": {"from": chain_from, "to": day} if chain else None,
-        "families": ranked[:limit], "total_families": len(ranked),
+        "families": shown, "total_families": len(ranked),
         "orgs": [o for o in owners if o["kind"] == "org"], "companies": [o for o in owners if o["kind"] == "company"],
-        "api": {"compared": len(compared), "beyond": beyond},
+        "api": {"compared": len(compared), "beyond": len(beyond), "largest": beyond[:limit]},
     }  # fmt: skip
     window = f"new since {since_label}" if since_label else "no earlier family day: no new ones"
     window += f"; community downloads in {period}" if period else ""
@@ -401,7 +426,7 @@ def families_report(
                 Column("org", "Org", csv=True, table=False),
                 Column("merges", "Merges", "int", table=False),
             ],
-            ranked[:limit],
+            shown,
         ),  # fmt: skip
     ]
     owner_columns = [
@@ -421,11 +446,10 @@ def families_report(
         if compared
         else "no direct-children count from model_info to compare (`oss-tracker sync --derivatives` counts them)"
     )
-    sections.append(
-        _api_section(
-            beyond, "Direct children: the archive and model_info differ beyond the archive's age", agree
-        )
-    )
+    title = "Direct children: the archive and model_info differ beyond the archive's age"
+    if beyond:
+        title += f" ({min(limit, len(beyond))} of {len(beyond):,}, largest differences first)"
+    sections.append(_api_section(beyond[:limit], title, agree))
     footer = f"{DEFINITION} Families of {day} (the public archive)"
     footer += (
         f"; community downloads in the period {period} (all-time differences, day after day)."
@@ -443,8 +467,6 @@ def families_report(
 
 def _owners(db: Database, day_id: int, chain: list[int], names: dict[str, str]) -> list[dict[str, Any]]:
     """The day's account and company rows (of the chosen accounts), with their period sums."""
-    import json
-
     periods: dict[tuple[str, str], tuple[int | None, int | None]] = {}
     if chain:
         for kind, name, own, built in db.execute(

@@ -127,14 +127,14 @@ def save(db: Database, day: FamilyDay, *, version: str, computed_at: str) -> int
                     [day_id, owner.kind, owner.name],
                 )
         names = _Names(db)
-        # Top lists are kept for the newest family day of each ISO week only (aggregates for every
+        # Top lists are kept for the newest family day of each month only (aggregates for every
         # day): a list a family a day would be most of the file (docs/benchmarks.md, "Families").
-        week = _week(day.day)
-        same_week = [
-            (i, d) for i, d in db.execute("SELECT id, day FROM family_days").fetchall() if _week(d) == week
-        ]
-        newest = max(same_week, key=lambda x: x[1])[0]
-        for older, _ in same_week:
+        same_month = [
+            (i, d) for i, d in db.execute("SELECT id, day FROM family_days WHERE substr(day, 1, 7) = ?",
+                                          [day.day[:7]]).fetchall()
+        ]  # fmt: skip
+        newest = max(same_month, key=lambda x: x[1])[0]
+        for older, _ in same_month:
             if older != newest:
                 db.execute("DELETE FROM family_top WHERE day_id = ?", [older])
                 db.execute("DELETE FROM family_accounts WHERE day_id = ?", [older])
@@ -144,14 +144,13 @@ def save(db: Database, day: FamilyDay, *, version: str, computed_at: str) -> int
             db.execute(
                 """INSERT INTO families (model_id, day_id, descendants, finetune, quantized, adapter, merge,
                        unspecified, depth2, depth3, deeper, max_depth, merges, cycles, accounts, company,
-                       own_30d, company_30d, community_30d, own_all_time, company_all_time, community_all_time,
-                       period_own, period_company, period_community, drops)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       own_30d, company_30d, community_30d, period_own, period_company, period_community, drops)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 [f.model_id, day_id, f.descendants, d.get("finetune", 0), d.get("quantized", 0),
                  d.get("adapter", 0), d.get("merge", 0), d.get("", 0), f.depth2, f.depth3, f.deeper,
                  f.max_depth, f.merges, f.cycles, f.accounts, f.company,
-                 *map(_fit, (f.own_30d, f.company_30d, f.community_30d, f.own_all_time, f.company_all_time,
-                             f.community_all_time, f.period_own, f.period_company, f.period_community)),
+                 *map(_fit, (f.own_30d, f.company_30d, f.community_30d, f.period_own, f.period_company,
+                             f.period_community)),
                  f.drops],
             )  # fmt: skip
             if not lists:
@@ -180,13 +179,6 @@ def save(db: Database, day: FamilyDay, *, version: str, computed_at: str) -> int
                  _fit(o.period_community)],
             )  # fmt: skip
     return day_id
-
-
-def _week(day: str) -> tuple[int, int]:
-    from datetime import date
-
-    year, week, _ = date.fromisoformat(day).isocalendar()
-    return year, week
 
 
 class _Names:
@@ -219,59 +211,52 @@ def day_orgs(db: Database) -> dict[str, tuple[int, set[str]]]:
         "SELECT id, day, orgs FROM family_days").fetchall()}  # fmt: skip
 
 
-def api_differences(db: Database, *, day: str, model_ids: list[int] | None = None) -> list[dict]:
+MAX_APART = 30  # days between an archived day and a model_info count past which they are not compared
+
+
+def api_differences(
+    db: Database, *, day: str, model_ids: list[int] | None = None, orgs: list[str] | None = None
+) -> list[dict]:
     """The archive's direct children of each watched model on family day `day` beside the count
-    model_info gave (`derivative_counts`) nearest that day, for the current models of the accounts
-    that day walked that were ever counted (or those of `model_ids`).
+    model_info gave, for the current models of the accounts that day walked that were ever counted
+    (or those of `model_ids`, or of `orgs` only): the latest count or the one before it (`derivative_latest`), whichever
+    is nearer the archived day, if within MAX_APART days.
 
-    `allowed` is what the archive's age explains: the count's own pace (repos a day, from the two
-    counts around the archived day, else the model's latest two counts) times the days between the
-    two counts, plus noise (NOISE_REPOS or NOISE_SHARE, the larger). `beyond` when the difference
-    is larger."""
+    `allowed` is what the archive's age explains: the count's own pace (repos a day, between those
+    two counts) times the days between the archived day and the count, plus noise (NOISE_REPOS or
+    NOISE_SHARE, the larger). `beyond` when the difference is larger."""
     import math
-    from datetime import date
 
-    found = day_orgs(db).get(day)
+    found = db.execute("SELECT id, orgs FROM family_days WHERE day = ?", [day]).fetchone()
     if found is None:
         return []
-    day_id, orgs = found
     only, args = "", []
     if model_ids is not None:
         only, args = "AND m.id IN (SELECT value FROM json_each(?))", [json.dumps(model_ids)]
+    walked = found[1] if _names(found[1]) else "[]"
+    if orgs is not None:
+        walked = json.dumps([o for o in _names(walked) if o.lower() in {x.lower() for x in orgs}])
     rows = db.execute(
-        f"""SELECT m.id, m.repo_id, g.name, coalesce({DIRECT}, 0),
-                   (SELECT d.day || ' ' || d.total FROM derivative_counts d
-                    WHERE d.model_id = m.id AND d.day <= ? ORDER BY d.day DESC LIMIT 1),
-                   (SELECT d.day || ' ' || d.total FROM derivative_counts d
-                    WHERE d.model_id = m.id AND d.day > ? ORDER BY d.day LIMIT 1),
-                   l.day, l.total, l.prev_day, l.prev_total
+        f"""SELECT m.id, m.repo_id, g.name, coalesce({DIRECT}, 0), l.day, l.total, l.prev_day, l.prev_total,
+                   CAST(round(abs(julianday(l.day) - julianday(?))) AS INTEGER),
+                   CAST(round(abs(julianday(l.prev_day) - julianday(?))) AS INTEGER),
+                   CAST(round(julianday(l.day) - julianday(l.prev_day)) AS INTEGER)
             FROM models m JOIN orgs g ON g.id = m.org_id
             JOIN derivative_latest l ON l.model_id = m.id
             LEFT JOIN families f ON f.model_id = m.id AND f.day_id = ?
-            WHERE m.removed_at IS NULL AND lower(g.name) IN (SELECT value FROM json_each(?)) {only}
+            WHERE m.removed_at IS NULL
+              AND lower(g.name) IN (SELECT lower(value) FROM json_each(?)) {only}
             ORDER BY m.repo_id""",
-        [day, day, day_id, json.dumps(sorted(orgs)), *args],
+        [day, day, found[0], walked, *args],
     ).fetchall()
-
-    def parsed(value: str | None) -> tuple[str, int] | None:
-        if not value:
-            return None
-        d, _, total = value.partition(" ")
-        return d, int(total)
-
-    def days(a: str, b: str) -> int:
-        return abs((date.fromisoformat(a) - date.fromisoformat(b)).days)
-
     out = []
-    for model_id, repo_id, org, direct, before, after, l_day, l_total, p_day, p_total in rows:
-        before, after = parsed(before), parsed(after)
-        near = min((c for c in (before, after) if c), key=lambda c: (days(c[0], day), c[0] < day))
-        pace = None
-        if before and after and before[0] != after[0]:
-            pace = abs(after[1] - before[1]) / days(after[0], before[0])
-        elif p_day is not None and p_total is not None and p_day != l_day:
-            pace = abs(l_total - p_total) / days(l_day, p_day)
-        apart = days(near[0], day)
+    for model_id, repo_id, org, direct, l_day, l_total, p_day, p_total, l_apart, p_apart, gap in rows:
+        near, apart = (l_day, l_total), l_apart
+        if p_apart is not None and p_total is not None and (p_apart, p_day < day) < (l_apart, l_day < day):
+            near, apart = (p_day, p_total), p_apart
+        if apart is None or apart > MAX_APART:
+            continue
+        pace = abs(l_total - p_total) / gap if gap and p_total is not None else None
         allowed = math.ceil((pace or 0) * apart) + max(NOISE_REPOS, math.ceil(NOISE_SHARE * near[1]))
         out.append(
             {"id": repo_id, "model_id": model_id, "org": org, "archive_day": day, "archive_direct": direct,

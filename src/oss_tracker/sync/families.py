@@ -53,6 +53,8 @@ class FamilyStep:
         self.held = stored.held(self.db)
         self.planned = [c.day for c in planned]
         self.carry: tuple[str, Any] | None = None  # (day, its Counts): the last day built in this run
+        job = backfill.job
+        self.companies: list[tuple[str, list[str]]] = job.companies() if job.companies else []
 
     def needed(self, day: str) -> bool:
         return not all(o.lower() in self.held.get(day, set()) for o in self.orgs)
@@ -89,7 +91,7 @@ class FamilyStep:
         orgs = [accounts.get(o.lower(), o) for o in self.orgs]
         owners = [Owner("org", o, (o,)) for o in orgs]
         companies: dict[str, str] = {}
-        for name, members in self.backfill.job.companies() if self.backfill.job.companies else []:
+        for name, members in self.companies:
             for account in members:
                 companies.setdefault(account.lower(), name)
             if any(a.lower() in {o.lower() for o in orgs} for a in members):
