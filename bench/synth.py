@@ -1,7 +1,7 @@
 """Synthetic data for the benchmarks: fake-Hub worlds and a long snapshot history.
 
     python bench/synth.py history OUT.db [--orgs 20 --models 5000 --days 730 --derivative-every 7]
-    python bench/synth.py families HISTORY.db [--share 0.35]      # add families (issue 16) to it
+    python bench/synth.py families HISTORY.db [--off 0.05]        # add families (issue 16) to it
     python bench/synth.py world OUT.json --sizes 20000            # one org of 20,000 models
     python bench/synth.py world OUT.json --watchlist 50           # the 50-org watch list
 
@@ -370,12 +370,14 @@ def build_history(
     return counts
 
 
-def build_families(path: Path, *, share: float = 0.35, seed: str = "families", quiet: bool = False) -> dict:
+def build_families(path: Path, *, off: float = 0.05, seed: str = "families", quiet: bool = False) -> dict:
     """Families (issue 16) for a history built by build_history: a family day for every day with a
-    run; `share` of the models have descendants (sizes Pareto-distributed, growing), each family a
-    row a day, its top 20 descendants and top 10 accounts on the newest day of each month (as
-    store/families.py keeps them), every org a `family_owners` row a day. Written day
-    by day, as daily syncs write them."""
+    run; every model with derivative counts has a family (in that history, nearly all), its direct
+    children those counts (growing to the model's latest count; `off` of the models a third short,
+    which the comparison with model_info must list), descendants three times as many; a row a
+    family a day, its top 20 descendants and top 10 accounts on the newest day of each month (as
+    store/families.py keeps them), every org a `family_owners` row a day. Written day by day, as
+    daily syncs write them."""
     from oss_tracker.store.open import open_db
 
     t0 = time.perf_counter()
@@ -383,10 +385,10 @@ def build_families(path: Path, *, share: float = 0.35, seed: str = "families", q
     conn = sqlite3.connect(path)
     rng = random.Random(seed)
     days = [r[0] for r in conn.execute("SELECT DISTINCT day FROM runs WHERE status = 'ok' ORDER BY day")]
-    models = [r[0] for r in conn.execute("SELECT id FROM models ORDER BY id")]
+    latest = dict(conn.execute("SELECT model_id, total FROM derivative_latest WHERE total > 0").fetchall())
     orgs = [r[0] for r in conn.execute("SELECT name FROM orgs ORDER BY name")]
-    fam = sorted(rng.sample(models, int(len(models) * share)))
-    size = {m: int(rng.paretovariate(1.1) * 3) for m in fam}
+    fam = sorted(latest)
+    short = set(rng.sample(fam, int(len(fam) * off)))
     names = 60_000
     with conn:
         conn.executemany("INSERT INTO family_names (id, name) VALUES (?, ?)",
@@ -404,9 +406,10 @@ def build_families(path: Path, *, share: float = 0.35, seed: str = "families", q
                 [day, f"{day}T13:05:00Z", json.dumps(orgs), previous, f"{day}T14:00:00Z"],
             ).lastrowid
             rows = []
+            grown = (k + 1) / len(days)
             for m in fam:
-                n = size[m] + size[m] * k // 200
-                d1 = max(1, n // 3)
+                d1 = max(1, round(latest[m] * grown * (0.66 if m in short else 1)))
+                n = 3 * d1
                 rows.append((m, day_id, n, d1 // 2, d1 // 4, d1 // 8, d1 - d1 // 2 - d1 // 4 - d1 // 8, 0,
                              n // 3, n // 6, n - d1 - n // 3 - n // 6, 4 if n > 20 else 2, n // 50, 0,
                              max(1, n // 4), n // 5, 1000 * m, 100 * n, 300 * n,
@@ -422,12 +425,12 @@ def build_families(path: Path, *, share: float = 0.35, seed: str = "families", q
                 conn.executemany(
                     "INSERT INTO family_top VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [(m, day_id, r, 1 + (m * 20 + r) % names, 1 + r % 3, "quantized", 10**5 // r, 10**6 // r)
-                     for m in fam for r in range(1, min(20, size[m] + size[m] * k // 200) + 1)],
+                     for m in fam for r in range(1, 21)],
                 )  # fmt: skip
                 conn.executemany(
                     "INSERT INTO family_accounts VALUES (?, ?, ?, ?, ?, ?)",
                     [(m, day_id, r, 1 + (m * 7 + r) % 3000, 10 // r + 1, 10**4 // r)
-                     for m in fam for r in range(1, min(10, size[m] // 2 + 1) + 1)],
+                     for m in fam for r in range(1, 11)],
                 )  # fmt: skip
             previous = day
     counts = {
@@ -453,7 +456,12 @@ def main(argv: list[str] | None = None) -> int:
     h.add_argument("--derivative-every", type=int, default=7, help="days between a model's derivative counts")
     f = sub.add_parser("families", help="add families to a history built by `history`")
     f.add_argument("db", type=Path)
-    f.add_argument("--share", type=float, default=0.35, help="share of the models with descendants")
+    f.add_argument(
+        "--off",
+        type=float,
+        default=0.05,
+        help="share of the models whose direct children model_info counts otherwise",
+    )
     w = sub.add_parser("world", help="a fake-Hub world (JSON)")
     w.add_argument("out", type=Path)
     w.add_argument("--sizes", type=int, nargs="*", help="models per org (orgs big-00, big-01, ...)")
@@ -468,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
             derivative_every=args.derivative_every,
         )
     elif args.what == "families":
-        build_families(args.db, share=args.share)
+        build_families(args.db, off=args.off)
     else:
         if args.watchlist:
             sizes = watchlist_sizes(args.watchlist)

@@ -29,13 +29,87 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from oss_tracker.hub.archive_table import Unreadable, _short
-from oss_tracker.records import RELATIONS, Descendant, FamilyRecord, FamilyRoot, OwnerRecord
+from oss_tracker.records import RELATIONS
 from oss_tracker.values import MAX_COUNT, text
+
+
+# -- what a day's families are (stored by store/families.py, which reads them by attribute) ---------
+@dataclass(frozen=True, slots=True)
+class FamilyRoot:
+    """A watched model whose family is walked: its repo id now first, then its former names
+    (bases declared under an old name count for it: the archive knows repos by id only)."""
+
+    model_id: int
+    names: tuple[str, ...]
+    account: str
+
+
+@dataclass(slots=True)
+class Descendant:
+    """One of a family's most downloaded descendants."""
+
+    repo_id: str
+    depth: int  # 1: declares the model itself as its base
+    relation: str | None  # of the declaration it was reached by (None: not said)
+    downloads_30d: int | None
+    downloads_all_time: int | None
+
+
+@dataclass(slots=True)
+class FamilyRecord:
+    """A watched model's family on one archived day. Downloads are sums over repos (a repo whose
+    count is unreadable adds nothing); `period_*` are all-time differences since the day before
+    (None: no day before to compare with)."""
+
+    model_id: int
+    descendants: int
+    direct: dict[str, int]  # depth 1, by relation ("" = not said)
+    depth2: int
+    depth3: int
+    deeper: int  # depth 4 and more
+    max_depth: int
+    merges: int  # descendants declaring several bases of the family: each counted once
+    cycles: int  # declared cycles met (and broken) in the family
+    accounts: int  # distinct accounts publishing descendants
+    company: int  # descendants published by the model's own company (the watch list's)
+    own_30d: int | None
+    company_30d: int | None
+    community_30d: int | None
+    period_own: int | None = None
+    period_company: int | None = None
+    period_community: int | None = None
+    drops: int = 0  # repos whose all-time count went down over the period (counted as they are)
+    top: list[Descendant] | None = None
+    top_accounts: list[tuple[str, int, int | None]] | None = None  # (account, repos, 30-day downloads)
+
+
+@dataclass(slots=True)
+class OwnerRecord:
+    """An account (`org`) or a company of the watch list on one archived day: its own models'
+    downloads beside the downloads of the repos built on them (each repo once)."""
+
+    kind: str  # org | company
+    name: str
+    accounts: list[str]
+    models: int  # its own repos in the day's file
+    own_30d: int | None
+    own_all_time: int | None
+    company: int  # (an org) repos built on it by its company's other accounts
+    company_30d: int | None
+    company_all_time: int | None
+    community: int  # repos built on it by anyone outside its company
+    community_30d: int | None
+    community_all_time: int | None
+    period_own: int | None = None
+    period_company: int | None = None
+    period_community: int | None = None
+
 
 RELATION_NAMES: tuple[str | None, ...] = (None, *RELATIONS)  # relation codes: 0 not said
 MAX_ID = 300  # a declared base longer than this is no repo id (a 96-character name and its namespace)
@@ -55,31 +129,70 @@ def namespace(repo_id: str) -> str:
     return lower(head) if sep else ""
 
 
-@dataclass
-class Counts:
-    """Every row's id and all-time count on a day: what a later day's period downloads are measured
-    from (the repos present in both files, by id ignoring case)."""
+@contextmanager
+def system_memory() -> Iterator[None]:
+    """pyarrow allocating with the C library's malloc while a day's families are built: its default
+    allocator (mimalloc) keeps what is freed for later, ~130 MB more at the peak on 3 M rows; malloc
+    gives large blocks back at once. Buffers made meanwhile keep their allocator afterwards."""
+    import pyarrow as pa
 
-    ids: list[Any]  # pyarrow string arrays, a row group each
-    all_time: list[Any]  # int64 arrays (null: unreadable)
+    before = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(before)
+
+
+class Counts:
+    """Every row's id and all-time count on a day, kept for a later day's period downloads (the
+    repos present in both files, by id ignoring case). Spilled to a temporary Parquet file, not
+    kept in memory: 3 M ids are ~150 MB, which the next day's graph needs (docs/benchmarks.md)."""
+
+    def __init__(self, ids: list[Any], all_time: list[Any]) -> None:
+        import tempfile
+
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        self._folder = tempfile.TemporaryDirectory(prefix="oss-tracker-counts-")  # removed with this object
+        self.path = f"{self._folder.name}/counts.parquet"
+        schema = pa.schema([("id", pa.string()), ("all_time", pa.int64())])
+        with pq.ParquetWriter(self.path, schema, compression="snappy") as writer:
+            for chunk, counts in zip(ids, all_time, strict=True):
+                writer.write_table(pa.table({"id": pc.ascii_lower(chunk), "all_time": counts}, schema=schema))
 
     def lookup(self, wanted: list[str]) -> dict[str, int]:
         """All-time counts of these (lower-case) repo ids, for those the day has a count of."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
 
-        out: dict[str, int] = {}
+        pf = pq.ParquetFile(self.path)
+        return _lookup(
+            ((t.column("id").combine_chunks(), t.column("all_time").combine_chunks())
+             for t in (pf.read_row_group(g) for g in range(pf.num_row_groups))),
+            wanted,
+            lowered=True,
+        )  # fmt: skip
+
+
+def _lookup(groups: Any, wanted: list[str], *, lowered: bool = False) -> dict[str, int]:
+    """All-time counts of the `wanted` (lower-case) ids among (ids, counts) row groups."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out: dict[str, int] = {}
+    value_set = pa.array(wanted, pa.string())
+    for ids, counts in groups:
         if not wanted:
-            return out
-        value_set = pa.array(wanted, pa.string())
-        for ids, counts in zip(self.ids, self.all_time, strict=True):
-            pos = pc.index_in(pc.ascii_lower(ids), value_set=value_set)
-            hit = pc.indices_nonzero(pc.is_valid(pos))
-            if len(hit):
-                for p, v in zip(pos.take(hit).to_pylist(), counts.take(hit).to_pylist(), strict=True):
-                    if v is not None:
-                        out.setdefault(wanted[p], v)
-        return out
+            continue
+        pos = pc.index_in(ids if lowered else pc.ascii_lower(ids), value_set=value_set)
+        hit = pc.indices_nonzero(pc.is_valid(pos))
+        if len(hit):
+            for p, v in zip(pos.take(hit).to_pylist(), counts.take(hit).to_pylist(), strict=True):
+                if v is not None:
+                    out.setdefault(wanted[p], v)
+    return out
 
 
 @dataclass
@@ -160,24 +273,29 @@ def read_graph(source: Any) -> Graph:
     return graph
 
 
-def read_counts(source: Any) -> Counts | None:
-    """Only ids and all-time counts of a day (the day before the one whose families are built);
-    None when that day has no all-time counts."""
+def read_counts(source: Any, wanted: list[str]) -> dict[str, int] | None:
+    """The all-time counts of the `wanted` (lower-case) ids on a day (the day before the one whose
+    families are built), read a row group at a time (only `id` and `downloadsAllTime`); None when
+    that day has no all-time counts."""
     import pyarrow as pa
 
     pf = _open(source)
     schema = pf.schema_arrow
     if "downloadsAllTime" not in schema.names or not _numeric(schema.field("downloadsAllTime").type):
         return None
-    ids, counts = [], []
-    try:
+
+    def groups() -> Any:
         for group in range(pf.num_row_groups):
             table = pf.read_row_group(group, columns=["id", "downloadsAllTime"])
-            ids.append(table.column("id").combine_chunks().cast(pa.string()))
-            counts.append(_counts(table.column("downloadsAllTime").combine_chunks()))
+            yield (
+                table.column("id").combine_chunks().cast(pa.string()),
+                _counts(table.column("downloadsAllTime").combine_chunks()),
+            )
+
+    try:
+        return _lookup(groups(), wanted)
     except (pa.ArrowException, OSError) as err:
         raise Unreadable(f"the file's counts could not be read ({_short(err)})") from None
-    return Counts(ids, counts)
 
 
 def _open(source: Any) -> Any:
@@ -420,11 +538,7 @@ class _Row:
     code: int | None
     low: str = ""  # the id as matched (lower case)
     account: str = ""  # its account, lower case ("" for an id without one)
-    shown: str = ""  # its account as written
-    company: str = ""  # the account's company (the watch list's), or "@account"
-    rank: tuple[int, str] = (0, "")  # the order of the top lists: most 30-day downloads, then id
     listed: bool = True  # fit to be stored in a top list (values.text)
-    shown_listed: bool = True  # its account too
 
 
 class Families:
@@ -487,12 +601,13 @@ class Families:
             frontier = [c for c in codes if c not in seen]
             seen.update(frontier)
         hit = pc.is_in(graph.edge_code, value_set=pa.array(sorted(seen), pa.int32()))
-        self.adjacency: dict[int, list[tuple[int, int]]] = {}
+        # code -> its declaring rows, each `row << 3 | relation code` (an int, not a tuple: 170 k of them)
+        self.adjacency: dict[int, list[int]] = {}
         row_code = dict(zip(special, special_codes, strict=True))
         for code, child, rel, own in zip(graph.edge_code.filter(hit).to_pylist(), graph.edge_child.filter(hit).to_pylist(),
                                          graph.edge_rel.filter(hit).to_pylist(), graph.child_code.filter(hit).to_pylist(),
                                          strict=True):  # fmt: skip
-            self.adjacency.setdefault(code, []).append((child, rel))
+            self.adjacency.setdefault(code, []).append(child << 3 | rel)
             row_code[child] = own
         rows = sorted(row_code)
         taken = pa.array(rows, pa.int32())
@@ -507,17 +622,22 @@ class Families:
         for row, info in self.rows.items():
             if info.code is not None and info.code in seen:
                 self.code_node.setdefault(info.code, row)
+        # Only a declared base can be in a cycle: the components are those of the rows (or names)
+        # that something declares, which a repo declaring nothing cannot join.
         self.component, self.component_size = _components(self._nodes(start), self._successors)
 
     def _row(self, repo_id: str, d30: int | None, all_time: int | None, code: int | None) -> _Row:
         """A row with what every walk asks of it worked out once (a row is in many families)."""
-        low = lower(repo_id)
         head, sep, _ = repo_id.partition("/")
-        account = lower(head) if sep else ""
-        shown = head if sep else ""
-        return _Row(repo_id, d30, all_time, code, low, account, shown, self._company(account),
-                    (-(d30 if d30 is not None else -1), repo_id), text(repo_id) is not None,
-                    text(shown) is not None)  # fmt: skip
+        return _Row(
+            repo_id,
+            d30,
+            all_time,
+            code,
+            lower(repo_id),
+            lower(head) if sep else "",
+            text(repo_id) is not None,
+        )
 
     def needed(self) -> list[str]:
         """Every repo id (lower case) the figures use, and every name of the watched models (a model
@@ -531,7 +651,12 @@ class Families:
 
     def _successors(self, node: int) -> list[int]:
         code = self.rows[node].code if node >= 0 else ~node
-        return [child for child, _ in self.adjacency.get(code, ())] if code is not None else []
+        rows = self.rows
+        return (
+            [c for e in self.adjacency.get(code, ()) if rows[c := e >> 3].code is not None]
+            if code is not None
+            else []
+        )
 
     def _nodes(self, start: set[int]) -> list[int]:
         return [self._node(c) for c in sorted(start)]
@@ -571,7 +696,7 @@ class Families:
         rows = self.rows
         for row, (depth, rel) in members.items():
             info = rows[row]
-            sums = part["company" if info.company == company else "community"]
+            sums = part["company" if self._company(info.account) == company else "community"]
             sums[0] += 1
             sums[1] += info.d30 or 0
             diff = _period(info, previous)
@@ -583,7 +708,8 @@ class Families:
                 direct[RELATION_NAMES[rel] or ""] += 1
             shown = accounts.get(info.account)
             if shown is None:
-                shown = accounts[info.account] = [info.shown, 0, 0, info.shown_listed]
+                head = info.repo_id.split("/", 1)[0] if info.account else ""
+                shown = accounts[info.account] = [head, 0, 0, text(head) is not None]
             shown[1] += 1
             shown[2] += info.d30 or 0
         own = self.rows[main] if main is not None else None
@@ -595,7 +721,11 @@ class Families:
         at = graph.all_time is not None
         period = previous is not None and at
         cycles = {self.component[n] for n in (*members, *root_rows) if self.component_size.get(self.component.get(n, -1), 1) > 1}  # fmt: skip
-        best = heapq.nsmallest(top, (r for r in members if rows[r].listed), key=lambda r: rows[r].rank)
+        best = heapq.nsmallest(
+            top,
+            (r for r in members if rows[r].listed),
+            key=lambda r: (-(rows[r].d30 if rows[r].d30 is not None else -1), rows[r].repo_id),
+        )
         ranked = heapq.nsmallest(
             top_accounts, (a for a in accounts.values() if a[3]), key=lambda a: (-a[1], -a[2], a[0].lower())
         )
@@ -650,7 +780,8 @@ class Families:
             for code in frontier:
                 parent = ROOT if code in start else self._node(code)
                 parent_component = root_component if parent == ROOT else self.component.get(parent)
-                for child, rel in self.adjacency.get(code, ()):
+                for edge in self.adjacency.get(code, ()):
+                    child, rel = edge >> 3, edge & 7
                     if child in root_rows:
                         continue  # the root declares one of its descendants: a cycle, broken here
                     if parent_component is None or parent_component != self.component.get(child):
@@ -680,7 +811,8 @@ class Families:
         while frontier:
             nxt = []
             for code in frontier:
-                for child, _ in self.adjacency.get(code, ()):
+                for edge in self.adjacency.get(code, ()):
+                    child = edge >> 3
                     if child in reached:
                         continue
                     reached.add(child)
@@ -694,7 +826,10 @@ class Families:
         own_set = set(own)
         for row in (*own, *(r for r in reached if r not in own_set)):
             info = self.rows[row]
-            key = "own" if info.account in accounts else "company" if info.company == company else "community"
+            key = (
+                "own" if info.account in accounts
+                else "company" if self._company(info.account) == company else "community"
+            )  # fmt: skip
             s = sums[key]
             s[0] += 1
             s[1] += info.d30 or 0

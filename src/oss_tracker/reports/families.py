@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from oss_tracker.errors import NoData
 from oss_tracker.reports.common import model_row, sourced, watched_orgs
 from oss_tracker.reports.model import Chart, ChartSeries, Column, Report, Section
-from oss_tracker.store.families import api_differences
+from oss_tracker.store.families import api_compared, api_differences
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
     from sqlite_utils import Database
@@ -145,8 +145,8 @@ def family_report(db: Database, ident: str, *, limit: int = 20) -> Report:
     stored = {
         row[0]: _family_row(row[1:])
         for row in db.execute(
-            f"""SELECT fd.day, {_SELECT} FROM families f JOIN family_days fd ON fd.id = f.day_id
-                WHERE f.model_id = ? ORDER BY fd.day""",
+            f"""SELECT fd.day, {_SELECT} FROM family_days fd JOIN families f ON f.day_id = fd.id AND f.model_id = ?
+                ORDER BY fd.day""",
             [model["id"]],
         ).fetchall()
     }
@@ -350,33 +350,35 @@ def families_report(
     marks = ",".join("?" * len(oids))
 
     walked_then = _walked(db, start[1]) if start else set()
-    earlier = (
-        dict(db.execute(
-            f"""SELECT m.id, f.descendants FROM models m JOIN families f ON f.model_id = m.id AND f.day_id = ?
-                WHERE m.org_id IN ({marks})""", [start[1], *oids]).fetchall())
-        if start else {}
-    )  # fmt: skip
-    ranked = []
-    for model_id, repo_id, org, n, direct, merges, own, company, community in db.execute(
-        f"""SELECT m.id, m.repo_id, g.name, f.descendants, f.finetune + f.quantized + f.adapter + f.merge + f.unspecified,
-                   f.merges, f.own_30d, f.company_30d, f.community_30d
-            FROM models m JOIN orgs g ON g.id = m.org_id JOIN families f ON f.model_id = m.id AND f.day_id = ?
-            WHERE m.org_id IN ({marks})""",
-        [day_id, *oids],
-    ).fetchall():
-        then = earlier.get(model_id, 0) if start is not None and org.lower() in walked_then else None
-        ranked.append(
-            {"model_id": model_id, "id": repo_id, "org": org, "descendants": n, "direct": direct,
-             "deeper": n - direct, "merges": merges, "growth": n - then if then is not None else None,
-             "own_30d": own, "community_30d": community,
-             "community_share_pct": _share(community, _sum(own, company, community)), "community_period": None}
-        )  # fmt: skip
-    key = {
-        "descendants": lambda r: (-r["descendants"], r["id"].lower()),
-        "community": lambda r: (-(r["community_30d"] or 0), r["id"].lower()),
-        "growth": lambda r: (r["growth"] is None, -(r["growth"] or 0), r["id"].lower()),
+    # Growth is measured for the accounts the window's first day walked (else it is unknown).
+    then_ids = [i for i, n in chosen if n.lower() in walked_then]
+    growth = (
+        f"CASE WHEN m.org_id IN ({','.join('?' * len(then_ids)) or 'NULL'}) "
+        "THEN f.descendants - coalesce(e.descendants, 0) END"
+        if start
+        else "NULL"
+    )
+    order = {
+        "descendants": "f.descendants DESC",
+        "community": "coalesce(f.community_30d, 0) DESC",
+        "growth": "growth IS NULL, growth DESC",
     }[by]
-    ranked.sort(key=key)
+    # Ranked in SQL: a day's rows are one range of the table; only the listed ones become rows here.
+    found = db.execute(
+        f"""SELECT m.id, m.repo_id, g.name, f.descendants, f.finetune + f.quantized + f.adapter + f.merge + f.unspecified,
+                   f.merges, f.own_30d, f.company_30d, f.community_30d, {growth} AS growth, count(*) OVER ()
+            FROM families f JOIN models m ON m.id = f.model_id JOIN orgs g ON g.id = m.org_id
+            LEFT JOIN families e ON e.day_id = ? AND e.model_id = f.model_id
+            WHERE f.day_id = ? AND m.org_id IN ({marks}) ORDER BY {order}, lower(m.repo_id) LIMIT ?""",
+        [*(then_ids if start else []), start[1] if start else None, day_id, *oids, limit],
+    ).fetchall()
+    total = found[0][-1] if found else 0
+    ranked = [
+        {"model_id": model_id, "id": repo_id, "org": org, "descendants": n, "direct": direct,
+         "deeper": n - direct, "merges": merges, "growth": grew, "own_30d": own, "community_30d": community,
+         "community_share_pct": _share(community, _sum(own, company, community)), "community_period": None}
+        for model_id, repo_id, org, n, direct, merges, own, company, community, grew, _ in found
+    ]  # fmt: skip
     shown = ranked[:limit]
     if chain:  # the period's downloads of the families listed (each a row a day of the period)
         ids = [r["model_id"] for r in shown]
@@ -395,24 +397,22 @@ def families_report(
     period = f"{chain_from} – {day}" if chain else None
     since_label = start[0] if start else None
     owners = _owners(db, day_id, chain, names)
-    compared = [
-        r for r in api_differences(db, day=day, orgs=list(names.values())) if r["org"].lower() in names
-    ]
+    compared = api_compared(db, day=day, orgs=list(names.values()))
+    candidates = api_differences(db, day=day, orgs=list(names.values()), candidates=True)
     beyond = sorted(
-        (r for r in compared if r["beyond"]), key=lambda r: (-abs(r["difference"]), r["id"].lower())
+        (r for r in candidates if r["beyond"]), key=lambda r: (-abs(r["difference"]), r["id"].lower())
     )
     data = {
         "day": day, "by": by, "since": since_label, "period": {"from": chain_from, "to": day} if chain else None,
-        "families": shown, "total_families": len(ranked),
+        "families": shown, "total_families": total,
         "orgs": [o for o in owners if o["kind"] == "org"], "companies": [o for o in owners if o["kind"] == "company"],
-        "api": {"compared": len(compared), "beyond": len(beyond), "largest": beyond[:limit]},
+        "api": {"compared": compared, "beyond": len(beyond), "largest": beyond[:limit]},
     }  # fmt: skip
     window = f"new since {since_label}" if since_label else "no earlier family day: no new ones"
     window += f"; community downloads in {period}" if period else ""
     sections = [
         Section(
-            f"Families ranked by {by} ({min(limit, len(ranked))} of {len(ranked):,} watched models with "
-            f"descendants; {window})",
+            f"Families ranked by {by} ({len(shown)} of {total:,} watched models with descendants; {window})",
             [
                 Column("id", "Model"),
                 Column("descendants", "Descendants", "int"),
@@ -441,7 +441,7 @@ def families_report(
         sections.append(Section(f"Per company on {day} (the watch list's; each repo once)", owner_columns,
                                 data["companies"]))  # fmt: skip
     agree = (
-        f"none: the {len(compared):,} direct-children count(s) also counted through model_info agree within "
+        f"none: the {compared:,} direct-children count(s) also counted through model_info agree within "
         "the archive's age"
         if compared
         else "no direct-children count from model_info to compare (`oss-tracker sync --derivatives` counts them)"

@@ -11,10 +11,7 @@ the repos built on it (`family_owners`). Knows nothing of HTTP or Parquet.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
-from oss_tracker.records import FamilyRecord, FamilyRoot, OwnerRecord
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
     from sqlite_utils import Database
@@ -22,30 +19,10 @@ if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for
 INT64 = 2**63
 
 
-@dataclass
-class FamilyDay:
-    """One archived day's families, as the sync built them."""
-
-    day: str
-    started_at: str  # the snapshot's time (the archive commit's), UTC ISO
-    endpoint: str  # where the archive was read (never a token)
-    revision: str | None
-    orgs: list[str]  # the accounts whose models were walked
-    walked: list[int]  # every watched model walked (those without a family row had no descendant)
-    rows: int
-    with_bases: int
-    bases_from: str
-    self_references: int
-    period_from: str | None
-    bytes_read: int
-    families: list[FamilyRecord]
-    owners: list[OwnerRecord]
-    notes: list[str] = field(default_factory=list)
-
-
-def roots(db: Database, orgs: list[str]) -> list[FamilyRoot]:
-    """Every stored model of these accounts (removed ones too: their descendants remain), with the
-    former names its renames recorded, newest first after the current one."""
+def roots(db: Database, orgs: list[str]) -> list[tuple[int, tuple[str, ...], str]]:
+    """Every stored model of these accounts (removed ones too: their descendants remain): its id,
+    its names (the current one, then the former ones its renames recorded, newest first) and its
+    account."""
     if not orgs:
         return []
     marks = ",".join("?" * len(orgs))
@@ -62,7 +39,7 @@ def roots(db: Database, orgs: list[str]) -> list[FamilyRoot]:
         orgs,
     ).fetchall():
         names = tuple(dict.fromkeys([repo_id, *former.get(model_id, [])]))
-        out.append(FamilyRoot(model_id, names, account))
+        out.append((model_id, names, account))
     return out
 
 
@@ -87,9 +64,10 @@ def _fit(value: int | None) -> int | None:
     return value if value is not None and -INT64 <= value < INT64 else None
 
 
-def save(db: Database, day: FamilyDay, *, version: str, computed_at: str) -> int:
-    """Store one day's families in one transaction (a day stored before for other accounts keeps
-    theirs; these accounts' rows are replaced). Returns the family day's id."""
+def save(db: Database, day: Any, *, version: str, computed_at: str) -> int:
+    """Store one day's families (sync/families.py's FamilyDay, read by attribute) in one transaction
+    (a day stored before for other accounts keeps theirs; these accounts' rows are replaced).
+    Returns the family day's id."""
     with db.atomic():
         row = db.execute("SELECT id, orgs FROM family_days WHERE day = ?", [day.day]).fetchone()
         orgs = {o.lower(): o for o in day.orgs}
@@ -215,53 +193,92 @@ MAX_APART = 30  # days between an archived day and a model_info count past which
 
 
 def api_differences(
-    db: Database, *, day: str, model_ids: list[int] | None = None, orgs: list[str] | None = None
+    db: Database,
+    *,
+    day: str,
+    model_ids: list[int] | None = None,
+    orgs: list[str] | None = None,
+    candidates: bool = False,
 ) -> list[dict]:
     """The archive's direct children of each watched model on family day `day` beside the count
     model_info gave, for the current models of the accounts that day walked that were ever counted
-    (or those of `model_ids`, or of `orgs` only): the latest count or the one before it (`derivative_latest`), whichever
-    is nearer the archived day, if within MAX_APART days.
+    (or those of `model_ids`, or of `orgs` only): the latest count or the one before it
+    (`derivative_latest`), whichever is nearer the archived day, if within MAX_APART days.
 
     `allowed` is what the archive's age explains: the count's own pace (repos a day, between those
     two counts) times the days between the archived day and the count, plus noise (NOISE_REPOS or
-    NOISE_SHARE, the larger). `beyond` when the difference is larger."""
+    NOISE_SHARE, the larger). `beyond` when the difference is larger. With `candidates`, only the
+    models whose difference exceeds the noise for one of the two counts (all that can be beyond:
+    a report of thousands of models reads a few rows)."""
     import math
+    from datetime import date
 
     found = db.execute("SELECT id, orgs FROM family_days WHERE day = ?", [day]).fetchone()
     if found is None:
         return []
+    walked = {o.lower() for o in _names(found[1])}
+    if orgs is not None:
+        walked &= {o.lower() for o in orgs}
+    accounts = {i: n for i, n in db.execute("SELECT id, name FROM orgs").fetchall() if n.lower() in walked}
     only, args = "", []
     if model_ids is not None:
         only, args = "AND m.id IN (SELECT value FROM json_each(?))", [json.dumps(model_ids)]
-    walked = found[1] if _names(found[1]) else "[]"
-    if orgs is not None:
-        walked = json.dumps([o for o in _names(walked) if o.lower() in {x.lower() for x in orgs}])
+    if candidates:
+        d = f"coalesce({DIRECT}, 0)"
+        only += f""" AND (abs({d} - l.total) > {NOISE_REPOS}
+                          OR (l.prev_total IS NOT NULL AND abs({d} - l.prev_total) > {NOISE_REPOS}))"""
     rows = db.execute(
-        f"""SELECT m.id, m.repo_id, g.name, coalesce({DIRECT}, 0), l.day, l.total, l.prev_day, l.prev_total,
-                   CAST(round(abs(julianday(l.day) - julianday(?))) AS INTEGER),
-                   CAST(round(abs(julianday(l.prev_day) - julianday(?))) AS INTEGER),
-                   CAST(round(julianday(l.day) - julianday(l.prev_day)) AS INTEGER)
-            FROM models m JOIN orgs g ON g.id = m.org_id
-            JOIN derivative_latest l ON l.model_id = m.id
+        f"""SELECT m.id, m.repo_id, m.org_id, coalesce({DIRECT}, 0), l.day, l.total, l.prev_day, l.prev_total
+            FROM models m JOIN derivative_latest l ON l.model_id = m.id
             LEFT JOIN families f ON f.model_id = m.id AND f.day_id = ?
-            WHERE m.removed_at IS NULL
-              AND lower(g.name) IN (SELECT lower(value) FROM json_each(?)) {only}
-            ORDER BY m.repo_id""",
-        [day, day, found[0], walked, *args],
+            WHERE m.removed_at IS NULL AND m.org_id IN ({",".join("?" * len(accounts)) or "NULL"}) {only}""",
+        [found[0], *accounts, *args],
     ).fetchall()
+    ordinal: dict[str, int] = {}  # a few distinct days: each parsed once
+
+    def at(d: str) -> int:
+        n = ordinal.get(d)
+        if n is None:
+            n = ordinal[d] = date.fromisoformat(d).toordinal()
+        return n
+
+    archived = at(day)
     out = []
-    for model_id, repo_id, org, direct, l_day, l_total, p_day, p_total, l_apart, p_apart, gap in rows:
-        near, apart = (l_day, l_total), l_apart
-        if p_apart is not None and p_total is not None and (p_apart, p_day < day) < (l_apart, l_day < day):
-            near, apart = (p_day, p_total), p_apart
-        if apart is None or apart > MAX_APART:
+    for model_id, repo_id, org_id, direct, l_day, l_total, p_day, p_total in rows:
+        near, apart = (l_day, l_total), abs(at(l_day) - archived)
+        pace = None
+        if p_day is not None and p_total is not None:
+            p_apart = abs(at(p_day) - archived)
+            if (p_apart, p_day < day) < (apart, l_day < day):
+                near, apart = (p_day, p_total), p_apart
+            gap = at(l_day) - at(p_day)
+            pace = abs(l_total - p_total) / gap if gap else None
+        if apart > MAX_APART:
             continue
-        pace = abs(l_total - p_total) / gap if gap and p_total is not None else None
         allowed = math.ceil((pace or 0) * apart) + max(NOISE_REPOS, math.ceil(NOISE_SHARE * near[1]))
         out.append(
-            {"id": repo_id, "model_id": model_id, "org": org, "archive_day": day, "archive_direct": direct,
-             "api_day": near[0], "api_direct": near[1], "difference": direct - near[1], "days_apart": apart,
-             "pace_per_day": round(pace, 2) if pace is not None else None, "allowed": allowed,
-             "beyond": abs(direct - near[1]) > allowed}
+            {"id": repo_id, "model_id": model_id, "org": accounts[org_id], "archive_day": day,
+             "archive_direct": direct, "api_day": near[0], "api_direct": near[1], "difference": direct - near[1],
+             "days_apart": apart, "pace_per_day": round(pace, 2) if pace is not None else None,
+             "allowed": allowed, "beyond": abs(direct - near[1]) > allowed}
         )  # fmt: skip
+    out.sort(key=lambda r: r["id"])
     return out
+
+
+def api_compared(db: Database, *, day: str, orgs: list[str] | None = None) -> int:
+    """How many models api_differences compares on family day `day` (those of `orgs` only)."""
+    found = db.execute("SELECT orgs FROM family_days WHERE day = ?", [day]).fetchone()
+    if found is None:
+        return 0
+    walked = {o.lower() for o in _names(found[0])}
+    if orgs is not None:
+        walked &= {o.lower() for o in orgs}
+    ids = [i for i, n in db.execute("SELECT id, name FROM orgs").fetchall() if n.lower() in walked]
+    return db.execute(
+        f"""SELECT count(*) FROM models m JOIN derivative_latest l ON l.model_id = m.id
+            WHERE m.removed_at IS NULL AND m.org_id IN ({",".join("?" * len(ids)) or "NULL"})
+              AND (abs(julianday(l.day) - julianday(?)) <= {MAX_APART}
+                   OR abs(julianday(l.prev_day) - julianday(?)) <= {MAX_APART})""",
+        [*ids, day, day],
+    ).fetchone()[0]

@@ -396,10 +396,11 @@ def m020_families(db: Database) -> None:
             period_company INTEGER,
             period_community INTEGER,
             drops INTEGER NOT NULL,
-            PRIMARY KEY (model_id, day_id)
+            PRIMARY KEY (day_id, model_id)
         ) WITHOUT ROWID""")
-    # No index on day_id: reports reach a day's rows from the models of the accounts asked for
-    # (models_org, then this key), a few thousand lookups; an index would cost ~10 bytes a row.
+    # Keyed by day first: reports read a day's rows (thousands of models) as one range, a day's
+    # rows are written together at the end of the tree (full pages), and one family's history is a
+    # lookup a family day. No other index: ~10 bytes a row each.
     db.execute("""
         CREATE TABLE family_top (
             model_id INTEGER NOT NULL REFERENCES models(id),
@@ -410,7 +411,7 @@ def m020_families(db: Database) -> None:
             relation TEXT,
             downloads_30d INTEGER,
             downloads_all_time INTEGER,
-            PRIMARY KEY (model_id, day_id, rank)
+            PRIMARY KEY (day_id, model_id, rank)
         ) WITHOUT ROWID""")
     db.execute("""
         CREATE TABLE family_accounts (
@@ -420,7 +421,7 @@ def m020_families(db: Database) -> None:
             name_id INTEGER NOT NULL REFERENCES family_names(id),
             repos INTEGER NOT NULL,
             downloads_30d INTEGER,
-            PRIMARY KEY (model_id, day_id, rank)
+            PRIMARY KEY (day_id, model_id, rank)
         ) WITHOUT ROWID""")
     db.execute("""
         CREATE TABLE family_owners (

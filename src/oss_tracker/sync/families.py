@@ -14,7 +14,7 @@ ids and all-time counts are read. Either way `family_days.period_from` says whic
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +27,27 @@ Candidate = Source = BackfillSummary = Any
 log = logging.getLogger("oss_tracker")
 
 PREVIOUS_TRIES = 7  # archived days tried back for the start of a period (gaps are skipped)
+
+
+@dataclass
+class FamilyDay:
+    """One archived day's families, as stored (store/families.py's save reads it by attribute)."""
+
+    day: str
+    started_at: str  # the snapshot's time (the archive commit's), UTC ISO
+    endpoint: str  # where the archive was read (never a token)
+    revision: str | None
+    orgs: list[str]  # the accounts whose models were walked
+    walked: list[int]  # every watched model walked (those without a family row had no descendant)
+    rows: int
+    with_bases: int
+    bases_from: str
+    self_references: int
+    period_from: str | None
+    bytes_read: int
+    families: list[Any]  # hub/archive_families.py's FamilyRecord
+    owners: list[Any]  # its OwnerRecord
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -62,6 +83,7 @@ class FamilyStep:
     def build(self, cand: Candidate, source: Source) -> None:
         """The day's families from its open file; a day that cannot be read is recorded, never raised
         (its snapshot, already stored, stays)."""
+        from oss_tracker.hub.archive_families import system_memory
         from oss_tracker.hub.archive_table import Unreadable
 
         summary: BackfillSummary = self.backfill.summary
@@ -69,7 +91,8 @@ class FamilyStep:
             summary.family_skipped.append((cand.day, "a CSV day: its bases are read from Parquet days only"))
             return
         try:
-            summary.families.append(self._build(cand, source))
+            with system_memory():
+                summary.families.append(self._build(cand, source))
         except Unreadable as why:
             summary.family_skipped.append((cand.day, f"families unreadable: {why}"))
         except KeyboardInterrupt:
@@ -79,14 +102,14 @@ class FamilyStep:
             summary.family_failed.append((cand.day, f"families: {describe(err)}"))
 
     def _build(self, cand: Candidate, source: Source) -> FamiliesDone:
-        from oss_tracker.hub.archive_families import Families, Owner, read_graph
+        from oss_tracker.hub.archive_families import Families, FamilyRoot, Owner, read_graph
         from oss_tracker.store import families as stored
 
         carry, self.carry = self.carry, None  # its memory back before today's graph is read
         before = source.bytes_read
         graph = read_graph(source.file)
         read = source.bytes_read - before
-        roots = stored.roots(self.db, self.orgs)
+        roots = [FamilyRoot(*r) for r in stored.roots(self.db, self.orgs)]
         accounts = {r[0].lower(): r[0] for r in self.db.execute("SELECT name FROM orgs").fetchall()}
         orgs = [accounts.get(o.lower(), o) for o in self.orgs]
         owners = [Owner("org", o, (o,)) for o in orgs]
@@ -101,7 +124,7 @@ class FamilyStep:
         previous, period_from, extra = self._previous(cand, carry, walk.needed(), notes)
         del carry
         families, owner_rows = walk.compute(previous)
-        day = stored.FamilyDay(
+        day = FamilyDay(
             day=cand.day,
             started_at=cand.at,
             endpoint=self.backfill.endpoint(),
@@ -118,7 +141,9 @@ class FamilyStep:
             owners=owner_rows,
             notes=notes,
         )
-        self.carry = (cand.day, graph.counts())
+        # Kept for the next day of the plan only (spilled to a temporary file: see Counts).
+        i = self.planned.index(cand.day) if cand.day in self.planned else -1
+        self.carry = (cand.day, graph.counts()) if 0 <= i < len(self.planned) - 1 else None
         del walk, graph
         stored.save(self.db, day, version=__version__, computed_at=_iso(datetime.now(UTC)))
         for o in orgs:
@@ -155,7 +180,7 @@ class FamilyStep:
                 if source.csv:
                     notes.append(f"no period downloads: the day before ({prev.day}) is a CSV day")
                     return None, None, 0
-                counts = read_counts(source.file)
+                counts = read_counts(source.file, needed)
                 read = source.bytes_read
         except KeyboardInterrupt:
             raise
@@ -166,7 +191,7 @@ class FamilyStep:
         if counts is None:
             notes.append(f"no period downloads: the day before ({prev.day}) has no all-time counts")
             return None, None, read
-        return counts.lookup(needed), prev.day, read
+        return counts, prev.day, read
 
 
 def families_part(summary: BackfillSummary) -> str:
