@@ -11,11 +11,13 @@ statistics, is not used (`tags` is, said in a note).
 
 **The graph, in columns** (pyarrow only: it does not bring numpy, so neither do we). Declared
 base ids are lower-cased in ASCII (repo ids are case-insensitive) and dictionary-encoded: an edge
-is (base code, child row, relation code); a row has the code of its own id when some repo
-declares it. A repo declaring itself is dropped (counted). From the watched models' codes a
-level-by-level `is_in` over the edges finds everything reachable; only that part (a few per cent
-of the Hub) becomes Python lists, walked once per watched model breadth first (a repo's depth
-is its shortest path), and once per account and company (each repo once).
+is (base code, child row, relation code, and the code of the child's own id when some repo
+declares it: only declaring rows need one, not the 3 M rows). A repo declaring itself is dropped
+(counted). From the watched models' codes a level-by-level `is_in` over the edges finds
+everything reachable; only that part (a few per cent of the Hub) becomes Python lists, walked
+once per watched model breadth first (a repo's depth is its shortest path), and once per
+account and company (each repo once). docs/benchmarks.md ("Families") has the time and memory
+on 3 M rows, and what each of these choices saved.
 
 **Cycles and merges.** A repo already reached is never walked again, so a declared cycle (A on
 B, B on A) ends there; cycles are counted from the strongly connected components of the reached

@@ -6,9 +6,10 @@ Per day: the graph of declared bases is read (hub/archive_families.py: ids, coun
 walked from every stored model of the accounts (with its former names), and per family, account
 and company the aggregates are stored in one transaction (store/families.py).
 
-Period downloads need the counts of a day before: the day read just before in the same run (kept
-in memory, when it is the plan's previous day), else the archive's previous day, of which only
-ids and all-time counts are read. Either way `family_days.period_from` says which day it was.
+Period downloads need the counts of a day before: the day read just before in the same run (when
+it is the plan's previous day; kept in a temporary file, not in memory), else the archive's
+previous day, of which only ids and all-time counts are read. Either way
+`family_days.period_from` says which day it was.
 """
 
 from __future__ import annotations
