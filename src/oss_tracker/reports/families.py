@@ -308,7 +308,7 @@ def family_report(db: Database, ident: str, *, limit: int = 20) -> Report:
         charts=charts,
         notes=notes,
         footer=f"{DEFINITION} From the public archive of {day}.",
-        main=2 if f is not None else None,
+        main=2 if f is not None else 1,  # the top descendants, else the history
     )
 
 
