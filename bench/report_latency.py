@@ -28,7 +28,7 @@ import tomllib
 from pathlib import Path
 
 from _common import OSS_TRACKER, PYTHON, env, machine, median, ms, run_child, table, workdir
-from synth import build_history
+from synth import build_families, build_history
 
 ORG = "lab-00"  # the largest org of the synthetic history
 # A watch list of the synthetic orgs for `trends --by company`: 5 companies of 4 accounts.
@@ -40,6 +40,23 @@ WATCHLIST = "".join(
 TYPER_VERSION = [PYTHON, "-c", "import sys\nsys.argv = ['oss-tracker', '--version']\n"
                  "from oss_tracker.cli import load\nload()(prog_name='oss-tracker')\n"]  # fmt: skip
 PASS = [PYTHON, "-c", "pass"]
+
+
+def family_model(db: Path) -> str | None:
+    """The watched model with the largest family on the newest family day (None: no families)."""
+    try:
+        row = (
+            sqlite3.connect(db)
+            .execute(
+                """SELECT m.repo_id FROM families f JOIN models m ON m.id = f.model_id
+               WHERE f.day_id = (SELECT id FROM family_days ORDER BY day DESC LIMIT 1)
+               ORDER BY f.descendants DESC, m.repo_id LIMIT 1"""
+            )
+            .fetchone()
+        )
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None
 
 
 def subjects(db: Path) -> tuple[str, str]:
@@ -59,7 +76,15 @@ def subjects(db: Path) -> tuple[str, str]:
 def commands(db: Path, config: Path) -> list[tuple[str, list[str]]]:
     """The commands measured; `config`: the watch list of `trends --by company`."""
     since, model = subjects(db)
-    return [
+    family = family_model(db)
+    families = [
+        ("families", ["families", "--db", str(db)]),
+        ("families -f json", ["families", "--db", str(db), "-f", "json"]),
+        ("families --by growth", ["families", "--db", str(db), "--by", "growth"]),
+        ("derivatives --family MODEL", ["derivatives", "--family", str(family), "--db", str(db)]),
+        ("derivatives --family MODEL -f json", ["derivatives", "--family", str(family), "--db", str(db), "-f", "json"]),
+    ] if family else []  # fmt: skip
+    return families + [
         ("report --org lab-00", ["report", "--org", ORG, "--db", str(db)]),
         ("report --org lab-00 -f json", ["report", "--org", ORG, "--db", str(db), "-f", "json"]),
         ("trends", ["trends", "--db", str(db)]),
@@ -88,6 +113,7 @@ def report_functions(db):
     from oss_tracker.reports import changes as changes_report
     from oss_tracker.reports import compare as compare_report
     from oss_tracker.reports import derivatives as derivative_report
+    from oss_tracker.reports import families as family_report
     from oss_tracker.reports import org as reports
     from oss_tracker.reports import top as top_report
     from oss_tracker.reports import trends as trend_report
@@ -95,7 +121,14 @@ def report_functions(db):
 
     companies = watchlist.parse(tomllib.loads(WATCHLIST))
     since, model = subjects(Path(db.conn.execute("PRAGMA database_list").fetchone()[2]))
+    family = family_model(Path(db.conn.execute("PRAGMA database_list").fetchone()[2]))
+    families = {
+        "families": lambda: family_report.families_report(db),
+        "families --by growth": lambda: family_report.families_report(db, by="growth"),
+        "derivatives --family MODEL": lambda: family_report.family_report(db, family),
+    } if family else {}  # fmt: skip
     return {
+        **families,
         "report --org lab-00": lambda: reports.org_report(db, ORG),
         "trends": lambda: trend_report.trends(db),
         "compare": lambda: compare_report.compare(db, None),
@@ -160,16 +193,23 @@ def main() -> int:
     parser.add_argument("--db", type=Path, help="reuse (or build there) the 2-year history")
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--plans", action="store_true", help="print the query plans too")
+    parser.add_argument(
+        "--families", action="store_true", help="add families (bench/synth.py families) if absent"
+    )
     args = parser.parse_args()
     with workdir() as tmp:
         big = args.db or tmp / "history.db"
         if not big.exists():
             counts = build_history(big)
             print(f"built {big}: {counts}", file=sys.stderr)
+        if args.families and family_model(big) is None:
+            print(f"families: {build_families(big)}", file=sys.stderr)
         small = tmp / "small.db"
         build_history(small, days=3, quiet=True)
         config = tmp / "watchlist.toml"
         config.write_text(WATCHLIST)
+        if args.families:
+            build_families(small, quiet=True)
         rows_n = sqlite3.connect(big).execute("SELECT count(*) FROM model_snapshots").fetchone()[0]
         environ = env(tmp)
         cases = [("pass", PASS, None), ("--version", TYPER_VERSION, None)]
@@ -195,7 +235,7 @@ def main() -> int:
             on_big, on_small = median(walls[(name, "big")]), median(walls[(name, "small")])
             rows.append([
                 f"`oss-tracker {name}`", ms(on_big), f"{on_big / version:.2f}", f"{on_big / base:.2f}",
-                ms(on_small), f"{on_small / version:.2f}", ms(queries[name.split(" -f ")[0]]),
+                ms(on_small), f"{on_small / version:.2f}", ms(queries.get(name.split(" -f ")[0], 0)),
             ])  # fmt: skip
         plan_text = plans(big) if args.plans else ""
     print(f"machine: {machine()}")

@@ -1,6 +1,7 @@
 """Synthetic data for the benchmarks: fake-Hub worlds and a long snapshot history.
 
     python bench/synth.py history OUT.db [--orgs 20 --models 5000 --days 730 --derivative-every 7]
+    python bench/synth.py families HISTORY.db [--off 0.05]        # add families (issue 16) to it
     python bench/synth.py world OUT.json --sizes 20000            # one org of 20,000 models
     python bench/synth.py world OUT.json --watchlist 50           # the 50-org watch list
 
@@ -369,6 +370,81 @@ def build_history(
     return counts
 
 
+def build_families(path: Path, *, off: float = 0.05, seed: str = "families", quiet: bool = False) -> dict:
+    """Families (issue 16) for a history built by build_history: a family day for every day with a
+    run; every model with derivative counts has a family (in that history, nearly all), its direct
+    children those counts (growing to the model's latest count; `off` of the models a third short,
+    which the comparison with model_info must list), descendants three times as many; a row a
+    family a day, its top 20 descendants and top 10 accounts on the newest day of each month (as
+    store/families.py keeps them), every org a `family_owners` row a day. Written day by day, as
+    daily syncs write them."""
+    from oss_tracker.store.open import open_db
+
+    t0 = time.perf_counter()
+    open_db(path, create=True).conn.close()  # a history from before the families: migrated first
+    conn = sqlite3.connect(path)
+    rng = random.Random(seed)
+    days = [r[0] for r in conn.execute("SELECT DISTINCT day FROM runs WHERE status = 'ok' ORDER BY day")]
+    latest = dict(conn.execute("SELECT model_id, total FROM derivative_latest WHERE total > 0").fetchall())
+    orgs = [r[0] for r in conn.execute("SELECT name FROM orgs ORDER BY name")]
+    fam = sorted(latest)
+    short = set(rng.sample(fam, int(len(fam) * off)))
+    names = 60_000
+    with conn:
+        conn.executemany("INSERT INTO family_names (id, name) VALUES (?, ?)",
+                         [(i, f"acct-{i % 3000:04d}/derived-{i:06d}-GGUF") for i in range(1, names + 1)])  # fmt: skip
+        last_of_month: dict[str, str] = {}
+        for day in days:
+            last_of_month[day[:7]] = day
+        lists = set(last_of_month.values())
+        previous = None
+        for k, day in enumerate(days):
+            day_id = conn.execute(
+                """INSERT INTO family_days (day, started_at, endpoint, revision, orgs, rows, with_bases, bases_from,
+                       self_references, period_from, bytes_read, computed_at, tool_version)
+                   VALUES (?, ?, 'file:/synthetic', NULL, ?, 3000000, 1200000, 'baseModels', 200, ?, 150000000, ?, '0')""",
+                [day, f"{day}T13:05:00Z", json.dumps(orgs), previous, f"{day}T14:00:00Z"],
+            ).lastrowid
+            rows = []
+            grown = (k + 1) / len(days)
+            for m in fam:
+                d1 = max(1, round(latest[m] * grown * (0.66 if m in short else 1)))
+                n = 3 * d1
+                rows.append((m, day_id, n, d1 // 2, d1 // 4, d1 // 8, d1 - d1 // 2 - d1 // 4 - d1 // 8, 0,
+                             n // 3, n // 6, n - d1 - n // 3 - n // 6, 4 if n > 20 else 2, n // 50, 0,
+                             max(1, n // 4), n // 5, 1000 * m, 100 * n, 300 * n,
+                             1000 if previous else None, 100 * n if previous else None,
+                             300 * n if previous else None, 0))  # fmt: skip
+            conn.executemany(f"INSERT INTO families VALUES ({', '.join('?' * 23)})", rows)
+            conn.executemany(
+                "INSERT INTO family_owners VALUES (?, 'org', ?, ?, ?, ?, ?, 0, 0, 0, ?, ?, ?, ?, 0, ?)",
+                [(day_id, o, json.dumps([o]), 250, 10**7, 10**9, 5000 + k, 10**6, 10**8,
+                  10**5 if previous else None, 10**4 if previous else None) for o in orgs],
+            )  # fmt: skip
+            if day in lists:
+                conn.executemany(
+                    "INSERT INTO family_top VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(m, day_id, r, 1 + (m * 20 + r) % names, 1 + r % 3, "quantized", 10**5 // r, 10**6 // r)
+                     for m in fam for r in range(1, 21)],
+                )  # fmt: skip
+                conn.executemany(
+                    "INSERT INTO family_accounts VALUES (?, ?, ?, ?, ?, ?)",
+                    [(m, day_id, r, 1 + (m * 7 + r) % 3000, 10 // r + 1, 10**4 // r)
+                     for m in fam for r in range(1, 11)],
+                )  # fmt: skip
+            previous = day
+    counts = {
+        t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        for t in ("family_days", "families", "family_top", "family_accounts", "family_owners")
+    }
+    conn.close()
+    counts["seconds"] = round(time.perf_counter() - t0, 1)
+    counts["bytes"] = path.stat().st_size
+    if not quiet:
+        print(json.dumps(counts), file=sys.stderr)
+    return counts
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="what", required=True)
@@ -378,6 +454,14 @@ def main(argv: list[str] | None = None) -> int:
     h.add_argument("--models", type=int, default=5000)
     h.add_argument("--days", type=int, default=730)
     h.add_argument("--derivative-every", type=int, default=7, help="days between a model's derivative counts")
+    f = sub.add_parser("families", help="add families to a history built by `history`")
+    f.add_argument("db", type=Path)
+    f.add_argument(
+        "--off",
+        type=float,
+        default=0.05,
+        help="share of the models whose direct children model_info counts otherwise",
+    )
     w = sub.add_parser("world", help="a fake-Hub world (JSON)")
     w.add_argument("out", type=Path)
     w.add_argument("--sizes", type=int, nargs="*", help="models per org (orgs big-00, big-01, ...)")
@@ -391,6 +475,8 @@ def main(argv: list[str] | None = None) -> int:
             days=args.days,
             derivative_every=args.derivative_every,
         )
+    elif args.what == "families":
+        build_families(args.db, off=args.off)
     else:
         if args.watchlist:
             sizes = watchlist_sizes(args.watchlist)

@@ -74,6 +74,7 @@ class ArchiveRepo:
         self.page_size = page_size
         self.content = content  # answer resolve with a redirect to this server
         self.ranges: list[tuple[str, str]] = []  # (path, Range) of every ranged GET served here
+        self.reads: list[tuple[str, str, str]] = []  # (revision, path, Range) of the same
         if content is not None:
             for c in self.commits:
                 for data in c.files.values():
@@ -116,6 +117,7 @@ class ArchiveRepo:
             )
         if method == "GET" and headers.get("Range"):
             self.ranges.append((path, headers.get("Range")))
+            self.reads.append((commit.sha, path, headers.get("Range")))
         return ranged(data, headers.get("Range"), etag, method == "HEAD")
 
     def _at(self, rev: str) -> ArchiveCommit | None:

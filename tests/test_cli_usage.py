@@ -36,7 +36,7 @@ def race_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ("argv", "line"),
     [
         (["repotr"], "no command 'repotr': did you mean 'report'?"),
-        (["frob"], "no command 'frob': the commands are backfill, backup, changes, compare, derivatives, export, "
+        (["frob"], "no command 'frob': the commands are backfill, backup, changes, compare, derivatives, export, families, "
                    "licenses, model, releases, report, site, status, sync, top, trends, watch"),
         (["watch", "ad", "x"], "no command 'ad' in watch: did you mean 'add'?"),
         (["releases", "--limt", "3"], "releases has no option --limt: did you mean --limit?"),

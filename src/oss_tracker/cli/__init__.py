@@ -22,7 +22,18 @@ _GLOBAL = {"--version": False, "-q": False, "--quiet": False, "-v": False, "--ve
 _MODULES = {
     **dict.fromkeys(("sync", "backfill", "status", "backup", "export"), "sync_commands"),
     **dict.fromkeys(
-        ("report", "changes", "model", "derivatives", "trends", "top", "releases", "licenses", "compare"),
+        (
+            "report",
+            "changes",
+            "model",
+            "derivatives",
+            "families",
+            "trends",
+            "top",
+            "releases",
+            "licenses",
+            "compare",
+        ),
         "report_commands",
     ),
     "watch": "watch_commands",

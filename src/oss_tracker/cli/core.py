@@ -21,7 +21,7 @@ from oss_tracker.escape import visible
 
 # The commands that read the database and log nothing: they skip setting up logging (and
 # importing it), and `main` may skip Python's teardown after them (cli/__init__.py).
-READ_ONLY = ("report", "changes", "model", "trends", "top", "releases", "licenses", "compare", "status",
+READ_ONLY = ("report", "changes", "model", "families", "trends", "top", "releases", "licenses", "compare", "status",
              "derivatives")  # fmt: skip
 
 # Building a command's Click object costs about a millisecond: `main` asks for the one command

@@ -45,6 +45,12 @@ class Relation(StrEnum):
     merge = "merge"
 
 
+class FamilyBy(StrEnum):
+    descendants = "descendants"
+    community = "community"
+    growth = "growth"
+
+
 class Metric(StrEnum):
     downloads = "downloads"
     likes = "likes"
@@ -126,6 +132,13 @@ GroupOpt = Annotated[
     typer.Option("--group", metavar="NAME", help="A group of the watch list, e.g. china (repeatable)."),
 ]
 LimitOpt = Annotated[int, typer.Option("--limit", metavar="N", min=1, max=MAX_ROWS, help="How many to list.")]
+FamiliesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--families",
+        help="Also build the watched models' families (every descendant) from the archived day(s): needs pyarrow.",
+    ),
+]
 EndpointOpt = Annotated[
     str | None,
     typer.Option(

@@ -21,6 +21,7 @@ from oss_tracker.cli.options import (
     CompanyOpt,
     DbOpt,
     EndpointOpt,
+    FamilyBy,
     FmtOpt,
     GroupOpt,
     Interval,
@@ -235,7 +236,12 @@ def derivatives(
     ] = 20,
     family: Annotated[
         str | None,
-        typer.Option("--family", metavar="GLOB", help="Also roll up a family by name glob, e.g. 'Qwen3-*'."),
+        typer.Option(
+            "--family",
+            metavar="MODEL|GLOB",
+            help="A model id (or a former name): its family tree from the archive and its history. "
+            "A name glob, e.g. 'Qwen3-*': also roll up those models' direct derivatives.",
+        ),
     ] = None,
     list_repos: Annotated[
         bool, typer.Option("--list", help="List ID's derivative repos live from the Hub.")
@@ -258,6 +264,7 @@ def derivatives(
     Examples:
       oss-tracker derivatives --org Qwen --limit 10
       oss-tracker derivatives --family 'qwen3-*'
+      oss-tracker derivatives --family Qwen/Qwen3-8B
       oss-tracker derivatives Qwen/Qwen3-8B
       oss-tracker derivatives Qwen/Qwen3-8B --list --relation quantized
       oss-tracker derivatives --edges
@@ -278,6 +285,8 @@ def derivatives(
                    "with an ID (its count history); give no ID for the ranking")  # fmt: skip
         elif edges:
             refuse(ctx, ("family", "limit"), "with --edges (every such model is listed)")
+        elif family is not None and is_model_id(family):
+            refuse(ctx, ("org", "company", "group"), "with --family MODEL (that model's family tree)")
     with errors():
         if list_repos:
             _setup_logging()  # the one report that asks the Hub: -v shows its retries
@@ -292,6 +301,11 @@ def derivatives(
         from oss_tracker.reports.derivatives import edges_report, model_history, ranking
 
         database = open_database(db)
+        if family is not None and is_model_id(family):
+            from oss_tracker.reports.families import family_report
+
+            show(family_report(database, family, limit=limit), fmt_name)
+            return
         if model_id is not None:
             show(model_history(database, model_id), fmt_name)
             return
@@ -300,6 +314,59 @@ def derivatives(
             show(edges_report(database, orgs), fmt_name)
         else:
             show(ranking(database, orgs=orgs, limit=limit, family=family), fmt_name)
+
+
+def is_model_id(value: str) -> bool:
+    """`--family`'s two meanings: `org/name` without a glob character names one model (its tree);
+    anything else is a glob on names (the roll-up of direct counts)."""
+    return "/" in value and not any(c in value for c in "*?[")
+
+
+@command()
+def families(
+    org: OrgsOpt = None,
+    company: CompanyOpt = None,
+    group: GroupOpt = None,
+    by: Annotated[
+        FamilyBy,
+        typer.Option(
+            "--by", help="Rank by descendants, community 30-day downloads, or new descendants since --since."
+        ),
+    ] = FamilyBy.descendants,
+    since: Annotated[
+        date | None,
+        typer.Option(
+            "--since",
+            parser=since_day,
+            metavar="DATE",
+            help="Start of the growth window. Default: 30 days back.",
+        ),
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", metavar="N", min=1, max=MAX_ROWS, help="How many families to list.")
+    ] = 20,
+    db: DbOpt = None,
+    fmt: FmtOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Watched models ranked by their families (every descendant, from the public archive), with each
+    account's and company's own downloads beside the downloads of the models built on them.
+
+    \b
+    Examples:
+      oss-tracker families
+      oss-tracker families --by community --limit 10
+      oss-tracker families --org Qwen --by growth --since 3m --json
+    """
+    fmt_name = output(fmt, as_json)
+    with errors():
+        from oss_tracker.reports.families import families_report
+
+        database = open_database(db)
+        built = families_report(
+            database, orgs=accounts(org, company, group, database), by=by.value, since=since, limit=limit
+        )
+        show(built, fmt_name)
 
 
 @command()

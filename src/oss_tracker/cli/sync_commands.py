@@ -32,6 +32,7 @@ from oss_tracker.cli.options import (
     DbOpt,
     Derivatives,
     EndpointOpt,
+    FamiliesOpt,
     FmtOpt,
     GroupOpt,
     Interval,
@@ -116,6 +117,7 @@ def sync(
             "--derivative-workers", metavar="N", min=1, max=16, help="Derivative counts fetched at once."
         ),
     ] = 8,
+    families: FamiliesOpt = False,
     now: Annotated[
         datetime | None,
         typer.Option(
@@ -134,6 +136,8 @@ def sync(
     """
     if record is not None and replay is not None:
         raise usage("use --record or --replay, not both")
+    if families and (record is not None or replay is not None):
+        raise usage("--families reads the Hub's archive: not with --record or --replay")
     if replay is not None:
         refuse(ctx, ("endpoint", "token"), "with --replay (the recording answers, not a Hub)")
     if derivatives is Derivatives.none:
@@ -162,8 +166,53 @@ def sync(
             summary = run_job(job, progress, retrying)
     if State.verbosity >= 0 or summary.status != "ok" or summary.warnings:  # -q: cron mails what needs a look
         typer.echo(visible(summary.line()), err=True)
-    if summary.status != "ok":
+    built = _sync_families(job) if families else "ok"
+    if summary.status != "ok" or built != "ok":
         raise typer.Exit(codes.PARTIAL)
+
+
+def _sync_families(job) -> str:
+    """`sync --families`: the newest archived day's families, through backfill's code path (the
+    sync's endpoint, token, retries); the run just stored stays whatever happens here. Returns the
+    status: ok, or partial (the sync is stored, its families are not: exit 3)."""
+    from oss_tracker.errors import describe
+    from oss_tracker.sync.backfill import BackfillJob, run_backfill
+    from oss_tracker.sync.families import families_part
+
+    try:
+        summary = run_backfill(
+            BackfillJob(
+                path=job.path, named=job.named, watched=job.watched, endpoint=job.endpoint, token=job.token,
+                retries=job.retries, retry_wait=job.retry_wait, max_wait=job.max_wait, timeout=job.timeout,
+                wait=job.wait, now=job.now, families=True, snapshots=False, latest=True, companies=_companies,
+            )
+        )  # fmt: skip
+    except KeyboardInterrupt:
+        raise
+    except Exception as err:
+        if State.debug:
+            raise
+        typer.echo(f"oss-tracker: error: families not built: {visible(describe(err))}", err=True)
+        return "partial"
+    if summary.held:
+        line = "the newest archived day's families are already stored"
+    elif summary.families or summary.family_skipped:
+        line = families_part(summary)
+    else:
+        line = "no archived day's families built"
+    problems = [f"{d}: {why}" for d, why in summary.failed + summary.family_failed + summary.skipped]
+    status = "ok" if summary.status == "ok" and (summary.families or summary.held) else "partial"
+    if State.verbosity >= 0 or status != "ok":
+        typer.echo(
+            visible(f"families {status}: {line}" + (" — " + "; ".join(problems) if problems else "")),
+            err=True,
+        )
+    return status
+
+
+def _companies() -> list[tuple[str, list[str]]]:
+    """The watch list's companies and their accounts: a family's "own company" (issue 16)."""
+    return [(c.name, list(c.accounts)) for c in watchlist().companies.values()]
 
 
 @contextmanager
@@ -362,6 +411,7 @@ def backfill(
     max_wait: Annotated[
         float, _seconds("--max-wait", "Longest single wait in seconds.", envvar="OSS_TRACKER_MAX_WAIT")
     ] = 300.0,
+    families: FamiliesOpt = False,
     now: Annotated[
         datetime | None, typer.Option("--now", hidden=True, formats=NOW_FORMATS, help="This machine's clock.")
     ] = None,
@@ -397,6 +447,8 @@ def backfill(
             timeout=timeout,
             wait=wait,
             now=now.replace(tzinfo=now.tzinfo or UTC) if now else None,
+            families=families,
+            companies=_companies,
         )
         with _backfill_progress() as progress:
             summary = run_backfill(job, progress)

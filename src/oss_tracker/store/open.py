@@ -30,6 +30,7 @@ SCHEMA = frozenset(
         "m009_attempts",
         "m010_archive_runs",
         "m013_launch_downloads",
+        "m020_families",
     }
 )
 

@@ -493,4 +493,105 @@ def m013_launch_downloads(db: Database) -> None:
         LEFT JOIN sums x ON x.org_id = p.org_id AND x.day = p.day""")
 
 
+@migrations()
+def m020_families(db: Database) -> None:
+    # Families (issue 16): every descendant of a watched model through declared bases, read from an
+    # archived day (`sync --families`, `backfill --families`; sync/families.py). Kept per day as
+    # aggregates and a few top lists, never a row per descendant: a day of the real Hub has
+    # hundreds of thousands of them. A watched model with no row on a family day that walked its
+    # account had no descendant that day.
+    db.execute("""
+        CREATE TABLE family_days (
+            id INTEGER PRIMARY KEY,
+            day TEXT NOT NULL UNIQUE,
+            started_at TEXT NOT NULL,
+            endpoint TEXT NOT NULL,
+            revision TEXT,
+            orgs TEXT NOT NULL,
+            rows INTEGER NOT NULL,
+            with_bases INTEGER NOT NULL,
+            bases_from TEXT NOT NULL,
+            self_references INTEGER NOT NULL,
+            period_from TEXT,
+            bytes_read INTEGER,
+            computed_at TEXT NOT NULL,
+            tool_version TEXT NOT NULL,
+            message TEXT
+        )""")
+    # Repo ids and account names of the top lists, each stored once (they recur every day).
+    db.execute("CREATE TABLE family_names (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)")
+    db.execute("""
+        CREATE TABLE families (
+            model_id INTEGER NOT NULL REFERENCES models(id),
+            day_id INTEGER NOT NULL REFERENCES family_days(id),
+            descendants INTEGER NOT NULL,
+            finetune INTEGER NOT NULL,
+            quantized INTEGER NOT NULL,
+            adapter INTEGER NOT NULL,
+            merge INTEGER NOT NULL,
+            unspecified INTEGER NOT NULL,
+            depth2 INTEGER NOT NULL,
+            depth3 INTEGER NOT NULL,
+            deeper INTEGER NOT NULL,
+            max_depth INTEGER NOT NULL,
+            merges INTEGER NOT NULL,
+            cycles INTEGER NOT NULL,
+            accounts INTEGER NOT NULL,
+            company INTEGER NOT NULL,
+            own_30d INTEGER,
+            company_30d INTEGER,
+            community_30d INTEGER,
+            period_own INTEGER,
+            period_company INTEGER,
+            period_community INTEGER,
+            drops INTEGER NOT NULL,
+            PRIMARY KEY (day_id, model_id)
+        ) WITHOUT ROWID""")
+    # Keyed by day first: reports read a day's rows (thousands of models) as one range, a day's
+    # rows are written together at the end of the tree (full pages), and one family's history is a
+    # lookup a family day. No other index: ~10 bytes a row each.
+    db.execute("""
+        CREATE TABLE family_top (
+            model_id INTEGER NOT NULL REFERENCES models(id),
+            day_id INTEGER NOT NULL REFERENCES family_days(id),
+            rank INTEGER NOT NULL,
+            name_id INTEGER NOT NULL REFERENCES family_names(id),
+            depth INTEGER NOT NULL,
+            relation TEXT,
+            downloads_30d INTEGER,
+            downloads_all_time INTEGER,
+            PRIMARY KEY (day_id, model_id, rank)
+        ) WITHOUT ROWID""")
+    db.execute("""
+        CREATE TABLE family_accounts (
+            model_id INTEGER NOT NULL REFERENCES models(id),
+            day_id INTEGER NOT NULL REFERENCES family_days(id),
+            rank INTEGER NOT NULL,
+            name_id INTEGER NOT NULL REFERENCES family_names(id),
+            repos INTEGER NOT NULL,
+            downloads_30d INTEGER,
+            PRIMARY KEY (day_id, model_id, rank)
+        ) WITHOUT ROWID""")
+    db.execute("""
+        CREATE TABLE family_owners (
+            day_id INTEGER NOT NULL REFERENCES family_days(id),
+            kind TEXT NOT NULL CHECK (kind IN ('org', 'company')),
+            name TEXT NOT NULL COLLATE NOCASE,
+            accounts TEXT NOT NULL,
+            models INTEGER NOT NULL,
+            own_30d INTEGER,
+            own_all_time INTEGER,
+            company INTEGER NOT NULL,
+            company_30d INTEGER,
+            company_all_time INTEGER,
+            community INTEGER NOT NULL,
+            community_30d INTEGER,
+            community_all_time INTEGER,
+            period_own INTEGER,
+            period_company INTEGER,
+            period_community INTEGER,
+            PRIMARY KEY (day_id, kind, name)
+        ) WITHOUT ROWID""")
+
+
 KNOWN = {m.name for m in migrations._migrations}

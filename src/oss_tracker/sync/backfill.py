@@ -22,7 +22,8 @@ import logging
 import os
 import re
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -34,6 +35,9 @@ from oss_tracker.errors import CLOCK_SKEW, FAILED, TrackerError, describe
 log = logging.getLogger("oss_tracker")
 
 HUB_STATS = "hub-stats"
+LATEST_DAYS = (
+    12  # days of commits `sync --families` lists: the newest, and earlier ones to measure a period from
+)
 DAY = re.compile(r"(?<![0-9])(20[0-9]{2}-[0-9]{2}-[0-9]{2})(?![0-9])")
 
 
@@ -61,6 +65,12 @@ class BackfillJob:
     timeout: float = 60.0
     wait: float = 0.0
     now: datetime | None = None  # this machine's clock (tests)
+    # Families (issue 16, sync/families.py): also build each day's families; `snapshots=False` reads
+    # no snapshot rows (`sync --families`, after a live sync), `latest` only the newest archived day.
+    families: bool = False
+    snapshots: bool = True
+    latest: bool = False
+    companies: Callable[[], list[tuple[str, list[str]]]] | None = None  # the watch list's (name, accounts)
 
 
 @dataclass
@@ -94,11 +104,14 @@ class BackfillSummary:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (day, why): a gap, with its reason
     failed: list[tuple[str, str]] = field(default_factory=list)  # (day, why): could not be read now
     requests: int = 0
+    families: list[Any] = field(default_factory=list)  # sync/families.py's FamiliesDone, a day each
+    family_skipped: list[tuple[str, str]] = field(default_factory=list)  # (day, why): no families that day
+    family_failed: list[tuple[str, str]] = field(default_factory=list)  # (day, why): to be tried again
 
     @property
     def status(self) -> str:
-        if self.failed or any(d.status != "ok" for d in self.imported):
-            return "partial" if self.imported or self.held else "failed"
+        if self.failed or self.family_failed or any(d.status != "ok" for d in self.imported):
+            return "partial" if self.imported or self.held or self.families else "failed"
         return "ok"
 
     def line(self) -> str:
@@ -121,7 +134,11 @@ class BackfillSummary:
             parts.append(f"{self.held} day(s) already stored")
         if self.skipped:
             parts.append(f"{len(self.skipped)} day(s) skipped")
-        problems = [f"{d}: {why}" for d, why in self.failed + self.skipped[:10]]
+        if self.families or self.family_skipped or self.family_failed:
+            from oss_tracker.sync.families import families_part
+
+            parts.append(families_part(self))
+        problems = [f"{d}: {why}" for d, why in self.failed + self.family_failed + self.skipped[:10]]
         more = f"; … {len(self.skipped) - 10} more skipped" if len(self.skipped) > 10 else ""
         return ", ".join(parts) + (" — " + "; ".join(problems) + more if problems else "")
 
@@ -178,25 +195,37 @@ class _Backfill:
         self.session, self.local, self.progress = session, local, progress
         self.summary = BackfillSummary(orgs)
         self.etags: dict[tuple[str, str], str | None] = {}
+        self.found: list[Candidate] = []  # every archived day there is (the plan is taken from them)
+        self.family_step: Any = None
 
     def run(self) -> BackfillSummary:
         from oss_tracker.store import archive as stored
 
         planned = self._plan()
-        held = stored.held(self.db)
+        if self.job.latest:
+            return self._latest(planned)
+        held = stored.held(self.db) if self.job.snapshots else {}
+        if self.job.families:
+            from oss_tracker.sync.families import FamilyStep
+
+            self.family_step = FamilyStep(self, planned)
         todo = []
         for cand in planned:
-            if all(o.lower() in held.get(cand.day, set()) for o in self.orgs):
+            snapshots = self.job.snapshots and not all(
+                o.lower() in held.get(cand.day, set()) for o in self.orgs
+            )
+            families = self.family_step is not None and self.family_step.needed(cand.day)
+            if not snapshots and not families:
                 self.summary.held += 1
             elif cand.at > _iso(self.wall + CLOCK_SKEW):
                 self.summary.skipped.append((cand.day, f"dated {cand.at}, after this machine's clock"))
             else:
-                todo.append(cand)
+                todo.append((cand, snapshots, families))
         bytes_read = 0
-        for done, cand in enumerate(todo):
+        for done, (cand, snapshots, families) in enumerate(todo):
             if self.progress is not None:
                 self.progress(done, len(todo), bytes_read, cand.day)
-            result = self._day(cand, held.get(cand.day, set()))
+            result = self._day(cand, held.get(cand.day, set()), snapshots, families)
             if result is not None:
                 self.summary.imported.append(result)
                 bytes_read += result.bytes_read
@@ -206,9 +235,36 @@ class _Backfill:
             self.summary.requests = self.session.transport.requests
         return self.summary
 
+    def _latest(self, planned: list[Candidate]) -> BackfillSummary:
+        """Only the newest archived day's families (`sync --families`): the newest day dated before
+        this machine's clock whose file changed (a day whose upload failed is passed over)."""
+        from oss_tracker.sync.families import FamilyStep
+
+        now = _iso(self.wall + CLOCK_SKEW)
+        days = [c for c in planned if c.at <= now][-LATEST_DAYS:]
+        passed: list[tuple[str, str]] = []
+        for cand in reversed(days):
+            self.family_step = FamilyStep(self, [cand])
+            if not self.family_step.needed(cand.day):
+                self.summary.held += 1
+                break
+            skipped = len(self.summary.skipped)
+            self._day(cand, set(), snapshots=False, families=True)
+            if len(self.summary.skipped) == skipped:
+                break
+            passed += self.summary.skipped[skipped:]  # no snapshot that day: the day before, then
+            del self.summary.skipped[skipped:]
+        self.summary.family_skipped += [
+            (d, f"passed over: {why}") for d, why in passed if not self.summary.families
+        ]
+        if self.session is not None:
+            self.summary.requests = self.session.transport.requests
+        return self.summary
+
     # -- planning --------------------------------------------------------------------------
     def _plan(self) -> list[Candidate]:
         found = self._local_days() if self.local is not None else self._hub_days()
+        self.found = sorted(found, key=lambda c: c.day)
         job = self.job
         inside = [c for c in found if (job.since is None or c.day >= job.since.isoformat())
                   and (job.until is None or c.day <= job.until.isoformat())]  # fmt: skip
@@ -221,7 +277,16 @@ class _Backfill:
         from oss_tracker.hub.archive import list_commits
 
         try:
-            commits = sorted(list_commits(self.session, self.job.repo), key=lambda c: (c.at, c.sha))
+            listed = []
+            days: set[str] = set()
+            cut = False
+            for commit in list_commits(self.session, self.job.repo):  # newest first
+                if self.job.latest and commit.at[:10] not in days and len(days) == LATEST_DAYS + 1:
+                    cut = True  # enough for the newest day and the days before it (its period's start)
+                    break
+                days.add(commit.at[:10])
+                listed.append(commit)
+            commits = sorted(listed, key=lambda c: (c.at, c.sha))
         except Exception as err:  # noqa: BLE001 - one clear line, whatever failed
             raise BackfillError(f"cannot list the commits of {self.job.repo}: {describe(err)}") from None
         by_day: dict[str, list[Any]] = {}
@@ -235,7 +300,8 @@ class _Backfill:
             chosen = (named or day_commits)[-1]
             out.append(Candidate(day, chosen.at, chosen.sha, commit_before=before))
             before = day_commits[-1].sha
-        return out
+        # Cut short, the oldest day has no commit before it listed: whether its file changed is unknown.
+        return out[1:] if cut else out
 
     def _local_days(self) -> list[Candidate]:
         path = self.local
@@ -269,27 +335,31 @@ class _Backfill:
         return out
 
     # -- one day ---------------------------------------------------------------------------
-    def _day(self, cand: Candidate, held: set[str]) -> DayDone | None:
+    def _day(
+        self, cand: Candidate, held: set[str], snapshots: bool = True, families: bool = False
+    ) -> DayDone | None:
         from oss_tracker.hub.archive_table import Unreadable
 
         orgs = [o for o in self.orgs if o.lower() not in held]
+        done = None
         try:
-            table, size, read_bytes, requests, label = self._read(cand, orgs)
+            with self._open(cand) as source:
+                if snapshots:
+                    done = self._snapshots(cand, orgs, source)
+                if families:
+                    self.family_step.build(cand, source)
         except _Gap as why:
             self.summary.skipped.append((cand.day, str(why)))
-            return None
         except Unreadable as why:
             self.summary.skipped.append((cand.day, f"unreadable: {why}"))
-            return None
         except KeyboardInterrupt:
             raise
         except Exception as err:  # noqa: BLE001 - a day that fails now is tried again next time
             log.debug("reading %s failed", cand.day, exc_info=True)
             self.summary.failed.append((cand.day, describe(err)))
-            return None
-        return self._store(cand, orgs, table, size, read_bytes, requests, label)
+        return done
 
-    def _read(self, cand: Candidate, orgs: list[str]) -> tuple[Any, int, int, int, str]:
+    def _snapshots(self, cand: Candidate, orgs: list[str], source: Source) -> DayDone:
         from oss_tracker.hub.archive_table import read_csv, read_parquet
         from oss_tracker.hub.parse import date_ceiling
         from oss_tracker.store.archive import licence_names
@@ -297,13 +367,23 @@ class _Backfill:
         known = licence_names(self.db)
         names = lambda repo_id: known.get(repo_id.lower())  # noqa: E731
         ceiling = date_ceiling(datetime.fromisoformat(cand.at.replace("Z", "+00:00")))
+        reader = read_csv if source.csv else read_parquet
+        before, requests = source.bytes_read, source.requests
+        table = reader(source.file, orgs, ceiling=ceiling, names=names)
+        return self._store(cand, orgs, table, source.size, source.bytes_read - before,
+                           source.requests - requests, source.label)  # fmt: skip
+
+    @contextmanager
+    def _open(self, cand: Candidate) -> Iterator[Source]:
+        """The day's file, to read from (counting its bytes); _Gap when the day has no snapshot."""
         if cand.local is not None:
             _regular(cand.local)
             with open(cand.local, "rb") as f:
                 counted = _Counted(f)
-                reader = read_csv if cand.local.suffix == ".csv" else read_parquet
-                table = reader(counted, orgs, ceiling=ceiling, names=names)
-                return table, os.fstat(f.fileno()).st_size, counted.bytes_read, 0, str(cand.local)
+                yield Source(
+                    counted, os.fstat(f.fileno()).st_size, str(cand.local), cand.local.suffix == ".csv"
+                )
+            return
         from oss_tracker.hub.archive import FileMissing, RemoteFile, stat
 
         path, info = "models.parquet", None
@@ -323,13 +403,32 @@ class _Backfill:
             if before == info.etag:
                 raise _Gap(f"{path} did not change that day (revision {cand.revision[:12]}): no snapshot")
         with RemoteFile(self.session, info) as remote:
-            reader = read_csv if path.endswith(".csv") else read_parquet
-            table = reader(remote, orgs, ceiling=ceiling, names=names)
-            return table, info.size, remote.bytes_read, remote.requests, f"{path}@{cand.revision}"
+            yield Source(remote, info.size, f"{path}@{cand.revision}", path.endswith(".csv"))
+
+    @contextmanager
+    def earlier(self, cand: Candidate, tries: int) -> Iterator[tuple[Candidate, Source] | None]:
+        """The newest of the `tries` archived days before `cand` that has a snapshot of its own (a day
+        whose file did not change is passed over), open; None when there is none."""
+        with ExitStack() as stack:
+            for prev in reversed([c for c in self.found if c.day < cand.day][-tries:]):
+                try:
+                    source = stack.enter_context(self._open(prev))
+                except _Gap:
+                    continue
+                yield prev, source
+                return
+            yield None
+
+    def endpoint(self) -> str:
+        """Where the archive is read, as runs.endpoint says it (never a token)."""
+        from oss_tracker.hub.transport import public_endpoint
+
+        if self.local is not None:
+            return "file:" + str(self.local.resolve())
+        return f"{public_endpoint(self.session.api.endpoint)}/datasets/{self.job.repo}"
 
     def _store(self, cand: Candidate, orgs: list[str], table: Any, size: int, read_bytes: int,
                requests: int, label: str) -> DayDone:  # fmt: skip
-        from oss_tracker.hub.transport import public_endpoint
         from oss_tracker.store.archive import ArchiveDay, ArchiveOrg, save_day
 
         stored = {r[0].lower(): r[0] for r in self.db.execute("SELECT name FROM orgs").fetchall()}
@@ -348,13 +447,9 @@ class _Backfill:
                 notes.append(f"{org}: {table.skipped[org]:,} unusable row(s) skipped: no removals")
         if table.odd:
             notes.append(f"{table.odd:,} odd value(s) stored as unknown")
-        if self.local is not None:
-            endpoint = "file:" + str(self.local.resolve())
-        else:
-            endpoint = f"{public_endpoint(self.session.api.endpoint)}/datasets/{self.job.repo}"
         day = ArchiveDay(
             started_at=cand.at,
-            endpoint=endpoint,
+            endpoint=self.endpoint(),
             revision=cand.revision if self.local is None else label,
             orgs=archive_orgs,
             fields=table.fields,
@@ -371,6 +466,24 @@ class _Backfill:
 
 class _Gap(Exception):
     """The day has no snapshot of models to import (the reason is the message)."""
+
+
+@dataclass
+class Source:
+    """An archived day's file, open: what its readers read from, and what reading it cost."""
+
+    file: Any  # a seekable file object (a RemoteFile, or a local file counting its bytes)
+    size: int
+    label: str
+    csv: bool
+
+    @property
+    def bytes_read(self) -> int:
+        return self.file.bytes_read
+
+    @property
+    def requests(self) -> int:
+        return getattr(self.file, "requests", 0)
 
 
 class _Counted:
