@@ -145,6 +145,7 @@ def sync(
             path=db or default_db(),
             named=accounts(org, company, group),
             watched=lambda: watchlist().accounts(),
+            companies=_companies,
             endpoint=endpoint,
             token=token,
             record=record,
@@ -164,6 +165,14 @@ def sync(
         typer.echo(visible(summary.line()), err=True)
     if summary.status != "ok":
         raise typer.Exit(codes.PARTIAL)
+
+
+def _companies() -> dict[str, str]:
+    """The watch list's companies, {account: company}: which accounts a sync classifies as one
+    company's (a conversion of a Qwen model in Wan-AI is still Alibaba's conversion)."""
+    from oss_tracker.store.kinds import company_map
+
+    return company_map((c.name, c.accounts) for c in watchlist().companies.values())
 
 
 @contextmanager

@@ -30,6 +30,8 @@ SCHEMA = frozenset(
         "m009_attempts",
         "m010_archive_runs",
         "m013_launch_downloads",
+        "m011_model_kinds",
+        "m012_model_details",
     }
 )
 
