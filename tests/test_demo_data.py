@@ -25,7 +25,7 @@ REPORTS = {
     "trends": ("trends",),
     "trends-model": ("trends", "--model", "Qwen/Qwen3-8B", "--metric", "derivatives"),
     "releases": ("releases",),
-    "releases-dataset": ("releases", "--kind", "dataset"),
+    "releases-dataset": ("releases", "--type", "dataset"),
     "licenses": ("licenses",),
     "compare": ("compare",),
     "compare-company": ("compare", "--by", "company"),

@@ -68,6 +68,16 @@ class ModelKind(StrEnum):
     all = "all"
 
 
+KindOpt = Annotated[
+    ModelKind,
+    typer.Option(
+        "--kind",
+        help="Original models, conversions (quantized copies of the company's own), derived ones "
+        "(finetunes, adapters, merges of its own), or all.",
+    ),
+]
+
+
 class Interval(StrEnum):
     day = "day"
     week = "week"

@@ -301,7 +301,7 @@ def _new_models(
             [*lo, *hi, *args],
         ).fetchall()
     ]
-    facts = model_facts(db, [r["model_id"] for r in found]) or {}
+    facts = model_facts(db, [r["model_id"] for r in found])
     for r in found:
         fact = facts.get(r["model_id"]) or {}
         r["kind"] = fact.get("kind")
