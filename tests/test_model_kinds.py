@@ -9,6 +9,7 @@ model's own company, derived), not read back from a database.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections import Counter
 from pathlib import Path
@@ -264,3 +265,170 @@ def test_the_details_cost_no_request(hub: FakeHub, tmp_path: Path) -> None:
         "/api/spaces": 5,
     }
     assert rows(db, "SELECT count(architecture), count(providers) FROM models") == [(1041, 1162)]
+
+
+# -- the reports (points 1, 7 and 8) ----------------------------------------------------------------
+QWEN = "Qwen"
+
+
+def _json(db: Path, *argv: str) -> dict:
+    import json
+
+    result = run(*argv, "--db", str(db), "--json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def _world_models(day: str, org: str) -> list[dict]:
+    return [m for m in load_world(day)["models"] if m["author"] == org]
+
+
+def test_releases_count_originals_and_all_and_filter_by_kind(bundled_history: Path) -> None:
+    recent = _json(bundled_history, "releases", "--org", QWEN, "--since", "2025-10-29", "--limit", "0")
+    assert (recent["total"], recent["originals"], {r["kind"] for r in recent["releases"]}) == (
+        90,
+        0,
+        {"conversion"},
+    )
+    assert recent["by_month"] == [
+        {"month": "2025-11", "org": QWEN, "releases": 78, "originals": 0},
+        {"month": "2025-10", "org": QWEN, "releases": 12, "originals": 0},
+    ]
+    originals = _json(bundled_history, "releases", "--kind", "original", "--limit", "0")
+    assert (originals["kind"], originals["total"], originals["originals"]) == ("original", 199, 199)
+    assert {r["kind"] for r in originals["releases"]} == {"original"}
+    assert sum(r["releases"] for r in originals["by_month"]) == 199
+    derived = _json(bundled_history, "releases", "--kind", "derived", "--org", "deepseek-ai", "--limit", "0")
+    assert [(r["id"], r["kind_inferred"]) for r in derived["releases"]] == [
+        ("deepseek-ai/DeepSeek-V3.2-Exp", False),
+        ("deepseek-ai/DeepSeek-V3.1", True),
+        ("deepseek-ai/DeepSeek-Coder-V2-Instruct", True),
+    ]
+    # What each release is, as its listing said (the 27th's world).
+    r1 = next(r for r in _json(bundled_history, "releases", "--org", "deepseek-ai", "--limit", "0")["releases"]
+              if r["id"] == "deepseek-ai/DeepSeek-R1")  # fmt: skip
+    w = next(m for m in _world_models("2025-11-27", "deepseek-ai") if m["id"] == "deepseek-ai/DeepSeek-R1")
+    assert (r1["architecture"], r1["providers"], r1["served_by"], r1["papers"], r1["papers_cited"]) == (
+        w["config"]["architectures"][0],
+        {i["provider"]: i["status"] for i in w["inferenceProviderMapping"]},
+        6,
+        ["2501.12948"],
+        1,
+    )
+
+
+def _licence_key(m: dict) -> str:
+    tag = next((t[8:] for t in m["tags"] if t.startswith("license:")), None)
+    if tag == "other":
+        return (m.get("cardData") or {}).get("license_name") or "other"
+    return tag or "unknown"
+
+
+def test_the_licence_mix_weighted_by_downloads(bundled_history: Path) -> None:
+    """Point 7: each licence's share of the current models' 30-day downloads beside its share of
+    models, and the OSI-permissive share of each (the fixtures' permissive licences: apache-2.0, mit)."""
+    data = _json(bundled_history, "licenses", "--org", QWEN)
+    [qwen] = data["orgs"]
+    models = _world_models("2025-11-27", QWEN)
+    downloads: dict[str, int] = {}
+    for m in models:
+        downloads[_licence_key(m)] = downloads.get(_licence_key(m), 0) + m["downloads"]
+    total = sum(downloads.values())
+    assert {x["license"]: x["downloads_30d"] for x in qwen["licenses"]} == downloads
+    assert qwen["downloads_30d"] == total == 72_338_269  # README's Qwen 30-day figure
+    permissive = downloads["apache-2.0"] + downloads.get("mit", 0)
+    assert qwen["permissive_downloads_share_pct"] == round(100 * permissive / total, 1) == 87.1
+    assert (qwen["permissive_share_pct"], qwen["originals"], qwen["original_permissive_share_pct"]) == (
+        68.2,
+        103,
+        57.3,
+    )
+    report = _json(bundled_history, "report", "--org", QWEN)
+    assert report["license_downloads_30d"] == downloads
+    assert (report["permissive_share_pct"], report["permissive_downloads_share_pct"]) == (68.2, 87.1)
+    assert report["license_groups"]["unknown"] == {
+        "models": 8,
+        "originals": 1,
+        "downloads_30d": downloads["unknown"],
+    }
+
+
+def test_report_says_what_the_releases_are(bundled_history: Path) -> None:
+    """Point 8, summed per account: the current models an inference provider serves live, and which
+    providers; the distinct papers their arxiv: tags cite (the 27th's world, read independently)."""
+    models = _world_models("2025-11-27", QWEN)
+    providers: dict[str, int] = {}
+    for m in models:
+        for item in m.get("inferenceProviderMapping") or []:
+            if item["status"] == "live":
+                providers[item["provider"]] = providers.get(item["provider"], 0) + 1
+    papers = {t for m in models for t in m["tags"] if t.startswith("arxiv:")}
+    served = sum(any(i["status"] == "live" for i in m.get("inferenceProviderMapping") or []) for m in models)
+    details = _json(bundled_history, "report", "--org", QWEN)["details"]
+    assert details == {
+        "models_served": served,
+        "providers": dict(sorted(providers.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "models_described": len(models),
+        "papers": len(papers),
+        "models_citing": sum(any(t.startswith("arxiv:") for t in m["tags"]) for m in models),
+        # Names such as 30B-A3B or MoE-A2.7B give a mixture of experts' active parameters.
+        "moe_with_active_parameters": sum(bool(re.search(r"-A[0-9.]+B(-|$)", m["id"])) for m in models),
+    }
+    assert (served, len(providers), len(papers)) == (12, 10, 24)
+    lines = run(
+        "report", "--org", QWEN, "--db", str(bundled_history), env={"COLUMNS": "250"}
+    ).stdout.splitlines()
+    assert any(line.startswith("│ Served by inference providers (live)        │ 12 models, by 10 providers: nebius (6), ")
+               for line in lines)  # fmt: skip
+
+
+def test_compare_and_report_of_one_kind(bundled_history: Path) -> None:
+    """`--kind original`: every model-based figure of the originals alone; `all` counts originals apart."""
+    every = {o["org"]: o for o in _json(bundled_history, "compare")["orgs"]}
+    assert {k: every[QWEN][k] for k in ("models", "original_models", "releases_30d", "original_releases_30d",
+                                        "releases_90d", "original_releases_90d")} == {
+        "models": 1060, "original_models": 103, "releases_30d": 90, "original_releases_30d": 0,
+        "releases_90d": 222, "original_releases_90d": 24,
+    }  # fmt: skip
+    kinds = dict(rows(bundled_history, "SELECT repo_id, kind FROM models WHERE removed_at IS NULL"))
+    world = _world_models("2025-11-27", QWEN)
+    # The 90 days end with the last snapshot's (27 Nov): from 30 Aug on; the removed model was older.
+    assert sum(m["createdAt"] >= "2025-08-30" for m in world) == 222
+    assert sum(m["createdAt"] >= "2025-08-30" and kinds[m["id"]] == "original" for m in world) == 24
+    originals = _json(bundled_history, "compare", "--kind", "original")
+    qwen = next(o for o in originals["orgs"] if o["org"] == QWEN)
+    assert (originals["kind"], qwen["models"], qwen["original_models"]) == ("original", 103, None)
+    assert (
+        qwen["downloads_30d"]
+        == sum(m["downloads"] for m in world if kinds[m["id"]] == "original")
+        == 34_242_660
+    )
+    assert qwen["likes"] == sum(m["likes"] for m in world if kinds[m["id"]] == "original")
+    conversions = _json(bundled_history, "report", "--org", QWEN, "--kind", "conversion", "--limit", "3")
+    assert (conversions["kind"], conversions["models"]) == ("conversion", 903)
+    assert {m["kind"] for m in conversions["top_models"]} == {"conversion"}
+    assert conversions["downloads_30d"] == sum(
+        m["downloads"] for m in world if kinds[m["id"]] == "conversion"
+    )
+    assert (
+        sum(conversions["releases_by_month"].values()) == 903
+        and sum(conversions["original_releases_by_month"].values()) == 0
+    )
+
+
+def test_the_digest_lists_originals_first(hub: FakeHub, tmp_path: Path) -> None:
+    """A conversion released after an original in the same sync still comes second."""
+    db = tmp_path / "t.db"
+    hub.set_world(world(model("Lab/Old")))
+    assert run(*sync_argv(hub, db, "Lab")).exit_code == 0
+    hub.set_world(world(
+        model("Lab/Old"),
+        model("Lab/New-7B", created_at="2025-11-24T08:00:00.000Z"),
+        model("Lab/New-7B-GGUF", created_at="2025-11-24T20:00:00.000Z", library_name="gguf"),
+    ))  # fmt: skip
+    assert run(*sync_argv(hub, db, "Lab", now="2025-11-25T06:00:00Z")).exit_code == 0
+    data = _json(db, "changes")
+    assert [(r["id"], r["kind"]) for r in data["releases"]] == [
+        ("Lab/New-7B", "original"),
+        ("Lab/New-7B-GGUF", "conversion"),
+    ]

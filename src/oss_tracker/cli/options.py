@@ -72,7 +72,7 @@ KindOpt = Annotated[
     ModelKind,
     typer.Option(
         "--kind",
-        help="Original models, conversions (quantized copies of the company's own), derived ones "
+        help="Original models, conversions (quantized or converted copies), derived ones "
         "(finetunes, adapters, merges of its own), or all.",
     ),
 ]

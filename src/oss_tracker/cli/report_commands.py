@@ -404,10 +404,7 @@ def top(
     ] = 7,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    kind: Annotated[
-        ModelKind,
-        typer.Option("--kind", help="Original models, conversions (quantized copies), derived ones, or all."),
-    ] = ModelKind.all,
+    kind: KindOpt = ModelKind.all,
     min_downloads: Annotated[
         int,
         typer.Option(
@@ -475,7 +472,7 @@ def releases(
         typer.Option(
             "--kind",
             metavar="original|conversion|derived|all",
-            help="Original models, conversions (quantized copies of the company's own), derived ones "
+            help="Original models, conversions (quantized or converted copies), derived ones "
             "(finetunes, adapters, merges of its own), or all (default).",
             show_default=False,
         ),

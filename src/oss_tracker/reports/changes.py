@@ -306,7 +306,7 @@ def _new_models(
         fact = facts.get(r["model_id"]) or {}
         r["kind"] = fact.get("kind")
         r["license_group"] = lic.group(r["license"])
-    # Originals first once models are classified (a stable sort keeps the newest first within a kind).
+    # Originals first, then derived models, then conversions (a stable sort: newest first within a kind).
     found.sort(key=lambda r: KIND_ORDER.get(r["kind"], len(KIND_ORDER)))
     for r in found:
         del r["model_id"]
