@@ -145,7 +145,7 @@ def sync(
             path=db or default_db(),
             named=accounts(org, company, group),
             watched=lambda: watchlist().accounts(),
-            companies=_companies,
+            companies=_company_map,
             endpoint=endpoint,
             token=token,
             record=record,
@@ -167,12 +167,16 @@ def sync(
         raise typer.Exit(codes.PARTIAL)
 
 
-def _companies() -> dict[str, str]:
-    """The watch list's companies, {account: company}: which accounts a sync classifies as one
-    company's (a conversion of a Qwen model in Wan-AI is still Alibaba's conversion)."""
+def _companies() -> list[tuple[str, list[str]]]:
+    """The watch list's companies and their accounts: which accounts a sync classifies as one
+    company's (issue 14: a conversion of a Qwen model in Wan-AI is still Alibaba's conversion)."""
+    return [(c.name, list(c.accounts)) for c in watchlist().companies.values()]
+
+
+def _company_map() -> dict[str, str]:
     from oss_tracker.store.kinds import company_map
 
-    return company_map((c.name, c.accounts) for c in watchlist().companies.values())
+    return company_map(_companies())
 
 
 @contextmanager
