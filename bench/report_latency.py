@@ -103,6 +103,13 @@ def commands(db: Path, config: Path) -> list[tuple[str, list[str]]]:
         ("changes --since (30 days) -f markdown", ["changes", "--since", since, "--db", str(db), "-f", "markdown"]),
         ("model", ["model", model, "--db", str(db)]),
         ("model -f json", ["model", model, "--db", str(db), "-f", "json"]),
+        # Issue 14, points 1, 7 and 8: kinds of model, the licence mix by downloads, what releases are.
+        ("report --org lab-00 --kind original", ["report", "--org", ORG, "--kind", "original", "--db", str(db)]),
+        ("compare --kind original", ["compare", "--kind", "original", "--db", str(db)]),
+        ("releases", ["releases", "--db", str(db)]),
+        ("releases --kind conversion", ["releases", "--kind", "conversion", "--db", str(db)]),
+        ("licenses", ["licenses", "--db", str(db)]),
+        ("top --kind original", ["top", "--kind", "original", "--db", str(db)]),
     ]  # fmt: skip
 
 
@@ -114,7 +121,9 @@ def report_functions(db):
     from oss_tracker.reports import compare as compare_report
     from oss_tracker.reports import derivatives as derivative_report
     from oss_tracker.reports import families as family_report
+    from oss_tracker.reports import licences as licences_report
     from oss_tracker.reports import org as reports
+    from oss_tracker.reports import releases as releases_report
     from oss_tracker.reports import top as top_report
     from oss_tracker.reports import trends as trend_report
     from oss_tracker.reports.model_page import model_page
@@ -141,6 +150,12 @@ def report_functions(db):
         "changes": lambda: changes_report.changes(db),
         "changes --since (30 days)": lambda: changes_report.changes(db, since=date.fromisoformat(since)),
         "model": lambda: model_page(db, model),
+        "report --org lab-00 --kind original": lambda: reports.org_report(db, ORG, kind="original"),
+        "compare --kind original": lambda: compare_report.compare(db, None, kind="original"),
+        "releases": lambda: releases_report.releases(db),
+        "releases --kind conversion": lambda: releases_report.releases(db, kind="conversion"),
+        "licenses": lambda: licences_report.licenses_report(db),
+        "top --kind original": lambda: top_report.top(db, kind="original"),
     }
 
 

@@ -78,7 +78,7 @@ def hub_item(repo_id: str, created: datetime, rng: random.Random) -> dict:
         card["license_name"] = name
     at = created.strftime("%Y-%m-%dT%H:%M:%S.000Z")
     downloads = int(10 ** rng.uniform(1, 6))
-    return {
+    item = {
         "_id": hub_id(int(created.timestamp()), repo_id),
         "id": repo_id,
         "author": repo_id.split("/")[0],
@@ -96,6 +96,27 @@ def hub_item(repo_id: str, created: datetime, rng: random.Random) -> dict:
         "library_name": "transformers",
         "safetensors": {"parameters": {"BF16": (n := rng.randint(10**8, 10**11))}, "total": n},
         "sha": hashlib.sha1(repo_id.encode()).hexdigest(),
+        **listing_details(repo_id),
+    }
+    paper = item.pop("_arxiv")
+    if paper:
+        tags.insert(3, paper)
+    return item
+
+
+def listing_details(repo_id: str) -> dict:
+    """What a release is (issue 14): `config` for every model, an `arxiv:` tag on half of them and
+    two inference providers on one in 50, as the listing's `expand` sends them. From a hash of the
+    name, not the seeded stream: the other fields are those of the worlds before these were added."""
+    h = int(hashlib.sha1(repo_id.encode()).hexdigest()[:8], 16)
+    providers = [
+        {"provider": p, "providerId": repo_id.lower(), "status": "live", "task": "conversational"}
+        for p in (("together", "novita") if h % 50 == 0 else ())
+    ]
+    return {
+        "config": {"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2"},
+        "inferenceProviderMapping": providers,
+        "_arxiv": f"arxiv:2{h % 10}0{h % 9 + 1}.{h % 90000 + 10000}" if h % 2 else None,
     }
 
 
@@ -246,6 +267,10 @@ def build_history(
         events.append((run[0], m[0], "license_changed", "mit", m[6], run[1]))
     events.sort(key=lambda e: e[0])
 
+    # Their kinds and active parameters, as the sync stores them (issue 14): what `--kind` filters on.
+    from oss_tracker.store.kinds import active_parameters, classify
+
+    described = [(*classify(m[2], None, None, m[10], {}), active_parameters(m[2]), m[0]) for m in model_rows]
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode = DELETE")
     conn.execute("PRAGMA synchronous = OFF")
@@ -278,6 +303,10 @@ def build_history(
                    first_seen, first_seen_run, last_seen, last_seen_run, removed_at, removed_run)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             model_rows,
+        )
+        conn.executemany(
+            "UPDATE models SET kind = ?, kind_inferred = ?, kind_basis = ?, active_parameters = ? WHERE id = ?",
+            described,
         )
         conn.executemany(
             "INSERT INTO events (run_id, model_id, kind, old, new, at) VALUES (?, ?, ?, ?, ?, ?)", events

@@ -340,6 +340,15 @@ def _listing_item(
     return item
 
 
+def _provider_dict(mapping: Any) -> Any:
+    """`inferenceProviderMapping` as `model_info` sends it: a dict keyed by provider, where a
+    listing sends a list of items that each name their `provider` (huggingface_hub harmonises the
+    two). A stored value of another shape (a test's hostile one) is sent as it is."""
+    if not isinstance(mapping, list) or not all(isinstance(i, dict) and "provider" in i for i in mapping):
+        return mapping
+    return {i["provider"]: {k: v for k, v in i.items() if k != "provider"} for i in mapping}
+
+
 def _detail_item(world: _World, model: dict[str, Any], expand: list[str]) -> dict[str, Any]:
     if expand:
         item = {k: model[k] for k in ("_id", "id") if k in model}
@@ -349,12 +358,14 @@ def _detail_item(world: _World, model: dict[str, Any], expand: list[str]) -> dic
             elif name == "childrenModelCount":
                 repo_id = model.get("id")
                 item[name] = world.children_count(repo_id) if isinstance(repo_id, str) else 0
+        if "inferenceProviderMapping" in item:
+            item["inferenceProviderMapping"] = _provider_dict(item["inferenceProviderMapping"])
         return item
     item = {k: model[k] for k in ("_id", "id") if k in model}
     item["modelId"] = model.get("id")
     for name, value in model.items():
         if name not in item and name not in DETAIL_EXPAND_ONLY_FIELDS:
-            item[name] = value
+            item[name] = _provider_dict(value) if name == "inferenceProviderMapping" else value
     return item
 
 

@@ -141,6 +141,11 @@ def test_each_archived_day_is_one_run_with_the_worlds_numbers(
         ("MiniMaxAI/MiniMax-M2", "license_changed", "mit", "modified-mit", 2, "2025-11-25T13:05:00Z")
     ]  # fmt: skip
     assert rows(db, "SELECT count(*) FROM models WHERE hub_id NOT LIKE 'archive:%'") == [(0,)]
+    # Classified as a sync does (issue 14): Moonshot's four finetunes of its own models are derived,
+    # the rest originals (MiniMax's SynLogic models are built on Qwen's); MoE names give active parameters.
+    assert rows(db, "SELECT kind, kind_inferred, count(*), count(active_parameters) FROM models GROUP BY 1, 2") == [
+        ("derived", 0, 4, 4), ("original", 0, 20, 3)
+    ]  # fmt: skip
     # Only part of each file was read: the footer, the ids, the watched rows' columns.
     assert 0 < read < size
 

@@ -106,8 +106,8 @@ def test_a_pipe_gets_every_line_whole_whatever_the_width(race_db: Path) -> None:
     )
     releases = run("releases", "--db", str(race_db), env={"COLUMNS": "80"}).stdout.splitlines()
     assert (
-        "│ 14 Jan 2025 │ MiniMaxAI/MiniMax-Text-01        │ minimax-model-agreement │  456B │ text-generation │"
-        " 24 Nov 2025 │         30,000 │            — │             — │         │"
+        "│ 14 Jan 2025 │ MiniMaxAI/MiniMax-Text-01        │ original │ minimax-model-agreement │  456B │      — │"
+        "       — │         — │ text-generation │ 24 Nov 2025 │         30,000 │            — │             — │         │"
     ) in releases
 
 
@@ -174,7 +174,7 @@ def test_an_ascii_terminal_gets_ascii_tables(race_db: Path) -> None:
     lines = [line.rstrip() for line in out.splitlines()]
     assert "  Qwen   #._  -42,500" in lines  # the sparkline, gap and all
     assert (
-        "| Qwen/Qwen2.5-7B-Instruct         | 480,000 |  900,000 |   810 | apache-2.0 | 16 Sep 2024 |"
+        "| Qwen/Qwen2.5-7B-Instruct         | 480,000 |  900,000 |   810 | apache-2.0 | 16 Sep 2024 | original |"
         in lines
     )
 

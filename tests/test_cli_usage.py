@@ -41,7 +41,14 @@ def race_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (["watch", "ad", "x"], "no command 'ad' in watch: did you mean 'add'?"),
         (["releases", "--limt", "3"], "releases has no option --limt: did you mean --limit?"),
         (["changes", "--kind", "dataset"],
-         "changes has no option --kind (it is an option of releases, top); see 'oss-tracker changes -h'"),
+         "changes has no option --kind (it is an option of compare, licenses, releases, report, top); "
+         "see 'oss-tracker changes -h'"),
+        (["releases", "--kind", "dataset", "--type", "space"],
+         "--kind dataset is the old spelling of --type dataset: give --type alone"),
+        (["releases", "--kind", "quantized"],
+         "invalid value for --kind: 'quantized' is not one of 'original', 'conversion', 'derived', 'all'"),
+        (["releases", "--kind", "original", "--type", "space"],
+         "--kind original is a kind of model: it does nothing with --type space"),
         (["changes", "--days", "3"],
          "changes has no option --days (it is an option of report, site, top); see 'oss-tracker changes -h'"),
         (["licenses", "--zzz"], "licenses has no option --zzz; see 'oss-tracker licenses -h'"),
@@ -276,7 +283,7 @@ def test_report_refuses_two_subjects_and_says_what_to_run(race_db: Path) -> None
         (["trends", "--model", "Qwen/Qwen3-8B", "--group", "china"], "use --group or --model, not both"),
         (["compare", "Qwen", "--by", "company"],
          "--by company compares companies: name them with --company or --group, not accounts"),
-        (["releases", "--kind", "dataset", "--plot", "x.png"], "--plot draws model releases: it does nothing with --kind dataset"),
+        (["releases", "--type", "dataset", "--plot", "x.png"], "--plot draws model releases: it does nothing with --type dataset"),
         (["sync", "--replay", "fixtures/replay/2025-11-24", "--token", "hf_x"],
          "--token does nothing with --replay (the recording answers, not a Hub)"),
         (["sync", "--replay", "fixtures/replay/2025-11-24", "--endpoint", "http://127.0.0.1:9"],
@@ -359,6 +366,13 @@ def test_the_same_words_everywhere(race_db: Path) -> None:
     old = run("report", "--org", "Qwen", "--top", "2", "--db", db, "--json")
     assert old.stdout == limited.stdout
     assert old.stderr == "oss-tracker: warning: --top is now --limit (--top will go)\n"
+    # `releases --kind` names a kind of model now (issue 14): its old values, repo types, still work.
+    spaces = run("releases", "--type", "space", "--db", db, "--json")
+    old_kind = run("releases", "--kind", "space", "--db", db, "--json")
+    assert spaces.exit_code == old_kind.exit_code == 0 and old_kind.stdout == spaces.stdout
+    assert old_kind.stderr == (
+        "oss-tracker: warning: --kind space is now --type space (--kind model|dataset|space will go)\n"
+    )
 
 
 def _commands() -> list[list[str]]:

@@ -25,7 +25,7 @@ REPORTS = {
     "trends": ("trends",),
     "trends-model": ("trends", "--model", "Qwen/Qwen3-8B", "--metric", "derivatives"),
     "releases": ("releases",),
-    "releases-dataset": ("releases", "--kind", "dataset"),
+    "releases-dataset": ("releases", "--type", "dataset"),
     "licenses": ("licenses",),
     "compare": ("compare",),
     "compare-company": ("compare", "--by", "company"),
@@ -103,8 +103,11 @@ def test_the_provenance_keeps_the_invented_numbers_apart() -> None:
     models = prov["models"]
     qwen = [i for i, p in models.items() if i.startswith("Qwen/")]
     assert len([i for i in qwen if models[i]["repo"] == "invented"]) == 677  # the extra conversions
-    # Every downloadsAllTime and follower count is invented; nothing else passes for a measurement.
-    assert set(prov["invented_everywhere"]) == {"downloadsAllTime", "numFollowers", "day-to-day changes"}
+    # Every downloadsAllTime and follower count is invented, and what the listing's expand says a
+    # release is (issue 14, point 8); nothing else passes for a measurement.
+    assert set(prov["invented_everywhere"]) == {
+        "downloadsAllTime", "numFollowers", "day-to-day changes", "config", "gguf", "inferenceProviderMapping",
+    }  # fmt: skip
     assert all("downloadsAllTime" not in p["real_fields"] for p in models.values())
     r1 = models["deepseek-ai/DeepSeek-R1"]
     assert r1["repo"] == "real" and {"_id", "createdAt", "downloads", "likes"} <= set(r1["real_fields"])

@@ -57,8 +57,9 @@ def test_csv_export_has_every_table_and_view_and_reads_back(bundled_history: Pat
     assert result.exit_code == 0, result.stderr
     assert result.stdout == f"{out}\n"
     expected = objects(bundled_history)
-    # 20 tables (the 6 of families among them) and 5 views, a file each
-    assert len(expected) == 25 and ("org_daily", "view") in expected and ("family_days", "table") in expected
+    # 21 tables (the 6 of families and kind_companies among them) and 5 views, a file each
+    assert len(expected) == 26 and ("org_daily", "view") in expected and ("family_days", "table") in expected
+    assert ("kind_companies", "table") in expected
     manifest = json.loads((out / "manifest.json").read_text())
     assert sorted(os.listdir(out)) == sorted([f"{n}.csv" for n, _ in expected] + ["manifest.json"])
     total = 0
@@ -79,12 +80,13 @@ def test_csv_export_has_every_table_and_view_and_reads_back(bundled_history: Pat
     assert manifest["schema"][0] == "m001_initial" and sorted(manifest["schema"]) == sorted(SCHEMA)
     assert (
         result.stderr
-        == f"export ok: 20 tables and 5 views, {total:,} rows, csv files and manifest.json in {out}\n"
+        == f"export ok: 21 tables and 5 views, {total:,} rows, csv files and manifest.json in {out}\n"
     )
     assert (out / "models.csv").read_text().splitlines()[0] == (
         "id,hub_id,repo_id,org_id,created_at,last_modified,license,license_tag,license_name,pipeline_tag,"
         "library_name,parameters,gated,base_model,base_relation,sha,first_seen,first_seen_run,last_seen,"
-        "last_seen_run,removed_at,removed_run"
+        "last_seen_run,removed_at,removed_run,kind,kind_inferred,kind_basis,architecture,model_type,"
+        "context_length,active_parameters,providers,papers"
     )
 
 

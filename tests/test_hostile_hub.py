@@ -747,8 +747,13 @@ def test_reports_read_impossible_stored_dates_as_unknown(tmp_path: Path) -> None
         ("A/fine", "2025-05-05T00:00:00Z", "2025-11-24T06:00:00Z"),
     ]
     assert releases["by_month"] == [
-        {"month": "2025-11", "org": "A", "releases": 3},  # dated by first seen, as with no createdAt
-        {"month": "2025-05", "org": "A", "releases": 1},
+        {
+            "month": "2025-11",
+            "org": "A",
+            "releases": 3,
+            "originals": 3,
+        },  # dated by first seen, as with no createdAt
+        {"month": "2025-05", "org": "A", "releases": 1, "originals": 1},
     ]
     a = report("report", "--org", "A")
     assert a["releases_by_month"] == {"2025-05": 1}

@@ -36,16 +36,25 @@ def test_a_model_page_has_its_facts_history_and_trend(bundled_history: Path) -> 
     assert {k: data[k] for k in ("id", "hub_id", "org", "matched", "status", "created_at", "first_seen",
                                  "last_seen", "removed_at", "license", "license_tag", "license_name",
                                  "license_group", "parameters", "pipeline_tag", "library_name", "gated",
-                                 "kind", "details")} == {
+                                 "kind", "kind_inferred", "kind_basis", "details")} == {
         "id": "MiniMaxAI/MiniMax-M2", "hub_id": w27["_id"], "org": "MiniMaxAI", "matched": "name",
         "status": "current", "created_at": iso(w27["createdAt"]), "first_seen": "2025-11-24T06:00:00Z",
         "last_seen": "2025-11-27T06:00:00Z", "removed_at": None, "license": "modified-mit",
         "license_tag": "other", "license_name": "modified-mit", "license_group": "custom",
         "parameters": w27["safetensors"]["total"], "pipeline_tag": "text-generation",
         "library_name": "transformers", "gated": "false",
-        # Not classified yet (issue 14 points 1 and 8): read through reports.common.model_facts.
-        "kind": None, "details": None,
+        # What it is (issue 14, points 1 and 8), read through reports.common.model_facts: no base
+        # declared, and what its listing's config and provider mapping say.
+        "kind": "original", "kind_inferred": False, "kind_basis": "no declared base",
+        "details": {
+            "architecture": w27["config"]["architectures"][0], "model_type": w27["config"]["model_type"],
+            "context_length": None, "active_parameters": None,
+            "moe": True,  # minimax_m2: a mixture of experts, though no name gives its active parameters
+            "providers": {i["provider"]: i["status"] for i in w27["inferenceProviderMapping"]},
+            "papers": sorted({t.removeprefix("arxiv:") for t in w27["tags"] if t.startswith("arxiv:")}) or None,
+        },
     }  # fmt: skip
+    assert data["details"]["providers"] == {"fireworks-ai": "live", "novita": "live"}
     assert data["first_sight"] == {"as_of": "2025-11-24T06:00:00Z", "downloads_30d": w24["downloads"],
                                    "downloads_all_time": w24["downloadsAllTime"], "likes": w24["likes"]}  # fmt: skip
     assert data["latest"] == {"as_of": "2025-11-27T06:00:00Z", "downloads_30d": w27["downloads"],
@@ -91,7 +100,12 @@ def test_a_former_name_and_the_hub_id_find_the_renamed_model(bundled_history: Pa
         WORLDS["2025-11-27"][new]["downloadsAllTime"],
     ]  # fmt: skip
     lines = run("model", old, "--db", str(bundled_history)).stdout.splitlines()
-    assert f"│ Found by                 │ its former name {old} │" in lines
+    assert any(re.fullmatch(rf"│ Found by +│ its former name {old} +│", line) for line in lines)
+    assert any(re.fullmatch(r"│ Kind +│ conversion \(declared quantized\) +│", line) for line in lines)
+    assert any(
+        re.fullmatch(r"│ Active parameters +│ 3\.0B \(mixture of experts, from its name\) +│", line)
+        for line in lines
+    )
     assert any(re.match(rf"│ 27 Nov 2025 │ renamed +│ {old} -> {new} │", line) for line in lines)
 
 

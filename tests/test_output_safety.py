@@ -72,11 +72,15 @@ def hostile_world(day: int) -> dict[str, Any]:
     else:
         items += [
             _model(RLO_ID, "2025-03-01T00:00:00.000Z", 800, license="other", license_name="@SUM(1)",
-                   pipeline_tag="-x", library_name=" =1+1"),
+                   pipeline_tag="-x", library_name=" =1+1",
+                   # What the release is (issue 14, point 8): hostile too, shown by releases, model, report.
+                   config={"architectures": [f"Evil{ESC}[2JForCausalLM"], "model_type": "=1+1"},
+                   inferenceProviderMapping=[{"provider": f"prov{RLO}gnp", "status": "live", "task": "x"},
+                                             {"provider": FORMULA, "status": f"live{BEL}", "task": "x"}]),
             _model(CR_ID, "2025-04-01T00:00:00.000Z", 700, license="x\ry", pipeline_tag="\t=1+1",
                    library_name="-1"),
             _model(NL_ID, "2025-05-01T00:00:00.000Z", 600, license=MARKUP, pipeline_tag="+1",
-                   library_name="@x"),
+                   library_name="@x", gguf={"architecture": MARKUP, "context_length": 4096}),
         ]  # fmt: skip
     return world(*items)
 
@@ -126,6 +130,7 @@ CASES = {
     "changes-since": ("changes", "--since", "2025-11-24"),
     "model": ("model", "Evil/base"),  # by its former name: titled by its new one, its rename shown
     "model-licence": ("model", CLS),  # its hostile licence, and its change
+    "model-details": ("model", RLO_ID),  # its hostile architecture, model type and providers
 }
 SUFFIX = {"table": "txt", "json": "json", "csv": "csv", "markdown": "md"}
 
@@ -169,10 +174,10 @@ def test_table_cells_and_titles_show_each_control_character_visibly(
 ) -> None:
     db = hostile[0]
     changes = _lines(_output(db, "changes", "table"))
-    assert [line[:45] for line in changes[5:8]] == [
-        "│ 1 May 2025 │ Evil/nl\\n# heading|cell │ a*b_",
-        "│ 1 Apr 2025 │ Evil/cr\\rok\\x07         │ x\\ry",
-        "│ 1 Mar 2025 │ Evil/rlo\\u202egnp.exe   │ @sum",
+    assert [line[:67] for line in changes[5:8]] == [
+        "│ 1 May 2025 │ Evil/nl\\n# heading|cell │ original │ a*b_[x](http://",
+        "│ 1 Apr 2025 │ Evil/cr\\rok\\x07         │ original │ x\\ry           ",
+        "│ 1 Mar 2025 │ Evil/rlo\\u202egnp.exe   │ original │ @sum(1)        ",
     ]
     assert changes[13:16] == [
         "│ removed │ model │ Evil/gone\\x9b2J           │                    │",
@@ -181,8 +186,8 @@ def test_table_cells_and_titles_show_each_control_character_visibly(
     ]
     releases = _lines(_output(db, "releases", "table"))
     assert (
-        "│ 1 Feb 2025  │ Evil/cls\\x1b[2J           │ evil\\x1b[5m                     │    — │ text\\x9b31mgen  │ 24 Nov 2025 │ "
-        "           900 │            — │             — │         │"
+        "│ 1 Feb 2025  │ Evil/cls\\x1b[2J           │ original │ evil\\x1b[5m                     │    — │      — │       — │ "
+        "        — │ text\\x9b31mgen  │ 24 Nov 2025 │            900 │            — │             — │         │"
     ) in releases
     assert (
         _lines(_output(db, "derivatives-history", "table"))[0] == "Derivatives of Evil/base\\x1b]0;pwned\\x07"
@@ -193,14 +198,23 @@ def test_table_cells_and_titles_show_each_control_character_visibly(
 def test_csv_neutralises_formulas_and_escapes_controls(hostile: tuple[Path, list[Result]]) -> None:
     out = _output(hostile[0], "releases", "csv")
     table = list(csv.reader(io.StringIO(out)))
-    assert table[0][:8] == ["created_at", "id", "org", "license", "license_group", "parameters", "pipeline_tag", "library_name"]  # fmt: skip
-    assert [r[1:2] + r[3:4] + r[6:8] for r in table[1:]] == [
-        ["Evil/nl\\n# heading|cell", MARKUP, "'+1", "'@x"],
-        ["Evil/cr\\rok\\x07", "x\\ry", "'\\t=1+1", "'-1"],  # "-1" is text here: kept text
-        ["Evil/rlo\\u202egnp.exe", "'@sum(1)", "'-x", "' =1+1"],  # = after a blank too
-        ["Evil/gone\\x9b2J", "mit", "text-generation", "transformers"],
-        ["Evil/cls\\x1b[2J", "evil\\x1b[5m", "text\\x9b31mgen", "'" + FORMULA],
-        ["Evil/base\\x1b]0;pwned\\x07", "mit", "text-generation", "transformers"],
+    head = table[0]
+    assert head[:3] + head[5:6] + head[9:10] + head[13:15] == [
+        "created_at", "id", "org", "license", "architecture", "pipeline_tag", "library_name"
+    ]  # fmt: skip
+    assert [r[1:2] + r[5:6] + r[9:10] + r[13:15] for r in table[1:]] == [
+        ["Evil/nl\\n# heading|cell", MARKUP, MARKUP, "'+1", "'@x"],
+        ["Evil/cr\\rok\\x07", "x\\ry", "", "'\\t=1+1", "'-1"],  # "-1" is text here: kept text
+        [
+            "Evil/rlo\\u202egnp.exe",
+            "'@sum(1)",
+            "Evil\\x1b[2JForCausalLM",
+            "'-x",
+            "' =1+1",
+        ],  # = after a blank too
+        ["Evil/gone\\x9b2J", "mit", "", "text-generation", "transformers"],
+        ["Evil/cls\\x1b[2J", "evil\\x1b[5m", "", "text\\x9b31mgen", "'" + FORMULA],
+        ["Evil/base\\x1b]0;pwned\\x07", "mit", "", "text-generation", "transformers"],
     ]
     # Numbers stay numbers: a negative change is written as it is, not as text.
     trends = list(csv.reader(io.StringIO(_output(hostile[0], "trends", "csv"))))
@@ -211,8 +225,8 @@ def test_markdown_keeps_each_string_in_its_cell_and_on_its_line(hostile: tuple[P
     db = hostile[0]
     md = _output(db, "releases", "markdown").splitlines()
     assert (
-        "| 1 May 2025 | Evil/nl\\\\n\\# heading\\|cell | a\\*b\\_\\[x\\](http://e)\\<b\\>\\`c\\`\\&\\#x202e; | — | +1 "
-        "| 25 Nov 2025 | 600 | — | — |  |"
+        "| 1 May 2025 | Evil/nl\\\\n\\# heading\\|cell | original | a\\*b\\_\\[x\\](http://e)\\<b\\>\\`c\\`\\&\\#x202e; "
+        "| — | — | 4,096 | — | +1 | 25 Nov 2025 | 600 | — | — |  |"
     ) in md
     assert not any(line.startswith("# heading") for line in md)
     history = _output(db, "derivatives-history", "markdown").splitlines()

@@ -279,6 +279,16 @@ def test_releases_newest_first_with_removed_ones_kept(race_db: Path) -> None:
         "downloads_at_first_sight": 1_000,  # its all-time count in the run that first listed it
         "downloads_first_7_days": None,  # the history ends two days after its creation
         "downloads_first_30_days": None,
+        # What it is (issue 14): no base declared (an original); its name says 3B active parameters.
+        "kind": "original",
+        "kind_inferred": False,
+        "architecture": None,  # this world's listing sends no config, gguf or providers
+        "active_parameters": 3_000_000_000,
+        "context_length": None,
+        "providers": None,
+        "papers": None,
+        "served_by": None,
+        "papers_cited": None,
     }
     last = data["releases"][-1]
     assert (last["id"], last["removed_at"]) == ("deepseek-ai/deepseek-llm-7b-base", "2025-11-27T06:00:00Z")
@@ -295,10 +305,11 @@ def test_releases_per_month_and_filters(race_db: Path) -> None:
         "moonshotai/Kimi-K2-Instruct",
     ]
     assert data["by_month"] == [
-        {"month": "2025-11", "org": "moonshotai", "releases": 1},
-        {"month": "2025-11", "org": "Qwen", "releases": 1},
-        {"month": "2025-07", "org": "moonshotai", "releases": 1},
+        {"month": "2025-11", "org": "moonshotai", "releases": 1, "originals": 1},
+        {"month": "2025-11", "org": "Qwen", "releases": 1, "originals": 1},
+        {"month": "2025-07", "org": "moonshotai", "releases": 1, "originals": 1},
     ]
+    assert (data["total"], data["originals"]) == (3, 3)
     limited = cli_json(race_db, "releases", "--limit", "2")
     assert (limited["total"], limited["shown"], len(limited["by_month"])) == (11, 2, 11)
     empty = run("releases", "--db", str(race_db), "--since", "2025-11-26")
@@ -317,9 +328,11 @@ def test_licence_groups_and_dated_changes(race_db: Path) -> None:
     }
     minimax = next(o for o in data["orgs"] if o["org"] == "MiniMaxAI")
     assert minimax["licenses"] == [
-        {"license": "minimax-model-agreement", "group": "custom", "models": 1, "share_pct": 50.0},
-        {"license": "modified-mit", "group": "custom", "models": 1, "share_pct": 50.0},
-    ]
+        {"license": "minimax-model-agreement", "group": "custom", "models": 1, "originals": 1,
+         "downloads_30d": 3_200, "share_pct": 50.0, "downloads_share_pct": 1.7},
+        {"license": "modified-mit", "group": "custom", "models": 1, "originals": 1,
+         "downloads_30d": 190_000, "share_pct": 50.0, "downloads_share_pct": 98.3},  # 190,000 / 193,200
+    ]  # fmt: skip
     assert data["changes"] == [
         {
             "at": "2025-11-27T06:00:00Z",
@@ -357,8 +370,11 @@ def test_compare_side_by_side(race_db: Path) -> None:
         "org": "Qwen",
         "as_of": "2025-11-27T06:00:00Z",
         "models": 4,
+        "original_models": 4,  # no model of this world declares a base
         "releases_30d": 1,  # Qwen3-Next (25 Nov); 28 Oct is the 30-day line
+        "original_releases_30d": 1,
         "releases_90d": 1,
+        "original_releases_90d": 1,
         "downloads_30d": 605_300,  # 480,000 + 100,000 + 5,000 + 20,300
         "downloads_all_time": 1_246_500,
         # History starts 24 Nov: 24 -> 27 over the 3 models on both days (-8,500), and Qwen3-Next
@@ -382,8 +398,11 @@ def test_compare_side_by_side(race_db: Path) -> None:
     }
     assert data["group"] == {
         "models": 10,
+        "original_models": 10,
         "releases_30d": 2,
+        "original_releases_30d": 2,
         "releases_90d": 4,
+        "original_releases_90d": 4,
         "downloads_30d": 1_878_500,
         "downloads_all_time": 4_897_400,
         "downloads_period": 467_400,

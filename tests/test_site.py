@@ -79,8 +79,10 @@ def test_every_chart_says_what_it_shows_and_where_its_numbers_come_from(demo_sit
     page = (demo_site / "index.html").read_text(encoding="utf-8")
     notes = re.findall(r'<p class="note">([^<]*)</p>', page)
     titles = re.findall(r"<figcaption><h[23]>([^<]*)</h[23]>", page)
+    # The originals chart: the releases report counts each month's originals (issue 14, point 1).
     assert titles == ["Companies&#x27; share of downloads", "Accounts&#x27; share of downloads",
-                      "Downloads per day", "Releases per month", "Licence mix"]  # fmt: skip
+                      "Downloads per day", "Releases per month",
+                      "Original releases per month (conversions and derived models left out)", "Licence mix"]  # fmt: skip
     span = "as of 27 Nov 2025 06:00 UTC · history 24 Nov 2025 – 27 Nov 2025, 3 daily snapshots"
     demo = "demo data: replayed from a recording, not fetched from the Hub"
     for note in notes:
@@ -530,7 +532,10 @@ def test_a_history_of_one_day_has_no_trend_yet_and_an_empty_valid_feed(tmp_path:
     titles = re.findall(
         r"<figcaption><h[23]>([^<]*)</h[23]>", (out / "index.html").read_text(encoding="utf-8")
     )
-    assert titles == ["Releases per month", "Licence mix"]  # no period yet: no shares, no downloads per day
+    # No period yet: no shares, no downloads per day.
+    assert titles == [
+        "Releases per month", "Original releases per month (conversions and derived models left out)", "Licence mix"
+    ]  # fmt: skip
     root = ET.parse(out / "feed.xml").getroot()
     _check_rfc4287(root)
     assert root.findall(f"{ATOM}entry") == [] and root.findtext(f"{ATOM}updated") == "2025-11-24T06:00:00Z"

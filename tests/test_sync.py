@@ -50,7 +50,8 @@ def test_listing_asks_for_every_field_the_reports_need(hub: FakeHub, tmp_path: P
     expand = [v for k, v in listing["query"] if k == "expand"]
     assert expand == [
         "createdAt", "lastModified", "downloads", "downloadsAllTime", "likes", "trendingScore", "tags",
-        "cardData", "pipeline_tag", "library_name", "gated", "safetensors", "sha",
+        "cardData", "pipeline_tag", "library_name", "gated", "safetensors", "sha", "config", "gguf",
+        "inferenceProviderMapping",
     ]  # fmt: skip
     assert ("author", "A") in listing["query"] and ("sort", "createdAt") in listing["query"]
 

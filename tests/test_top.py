@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import model, run, sync, world
+from tests.conftest import model, rows, run, sync, world
 from tests.fakehub import FakeHub
 from tests.test_reports_world import shared_race_db
 
@@ -195,8 +195,8 @@ def test_a_period_of_a_first_day_alone_has_no_rank_change(weekly: Path) -> None:
     [
         (["--since", "2025-11-01", "--days", "3"], "--days does nothing with --since (the period is --since to --until)"),
         (["--min-downloads", "10"], "--min-downloads does nothing without --sort growth (it bounds the growth ranking)"),
-        (["--kind", "original"], "--kind original: models are not classified as original, conversion or derived "
-                                 "yet; only --kind all is available"),
+        (["--kind", "quantized"], "invalid value for --kind: 'quantized' is not one of 'original', 'conversion', "
+                                  "'derived', 'all'"),
         (["--sort", "stars"], "invalid value for --sort: 'stars' is not one of 'downloads', 'growth', 'likes', "
                               "'trending'"),
         (["--since", "2025-11-20", "--until", "2025-11-10"], "--since 2025-11-20 is after --until 2025-11-10"),
@@ -212,3 +212,38 @@ def test_a_period_of_one_day_is_refused_in_words(weekly: Path) -> None:
     assert (result.exit_code, result.stderr) == (
         1, "oss-tracker: error: the period 2025-11-23 – 2025-11-23 is empty: its first day must come before its last\n"
     )  # fmt: skip
+
+
+def test_kind_ranks_one_kind_of_model(bundled_history: Path) -> None:
+    """`--kind` (issue 14): the recorded days' models of one kind ranked alone, 24 to 27 Nov. Every
+    current model is ranked (903 conversions: Qwen's 727 declared and 176 named ones; 199 originals;
+    61 derived), the launch of each kind counted apart (DeepSeek-Math-V2, Qwen3-VL-32B-Thinking-FP8)."""
+    got = {}
+    for kind in ("original", "conversion", "derived"):
+        result = run(
+            "top", "--kind", kind, "--days", "3", "--limit", "3", "--db", str(bundled_history), "--json"
+        )
+        assert result.exit_code == 0, result.stderr
+        data = json.loads(result.stdout)
+        got[kind] = (
+            data["kind"],
+            data["ranked"],
+            data["launches"],
+            [(m["id"], m["downloads"]) for m in data["models"]],
+        )
+    assert got == {
+        "original": ("original", 199, 1, [("Qwen/Qwen3-4B-Instruct-2507", 786_172),
+                                          ("Qwen/Qwen2.5-VL-3B-Instruct", 719_963), ("deepseek-ai/DeepSeek-OCR", 530_466)]),
+        "conversion": ("conversion", 903, 1, [("Qwen/Qwen3-32B-GPTQ-Int8", 30_387),
+                                              ("Qwen/Qwen3-VL-4B-Instruct-FP8", 15_885),
+                                              ("Qwen/Qwen3-VL-4B-Instruct-GGUF", 15_576)]),
+        "derived": ("derived", 61, 0, [("Qwen/Qwen3-0.6B", 766_270), ("Qwen/Qwen2.5-1.5B-Instruct", 587_259),
+                                       ("Qwen/Qwen3-8B", 486_400)]),
+    }  # fmt: skip
+    # Each figure is the all-time difference between the two snapshots, as stored.
+    assert rows(
+        bundled_history,
+        """SELECT b.downloads_all_time - a.downloads_all_time FROM models m
+           JOIN model_snapshots a ON a.model_id = m.id AND a.run_id = 1
+           JOIN model_snapshots b ON b.model_id = m.id AND b.run_id = 3 WHERE m.repo_id = 'Qwen/Qwen3-32B-GPTQ-Int8'""",
+    ) == [(30_387,)]

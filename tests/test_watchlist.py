@@ -180,7 +180,7 @@ def test_dataset_and_space_releases_and_removal(hub: FakeHub, config: Path, tmp_
     synced(hub, config, db)
     hub.set_world(hub_world(drop_dataset=True))
     synced(hub, config, db, now="2025-11-25T06:00:00Z")
-    out = json.loads(run("releases", "--kind", "dataset", "--db", str(db), "-f", "json").stdout)
+    out = json.loads(run("releases", "--type", "dataset", "--db", str(db), "-f", "json").stdout)
     assert [(r["id"], r["removed_at"]) for r in out["releases"]] == [
         ("Qwen/CodeElo", "2025-11-25T06:00:00Z"),
         ("Qwen/PolyMath", None),
@@ -191,7 +191,7 @@ def test_dataset_and_space_releases_and_removal(hub: FakeHub, config: Path, tmp_
     assert len(spaces) == 3
     assert rows(db, "SELECT kind, old FROM repo_events") == [("removed", "Qwen/CodeElo")]
     # The table says what the list is (every dataset seen, newest first) and marks the removed one.
-    table = _cells(run("releases", "--kind", "dataset", "--db", str(db), env={"COLUMNS": "200"}).stdout)
+    table = _cells(run("releases", "--type", "dataset", "--db", str(db), env={"COLUMNS": "200"}).stdout)
     assert table[:2] == [
         ["Datasets"],
         ["3", "datasets", "(1", "removed),", "newest", "first", "(by", "createdAt)"],
@@ -199,7 +199,7 @@ def test_dataset_and_space_releases_and_removal(hub: FakeHub, config: Path, tmp_
     rows_shown = [line for line in table if "2025" in line]
     assert [r[3] for r in rows_shown] == ["Qwen/CodeElo", "Qwen/PolyMath", "deepseek-ai/DeepSeek-ProverBench"]
     assert [r[-1] == "removed" for r in rows_shown] == [True, False, False]
-    md = run("releases", "--kind", "dataset", "--db", str(db), "-f", "markdown").stdout
+    md = run("releases", "--type", "dataset", "--db", str(db), "-f", "markdown").stdout
     assert "| Qwen/CodeElo | Qwen | mit | 24 Nov 2025 | 20 | 2 | removed |" in md
 
 

@@ -35,6 +35,12 @@ class ModelRecord:
     # A backfilled row whose descriptive columns (tags, pipeline...) were not read (its model is
     # stored and unchanged since): its licence is None and only its counts and dates are known.
     described: bool = True
+    # What the listing's `expand` says the release is (None: not sent, or no such value).
+    architecture: str | None = None  # config.architectures[0], else gguf.architecture
+    model_type: str | None = None  # config.model_type
+    context_length: int | None = None  # gguf.context_length, else config.max_position_embeddings
+    providers: str | None = None  # inferenceProviderMapping as JSON {provider: status}; "{}" for none
+    papers: str | None = None  # the `arxiv:` tags as a JSON list of arXiv ids
 
 
 @dataclass(frozen=True)

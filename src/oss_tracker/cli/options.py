@@ -74,6 +74,16 @@ class ModelKind(StrEnum):
     all = "all"
 
 
+KindOpt = Annotated[
+    ModelKind,
+    typer.Option(
+        "--kind",
+        help="Original models, conversions (quantized or converted copies), derived ones "
+        "(finetunes, adapters, merges of its own), or all.",
+    ),
+]
+
+
 class Interval(StrEnum):
     day = "day"
     week = "week"

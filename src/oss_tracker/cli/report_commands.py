@@ -27,6 +27,7 @@ from oss_tracker.cli.options import (
     Interval,
     JsonOpt,
     Kind,
+    KindOpt,
     Metric,
     ModelKind,
     OrgsOpt,
@@ -84,16 +85,19 @@ def report(
     days: Annotated[
         int, typer.Option("--days", metavar="N", min=1, max=MAX_DAYS, help="Days of downloads trend to show.")
     ] = 30,
+    kind: KindOpt = ModelKind.all,
     fmt: FmtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Totals with change since the previous snapshot, top models, licence mix, releases per month,
+    """Totals with change since the previous snapshot, top models, licence mix (by models and by
+    downloads), releases per month (all and originals), what the releases are (providers, papers),
     the downloads trend and derivative totals, for one account (or one company or group, summed).
 
     \b
     Examples:
       oss-tracker report --org Qwen
       oss-tracker report --org deepseek-ai --limit 5 --json
+      oss-tracker report --org Qwen --kind original
       oss-tracker --config examples/watchlist.toml report --company Alibaba
     """
     fmt_name = output(fmt, as_json)
@@ -123,12 +127,13 @@ def report(
             target, members = (
                 group_as_company(wl, group[0]) if group else (wl.company(company[0]), None)  # type: ignore[index]
             )
-            show(company_report(database, target, top=count, days=days, members=members), fmt_name)
+            built = company_report(database, target, top=count, days=days, members=members, kind=kind.value)
+            show(built, fmt_name)
             return
         from oss_tracker.reports.org import org_report
 
         name = hub_names(org)[0]  # type: ignore[arg-type]
-        show(org_report(database, name, top=count, days=days), fmt_name)
+        show(org_report(database, name, top=count, days=days, kind=kind.value), fmt_name)
 
 
 @command()
@@ -466,10 +471,7 @@ def top(
     ] = 7,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    kind: Annotated[
-        ModelKind,
-        typer.Option("--kind", help="Original models, conversions (quantized copies), derived ones, or all."),
-    ] = ModelKind.all,
+    kind: KindOpt = ModelKind.all,
     min_downloads: Annotated[
         int,
         typer.Option(
@@ -507,12 +509,6 @@ def top(
         refuse(ctx, ("days",), "with --since (the period is --since to --until)")
     if sort is not TopSort.growth:
         refuse(ctx, ("min_downloads",), "without --sort growth (it bounds the growth ranking)")
-    from oss_tracker.reports.common import UnknownKind, kind_filter
-
-    try:
-        kind_filter(kind.value)
-    except UnknownKind as err:
-        raise usage(str(err)) from None
     with errors():
         from oss_tracker.reports.top import top as top_report
 
@@ -538,7 +534,19 @@ def releases(
     org: OrgsOpt = None,
     company: CompanyOpt = None,
     group: GroupOpt = None,
-    kind: Annotated[Kind, typer.Option("--kind", help="Models, datasets or Spaces.")] = Kind.model,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind",
+            metavar="original|conversion|derived|all",
+            help="Original models, conversions (quantized or converted copies), derived ones "
+            "(finetunes, adapters, merges of its own), or all (default).",
+            show_default=False,
+        ),
+    ] = None,
+    repo_type: Annotated[
+        Kind, typer.Option("--type", help="Models, datasets or Spaces (--kind model|dataset|space before).")
+    ] = Kind.model,
     since: SinceOpt = None,
     until: UntilOpt = None,
     limit: Annotated[
@@ -550,32 +558,47 @@ def releases(
     fmt: FmtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """The release feed, newest first, with licence, size, pipeline and first-seen date; releases per month.
+    """The release feed, newest first, with kind, licence, size, pipeline and first-seen date; releases per month.
 
     \b
     Examples:
       oss-tracker releases --since 2025-11
-      oss-tracker releases --org Qwen --limit 0 -f csv
-      oss-tracker releases --kind dataset --since 30d
+      oss-tracker releases --org Qwen --kind original --limit 0 -f csv
+      oss-tracker releases --type dataset --since 30d
     """
     fmt_name = output(fmt, as_json)
+    model_kind = kind or ModelKind.all.value
+    if kind in (k.value for k in Kind):
+        # `--kind` named the repo type before models had kinds: still read so, for a while.
+        if repo_type is not Kind.model and repo_type.value != kind:
+            raise usage(f"--kind {kind} is the old spelling of --type {kind}: give --type alone")
+        typer.echo(f"oss-tracker: warning: --kind {kind} is now --type {kind} (--kind model|dataset|space will go)",
+                   err=True)  # fmt: skip
+        repo_type, model_kind = Kind(kind), ModelKind.all.value
+    elif kind is not None and kind not in (k.value for k in ModelKind):
+        raise usage(
+            f"invalid value for --kind: '{kind}' is not one of 'original', 'conversion', 'derived', 'all'"
+        )
     check_window(since, until)
     check_plot(plot)
-    if plot is not None and kind is not Kind.model:
-        raise usage("--plot draws model releases: it does nothing with --kind " + kind.value)
+    if plot is not None and repo_type is not Kind.model:
+        raise usage("--plot draws model releases: it does nothing with --type " + repo_type.value)
+    if repo_type is not Kind.model and model_kind != ModelKind.all.value:
+        raise usage(f"--kind {model_kind} is a kind of model: it does nothing with --type {repo_type.value}")
     with errors():
         database = open_database(db)
         orgs = accounts(org, company, group, database)
         check_history(database, since, None, orgs)  # a release before the history is still a release
-        if kind is not Kind.model:
+        if repo_type is not Kind.model:
             from oss_tracker.reports.companies import repo_releases
 
-            found = repo_releases(database, kind.value, orgs=orgs, since=since, until=until, limit=limit)
+            found = repo_releases(database, repo_type.value, orgs=orgs, since=since, until=until, limit=limit)
             show(found, fmt_name)
             return
         from oss_tracker.reports.releases import releases as releases_report
 
-        show(releases_report(database, orgs=orgs, since=since, until=until, limit=limit), fmt_name, plot)
+        built = releases_report(database, orgs=orgs, since=since, until=until, limit=limit, kind=model_kind)
+        show(built, fmt_name, plot)
 
 
 @command()
@@ -583,15 +606,18 @@ def licenses(
     org: OrgsOpt = None,
     company: CompanyOpt = None,
     group: GroupOpt = None,
+    kind: KindOpt = ModelKind.all,
     db: DbOpt = None,
     fmt: FmtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Licence mix per organization (permissive, copyleft, custom, unknown) and dated licence changes.
+    """Licence mix per organization (permissive, copyleft, custom, unknown) by models, originals and
+    30-day downloads, and dated licence changes.
 
     \b
     Examples:
       oss-tracker licenses
+      oss-tracker licenses --org Qwen --kind original
       oss-tracker --config examples/watchlist.toml licenses --group china -f markdown
     """
     fmt_name = output(fmt, as_json)
@@ -599,7 +625,8 @@ def licenses(
         from oss_tracker.reports.licences import licenses_report
 
         database = open_database(db)
-        show(licenses_report(database, orgs=accounts(org, company, group, database)), fmt_name)
+        orgs = accounts(org, company, group, database)
+        show(licenses_report(database, orgs=orgs, kind=kind.value), fmt_name)
 
 
 @command()
@@ -629,11 +656,14 @@ def compare(
             show_default=False,
         ),
     ] = None,
+    kind: KindOpt = ModelKind.all,
     db: DbOpt = None,
     fmt: FmtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The organizations side by side: models, releases, downloads, likes, followers, derivatives, share.
+
+    Models and releases are counted all and originals; --kind compares one kind of model alone.
 
     With --by company (implied by --group): companies, each the sum of its accounts, with each one's
     share of the group and of all tracked downloads. With --group and --by org: the group's accounts.
@@ -642,6 +672,7 @@ def compare(
     Examples:
       oss-tracker compare
       oss-tracker compare --org Qwen --org deepseek-ai --since 2025-11-01
+      oss-tracker compare --kind original
       oss-tracker --config examples/watchlist.toml compare --group china
       oss-tracker --config examples/watchlist.toml compare --group china --by org
     """
@@ -658,10 +689,10 @@ def compare(
 
             wl = watchlist()
             chosen, label = chosen_companies(wl, company, group)
-            show(company_compare(database, wl, companies=chosen, since=since, label=label), fmt_name)
+            built = company_compare(database, wl, companies=chosen, since=since, label=label, kind=kind.value)
+            show(built, fmt_name)
             return
         from oss_tracker.reports.compare import compare as compare_report
 
-        show(
-            compare_report(database, accounts(named or None, company, group, database), since=since), fmt_name
-        )
+        orgs = accounts(named or None, company, group, database)
+        show(compare_report(database, orgs, since=since, kind=kind.value), fmt_name)

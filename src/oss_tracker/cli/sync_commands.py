@@ -149,6 +149,7 @@ def sync(
             path=db or default_db(),
             named=accounts(org, company, group),
             watched=lambda: watchlist().accounts(),
+            companies=_company_map,
             endpoint=endpoint,
             token=token,
             record=record,
@@ -211,8 +212,15 @@ def _sync_families(job) -> str:
 
 
 def _companies() -> list[tuple[str, list[str]]]:
-    """The watch list's companies and their accounts: a family's "own company" (issue 16)."""
+    """The watch list's companies and their accounts: which accounts a sync classifies as one
+    company's (issue 14: a conversion of a Qwen model in Wan-AI is still Alibaba's conversion)."""
     return [(c.name, list(c.accounts)) for c in watchlist().companies.values()]
+
+
+def _company_map() -> dict[str, str]:
+    from oss_tracker.store.kinds import company_map
+
+    return company_map(_companies())
 
 
 @contextmanager

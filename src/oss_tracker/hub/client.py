@@ -47,7 +47,9 @@ log = logging.getLogger("oss_tracker")
 
 # Listing fields every kind of repo shares, then the model-only ones: every field the
 # reports read. `baseModels` and `childrenModelCount` are detail-only: the listing
-# answers them with HTTP 400.
+# answers them with HTTP 400. `config`, `gguf` and `inferenceProviderMapping` (what the release
+# is: architecture, context length, the providers serving it) are in huggingface_hub 2.x's
+# ExpandModelProperty_T: accepted on the listing, no request more.
 COMMON_EXPAND = [
     "createdAt",
     "lastModified",
@@ -58,7 +60,10 @@ COMMON_EXPAND = [
     "tags",
     "cardData",
 ]
-LISTING_EXPAND = [*COMMON_EXPAND, "pipeline_tag", "library_name", "gated", "safetensors", "sha"]
+LISTING_EXPAND = [
+    *COMMON_EXPAND, "pipeline_tag", "library_name", "gated", "safetensors", "sha", "config", "gguf",
+    "inferenceProviderMapping",
+]  # fmt: skip
 
 
 class LazyApi:

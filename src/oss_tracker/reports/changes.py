@@ -301,12 +301,12 @@ def _new_models(
             [*lo, *hi, *args],
         ).fetchall()
     ]
-    facts = model_facts(db, [r["model_id"] for r in found]) or {}
+    facts = model_facts(db, [r["model_id"] for r in found])
     for r in found:
         fact = facts.get(r["model_id"]) or {}
         r["kind"] = fact.get("kind")
         r["license_group"] = lic.group(r["license"])
-    # Originals first once models are classified (a stable sort keeps the newest first within a kind).
+    # Originals first, then derived models, then conversions (a stable sort: newest first within a kind).
     found.sort(key=lambda r: KIND_ORDER.get(r["kind"], len(KIND_ORDER)))
     for r in found:
         del r["model_id"]

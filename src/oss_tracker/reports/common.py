@@ -25,23 +25,26 @@ MODEL_KINDS = ("original", "conversion", "derived", "all")
 
 
 class UnknownKind(ValueError):
-    """A kind of model the database cannot tell yet (the message says so, for the user)."""
+    """A kind of model that is none of MODEL_KINDS (the message says so, for the user)."""
 
 
 def kind_filter(kind: str, alias: str = "m") -> str:
     """SQL that keeps the models (`alias`: the models table) of one kind: `original`, `conversion`,
-    `derived`, or `all` of them (issue 14, point 1).
+    `derived`, or `all` of them (issue 14, point 1; store/kinds.py says how a model is classified).
 
-    The one place a report reads the classification through. It does not exist yet (another part
-    of issue 14 adds it), so only `all` is answered today; any other kind is UnknownKind."""
+    The one place a report reads the classification through: a column of `models`, as cheap to
+    filter on as the licence. A model no sync has classified (none: migration m011 classifies
+    every stored one) is of no kind but `all`."""
     if kind == "all":
         return "1"
     if kind in MODEL_KINDS:
-        raise UnknownKind(
-            f"--kind {kind}: models are not classified as original, conversion or derived yet; "
-            "only --kind all is available"
-        )
+        return f"{alias}.kind = '{kind}'"
     raise UnknownKind(f"--kind {kind}: not one of {', '.join(MODEL_KINDS)}")
+
+
+def kind_note(kind: str) -> str:
+    """A footer's words for the kind a report was filtered to ("" for all)."""
+    return "" if kind == "all" else f"{kind} models only (--kind {kind})"
 
 
 # A run the reports read: every run in the file is one (a run is stored whole or not at all).
@@ -71,12 +74,12 @@ def org_runs(db: Database, org_id: int, limit: int = 2) -> list[tuple[int, str, 
     ]
 
 
-def totals_at(db: Database, org_id: int, run_id: int) -> dict[str, int | None]:
+def totals_at(db: Database, org_id: int, run_id: int, kind: str = "all") -> dict[str, int | None]:
     """The org's model count and summed counts at a run (0 where it had no model; None where
-    the sum is unknown: every count unknown, or a sum past 64 bits)."""
+    the sum is unknown: every count unknown, or a sum past 64 bits); of one kind of model."""
     from oss_tracker.store.totals import pair_sums
 
-    at = pair_sums(db, [(org_id, run_id, None)], by="org").get((org_id, run_id))
+    at = pair_sums(db, [(org_id, run_id, None)], by="org", keep=kind_filter(kind)).get((org_id, run_id))
     keys = ("models", "downloads_30d", "downloads_all_time", "likes")
     return {k: at[k] for k in keys} if at else dict.fromkeys(keys, 0)
 
@@ -187,8 +190,9 @@ def history_footer(hist: dict[str, Any], *extra: str) -> str:
     return " · ".join([*parts, *(e for e in (hist.get("archived"), *extra) if e)])
 
 
-def derivative_totals(db: Database, org_ids: list[int]) -> dict[int, dict[str, Any]]:
-    """Per org: the sum of each current model's latest derivative count (direct children)."""
+def derivative_totals(db: Database, org_ids: list[int], kind: str = "all") -> dict[int, dict[str, Any]]:
+    """Per org: the sum of each current model's latest derivative count (direct children), of the
+    models of one kind."""
     if not org_ids:
         return {}
     marks = ",".join("?" * len(org_ids))
@@ -198,7 +202,7 @@ def derivative_totals(db: Database, org_ids: list[int]) -> dict[int, dict[str, A
         f"""SELECT m.org_id, count(*), sum(d.finetune), sum(d.quantized), sum(d.adapter), sum(d.merge),
                    sum(d.total), max(d.day), sum(CASE WHEN d.finetune IS NULL THEN d.total ELSE 0 END)
             FROM models m JOIN derivative_latest d ON d.model_id = m.id
-            WHERE m.org_id IN ({marks}) AND m.removed_at IS NULL
+            WHERE m.org_id IN ({marks}) AND m.removed_at IS NULL AND {kind_filter(kind)}
             GROUP BY m.org_id""",
         org_ids,
     ):
@@ -249,16 +253,94 @@ def model_row(db: Database, ident: str) -> dict[str, Any]:
     }
 
 
-def model_facts(db: Database, model_ids: list[int]) -> dict[int, dict[str, Any]] | None:
-    """What the database says each model *is*, beyond its listing: its kind (`original`,
-    `conversion` or `derived`, and whether that was inferred) and its details (active parameters,
-    context length, inference providers, papers cited), by model id.
+def model_facts(db: Database, model_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """What the database says each model *is*, beyond its listing, by model id: its kind
+    (`original`, `conversion` or `derived`), whether that was inferred and on what basis
+    (store/kinds.py), and its details from the listing's `expand` (`details`: architecture, model
+    type, context length, active parameters and whether it is a mixture of experts, the inference
+    providers serving it as {provider: status}, the arXiv ids of the papers it cites).
 
-    None today: the database does not classify models yet (issue 14 points 1 and 8 are built
-    apart). This is the one place `model` and `changes` read them from: once the classification
-    is stored, this returns {model id: {"kind": ..., "kind_inferred": ..., "details": {...}}} and
-    those reports show it (and list originals first) with no other change."""
-    return None
+    The one place `model` and `changes` read them from."""
+    import json
+
+    from oss_tracker.store.kinds import is_moe
+
+    if not model_ids:
+        return {}
+    out: dict[int, dict[str, Any]] = {}
+    for row in db.execute(
+        """SELECT m.id, m.kind, m.kind_inferred, m.kind_basis, m.architecture, m.model_type, m.context_length,
+                  m.active_parameters, m.providers, m.papers
+           FROM json_each(?) j JOIN models m ON m.id = j.value""",
+        [json.dumps(model_ids)],
+    ).fetchall():
+        mid, kind, inferred, basis, arch, mtype, context, active, providers, papers = row
+        out[mid] = {
+            "kind": kind,
+            "kind_inferred": None if inferred is None else bool(inferred),
+            "kind_basis": basis,
+            "details": {
+                "architecture": arch,
+                "model_type": mtype,
+                "context_length": context,
+                "active_parameters": active,
+                "moe": is_moe(mtype, active),
+                "providers": _json_or_none(providers),
+                "papers": _json_or_none(papers),
+            },
+        }
+    return out
+
+
+def _json_or_none(text: str | None) -> Any:
+    import json
+
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def served(providers: dict[str, Any] | None) -> int | None:
+    """How many providers serve a model live (None: the Hub said nothing)."""
+    return None if providers is None else sum(1 for status in providers.values() if status == "live")
+
+
+def details_summary(db: Database, org_ids: list[int], kind: str = "all") -> dict[str, Any]:
+    """What the current models of these accounts are, summed (issue 14, point 8): the models an
+    inference provider serves live and those providers ({provider: models}, most first), the
+    distinct papers the models cite and how many models cite one, and the mixture-of-experts
+    models whose names give active parameters."""
+    marks = ",".join("?" * len(org_ids)) or "NULL"
+    where = f"m.org_id IN ({marks}) AND m.removed_at IS NULL AND {kind_filter(kind)}"
+    providers = db.execute(
+        f"""SELECT j.key, count(*) FROM models m, json_each(m.providers) j
+            WHERE {where} AND m.providers IS NOT NULL AND j.value = 'live'
+            GROUP BY j.key ORDER BY count(*) DESC, j.key""",
+        org_ids,
+    ).fetchall()
+    served_n, described, citing, active = db.execute(
+        f"""SELECT count(DISTINCT CASE WHEN EXISTS (SELECT 1 FROM json_each(m.providers) j WHERE j.value = 'live')
+                                       THEN m.id END),
+                   count(m.providers), count(m.papers), count(m.active_parameters)
+            FROM models m WHERE {where}""",
+        org_ids,
+    ).fetchone()
+    papers = db.execute(
+        f"""SELECT count(DISTINCT j.value) FROM models m, json_each(m.papers) j
+            WHERE {where} AND m.papers IS NOT NULL""",
+        org_ids,
+    ).fetchone()[0]
+    return {
+        "models_served": served_n,
+        "providers": dict(providers),
+        "models_described": described,  # models whose listing said which providers serve them
+        "papers": papers,
+        "models_citing": citing,
+        "moe_with_active_parameters": active,
+    }
 
 
 KIND_ORDER = {"original": 0, "derived": 1, "conversion": 2}  # originals first

@@ -16,6 +16,8 @@ from oss_tracker.reports.common import (
     archived,
     created,
     derivative_totals,
+    details_summary,
+    kind_note,
     org_row,
     repo_summary,
     sourced,
@@ -27,7 +29,10 @@ from oss_tracker.reports.org import (
     TOTAL_LABELS,
     TOTALS_COLUMNS,
     derivatives_section,
-    licence_mix_section,
+    details_section,
+    kind_footer,
+    licence_mix,
+    licence_sections,
     org_snapshot,
     releases_section,
     repo_rows,
@@ -42,8 +47,9 @@ if TYPE_CHECKING:
     from sqlite_utils import Database
 
 SUMMED = ("models", "downloads_30d", "downloads_all_time", "likes", "followers")
-COMPARED = ("models", "releases_30d", "releases_90d", "downloads_30d", "downloads_all_time", "downloads_period",
-            "period_launches", "period_launch_downloads", "period_first_seen_not_counted", "likes", "followers",
+COMPARED = ("models", "original_models", "releases_30d", "original_releases_30d", "releases_90d",
+            "original_releases_90d", "downloads_30d", "downloads_all_time", "downloads_period", "period_launches",
+            "period_launch_downloads", "period_first_seen_not_counted", "likes", "followers",
             "derivatives")  # fmt: skip
 
 
@@ -58,7 +64,13 @@ def _add(a: int | None, b: int | None) -> int | None:
 
 @sourced
 def company_report(
-    db: Database, company: Company, *, top: int = 10, days: int = 30, members: list[Company] | None = None
+    db: Database,
+    company: Company,
+    *,
+    top: int = 10,
+    days: int = 30,
+    members: list[Company] | None = None,
+    kind: str = "all",
 ) -> Report:
     """One report for all of a company's accounts (or, with `members`, of a watch-list group's
     companies, `company` standing for the group: see `group_as_company`): the sections of an
@@ -74,29 +86,30 @@ def company_report(
     if not accounts:
         raise NoData(f"no data for {what}: none of {', '.join(company.accounts)} was synced yet")
     ids = [(oid, n) for oid, n in watched_orgs(db, accounts)]
-    parts = [org_snapshot(db, a, top=top)[1] for a in accounts]
+    parts = [org_snapshot(db, a, top=top, kind=kind)[1] for a in accounts]
     totals = {k: None for k in SUMMED}
     change: dict[str, int | None] = {k: None for k in SUMMED}
-    licenses: dict[str, int] = {}
-    months: dict[str, int] = {}
+    counted: dict[str, dict[str, int]] = {k: {} for k in ("licenses", "original_licenses", "license_downloads_30d",
+                                                         "releases_by_month", "original_releases_by_month")}  # fmt: skip
     top_models: list[dict[str, Any]] = []
     for p in parts:
         for k in SUMMED:
             totals[k] = _add(totals[k], p[k])
             if p.get("change"):
                 change[k] = _add(change[k], p["change"][k])
-        for k, v in p["licenses"].items():
-            licenses[k] = licenses.get(k, 0) + v
-        for k, v in p["releases_by_month"].items():
-            months[k] = months.get(k, 0) + v
+        for key, sums in counted.items():
+            for k, v in p[key].items():
+                sums[k] = sums.get(k, 0) + v
         top_models += p["top_models"]
     top_models = sorted(top_models, key=lambda m: (-(m["downloads_30d"] or 0), m["id"]))[:top]
-    licenses = dict(sorted(licenses.items(), key=lambda kv: (-kv[1], kv[0])))
-    months = dict(sorted(months.items()))
+    licenses = dict(sorted(counted["licenses"].items(), key=lambda kv: (-kv[1], kv[0])))
+    mix = licence_mix(licenses, counted["original_licenses"], counted["license_downloads_30d"])
+    months = dict(sorted(counted["releases_by_month"].items()))
+    original_months = dict(sorted(counted["original_releases_by_month"].items()))
     repos = _repos(db, accounts)
     label = f"group {group}" if group is not None else company.name
     trend = trend_part(db, ids, label, days)
-    derivs = _summed_derivatives(derivative_totals(db, [oid for oid, _ in ids]))
+    derivs = _summed_derivatives(derivative_totals(db, [oid for oid, _ in ids], kind))
     who: dict[str, Any] = (
         {"group": group, "companies": [c.name for c in members or [] if _stored(db, c.accounts)]}
         if group is not None
@@ -104,13 +117,16 @@ def company_report(
     )
     data = {
         **who,
+        "kind": kind,
         "accounts": accounts,
         "as_of": max(p["as_of"] for p in parts),
         **totals,
         "change": change if any(p.get("change") for p in parts) else None,
-        "licenses": licenses,
+        **mix,
         "releases_by_month": months,
+        "original_releases_by_month": original_months,
         "top_models": top_models,
+        "details": details_summary(db, [oid for oid, _ in ids], kind),
         "trend": trend_data(trend),
         "derivatives": derivs,
         "datasets": repos["dataset"],
@@ -134,14 +150,16 @@ def company_report(
             ),
             Section("By account", account_cols, data["by_account"]),
             top_section(top, top_models),
-            licence_mix_section(licenses),
-            releases_section(months),
+            *licence_sections(data, kind),
+            releases_section(months, original_months, kind),
+            details_section(data["details"]),
             *trend_sections(trend, days),
             derivatives_section(derivs),
         ],  # fmt: skip
         footer=f"{label} = {sum_of} {', '.join(accounts)}; as of {human_datetime(data['as_of'])}; "
         "downloads per day: a day counts only when every account has a snapshot that day"
-        + (f" · {note}" if (note := archived(db, [org_row(db, a)[0] for a in accounts])) else ""),
+        + (f" · {note}" if (note := archived(db, [org_row(db, a)[0] for a in accounts])) else "")
+        + kind_footer(kind),
         charts=trend.charts,
     )
 
@@ -168,9 +186,11 @@ def company_compare(
     companies: list[Company],
     since: date | None = None,
     label: str = "watch list",
+    kind: str = "all",
 ) -> Report:
-    """Companies side by side, each the sum of its accounts, with shares of the group and of all tracked."""
-    everything = compare(db, None, since=since).data
+    """Companies side by side, each the sum of its accounts, with shares of the group and of all
+    tracked; models and releases all and originals (`kind`: of that kind of model alone)."""
+    everything = compare(db, None, since=since, kind=kind).data
     by_org = {r["org"].lower(): r for r in everything["orgs"]}
     all_30d = sum(r["downloads_30d"] or 0 for r in everything["orgs"])
     all_period = sum(r["downloads_period"] or 0 for r in everything["orgs"])
@@ -204,7 +224,7 @@ def company_compare(
         "share_of_all_pct": _pct(group_30d, all_30d),
         "period_share_of_all_pct": _pct(group_period, all_period),
     }
-    data = {"as_of": everything["as_of"], "since": everything["since"], "companies": rows, "group": group,
+    data = {"as_of": everything["as_of"], "since": everything["since"], "kind": kind, "companies": rows, "group": group,
             "all_tracked": {"downloads_30d": all_30d, "downloads_period": all_period}}  # fmt: skip
     table_rows = [{**r, "accounts": ", ".join(r["accounts"])} for r in rows]
     flat = [
@@ -214,8 +234,11 @@ def company_compare(
         Column("share_of_all_pct", "Share of all", "share"),
     ]  # fmt: skip
     metrics = [
-        ("accounts", "Accounts", "str"), ("models", "Models", "int"), ("datasets", "Datasets", "int"),
+        ("accounts", "Accounts", "str"), ("models", "Models", "int"),
+        *([("original_models", "of which originals", "int")] if kind == "all" else []),
+        ("datasets", "Datasets", "int"),
         ("spaces", "Spaces", "int"), ("releases_30d", "Releases 30d", "int"),
+        *([("original_releases_30d", "of which originals", "int")] if kind == "all" else []),
         ("downloads_30d", "Downloads 30d", "int"), ("share_of_group_pct", "Share of group", "share"),
         ("share_of_all_pct", "Share of all tracked", "share"), ("downloads_period", "Downloads in period", "int"),
         ("period_launch_downloads", "of which new models", "int"), ("likes", "Likes", "int"),
@@ -230,6 +253,7 @@ def company_compare(
         f"{label}: {group['share_of_all_pct']}% of all tracked 30-day downloads "
         f"({group_30d:,} of {all_30d:,}); a company is the sum of its accounts; period from "
         f"{everything['since']}; as of {everything['as_of']}"
+        + (f"; {kind_note(kind)}" if kind != "all" else "")
     )
     sections = [
         Section("Companies", flat, table_rows, human=False),

@@ -12,6 +12,8 @@ from oss_tracker.reports.common import (
     derivative_totals,
     history,
     history_footer,
+    kind_filter,
+    kind_note,
     org_runs,
     repo_summary,
     sourced,
@@ -28,8 +30,11 @@ LAUNCH_KEYS = ("period_launches", "period_launch_downloads", "period_first_seen_
 COMPARE_ROWS = (
     # key, label, kind
     ("models", "Models", "int"),
+    ("original_models", "of which originals", "int"),
     ("releases_30d", "Releases 30d", "int"),
+    ("original_releases_30d", "of which originals", "int"),
     ("releases_90d", "Releases 90d", "int"),
+    ("original_releases_90d", "of which originals", "int"),
     ("downloads_30d", "Downloads 30d", "int"),
     ("share_30d_pct", "Share 30d of compared", "share"),
     ("share_30d_of_all_pct", "Share 30d of all tracked", "share"),
@@ -54,6 +59,8 @@ def _transpose(
     for key, label, kind in COMPARE_ROWS:
         if key == "share_30d_of_all_pct" and not subset:
             continue
+        if key.startswith("original_") and all(r.get(key) is None for r in rows):
+            continue  # filtered to one kind: no originals apart
         row: dict[str, Any] = {"metric": label, "kind": kind}
         for r in rows:
             row[f"org:{r['org']}"] = r.get(key)
@@ -63,13 +70,15 @@ def _transpose(
 
 
 def _org_rows(
-    db: Database, watched: list[tuple[int, str]], ref: date, start: date
+    db: Database, watched: list[tuple[int, str]], ref: date, start: date, kind: str = "all"
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Each org's row of `compare` (downloads in the period from `start`), and the drops met."""
+    """Each org's row of `compare` (downloads in the period from `start`), and the drops met; of the
+    models of one kind (every model-based figure: models, releases, downloads, likes, derivatives)."""
     from oss_tracker.reports import series as ts
 
     org_ids = [oid for oid, _ in watched]
-    derivs = derivative_totals(db, org_ids)
+    keep = kind_filter(kind)
+    derivs = derivative_totals(db, org_ids, kind)
     rows: list[dict[str, Any]] = []
     drops: list[dict[str, Any]] = []
     for oid, name in watched:
@@ -77,18 +86,25 @@ def _org_rows(
         if not latest:
             continue
         run_id, as_of, followers, last_day = latest[0]
-        totals = totals_at(db, oid, run_id)
+        totals = totals_at(db, oid, run_id, kind)
+        released = f"coalesce({created()}, m.first_seen)"
         releases_n = db.execute(
-            f"""SELECT sum(coalesce({created()}, m.first_seen) >= ?), sum(coalesce({created()}, m.first_seen) >= ?)
-               FROM models m WHERE m.org_id = ?""",
+            f"""SELECT sum({released} >= :d30), sum({released} >= :d90),
+                       sum(m.kind = 'original' AND m.removed_at IS NULL), sum(m.kind = 'original' AND {released} >= :d30),
+                       sum(m.kind = 'original' AND {released} >= :d90)
+               FROM models m WHERE m.org_id = :org AND {keep}""",
             # The last 30 days end with the snapshot day: ref-29 .. ref, not 31 days.
-            [(ref - timedelta(days=29)).isoformat(), (ref - timedelta(days=89)).isoformat(), oid],
+            {
+                "d30": (ref - timedelta(days=29)).isoformat(),
+                "d90": (ref - timedelta(days=89)).isoformat(),
+                "org": oid,
+            },
         ).fetchone()
         from_day, from_run = ts.org_day_at(db, oid, start.isoformat())
         period = period_base = None
         launch: dict[str, Any] = dict.fromkeys(LAUNCH_KEYS)
         if from_day != last_day:
-            sums, found = ts.period_downloads(db, oid, from_run, run_id)
+            sums, found = ts.period_downloads(db, oid, from_run, run_id, keep)
             if sums is not None:
                 period, period_base = sums["downloads"], sums["base"]
                 counted = sums["launch_downloads"]
@@ -116,8 +132,11 @@ def _org_rows(
                 "org": name,
                 "as_of": as_of,
                 "models": totals["models"],
+                "original_models": (releases_n[2] or 0) if kind == "all" else None,
                 "releases_30d": releases_n[0] or 0,
+                "original_releases_30d": (releases_n[3] or 0) if kind == "all" else None,
                 "releases_90d": releases_n[1] or 0,
+                "original_releases_90d": (releases_n[4] or 0) if kind == "all" else None,
                 "downloads_30d": totals["downloads_30d"],
                 "downloads_all_time": totals["downloads_all_time"],
                 "downloads_period": period,
@@ -139,9 +158,12 @@ def _org_rows(
 
 
 @sourced
-def compare(db: Database, orgs: list[str] | None = None, *, since: date | None = None) -> Report:
+def compare(
+    db: Database, orgs: list[str] | None = None, *, since: date | None = None, kind: str = "all"
+) -> Report:
     """The watched orgs side by side, as of their latest snapshots; downloads in the period since
-    `since` (default: 30 days before the latest snapshot), and each org's share of the group."""
+    `since` (default: 30 days before the latest snapshot), and each org's share of the group.
+    Models and releases are counted all and originals; `kind`: of that kind of model alone."""
     from oss_tracker.humanize import human_date
 
     watched = watched_orgs(db, orgs)
@@ -151,12 +173,12 @@ def compare(db: Database, orgs: list[str] | None = None, *, since: date | None =
         raise NoData("no snapshot of these organizations yet: run `oss-tracker sync` first")
     ref = date.fromisoformat(hist["last_day"])
     start = since or ref - timedelta(days=30)
-    rows, drops = _org_rows(db, watched, ref, start)
+    rows, drops = _org_rows(db, watched, ref, start, kind)
     # Each org's share is of the orgs compared; of every tracked org too, which a subset
     # compared changes (the same label for both would mislead).
     tracked = watched_orgs(db, None)
     subset = {oid for oid, _ in tracked} != set(org_ids)
-    everyone = _org_rows(db, tracked, ref, start)[0] if subset else rows
+    everyone = _org_rows(db, tracked, ref, start, kind)[0] if subset else rows
     all_30d = sum(r["downloads_30d"] or 0 for r in everyone)
     all_period = sum(r["downloads_period"] or 0 for r in everyone)
     sum_30d = sum(r["downloads_30d"] or 0 for r in rows)
@@ -175,8 +197,11 @@ def compare(db: Database, orgs: list[str] | None = None, *, since: date | None =
         k: total(k)
         for k in (
             "models",
+            "original_models",
             "releases_30d",
+            "original_releases_30d",
             "releases_90d",
+            "original_releases_90d",
             "downloads_30d",
             "downloads_all_time",
             "downloads_period",
@@ -200,6 +225,7 @@ def compare(db: Database, orgs: list[str] | None = None, *, since: date | None =
     data = {
         "as_of": hist["as_of"],
         "since": start.isoformat(),
+        "kind": kind,
         "orgs": rows,
         "group": group,
         "all_tracked": {"orgs": len(everyone), "downloads_30d": all_30d, "downloads_period": all_period},
@@ -238,8 +264,11 @@ def compare(db: Database, orgs: list[str] | None = None, *, since: date | None =
                     Column("org", "Org"),
                     Column("as_of", "As of", table=False),
                     Column("models", "Models", "int"),
+                    Column("original_models", "Original models", "int", table=False),
                     Column("releases_30d", "Rel. 30d", "int"),
+                    Column("original_releases_30d", "Original rel. 30d", "int", table=kind == "all"),
                     Column("releases_90d", "Rel. 90d", "int"),
+                    Column("original_releases_90d", "Original rel. 90d", "int", table=False),
                     Column("downloads_30d", "Downloads 30-day", "int"),
                     Column("downloads_all_time", "Downloads all-time", "int"),
                     Column("downloads_period", "Downloads in period", "int"),
@@ -281,6 +310,9 @@ def compare(db: Database, orgs: list[str] | None = None, *, since: date | None =
             + (f" and of all {len(everyone)} tracked" if subset else " (all tracked)"),
             "derivatives: direct children, each model's latest count",
             "downloads in period: all-time differences, plus the all-time count of each model created in it",
+            "originals: models that are not a conversion or a derivative of their company's own"
+            if kind == "all"
+            else kind_note(kind),
         ),
         notes=notes,
         main=0,

@@ -47,7 +47,8 @@ def model_page(
         [mid],
     ).fetchone()
     info: dict[str, Any] = dict(zip(keys, row, strict=True))
-    facts = (model_facts(db, [mid]) or {}).get(mid) or {}
+    facts = model_facts(db, [mid]).get(mid) or {}
+    details = facts.get("details") or {}
 
     def snapshot(run_column: str) -> dict[str, Any]:
         got = db.execute(
@@ -142,6 +143,7 @@ def model_page(
         "status": "removed" if info["removed_at"] else "current",
         "kind": facts.get("kind"),
         "kind_inferred": facts.get("kind_inferred"),
+        "kind_basis": facts.get("kind_basis"),
         "details": facts.get("details"),
         **{k: info[k] for k in keys if k not in ("id", "hub_id", "org", "base_model", "base_relation")},
         "license_group": lic.group(info["license"]),
@@ -172,7 +174,8 @@ def model_page(
         ("Account", info["org"]),
         ("Hub _id", info["hub_id"]),
         *([("Found by", f"its former name {ident}")] if found["matched"] == "former name" else []),
-        *([("Kind", facts["kind"] + (" (inferred)" if facts.get("kind_inferred") else ""))] if facts.get("kind") else []),
+        *([("Kind", f"{facts['kind']} ({'inferred: ' if facts.get('kind_inferred') else ''}{facts.get('kind_basis')})")]
+          if facts.get("kind") else []),
         ("Status", status),
         ("Created", human_date(info["created_at"]) if info["created_at"] else "unknown"),
         ("First seen", f"{human_datetime(info['first_seen'])}, {say(first_sight['downloads_all_time'])} downloads then"),
@@ -181,6 +184,7 @@ def model_page(
         ("Pipeline", info["pipeline_tag"] or "unknown"),
         ("Library", info["library_name"] or "unknown"),
         ("Parameters", f"{_size(info['parameters'])} ({info['parameters']:,})" if info["parameters"] else "unknown"),
+        *_details(details),
         ("Gated", {"false": "no", None: "unknown"}.get(info["gated"], info["gated"])),
         ("Declared bases", ", ".join(f"{b['id']} ({b['relation'] or 'relation unknown'})" for b in bases) or "none"),
         ("Downloads (last 30 days)", say(latest["downloads_30d"])),
@@ -278,6 +282,32 @@ def model_page(
         charts=[c for c in charts if c.series],
         main=4,
     )
+
+
+def _details(details: dict[str, Any]) -> list[tuple[str, str]]:
+    """The About lines of what the listing's `expand` says the model is (issue 14, point 8)."""
+    out = []
+    if details.get("active_parameters"):
+        out.append(
+            (
+                "Active parameters",
+                f"{_size(details['active_parameters'])} (mixture of experts, from its name)",
+            )
+        )
+    elif details.get("moe"):
+        out.append(("Active parameters", "unknown (a mixture of experts, by its model type)"))
+    arch = " / ".join(v for v in (details.get("architecture"), details.get("model_type")) if v)
+    out.append(("Architecture", arch or "unknown"))
+    context = details.get("context_length")
+    out.append(("Context length", f"{context:,} tokens" if context else "unknown"))
+    providers = details.get("providers")
+    out.append((
+        "Inference providers",
+        "unknown" if providers is None else ", ".join(f"{k} ({v or 'status unknown'})" for k, v in providers.items()) or "none",
+    ))  # fmt: skip
+    papers = details.get("papers")
+    out.append(("Papers cited", ", ".join(f"arXiv:{p}" for p in papers) if papers else "none"))
+    return out
 
 
 def _chart(title: str, name: str, points: list[dict[str, Any]], key: str, *, kind: str) -> Chart:

@@ -10,7 +10,10 @@ from oss_tracker.reports.common import (
     archived,
     created,
     derivative_totals,
+    details_summary,
     difference,
+    kind_filter,
+    kind_note,
     org_row,
     org_runs,
     repo_summary,
@@ -23,34 +26,32 @@ if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for
     from sqlite_utils import Database
 
 
-def org_snapshot(db: Database, org: str, *, top: int = 10) -> tuple[int, dict[str, Any]]:
+def org_snapshot(db: Database, org: str, *, top: int = 10, kind: str = "all") -> tuple[int, dict[str, Any]]:
     """The org's id and its latest snapshot: totals with the change since the previous one,
-    licence mix, releases per month and top models (what a company report sums)."""
+    licence mix (by models, originals and 30-day downloads), releases per month (all and
+    originals) and top models (what a company report sums); of the models of one kind."""
     org_id, name = org_row(db, org)
     runs = org_runs(db, org_id)
     if not runs:
         raise NoData(f"no snapshot of '{name}' yet: run `oss-tracker sync --org {name}`")
     (run_id, as_of, followers, _day), previous = runs[0], (runs[1] if len(runs) > 1 else None)
-    totals = {**totals_at(db, org_id, run_id), "followers": followers}
+    totals = {**totals_at(db, org_id, run_id, kind), "followers": followers}
     change: dict[str, int | None] | None = None
     if previous is not None:
-        before = {**totals_at(db, org_id, previous[0]), "followers": previous[2]}
+        before = {**totals_at(db, org_id, previous[0], kind), "followers": previous[2]}
         change = {k: difference(totals[k], before[k]) for k in totals}
-    current = """FROM model_snapshots s JOIN models m ON m.id = s.model_id
-                 WHERE s.run_id = ? AND m.org_id = ? AND m.removed_at IS NULL"""
-    licenses = dict(
-        db.execute(
-            f"SELECT m.license, count(*) AS n {current} GROUP BY m.license ORDER BY n DESC, m.license",
-            [run_id, org_id],
-        ).fetchall()
-    )
-    months = dict(
-        db.execute(
-            f"""SELECT substr({created()}, 1, 7) AS month, count(*) {current} AND {created()} IS NOT NULL
-                GROUP BY month ORDER BY month""",
-            [run_id, org_id],
-        ).fetchall()
-    )
+    current = f"""FROM model_snapshots s JOIN models m ON m.id = s.model_id
+                 WHERE s.run_id = ? AND m.org_id = ? AND m.removed_at IS NULL AND {kind_filter(kind)}"""
+    mix = db.execute(
+        f"""SELECT m.license, count(*) AS n, sum(m.kind = 'original'), coalesce(sum(s.downloads_30d), 0)
+            {current} GROUP BY m.license ORDER BY n DESC, m.license""",
+        [run_id, org_id],
+    ).fetchall()
+    months = db.execute(
+        f"""SELECT substr({created()}, 1, 7) AS month, count(*), sum(m.kind = 'original')
+            {current} AND {created()} IS NOT NULL GROUP BY month ORDER BY month""",
+        [run_id, org_id],
+    ).fetchall()
     top_models = [
         {
             "id": r[0],
@@ -59,36 +60,75 @@ def org_snapshot(db: Database, org: str, *, top: int = 10) -> tuple[int, dict[st
             "likes": r[3],
             "license": r[4],
             "created_at": r[5],
+            "kind": r[6],
         }
         for r in db.execute(
-            f"""SELECT m.repo_id, s.downloads_30d, s.downloads_all_time, s.likes, m.license, {created()} {current}
-                ORDER BY coalesce(s.downloads_30d, -1) DESC, m.repo_id LIMIT ?""",
+            f"""SELECT m.repo_id, s.downloads_30d, s.downloads_all_time, s.likes, m.license, {created()}, m.kind
+                {current} ORDER BY coalesce(s.downloads_30d, -1) DESC, m.repo_id LIMIT ?""",
             [run_id, org_id, top],
         ).fetchall()
     ]
     data = {
         "org": name,
+        "kind": kind,
         "as_of": as_of,
         **totals,
-        "licenses": licenses,
-        "releases_by_month": months,
+        **licence_mix(
+            {k: n for k, n, _, _ in mix}, {k: o or 0 for k, _, o, _ in mix}, {k: d for k, _, _, d in mix}
+        ),
+        "releases_by_month": {m: n for m, n, _ in months},
+        "original_releases_by_month": {m: o or 0 for m, _, o in months},
         "top_models": top_models,
+        "details": details_summary(db, [org_id], kind),
         "previous_as_of": previous[1] if previous else None,
         "change": change,
     }
     return org_id, data
 
 
+def licence_mix(
+    licenses: dict[str, int], originals: dict[str, int], downloads: dict[str, int]
+) -> dict[str, Any]:
+    """The licence keys of a report's JSON (issue 14, point 7): current models per licence (as
+    always), the originals and the 30-day downloads under each, and per licence group the models,
+    originals and downloads with the OSI-permissive share of each."""
+    from oss_tracker import licenses as lic
+    from oss_tracker.reports.licences import GROUPS
+
+    groups = {g: {"models": 0, "originals": 0, "downloads_30d": 0} for g in GROUPS}
+    for key, n in licenses.items():
+        group = groups[lic.group(key)]
+        group["models"] += n
+        group["originals"] += originals.get(key, 0)
+        group["downloads_30d"] += downloads.get(key, 0)
+    totals = {k: sum(g[k] for g in groups.values()) for k in ("models", "originals", "downloads_30d")}
+
+    def share(key: str) -> float | None:
+        return round(100.0 * groups["permissive"][key] / totals[key], 1) if totals[key] else None
+
+    return {
+        "licenses": licenses,
+        "original_licenses": originals,
+        "license_downloads_30d": downloads,
+        "license_groups": groups,
+        "permissive_share_pct": share("models"),
+        "original_permissive_share_pct": share("originals"),
+        "permissive_downloads_share_pct": share("downloads_30d"),
+    }
+
+
 @sourced
-def org_report(db: Database, org: str, *, top: int = 10, days: int = 30) -> Report:
-    """Totals with the change since the previous snapshot, top models, licence mix, releases per month,
-    the downloads trend of the last `days` days and the derivative totals."""
-    org_id, data = org_snapshot(db, org, top=top)
+def org_report(db: Database, org: str, *, top: int = 10, days: int = 30, kind: str = "all") -> Report:
+    """Totals with the change since the previous snapshot, top models, licence mix (by models and by
+    downloads), releases per month (all and originals), the downloads trend of the last `days` days,
+    derivative totals, and what the releases are (served, cited). `kind`: the model-based parts of
+    that kind of model alone (the trend and the followers stay the account's)."""
+    org_id, data = org_snapshot(db, org, top=top, kind=kind)
     name, as_of, previous_as_of = data["org"], data["as_of"], data["previous_as_of"]
-    change, licenses, months = data["change"], data["licenses"], data["releases_by_month"]
+    change, months = data["change"], data["releases_by_month"]
     trend = trend_part(db, [(org_id, name)], name, days)
     data["trend"] = trend_data(trend)
-    derivs = derivative_totals(db, [org_id]).get(org_id)
+    derivs = derivative_totals(db, [org_id], kind).get(org_id)
     data["derivatives"] = derivs
     repos = repo_summary(db, [org_id])
     data["datasets"], data["spaces"] = repos["dataset"], repos["space"]
@@ -108,16 +148,16 @@ def org_report(db: Database, org: str, *, top: int = 10, days: int = 30) -> Repo
                 total_rows + repo_rows(repos),
             ),
             top_section(top, data["top_models"]),
-            licence_mix_section(licenses),
-            releases_section(months),
+            *licence_sections(data, kind),
+            releases_section(months, data["original_releases_by_month"], kind),
+            details_section(data["details"]),
             *trend_sections(trend, days),
             derivatives_section(derivs),
         ],
         footer=f"as of {_human_dt(as_of)}"
         + (f"; compared with {_human_dt(previous_as_of)}" if previous_as_of else "")
-        + (
-            f" · {note}" if (note := archived(db, [org_id], trend.data["since"], trend.data["until"])) else ""
-        ),
+        + (f" · {note}" if (note := archived(db, [org_id], trend.data["since"], trend.data["until"])) else "")
+        + kind_footer(kind),
         charts=trend.charts,
         notes=trend.notes,
     )
@@ -184,12 +224,43 @@ def trend_sections(trend: Report, days: int) -> list[Section]:
     return out
 
 
-def releases_section(months: dict[str, int]) -> Section:
+def kind_footer(kind: str) -> str:
+    """A report's footer words for `--kind` (the trend and followers are the whole account's)."""
+    if kind == "all":
+        return ""
+    return f" · {kind_note(kind)}: totals, top models, licences, releases, details and derivatives (not the trend)"
+
+
+def releases_section(months: dict[str, int], originals: dict[str, int], kind: str = "all") -> Section:
     return Section(
         "Releases per month (by createdAt)",
-        [Column("month", "Month", "period"), Column("models", "Models", "int")],
-        [{"month": k, "models": v} for k, v in months.items()],
+        [Column("month", "Month", "period"), Column("models", "Models", "int")]
+        + ([Column("originals", "Originals", "int")] if kind == "all" else []),
+        [{"month": k, "models": v, "originals": originals.get(k, 0)} for k, v in months.items()],
     )
+
+
+def details_section(details: dict[str, Any]) -> Section:
+    """What the current models are (issue 14, point 8): served by inference providers, citing papers."""
+    providers = details["providers"]
+    named = ", ".join(f"{p} ({n})" for p, n in providers.items())
+
+    def n(count: int, noun: str) -> str:
+        return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+    served = (
+        f"{n(details['models_served'], 'model')}, by {n(len(providers), 'provider')}: {named}"
+        if providers
+        else "none"
+    )
+    cited = f"{n(details['papers'], 'paper')} (arXiv), by {n(details['models_citing'], 'model')}"
+    rows = [
+        {"item": "Served by inference providers (live)", "value": served},
+        {"item": "Papers cited", "value": cited if details["papers"] else "none"},
+        {"item": "Mixture of experts, active parameters named",
+         "value": n(details["moe_with_active_parameters"], "model") if details["moe_with_active_parameters"] else "none"},
+    ]  # fmt: skip
+    return Section("What the releases are (current models)", [Column("item", ""), Column("value", "")], rows)
 
 
 def derivatives_section(derivs: dict[str, Any] | None) -> Section:
@@ -218,13 +289,60 @@ def top_section(top: int, top_models: list[dict[str, Any]]) -> Section:
         Column("likes", "Likes", "int"),
         Column("license", "Licence"),
         Column("created_at", "Created", "date"),
+        Column("kind", "Kind"),
     ]
     return Section(f"Top {top} models by downloads (last 30 days)", columns, top_models)
 
 
-def licence_mix_section(licenses: dict[str, int]) -> Section:
-    rows = [{"license": k, "models": v} for k, v in licenses.items()]
-    return Section("Licence mix", [Column("license", "Licence"), Column("models", "Models", "int")], rows)
+def licence_sections(data: dict[str, Any], kind: str = "all") -> list[Section]:
+    """The licence mix by models and by 30-day downloads, per licence and per group (point 7)."""
+    from oss_tracker import licenses as lic
+
+    licenses, downloads = data["licenses"], data["license_downloads_30d"]
+    total_models, total_downloads = sum(licenses.values()), sum(downloads.values())
+
+    def pct(part: int, whole: int) -> float | None:
+        return round(100.0 * part / whole, 1) if whole else None
+
+    rows = [
+        {"license": k, "group": lic.group(k), "models": v, "originals": data["original_licenses"].get(k, 0),
+         "downloads_30d": downloads.get(k, 0), "models_pct": pct(v, total_models),
+         "downloads_pct": pct(downloads.get(k, 0), total_downloads)}
+        for k, v in licenses.items()
+    ]  # fmt: skip
+    groups = [
+        {"group": g, **v, "models_pct": pct(v["models"], total_models),
+         "downloads_pct": pct(v["downloads_30d"], total_downloads)}
+        for g, v in data["license_groups"].items()
+    ]  # fmt: skip
+    originals = [Column("originals", "Originals", "int", table=kind == "all")]
+    return [
+        Section(
+            "Licence mix",
+            [
+                Column("license", "Licence"),
+                Column("group", "Group", table=False),
+                Column("models", "Models", "int"),
+                *originals,
+                Column("models_pct", "Share", "share"),
+                Column("downloads_30d", "30-day downloads", "int"),
+                Column("downloads_pct", "Share of downloads", "share"),
+            ],
+            rows,
+        ),  # fmt: skip
+        Section(
+            "Licence groups (permissive = OSI-approved permissive)",
+            [
+                Column("group", "Group"),
+                Column("models", "Models", "int"),
+                *originals,
+                Column("models_pct", "Share", "share"),
+                Column("downloads_30d", "30-day downloads", "int"),
+                Column("downloads_pct", "Share of downloads", "share"),
+            ],
+            groups,
+        ),  # fmt: skip
+    ]
 
 
 def _human_dt(value: str) -> str:

@@ -7,7 +7,17 @@ import re
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from oss_tracker.reports.common import STORED_RUN, created, history, history_footer, sourced, watched_orgs
+from oss_tracker.reports.common import (
+    STORED_RUN,
+    created,
+    history,
+    history_footer,
+    kind_filter,
+    kind_note,
+    served,
+    sourced,
+    watched_orgs,
+)
 from oss_tracker.reports.model import Chart, ChartSeries, Column, Report, Section
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
@@ -22,9 +32,11 @@ def releases(
     since: date | None = None,
     until: date | None = None,
     limit: int = 50,
+    kind: str = "all",
 ) -> Report:
     """The release feed, newest first (a release: a model first seen in the org, dated by createdAt),
-    and releases per month per org. A removed model stays a release, marked removed."""
+    and releases per month per org, all and originals (conversions and derived models apart). A
+    removed model stays a release, marked removed. `kind`: only the releases of that kind."""
     from oss_tracker import licenses as lic
     from oss_tracker.humanize import human_date
 
@@ -32,7 +44,7 @@ def releases(
     org_ids = [oid for oid, _ in watched]
     marks = ",".join("?" * len(org_ids))
     released = f"coalesce({created()}, m.first_seen)"
-    where, args = f"m.org_id IN ({marks})", list(org_ids)
+    where, args = f"m.org_id IN ({marks}) AND {kind_filter(kind)}", list(org_ids)
     if since is not None:
         where += f" AND {released} >= ?"
         args.append(since.isoformat())
@@ -53,10 +65,18 @@ def releases(
             "library_name": r[7],
             "removed_at": r[8],
             "_id": r[9],
+            "kind": r[10],
+            "kind_inferred": None if r[11] is None else bool(r[11]),
+            "architecture": r[12],
+            "active_parameters": r[13],
+            "context_length": r[14],
+            "providers": _listed(r[15]),
+            "papers": _listed(r[16]),
         }
         for r in db.execute(
             f"""SELECT m.repo_id, g.name, {created()}, m.first_seen, m.license, m.parameters, m.pipeline_tag,
-                       m.library_name, m.removed_at, m.id
+                       m.library_name, m.removed_at, m.id, m.kind, m.kind_inferred, m.architecture,
+                       m.active_parameters, m.context_length, m.providers, m.papers
                 FROM models m JOIN orgs g ON g.id = m.org_id WHERE {where}
                 ORDER BY {released} DESC, m.repo_id
                 {"LIMIT ?" if limit else ""}""",
@@ -67,18 +87,25 @@ def releases(
     for row, velocity in zip(feed, launch_velocity(db, ids), strict=True):
         row["status"] = "removed" if row["removed_at"] else ""
         row.update(velocity)
+        row["served_by"] = served(row["providers"])
+        row["papers_cited"] = None if row["papers"] is None else len(row["papers"])
+    originals = db.execute(
+        f"SELECT count(*) FROM models m WHERE {where} AND m.kind = 'original'", args
+    ).fetchone()[0]
     months = db.execute(
-        f"""SELECT substr({released}, 1, 7) AS month, g.name, count(*)
+        f"""SELECT substr({released}, 1, 7) AS month, g.name, count(*), sum(m.kind = 'original')
             FROM models m JOIN orgs g ON g.id = m.org_id WHERE {where}
             GROUP BY month, g.name ORDER BY month DESC, g.name COLLATE NOCASE""",
         args,
     ).fetchall()
-    by_month = [{"month": m, "org": o, "releases": n} for m, o, n in months]
+    # Each month's original releases beside all of them: the site charts them too (reports/site.py).
+    by_month = [{"month": m, "org": o, "releases": n, "originals": k or 0} for m, o, n, k in months]
     names = [name for _, name in watched]
     wide: dict[str, dict[str, Any]] = {}
-    for m, o, n in months:
-        wide.setdefault(m, {"month": m, **dict.fromkeys(names, 0), "total": 0})
+    for m, o, n, k in months:
+        wide.setdefault(m, {"month": m, **dict.fromkeys(names, 0), "originals": 0, "total": 0})
         wide[m][o] = n
+        wide[m]["originals"] += k or 0
         wide[m]["total"] += n
     hist = history(db, org_ids)
     data = {
@@ -86,7 +113,9 @@ def releases(
         "orgs": names,
         "since": since.isoformat() if since else None,
         "until": until.isoformat() if until else None,
+        "kind": kind,
         "total": total,
+        "originals": originals,
         "shown": len(feed),
         "releases": feed,
         "by_month": by_month,
@@ -103,7 +132,13 @@ def releases(
         )
     empty = f"no releases {window}".strip() if window else "no releases"
     chart = _months_chart(by_month, names)
+    charts = [chart] if chart.series else []
+    if kind == "all" and originals:
+        only = _months_chart([{**r, "releases": r["originals"]} for r in by_month], names)
+        only.title = "Original releases per month"
+        charts += [only] if only.series else []
     shown = f"showing {len(feed)} of {total} (--limit 0 shows all)" if len(feed) < total else ""
+    counted = f"{originals:,} of {total:,} releases are originals" if kind == "all" else ""
     return Report(
         title="Releases" + (f" {window}" if window else ""),
         data=data,
@@ -114,9 +149,16 @@ def releases(
                     Column("created_at", "Created", "date"),
                     Column("id", "Model"),
                     Column("org", "Org", table=False),  # the repo id names it
+                    Column("kind", "Kind"),
+                    Column("kind_inferred", "Kind inferred", "bool", table=False),
                     Column("license", "Licence"),
                     Column("license_group", "Group", table=False),
                     Column("parameters", "Size", "size"),
+                    Column("active_parameters", "Active", "size"),
+                    Column("architecture", "Architecture", table=False),
+                    Column("context_length", "Context", "int"),
+                    Column("served_by", "Providers", "int"),
+                    Column("papers_cited", "Papers", "int", table=False),
                     Column("pipeline_tag", "Pipeline"),
                     Column("library_name", "Library", table=False),
                     Column("first_seen", "First seen", "date"),
@@ -133,15 +175,26 @@ def releases(
                 "Releases per month",
                 [Column("month", "Month", "period")]
                 + [Column(n, n, "int") for n in names]
-                + ([Column("total", "Total", "int")] if len(names) > 1 else []),
+                + ([Column("total", "Total", "int")] if len(names) > 1 else [])
+                + ([Column("originals", "Originals", "int")] if kind == "all" else []),
                 list(wide.values()),
                 empty=empty,
             ),
         ],
-        footer=history_footer(hist, shown),
-        charts=[chart] if chart.series else [],
+        footer=history_footer(hist, counted, kind_note(kind), shown),
+        charts=charts,
         main=0,
     )
+
+
+def _listed(text: str | None) -> Any:
+    """A JSON column (providers, papers) as its value; None where unknown."""
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
 
 
 def launch_velocity(db: Database, model_ids: list[int]) -> list[dict[str, int | None]]:

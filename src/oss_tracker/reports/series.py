@@ -376,8 +376,11 @@ def choose(
 
 
 # -- values --------------------------------------------------------------------------------
-def pair_drops(db: Database, pairs: list[tuple[int, int, int | None]], *, by: str) -> list[tuple]:
-    """(key, run, org, repo id, before, after) for every all-time count that went down."""
+def pair_drops(
+    db: Database, pairs: list[tuple[int, int, int | None]], *, by: str, keep: str = "1"
+) -> list[tuple]:
+    """(key, run, org, repo id, before, after) for every all-time count that went down (of the
+    models `keep` keeps)."""
     pairs = [p for p in pairs if p[2] is not None]
     if not pairs:
         return []
@@ -395,7 +398,7 @@ def pair_drops(db: Database, pairs: list[tuple[int, int, int | None]], *, by: st
             JOIN model_snapshots s ON s.run_id = p.run_id AND s.model_id = m.id
             JOIN model_snapshots ps ON ps.run_id = p.prev_run_id AND ps.model_id = m.id
             JOIN orgs g ON g.id = m.org_id
-            WHERE s.downloads_all_time < ps.downloads_all_time
+            WHERE s.downloads_all_time < ps.downloads_all_time AND {keep}
             ORDER BY p.run_id, m.repo_id""",
         [json.dumps(pairs)],
     ).fetchall()
@@ -805,11 +808,12 @@ def _pct(change: int | None, base: int | None) -> float | None:
 
 
 def period_downloads(
-    db: Database, org_id: int, run_from: int, run_to: int
+    db: Database, org_id: int, run_from: int, run_to: int, keep: str = "1"
 ) -> tuple[dict[str, Any] | None, list[tuple]]:
     """Downloads between two runs of an org (the `store.totals` sums: `downloads`, the all-time
-    `base` they grew on, `launches`, `launch_downloads`, `first_seen_not_counted`), and the drops."""
+    `base` they grew on, `launches`, `launch_downloads`, `first_seen_not_counted`), and the drops;
+    `keep`: of the models that SQL on `m` keeps (one kind)."""
     triple = [(org_id, run_to, run_from)]
-    v = pair_sums(db, triple, by="org").get((org_id, run_to))
-    drops = pair_drops(db, triple, by="org") if v and v["drops"] else []
+    v = pair_sums(db, triple, by="org", keep=keep).get((org_id, run_to))
+    drops = pair_drops(db, triple, by="org", keep=keep) if v and v["drops"] else []
     return v, drops

@@ -28,7 +28,7 @@ import json
 from dataclasses import dataclass, field
 
 from oss_tracker.records import ModelRecord
-from oss_tracker.store import totals
+from oss_tracker.store import kinds, totals
 from oss_tracker.store.open import Store as Database
 from oss_tracker.store.writes import SYNTHETIC, org_id
 
@@ -315,6 +315,13 @@ class _Writer:
                 totals.record(db, run_id=nxt[0], org_ids=[oid])
         if self.moved:
             totals.record(db, org_ids=sorted(self.moved))
+        # The kinds of the models this day created or described, by the watch list of the last sync.
+        kinds.refresh(
+            db,
+            kinds.stored_companies(db),
+            "m.id IN (SELECT value FROM json_each(?))",
+            [json.dumps(list(present))],
+        )
         notes = list(day.notes)
         notes += self._stalled(run_id, oids)
         if saved.duplicates:
@@ -367,11 +374,12 @@ class _Writer:
         cursor = self.db.execute(
             """INSERT INTO models (hub_id, repo_id, org_id, created_at, last_modified, license, license_tag,
                    license_name, pipeline_tag, library_name, parameters, gated, base_model, base_relation, sha,
-                   first_seen, first_seen_run, last_seen, last_seen_run)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)""",
+                   active_parameters, first_seen, first_seen_run, last_seen, last_seen_run)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)""",
             [hub_id, rec.repo_id, oid, rec.created_at, rec.last_modified, lic.key if lic else "unknown",
              lic.tag if lic else None, lic.name if lic else None, rec.pipeline_tag, rec.library_name,
-             rec.parameters, rec.gated, rec.base_model, rec.base_relation, at[0], at[1], at[0], at[1]],
+             rec.parameters, rec.gated, rec.base_model, rec.base_relation, kinds.active_parameters(rec.repo_id),
+             at[0], at[1], at[0], at[1]],
         )  # fmt: skip
         return int(cursor.lastrowid)
 

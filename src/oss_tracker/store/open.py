@@ -31,6 +31,8 @@ SCHEMA = frozenset(
         "m010_archive_runs",
         "m013_launch_downloads",
         "m020_families",
+        "m011_model_kinds",
+        "m012_model_details",
     }
 )
 

@@ -594,4 +594,59 @@ def m020_families(db: Database) -> None:
         ) WITHOUT ROWID""")
 
 
+@migrations()
+def m011_model_kinds(db: Database) -> None:
+    # What kind of release each model is (store/kinds.py): an original, a conversion (a quantized
+    # copy) or a derived model (a finetune, adapter or merge of its own company's model), whether
+    # that was inferred (no declaration of the Hub's), and why. Kept on `models`, so that a report
+    # filters by it as cheaply as by licence; written with each model by the sync. The companies
+    # of the watch list the kinds were computed with are kept beside them: a sync under another
+    # watch list computes them all again. Here every account counts as its own company (no watch
+    # list is at hand): the next sync applies the watch list's.
+    from oss_tracker.store import kinds
+
+    for column in ("kind TEXT", "kind_inferred INTEGER", "kind_basis TEXT"):
+        db.execute(f"ALTER TABLE models ADD COLUMN {column}")
+    db.execute("""
+        CREATE TABLE kind_companies (
+            account TEXT PRIMARY KEY,
+            company TEXT NOT NULL
+        ) WITHOUT ROWID""")
+    kinds.refresh(db, {})
+
+
+@migrations()
+def m012_model_details(db: Database) -> None:
+    # What the listing's `expand` says the release is (hub/parse.py): the architecture and model
+    # type of its `config` (else its `gguf`), its context length, the inference providers serving
+    # it ({provider: status}, JSON) and the papers it cites (its `arxiv:` tags, JSON), and the
+    # active parameters a mixture-of-experts name gives (`30B-A3B`). Unknown (NULL) until the next
+    # sync lists each model, but for the active parameters, which the names stored give at once.
+    # latest_model_stats shows them, and the kinds.
+    from oss_tracker.store import kinds
+
+    for column in ("architecture TEXT", "model_type TEXT", "context_length INTEGER",
+                   "active_parameters INTEGER", "providers TEXT", "papers TEXT"):  # fmt: skip
+        db.execute(f"ALTER TABLE models ADD COLUMN {column}")
+    named = [
+        (active, model_id)
+        for model_id, repo_id in db.execute("SELECT id, repo_id FROM models").fetchall()
+        if (active := kinds.active_parameters(repo_id)) is not None
+    ]
+    db.conn.executemany("UPDATE models SET active_parameters = ? WHERE id = ?", named)
+    db.execute("DROP VIEW IF EXISTS latest_model_stats")
+    db.execute("""
+        CREATE VIEW latest_model_stats AS
+        SELECT m.id AS model_id, m.repo_id, g.name AS org, m.hub_id, m.created_at, m.license,
+               m.license_name, m.pipeline_tag, m.library_name, m.parameters, m.gated, m.base_model,
+               m.base_relation, m.first_seen, m.last_seen, m.removed_at,
+               s.downloads_30d, s.downloads_all_time, s.likes, s.trending, r.started_at AS as_of,
+               m.kind, m.kind_inferred, m.kind_basis, m.architecture, m.model_type, m.context_length,
+               m.active_parameters, m.providers, m.papers
+        FROM models m
+        JOIN orgs g ON g.id = m.org_id
+        JOIN model_snapshots s ON s.run_id = m.last_seen_run AND s.model_id = m.id
+        JOIN runs r ON r.id = m.last_seen_run""")
+
+
 KNOWN = {m.name for m in migrations._migrations}

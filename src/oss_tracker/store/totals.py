@@ -98,11 +98,13 @@ def launch_sql(
     return launched, f"({absent} AND NOT {launched})"
 
 
-def live_sums(db: Database, triples: list[Triple], *, by: str) -> dict[tuple[int, int], dict[str, Any]]:
+def live_sums(
+    db: Database, triples: list[Triple], *, by: str, keep: str = "1"
+) -> dict[tuple[int, int], dict[str, Any]]:
     """For (org or model id, run, previous run) triples: totals at `run` and the downloads since
     `previous run`: all-time differences over the models present in both, plus the whole
     all-time count of each model launched in between (see the module's docstring), summed from
-    the model snapshots.
+    the model snapshots. `keep`: SQL on `m` (the models) that keeps some, e.g. one kind of model.
 
     A sum past 64 bits is NULL (unknown)."""
     if not triples:
@@ -110,7 +112,7 @@ def live_sums(db: Database, triples: list[Triple], *, by: str) -> dict[tuple[int
     # One aggregate subquery per triple, not a join grouped afterwards: the sums come out
     # without a sorter over every (model, point) row. MATERIALIZED: the JSON is parsed once,
     # not again for every index lookup. Per model and point: two primary-key lookups.
-    where = "m.org_id = p.key" if by == "org" else "m.id = p.key"
+    where = ("m.org_id = p.key" if by == "org" else "m.id = p.key") + f" AND {keep}"
     launched, unseen = launch_sql()
     out: dict[tuple[int, int], dict[str, Any]] = {}
     sql = f"""WITH p AS MATERIALIZED (
@@ -140,10 +142,13 @@ def live_sums(db: Database, triples: list[Triple], *, by: str) -> dict[tuple[int
     return out
 
 
-def pair_sums(db: Database, triples: list[Triple], *, by: str) -> dict[tuple[int, int], dict[str, Any]]:
-    """`live_sums`, read from `org_run_totals` where a row answers the triple exactly."""
-    if by != "org" or not triples:
-        return live_sums(db, triples, by=by)
+def pair_sums(
+    db: Database, triples: list[Triple], *, by: str, keep: str = "1"
+) -> dict[tuple[int, int], dict[str, Any]]:
+    """`live_sums`, read from `org_run_totals` where a row answers the triple exactly (which sums
+    every model: with a `keep` filter every sum is live)."""
+    if by != "org" or not triples or keep != "1":
+        return live_sums(db, triples, by=by, keep=keep)
     stored = {
         (org_id, run_id): (prev, dict(zip(FIELDS, values, strict=True)))
         for org_id, run_id, prev, *values in db.execute(

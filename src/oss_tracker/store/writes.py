@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from oss_tracker.records import ModelRecord, OrgOverview, RepoRecord
+from oss_tracker.store.kinds import Companies, active_parameters, classify
 from oss_tracker.store.open import Store
 
 # Later migrations go below, each named mNNN_...; never edit one that has shipped.
@@ -69,8 +70,17 @@ def start_org(db: Store, name: str) -> OrgSaved:
     return counts
 
 
-def save_models(db: Store, run_id: int, now: str, counts: OrgSaved, records: Iterable[ModelRecord]) -> None:
-    """Upsert listed models (keyed by `_id`) and their snapshots, a page of records at a time."""
+def save_models(
+    db: Store,
+    run_id: int,
+    now: str,
+    counts: OrgSaved,
+    records: Iterable[ModelRecord],
+    companies: Companies | None = None,
+) -> None:
+    """Upsert listed models (keyed by `_id`) and their snapshots, a page of records at a time;
+    each model's kind is classified as it is written (`companies`: the watch list's, for which
+    accounts are one company; store/kinds.py)."""
     oid = org_id(db, counts.org)
     # Models a backfill stored under a synthetic `_id` take the Hub's real one when a listing
     # shows them: looked for only when the file holds any (one index probe a listing).
@@ -82,26 +92,37 @@ def save_models(db: Store, run_id: int, now: str, counts: OrgSaved, records: Ite
     )
     records = iter(records)
     while page := list(islice(records, PAGE)):
-        _save_page(db, run_id, now, counts, oid, page, adopting=adopting)
+        _save_page(db, run_id, now, counts, oid, page, adopting=adopting, companies=companies or {})
 
 
 PAGE = 1000  # records written together: the sync hands them over a Hub page at a time
 
 _INSERT_MODEL = """INSERT INTO models (repo_id, org_id, created_at, last_modified, license, license_tag,
         license_name, pipeline_tag, library_name, parameters, gated, base_model, base_relation,
-        sha, hub_id, first_seen, first_seen_run, last_seen, last_seen_run)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+        sha, kind, kind_inferred, kind_basis, architecture, model_type, context_length, active_parameters,
+        providers, papers, hub_id, first_seen, first_seen_run, last_seen, last_seen_run)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 _UPDATE_MODEL = """UPDATE models SET repo_id = ?, org_id = ?, created_at = ?, last_modified = ?, license = ?,
         license_tag = ?, license_name = ?, pipeline_tag = ?, library_name = ?, parameters = ?,
-        gated = ?, base_model = ?, base_relation = ?, sha = ?, last_seen = ?, last_seen_run = ?,
-        removed_at = NULL, removed_run = NULL
+        gated = ?, base_model = ?, base_relation = ?, sha = ?, kind = ?, kind_inferred = ?, kind_basis = ?,
+        architecture = ?, model_type = ?, context_length = ?, active_parameters = ?, providers = ?,
+        papers = ?, last_seen = ?, last_seen_run = ?, removed_at = NULL, removed_run = NULL
     WHERE id = ?"""
+HUB_ID = 23  # where `hub_id` is in an insert's values
 _INSERT_SNAPSHOT = """INSERT INTO model_snapshots (run_id, model_id, downloads_30d, downloads_all_time, likes, trending)
     VALUES (?, ?, ?, ?, ?, ?)"""
 
 
 def _save_page(
-    db: Store, run_id: int, now: str, counts: OrgSaved, oid: int, page: list[ModelRecord], *, adopting: bool
+    db: Store,
+    run_id: int,
+    now: str,
+    counts: OrgSaved,
+    oid: int,
+    page: list[ModelRecord],
+    *,
+    adopting: bool,
+    companies: Companies,
 ) -> None:
     """One page: the stored rows of its `_id`s read in one query, then each statement run once
     for all its rows (executemany), not three statements a model."""
@@ -143,6 +164,13 @@ def _save_page(
             rec.base_model,
             rec.base_relation,
             rec.sha,
+            *classify(rec.repo_id, rec.base_model, rec.base_relation, rec.library_name, companies),
+            rec.architecture,
+            rec.model_type,
+            rec.context_length,
+            active_parameters(rec.repo_id),
+            rec.providers,
+            rec.papers,
         ]
         if row is None:
             inserts.append([*values, rec.hub_id, now, run_id, now, run_id])
@@ -172,11 +200,11 @@ def _save_page(
         new_ids = dict(
             db.execute(
                 "SELECT hub_id, id FROM models WHERE hub_id IN (SELECT value FROM json_each(?))",
-                [json.dumps([row[14] for row in inserts])],
+                [json.dumps([row[HUB_ID] for row in inserts])],
             )
         )
         for snapshot, row in zip((s for s in snapshots if s[1] is None), inserts, strict=True):
-            snapshot[1] = new_ids[row[14]]
+            snapshot[1] = new_ids[row[HUB_ID]]
     db.executemany(_UPDATE_MODEL, updates)
     db.executemany(
         "INSERT INTO events (run_id, model_id, kind, old, new, at) VALUES (?, ?, ?, ?, ?, ?)", events

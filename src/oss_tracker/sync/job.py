@@ -19,6 +19,9 @@ class SyncJob:
     path: Path
     named: list[str] | None  # accounts named on the command line (then an unknown one stops the run)
     watched: Callable[[], list[str]]  # the watch list's accounts, read only when needed
+    # The watch list's companies ({account: company}): which accounts are one company when models
+    # are classified as originals, conversions or derived ones (store/kinds.py).
+    companies: Callable[[], dict[str, str]] = dict
     endpoint: str | None = None
     token: str | None = None
     record: Path | None = None
@@ -65,6 +68,7 @@ def run_job(
     manifest = read_manifest(job.replay) if job.replay is not None else Manifest(None, None)
     # A replay asks for what its recording asked for, unless told otherwise.
     orgs = job.named or manifest.orgs or job.watched()
+    companies = job.companies()
     now, clock = job.now, _wall_clock
     if job.replay is not None:
         now = now or manifest.recorded_at
@@ -103,6 +107,7 @@ def run_job(
                     derivative_mode=job.derivatives,
                     derivative_workers=job.derivative_workers,
                     strict=job.named is not None,  # a typo on the command line stops; cron goes on
+                    companies=companies,
                 )
             except SyncFailed as err:
                 raise NothingStored(f"sync failed, nothing stored: {err}") from None

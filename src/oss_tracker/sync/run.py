@@ -21,7 +21,7 @@ from oss_tracker.errors import CLOCK_SKEW, TrackerError, UnknownOrg, describe
 from oss_tracker.hub import client as hub
 from oss_tracker.records import KINDS, ModelRecord, OrgOverview, RepoRecord
 from oss_tracker.store import derivatives as stored_counts
-from oss_tracker.store import totals
+from oss_tracker.store import kinds, totals
 from oss_tracker.store import writes as store
 from oss_tracker.store.open import Store
 from oss_tracker.sync import derivatives
@@ -386,6 +386,7 @@ def _store_org(
     incomplete: dict[str, str],
     repos: dict[str, int],
     saved: list[store.OrgSaved],
+    companies: kinds.Companies,
 ) -> OrgResult | None:
     """Write one org as its pages arrive, in a savepoint; roll it back if it failed or fell short."""
     first = channel.get()
@@ -399,7 +400,7 @@ def _store_org(
     try:
         with db.atomic():  # a savepoint inside the run's transaction
             counts = store.start_org(db, overview.name)
-            store.save_models(db, run_id, started, counts, _pages(channel, end))
+            store.save_models(db, run_id, started, counts, _pages(channel, end), companies)
             result = end[0]
             if result.fatal is not None:
                 raise result.fatal
@@ -460,12 +461,15 @@ def run_sync(
     strict: bool = True,
     derivative_mode: str = "auto",
     derivative_workers: int = 8,
+    companies: kinds.Companies | None = None,
 ) -> SyncSummary:
     """Fetch `orgs` and store them as one run. Raises SyncFailed (nothing written) if all fail.
 
     `now` dates the run, `clock` its end (a replay's is fixed), `wall` is this machine's real
-    clock: a run dated after it is refused.
+    clock: a run dated after it is refused. `companies`: the watch list's ({account: company}),
+    which accounts are one company when models are classified (none: each account its own).
     """
+    companies = companies or {}
     clock = clock or (lambda: datetime.now(UTC))
     started = _iso(now)
     present = (wall or (lambda: datetime.now(UTC)))()
@@ -513,7 +517,9 @@ def run_sync(
                 stored: list[OrgResult] = []
                 # One org at a time, in watch-list order, while the others keep fetching.
                 for org in orgs:
-                    result = _store_org(db, run_id, started, channels[org], failed, incomplete, repos, saved)
+                    result = _store_org(
+                        db, run_id, started, channels[org], failed, incomplete, repos, saved, companies
+                    )
                     if result is not None:
                         stored.append(result)
                         verified[result.org] = [k for k in ("model", *KINDS) if result.verified(k)]
@@ -545,6 +551,7 @@ def run_sync(
                     mode=derivative_mode,
                     workers=derivative_workers,
                 )
+                _classify(db, companies, [store.org_id(db, c.org) for c in saved])
                 status = "partial" if failed or incomplete else "ok"
                 finished = _iso(clock())
                 problems = {**incomplete, **failed}
@@ -577,6 +584,24 @@ def run_sync(
         derivatives=derived,
         notes=run_notes,
     )
+
+
+def _classify(db: Store, companies: kinds.Companies, org_ids: list[int]) -> None:
+    """The kinds the listing alone could not settle (each model was classified as it was written):
+    under a watch list whose companies changed, every model's again; else those of the stored orgs
+    whose tags name no relation and whose `baseModels` (stored with derivative counts) may."""
+    if kinds.companies_changed(db, companies):
+        kinds.refresh(db, companies)
+    else:
+        marks = ",".join("?" * len(org_ids))
+        kinds.refresh(
+            db,
+            companies,
+            f"m.id IN (SELECT model_id FROM model_bases) AND m.base_relation IS NULL AND m.org_id IN ({marks})",
+            org_ids,
+        )
+    if kinds.stored_companies(db) != dict(companies):
+        kinds.save_companies(db, companies)
 
 
 def _iso(moment: datetime) -> str:
