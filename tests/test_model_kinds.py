@@ -110,6 +110,7 @@ def test_provider_mappings_of_both_shapes_and_hostile_details_are_read_or_left_u
     assert providers([]) == "{}" and providers({}) == "{}"
     assert providers("together") is None and providers(7) is None
     assert providers([{"provider": "x\x00y", "status": "live"}, "junk", {"status": "live"}]) == "{}"
+    assert providers({"x": "y", "z": {"status": "live"}}) == '{"z":"live"}'  # an entry that is no object
     good = model_record(
         {**ITEM, "config": {"architectures": ["XForCausalLM", "Other"], "model_type": "x_moe",
                             "max_position_embeddings": 32768},
@@ -132,7 +133,23 @@ def test_provider_mappings_of_both_shapes_and_hostile_details_are_read_or_left_u
         None, None, None, None, None, 3
     )  # fmt: skip
     gguf = model_record({**ITEM, "gguf": {"total": 7.5, "architecture": "", "context_length": -1}}, CEILING)
-    assert (gguf.parameters, gguf.architecture, gguf.context_length, gguf.odd) == (None, None, None, 1)
+    # the total and the context length odd; an empty architecture is one not sent
+    assert (gguf.parameters, gguf.architecture, gguf.context_length, gguf.odd) == (None, None, None, 2)
+    odd = model_record(
+        {**ITEM, "config": {"architectures": [None, "X"], "model_type": 12, "max_position_embeddings": 1.5},
+         "gguf": {"architecture": ["x"], "context_length": 10**30}},
+        CEILING,
+    )  # fmt: skip
+    assert (odd.architecture, odd.model_type, odd.context_length, odd.odd) == (None, None, None, 5)
+    # a context past 10**9 tokens is no model's; config's architecture wins over the GGUF's
+    long = model_record(
+        {**ITEM, "config": {"architectures": ["A"], "max_position_embeddings": "40960"},
+         "gguf": {"architecture": "gguf-arch", "context_length": 9007199254740991}},
+        CEILING,
+    )  # fmt: skip
+    assert (long.architecture, long.context_length, long.odd) == ("A", None, 2)
+    fine = model_record({**ITEM, "gguf": {"architecture": "qwen3", "context_length": 1_000_000_000}}, CEILING)
+    assert (fine.architecture, fine.context_length, fine.odd) == ("qwen3", 1_000_000_000, 0)
 
 
 def test_the_rules_of_classification() -> None:

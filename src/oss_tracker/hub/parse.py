@@ -121,21 +121,44 @@ def model_record(item: Any, ceiling: str) -> ModelRecord:
     return record
 
 
+MAX_CONTEXT = 1_000_000_000  # tokens: a hundred times the longest context any model reads
+
+
 def _describe(record: ModelRecord, config: Any, gguf: dict[str, Any] | None) -> None:
-    """Architecture, model type and context length from `config` and `gguf` (unknown where odd)."""
+    """Architecture, model type and context length from `config` and `gguf`: a value that is
+    sent but cannot be read is unknown and counted as odd."""
+    odd = 0
+
+    def read(value: Any, parse: Any) -> Any:
+        nonlocal odd
+        kept = parse(value)
+        odd += kept is None and not unset(value)
+        return kept
+
     architecture = context = None
     if type(config) is dict:
         names = config.get("architectures")
         if type(names) is list and names:
             architecture = text(names[0])
+            odd += architecture is None  # a list of architectures starting with no name
         elif type(diffusers := config.get("diffusers")) is dict:
-            architecture = text(diffusers.get("_class_name"))  # a diffusers pipeline's class
-        record.model_type = text(config.get("model_type"))
-        context = count(config.get("max_position_embeddings"))
+            architecture = read(diffusers.get("_class_name"), text)  # a diffusers pipeline's class
+        elif not unset(names) and names != []:
+            odd += 1
+        record.model_type = read(config.get("model_type"), text)
+        context = read(config.get("max_position_embeddings"), _context)
     if gguf is not None:
-        architecture = architecture or text(gguf.get("architecture"))
-        context = count(gguf.get("context_length")) or context
+        named = read(gguf.get("architecture"), text)
+        architecture = architecture or named
+        context = read(gguf.get("context_length"), _context) or context
     record.architecture, record.context_length = architecture, context
+    record.odd += odd
+
+
+def _context(value: Any) -> int | None:
+    """A context length in tokens: a count of at most MAX_CONTEXT (past it, no model's)."""
+    tokens = count(value)
+    return tokens if tokens is not None and tokens <= MAX_CONTEXT else None
 
 
 MAX_PROVIDERS = 100  # more inference providers than exist: a listing item's are cut there
@@ -151,7 +174,7 @@ def providers(value: Any) -> str | None:
             return "{}"
         entries = [(i.get("provider"), i.get("status")) for i in value if type(i) is dict]
     elif type(value) is dict:
-        entries = [(k, v.get("status") if type(v) is dict else None) for k, v in value.items()]
+        entries = [(k, v.get("status")) for k, v in value.items() if type(v) is dict]
     else:
         return None
     out: dict[str, str | None] = {}
