@@ -57,7 +57,7 @@ def test_every_model_of_the_recorded_days_is_classified(bundled_history: Path) -
         ("Qwen/Qwen3-8B-Base", "original", 0, "no declared base"),
         ("Qwen/Qwen3-8B-MLX-bf16", "conversion", 1, "name: MLX (declared finetune)"),  # the Hub's guess
         ("Qwen/Qwen3-VL-32B-Thinking-FP8", "conversion", 0, "declared quantized"),
-        ("deepseek-ai/DeepSeek-Math-V2", "original", 0, "no declared base"),  # its tags name itself
+        ("deepseek-ai/DeepSeek-Math-V2", "original", 0, "names itself as its base: no base declared"),
         ("deepseek-ai/DeepSeek-V3.1", "derived", 1, "a base of its company, no relation declared"),
         ("deepseek-ai/DeepSeek-V3.2-Exp", "derived", 0, "declared finetune"),
         ("moonshotai/Kimi-Dev-72B", "original", 0, "built on another company's model"),  # Qwen2.5-72B
@@ -167,7 +167,11 @@ def test_the_rules_of_classification() -> None:
     # A quantization is packaging, whoever made the weights.
     assert classify("Qwen/Llama-GGUF", "meta/Llama", "quantized", None, none)[:2] == ("conversion", 0)
     assert classify("Qwen/Llama-GGUF", "meta/Llama", "finetune", None, none)[:2] == ("conversion", 1)
-    assert classify("A/X", "A/X", "quantized", None, none) == ("original", 0, "no declared base")
+    assert classify("A/X", "A/X", "quantized", None, none) == (
+        "original",
+        0,
+        "names itself as its base: no base declared",
+    )
     # The account's name is no sign: `mlx-community/Model` is not a conversion by its name alone.
     assert classify("mlx-community/Model", None, None, None, none)[0] == "original"
     assert [active_parameters(n) for n in ("Q/Qwen3-30B-A3B", "Q/Qwen1.5-MoE-A2.7B-Chat", "Q/Wan2.2-T2V-A14B",

@@ -206,3 +206,15 @@ def test_markdown_and_csv(bundled_history: Path) -> None:
         == "period,period_start,date,as_of,gap,downloads_all_time,downloads,days,per_day,growth_pct,likes,likes_change,drops"
     )
     assert csv[3] == "2025-11-26,2025-11-26,,,true,,,,,,,,0"
+
+
+def test_a_model_naming_itself_as_its_base_lists_no_base(bundled_history: Path) -> None:
+    """DeepSeek-Math-V2's tags declare itself as its quantized base: its page lists no base, its
+    kind says why it is an original, and the facts say the self-reference was ignored."""
+    tags = WORLDS["2025-11-27"]["deepseek-ai/DeepSeek-Math-V2"]["tags"]
+    assert "base_model:quantized:deepseek-ai/DeepSeek-Math-V2" in tags
+    math = page(bundled_history, "deepseek-ai/DeepSeek-Math-V2")
+    assert math["bases"] == []
+    assert (math["kind"], math["kind_basis"]) == ("original", "names itself as its base: no base declared")
+    text = run("model", "deepseek-ai/DeepSeek-Math-V2", "--db", str(bundled_history)).stdout
+    assert "none (it declares itself as its base: ignored)" in text

@@ -75,6 +75,9 @@ def model_page(
         {"at": at, "event": kind} for kind, _old, _new, at in events if kind in ("removed", "restored")
     ]
     bases = _bases(db, mid, info["base_model"], info["base_relation"])
+    # A model declaring itself as its base declares nothing (as its kind says): not listed.
+    itself = [b for b in bases if b["id"].lower() == info["id"].lower()]
+    bases = [b for b in bases if b not in itself]
     children = _built_on(db, mid, info["hub_id"], info["id"])
 
     # The trend: downloads (all-time differences) and likes, one point a day, week or month.
@@ -186,7 +189,8 @@ def model_page(
         ("Parameters", f"{_size(info['parameters'])} ({info['parameters']:,})" if info["parameters"] else "unknown"),
         *_details(details),
         ("Gated", {"false": "no", None: "unknown"}.get(info["gated"], info["gated"])),
-        ("Declared bases", ", ".join(f"{b['id']} ({b['relation'] or 'relation unknown'})" for b in bases) or "none"),
+        ("Declared bases", ", ".join(f"{b['id']} ({b['relation'] or 'relation unknown'})" for b in bases)
+         or ("none (it declares itself as its base: ignored)" if itself else "none")),
         ("Downloads (last 30 days)", say(latest["downloads_30d"])),
         ("Downloads (all time)", say(latest["downloads_all_time"])),
         ("Likes", say(latest["likes"])),

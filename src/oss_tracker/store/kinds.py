@@ -97,7 +97,8 @@ def classify(
     repo_id: str, base: str | None, relation: str | None, library: str | None, companies: Companies
 ) -> tuple[str, int, str]:
     """(kind, 1 if inferred else 0, the basis in words) of one model; see the module's rules."""
-    if base is not None and base.lower() == repo_id.lower():
+    itself = base is not None and base.lower() == repo_id.lower()
+    if itself:
         base = relation = None  # a model naming itself as its base declares no base
     if relation == "quantized":
         return "conversion", 0, "declared quantized"
@@ -105,7 +106,7 @@ def classify(
     if sign is not None:
         return "conversion", 1, sign if base is None else f"{sign} (declared {relation or 'a base'})"
     if base is None:
-        return "original", 0, "no declared base"
+        return "original", 0, "names itself as its base: no base declared" if itself else "no declared base"
     if not same_company(repo_id.partition("/")[0], base.partition("/")[0], companies):
         return "original", 0, "built on another company's model"
     if relation is None:
