@@ -319,6 +319,9 @@ def test_releases_count_originals_and_all_and_filter_by_kind(bundled_history: Pa
     assert (originals["kind"], originals["total"], originals["originals"]) == ("original", 199, 199)
     assert {r["kind"] for r in originals["releases"]} == {"original"}
     assert sum(r["releases"] for r in originals["by_month"]) == 199
+    everything = _json(bundled_history, "releases", "--limit", "0")["total"]
+    footer = run("releases", "--limit", "2", "--db", str(bundled_history)).stdout
+    assert f"199 of {everything:,} releases are originals · showing 2 of {everything:,} (" in footer
     derived = _json(bundled_history, "releases", "--kind", "derived", "--org", "deepseek-ai", "--limit", "0")
     assert [(r["id"], r["kind_inferred"]) for r in derived["releases"]] == [
         ("deepseek-ai/DeepSeek-V3.2-Exp", False),

@@ -137,7 +137,7 @@ def releases(
         only = _months_chart([{**r, "releases": r["originals"]} for r in by_month], names)
         only.title = "Original releases per month"
         charts += [only] if only.series else []
-    shown = f"showing {len(feed)} of {total} (--limit 0 shows all)" if len(feed) < total else ""
+    shown = f"showing {len(feed)} of {total:,} (--limit 0 shows all)" if len(feed) < total else ""
     counted = f"{originals:,} of {total:,} releases are originals" if kind == "all" else ""
     return Report(
         title="Releases" + (f" {window}" if window else ""),
