@@ -403,8 +403,9 @@ def test_a_csv_revision_is_read_and_a_broken_one_skipped(
     shared_hub.archive = ArchiveRepo(commits)
     db = tmp_path / "a.db"
     result = backfill(shared_hub, db)
-    assert result.exit_code == 0, result.stderr
-    assert "2025-11-25: unreadable: not a readable Parquet file" in result.stderr
+    # A day that cannot be read is said, and the backfill is partial (exit 3): the others are stored.
+    assert result.exit_code == 3, result.stderr
+    assert "1 day(s) unreadable — 2025-11-25: not a readable Parquet file" in result.stderr
     assert rows(db, "SELECT day, revision, message FROM runs ORDER BY id") == [
         ("2025-11-24", sha_of("csv"), "a CSV day: the whole file is read"),
         ("2025-11-27", sha_of("ok"), None),
@@ -600,4 +601,78 @@ def test_columns_of_unexpected_types_are_unknown_values_not_a_failure(tmp_path: 
     assert "odd value(s) stored as unknown" in rows(db, "SELECT message FROM runs")[0][0]
     (folder / "models.parquet").write_bytes(to_bytes(table.drop_columns(["id"])))
     broken = backfill(None, tmp_path / "b.db", "--source", str(tmp_path), orgs=["moonshotai"])
-    assert "unreadable: the file has no text `id` column: not a models snapshot" in broken.stderr
+    assert (broken.exit_code, broken.stderr) == (
+        1,
+        "backfill failed: 0 day(s) imported, 1 day(s) unreadable — 2025-11-24: the file has no text `id` "
+        "column: not a models snapshot\n",
+    )
+
+
+def test_a_period_from_a_day_without_all_time_counts_is_a_gap_even_with_a_launch(
+    tmp_path: Path, worlds: dict[str, Any]
+) -> None:
+    """The 24th has no downloadsAllTime (the archive before 2025-02-27), the 25th has, and a model
+    launched in between has 5,000,000: the org's downloads in that period are unknown, not the
+    launch alone (the other models' downloads are not known). The launch itself stays a fact."""
+    day2 = json.loads(json.dumps(worlds["2025-11-25"]))
+    source = next(m for m in day2["models"] if m["author"] == "MiniMaxAI")
+    day2["models"].append({**source, "id": "MiniMaxAI/Launched", "createdAt": "2025-11-24T18:00:00.000Z",
+                           "downloadsAllTime": 5_000_000, "downloads": 4_000_000})  # fmt: skip
+    folder = tmp_path / "copy"
+    for day, world, all_time in (("2025-11-24", worlds["2025-11-24"], False), ("2025-11-25", day2, True)):
+        target = folder / "models" / day / "models.parquet"
+        target.parent.mkdir(parents=True)
+        target.write_bytes(parquet_bytes(archive_table(world, all_time=all_time)))
+    db = tmp_path / "a.db"
+    assert backfill(None, db, "--source", str(folder), orgs=["MiniMaxAI"]).exit_code == 0
+    assert rows(db, "SELECT run_id, prev_run_id, downloads, base, launches, launch_downloads FROM org_run_totals ORDER BY run_id") == [
+        (1, None, None, None, 0, None), (2, 1, None, None, 1, 5_000_000)
+    ]  # fmt: skip
+    assert rows(db, "SELECT day, downloads, launches, launch_downloads FROM org_daily ORDER BY day") == [
+        ("2025-11-24", None, 0, None), ("2025-11-25", None, 1, 5_000_000)
+    ]  # fmt: skip
+    trend = json.loads(run("trends", "--org", "MiniMaxAI", "--db", str(db), "--format", "json").stdout)
+    assert [(p["date"], p["change"]) for p in trend["series"][0]["points"]] == [
+        ("2025-11-24", None), ("2025-11-25", None)
+    ]  # fmt: skip
+    assert trend["series"][0]["window"]["change"] is None
+    # The model's own launch is exact (created after the 24th's snapshot: 0 downloads then).
+    assert rows(
+        db, "SELECT day, downloads, launch FROM model_daily WHERE repo_id = 'MiniMaxAI/Launched'"
+    ) == [("2025-11-25", 5_000_000, 1)]
+
+
+def test_a_reused_repo_name_known_from_the_archive_is_adopted_by_the_sync(tmp_path: Path) -> None:
+    """acme/X is deleted on the 2nd and another acme/X created: the archive stores the second as
+    `archive:acme/X@<createdAt>`; the next sync, listing it with its `_id`, adopts that model (no
+    second model of it, no removal)."""
+    from tests.conftest import model, world
+
+    first = model("acme/X", created_at="2025-01-01T00:00:00.000Z")
+    keep = model("acme/keep")
+    second = model("acme/X", created_at="2025-06-01T00:00:00.000Z", all_time=500)
+    folder = tmp_path / "copy"
+    for day, w in {
+        "2025-07-01": world(first, keep),
+        "2025-07-02": world(keep),
+        "2025-07-03": world(second, keep),
+    }.items():
+        target = folder / "models" / day / "models.parquet"
+        target.parent.mkdir(parents=True)
+        target.write_bytes(parquet_bytes(archive_table(w, filler=5)))
+    db = tmp_path / "a.db"
+    assert backfill(None, db, "--source", str(folder), orgs=["acme"]).exit_code == 0
+    with FakeHub(world(second, keep)) as fake:
+        result = sync(fake, db, "acme", now="2025-07-04T06:00:00Z")
+    assert result.exit_code == 0, result.stderr
+    assert ", 0 new, 0 removed," in result.stderr
+    assert rows(db, "SELECT id, hub_id, repo_id, created_at, removed_at FROM models ORDER BY id") == [
+        (1, keep["_id"], "acme/keep", "2025-01-20T03:46:07Z", None),
+        (2, "archive:acme/X", "acme/X", "2025-01-01T00:00:00Z", "2025-07-02T00:00:00Z"),
+        (3, second["_id"], "acme/X", "2025-06-01T00:00:00Z", None),
+    ]
+    assert rows(db, "SELECT model_id, count(*) FROM model_snapshots GROUP BY model_id") == [
+        (1, 4),
+        (2, 1),
+        (3, 2),
+    ]

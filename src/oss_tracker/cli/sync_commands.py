@@ -200,7 +200,10 @@ def _sync_families(job) -> str:
         line = families_part(summary)
     else:
         line = "no archived day's families built"
-    problems = [f"{d}: {why}" for d, why in summary.failed + summary.family_failed + summary.skipped]
+    problems = [
+        f"{d}: {why}"
+        for d, why in summary.failed + summary.unreadable + summary.family_failed + summary.skipped
+    ]
     status = "ok" if summary.status == "ok" and (summary.families or summary.held) else "partial"
     if State.verbosity >= 0 or status != "ok":
         typer.echo(

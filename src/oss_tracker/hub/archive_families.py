@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from oss_tracker.hub.archive_table import Unreadable, _short
+from oss_tracker.hub.archive_table import Unreadable, _short, check_chunks, open_parquet
 from oss_tracker.records import RELATIONS
 from oss_tracker.values import MAX_COUNT, text
 
@@ -223,11 +223,11 @@ class Graph:
 
 # -- reading ---------------------------------------------------------------------------------
 def read_graph(source: Any) -> Graph:
-    """The day's declared bases and counts, from a Parquet file (a path or a file object)."""
+    """The day's declared bases and counts, from a Parquet file (a seekable file object)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    pf = _open(source)
+    pf = open_parquet(source)
     schema = pf.schema_arrow
     bases_from, notes = _bases_column(pf)
     counts = [
@@ -239,6 +239,7 @@ def read_graph(source: Any) -> Graph:
         if c not in counts
     ]
     columns = ["id", *counts, bases_from]
+    check_chunks(pf, columns, source.seek(0, 2))
     ids, d30, all_time, children, bases, relations, names = [], [], [], [], [], [], []
     pool = pa.default_memory_pool()
     offset = with_bases = 0
@@ -281,10 +282,11 @@ def read_counts(source: Any, wanted: list[str]) -> dict[str, int] | None:
     that day has no all-time counts."""
     import pyarrow as pa
 
-    pf = _open(source)
+    pf = open_parquet(source)
     schema = pf.schema_arrow
     if "downloadsAllTime" not in schema.names or not _numeric(schema.field("downloadsAllTime").type):
         return None
+    check_chunks(pf, ["id", "downloadsAllTime"], source.seek(0, 2))
 
     def groups() -> Any:
         for group in range(pf.num_row_groups):
@@ -298,22 +300,6 @@ def read_counts(source: Any, wanted: list[str]) -> dict[str, int] | None:
         return _lookup(groups(), wanted)
     except (pa.ArrowException, OSError) as err:
         raise Unreadable(f"the file's counts could not be read ({_short(err)})") from None
-
-
-def _open(source: Any) -> Any:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        pf = pq.ParquetFile(source, pre_buffer=True)
-    except (pa.ArrowInvalid, OSError) as err:
-        raise Unreadable(f"not a readable Parquet file ({_short(err)})") from None
-    schema = pf.schema_arrow
-    if "id" not in schema.names or not (
-        pa.types.is_string(schema.field("id").type) or pa.types.is_large_string(schema.field("id").type)
-    ):
-        raise Unreadable("the file has no text `id` column: not a models snapshot")
-    return pf
 
 
 def _numeric(kind: Any) -> bool:

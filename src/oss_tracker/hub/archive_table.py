@@ -57,6 +57,28 @@ SNAPSHOT_TIER = frozenset(
     {"downloads", "downloadsAllTime", "likes", "trendingScore", "createdAt", "lastModified"}
 )
 MAX_CARD = 1_000_000  # a cardData string longer than this is not parsed (its licence name is unknown)
+# What a file's footer may claim: a real day's footer (20-odd columns, a few hundred row groups) is
+# well under 1 MiB. A file's own claim is never read past this (a lying footer once put 400 MB in memory).
+MAX_FOOTER = 64 * 2**20
+TAIL = 64 * 1024  # the file's last bytes read at once: the whole footer of a real day
+# The most one column chunk may claim, compressed or decoded: a real day's largest chunk (`tags` or
+# `cardData` of a row group) is tens of MB. A chunk past this is refused before a byte of it is read.
+MAX_CHUNK = 512 * 2**20
+# The most one read() of a day's file may ask for (pyarrow reads a chunk, or a few near each other,
+# at once): a read past it is refused, whatever asked for it.
+MAX_READ = MAX_CHUNK + 64 * 2**20
+
+
+class TooLarge(OSError):
+    """A read of a day's file larger than MAX_READ (pyarrow turns an OSError into its own error)."""
+
+
+def bounded(n: int | None, left: int) -> int:
+    """The bytes a read(n) of a file with `left` bytes to go will return; TooLarge past MAX_READ."""
+    want = left if n is None or n < 0 else min(n, left)
+    if want > MAX_READ:
+        raise TooLarge(f"a read of {want:,} bytes of the archived file: refused (more than {MAX_READ:,})")
+    return max(0, want)
 
 
 class Unreadable(Exception):
@@ -89,27 +111,84 @@ def _owner(repo_id: str, orgs: list[str]) -> str | None:
     return next((o for o in orgs if same_name(namespace, o)), None)
 
 
+def open_parquet(source: Any) -> Any:
+    """A pyarrow ParquetFile of an archived day (a seekable file object), once its footer is known
+    sane: the footer is read here (the file's last TAIL bytes, more only up to MAX_FOOTER) and
+    given to pyarrow, which would otherwise read whatever length the file claims. Unreadable when
+    it is not a Parquet file or has no text `id` column."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    size = source.seek(0, 2)
+    if size < 12:
+        raise Unreadable("not a readable Parquet file (too short)")
+    start = max(0, size - TAIL)
+    source.seek(start)
+    tail = source.read(size - start)
+    if len(tail) != size - start or tail[-4:] != b"PAR1":
+        raise Unreadable("not a readable Parquet file (no PAR1 at its end)")
+    length = int.from_bytes(tail[-8:-4], "little")
+    if length > MAX_FOOTER or length + 12 > size:
+        raise Unreadable(f"not a readable Parquet file (its footer claims {length:,} bytes)")
+    if length + 8 > len(tail):
+        source.seek(size - 8 - length)
+        tail = source.read(length + 8)
+        if len(tail) != length + 8:
+            raise Unreadable("not a readable Parquet file (its footer could not be read whole)")
+    try:
+        meta = pq.read_metadata(io.BytesIO(tail[len(tail) - 8 - length :]))
+        source.seek(0)
+        pf = pq.ParquetFile(source, metadata=meta, pre_buffer=True)
+    except (pa.ArrowException, OSError) as err:
+        raise Unreadable(f"not a readable Parquet file ({_short(err)})") from None
+    schema = pf.schema_arrow
+    if "id" not in schema.names or not (
+        pa.types.is_string(schema.field("id").type) or pa.types.is_large_string(schema.field("id").type)
+    ):
+        raise Unreadable("the file has no text `id` column: not a models snapshot")
+    return pf
+
+
+def check_chunks(pf: Any, columns: list[str], size: int) -> None:
+    """Unreadable unless every chunk of these (top-level) columns lies inside the file and claims
+    at most MAX_CHUNK bytes, compressed and decoded: checked in the footer, before any is read."""
+    meta = pf.metadata
+    wanted = {c.split(".")[0] for c in columns}
+    for group in range(meta.num_row_groups):
+        row_group = meta.row_group(group)
+        for i in range(row_group.num_columns):
+            chunk = row_group.column(i)
+            if chunk.path_in_schema.split(".")[0] not in wanted:
+                continue
+            start = chunk.dictionary_page_offset if chunk.has_dictionary_page else chunk.data_page_offset
+            compressed, decoded = chunk.total_compressed_size, chunk.total_uncompressed_size
+            if (
+                start is None or start < 0 or compressed < 0 or start + compressed > size
+                or compressed > MAX_CHUNK or decoded > MAX_CHUNK
+            ):  # fmt: skip
+                raise Unreadable(
+                    f"row group {group}'s `{chunk.path_in_schema}` claims {max(compressed, decoded):,} bytes "
+                    f"at {start}: refused"
+                )
+
+
 def read_parquet(source: Any, orgs: list[str], *, ceiling: str, names: Names) -> TableDay:
     """The watched accounts' rows of one Parquet day. `names(repo_id)` gives a stored model's
     (licence tag, licence name, licence key, lastModified), or None for a model not stored."""
     import pyarrow as pa
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
-    try:
-        pf = pq.ParquetFile(source, pre_buffer=True)
-    except (pa.ArrowInvalid, OSError) as err:
-        raise Unreadable(f"not a readable Parquet file ({_short(err)})") from None
+    pf = open_parquet(source)
     schema = pf.schema_arrow
     names_in = set(schema.names)
-    if "id" not in names_in or not (
-        pa.types.is_string(schema.field("id").type) or pa.types.is_large_string(schema.field("id").type)
-    ):
-        raise Unreadable("the file has no text `id` column: not a models snapshot")
     cheap = [c for c in CHEAP if c.split(".")[0] in names_in and _leaf(schema, c)]
     snap = [c for c in cheap if c in SNAPSHOT_TIER]
     describe = [c for c in cheap if c not in SNAPSHOT_TIER] + (["tags"] if "tags" in names_in else [])
     has_tags, has_card = "tags" in names_in, "cardData" in names_in
+    check_chunks(pf, ["id", *cheap, *(["tags"] if has_tags else []), *(["cardData"] if has_card else [])],
+                 source.seek(0, 2))  # fmt: skip
     day = TableDay(
         {o: [] for o in orgs}, dict.fromkeys(orgs, 0), _fields(cheap, has_tags), row_groups=pf.num_row_groups
     )

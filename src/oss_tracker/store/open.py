@@ -31,6 +31,7 @@ SCHEMA = frozenset(
         "m010_archive_runs",
         "m013_launch_downloads",
         "m020_families",
+        "m021_period_gaps_and_stalls",
     }
 )
 

@@ -21,11 +21,10 @@ from __future__ import annotations
 import logging
 import os
 import re
-import stat
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +101,7 @@ class BackfillSummary:
     imported: list[DayDone] = field(default_factory=list)
     held: int = 0  # days already stored for every asked account
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (day, why): a gap, with its reason
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # (day, why): a file that cannot be read
     failed: list[tuple[str, str]] = field(default_factory=list)  # (day, why): could not be read now
     requests: int = 0
     families: list[Any] = field(default_factory=list)  # sync/families.py's FamiliesDone, a day each
@@ -110,7 +110,10 @@ class BackfillSummary:
 
     @property
     def status(self) -> str:
-        if self.failed or self.family_failed or any(d.status != "ok" for d in self.imported):
+        """ok; partial (exit 3) when a day failed, could not be read or is partial but something
+        is stored; failed (exit 1) when nothing is. A gap (no snapshot that day) is no problem."""
+        problems = self.failed or self.unreadable or self.family_failed
+        if problems or any(d.status != "ok" for d in self.imported):
             return "partial" if self.imported or self.held or self.families else "failed"
         return "ok"
 
@@ -134,11 +137,15 @@ class BackfillSummary:
             parts.append(f"{self.held} day(s) already stored")
         if self.skipped:
             parts.append(f"{len(self.skipped)} day(s) skipped")
+        if self.unreadable:
+            parts.append(f"{len(self.unreadable)} day(s) unreadable")
         if self.families or self.family_skipped or self.family_failed:
             from oss_tracker.sync.families import families_part
 
             parts.append(families_part(self))
-        problems = [f"{d}: {why}" for d, why in self.failed + self.family_failed + self.skipped[:10]]
+        problems = [
+            f"{d}: {why}" for d, why in self.failed + self.unreadable + self.family_failed + self.skipped[:10]
+        ]
         more = f"; … {len(self.skipped) - 10} more skipped" if len(self.skipped) > 10 else ""
         return ", ".join(parts) + (" — " + "; ".join(problems) + more if problems else "")
 
@@ -248,12 +255,13 @@ class _Backfill:
             if not self.family_step.needed(cand.day):
                 self.summary.held += 1
                 break
-            skipped = len(self.summary.skipped)
+            skipped, unreadable = len(self.summary.skipped), len(self.summary.unreadable)
             self._day(cand, set(), snapshots=False, families=True)
-            if len(self.summary.skipped) == skipped:
+            if (len(self.summary.skipped), len(self.summary.unreadable)) == (skipped, unreadable):
                 break
-            passed += self.summary.skipped[skipped:]  # no snapshot that day: the day before, then
-            del self.summary.skipped[skipped:]
+            # No snapshot that day, or none that can be read: the day before, then.
+            passed += self.summary.skipped[skipped:] + self.summary.unreadable[unreadable:]
+            del self.summary.skipped[skipped:], self.summary.unreadable[unreadable:]
         self.summary.family_skipped += [
             (d, f"passed over: {why}") for d, why in passed if not self.summary.families
         ]
@@ -275,17 +283,30 @@ class _Backfill:
 
     def _hub_days(self) -> list[Candidate]:
         from oss_tracker.hub.archive import list_commits
+        from oss_tracker.sync.families import PREVIOUS_TRIES
 
+        # The listing is newest first: it stops once past what the plan needs, `--since` less the
+        # day before it (whether `--since`'s file changed) and, for families, the days a period may
+        # start from. All days after the oldest one listed are then listed whole.
+        since = self.job.since
+        margin = 1 + (PREVIOUS_TRIES if self.job.families else 0)
+        cutoff = (since - timedelta(days=margin)).isoformat() if since is not None else None
         try:
             listed = []
             days: set[str] = set()
             cut = False
-            for commit in list_commits(self.session, self.job.repo):  # newest first
-                if self.job.latest and commit.at[:10] not in days and len(days) == LATEST_DAYS + 1:
+            listing = list_commits(self.session, self.job.repo)
+            for commit in listing:
+                day = commit.at[:10]
+                if self.job.latest and day not in days and len(days) == LATEST_DAYS + 1:
                     cut = True  # enough for the newest day and the days before it (its period's start)
                     break
-                days.add(commit.at[:10])
+                if cutoff is not None and day < cutoff:
+                    cut = True
+                    break
+                days.add(day)
                 listed.append(commit)
+            cut = cut or not listing.complete
             commits = sorted(listed, key=lambda c: (c.at, c.sha))
         except Exception as err:  # noqa: BLE001 - one clear line, whatever failed
             raise BackfillError(f"cannot list the commits of {self.job.repo}: {describe(err)}") from None
@@ -351,7 +372,7 @@ class _Backfill:
         except _Gap as why:
             self.summary.skipped.append((cand.day, str(why)))
         except Unreadable as why:
-            self.summary.skipped.append((cand.day, f"unreadable: {why}"))
+            self.summary.unreadable.append((cand.day, str(why)))
         except KeyboardInterrupt:
             raise
         except Exception as err:  # noqa: BLE001 - a day that fails now is tried again next time
@@ -377,12 +398,20 @@ class _Backfill:
     def _open(self, cand: Candidate) -> Iterator[Source]:
         """The day's file, to read from (counting its bytes); _Gap when the day has no snapshot."""
         if cand.local is not None:
-            _regular(cand.local)
-            with open(cand.local, "rb") as f:
-                counted = _Counted(f)
-                yield Source(
-                    counted, os.fstat(f.fileno()).st_size, str(cand.local), cand.local.suffix == ".csv"
-                )
+            from oss_tracker.files import NotRegular, open_regular
+            from oss_tracker.hub.archive_table import Unreadable
+
+            # Opened without blocking and checked on the descriptor: a FIFO put in its place after
+            # the plan was made cannot hang the read.
+            try:
+                fd = open_regular(cand.local)
+            except NotRegular:
+                raise Unreadable(f"{cand.local} is not a regular file") from None
+            except OSError as err:
+                raise Unreadable(f"cannot read {cand.local}: {err.strerror}") from None
+            with os.fdopen(fd, "rb") as f:
+                size = os.fstat(f.fileno()).st_size
+                yield Source(_Counted(f, size), size, str(cand.local), cand.local.suffix == ".csv")
             return
         from oss_tracker.hub.archive import FileMissing, RemoteFile, stat
 
@@ -489,27 +518,20 @@ class Source:
 class _Counted:
     """A local file that counts the bytes read from it."""
 
-    def __init__(self, f: Any) -> None:
+    def __init__(self, f: Any, size: int) -> None:
         self.f = f
+        self.size = size
         self.bytes_read = 0
 
     def read(self, n: int = -1) -> bytes:
-        data = self.f.read(n)
+        from oss_tracker.hub.archive_table import bounded
+
+        data = self.f.read(bounded(n, self.size - self.f.tell()))
         self.bytes_read += len(data)
         return data
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.f, name)
-
-
-def _regular(path: Path) -> None:
-    """A local archive file must be a regular file (a FIFO would block the read for ever)."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError as err:
-        raise _Gap(f"cannot read {path}: {err.strerror}") from None
-    if not stat.S_ISREG(mode):
-        raise _Gap(f"{path} is not a regular file")
 
 
 def _bucket(day: str, every: str) -> str:
