@@ -144,7 +144,7 @@ def test_a_lying_footer_or_column_chunk_is_refused_before_it_is_read(
         f"file (its footer claims {big - 12:,} bytes)"
     )
     peak_kib = int(done.stderr.split("PEAK ")[1].split()[0])
-    assert peak_kib < 200 * 1024  # far below the 400 MB claimed
+    assert peak_kib < 300 * 1024  # the interpreter and pyarrow: far below the 400 MB claimed
     # A chunk claiming bytes past the file's end: refused from the footer, nothing of it read.
     data = parquet["2025-11-25"]
     meta = pq.ParquetFile(io.BytesIO(data)).metadata

@@ -119,15 +119,18 @@ def test_each_archived_day_is_one_run_with_the_worlds_numbers(
     size = sum(len(parquet[d]) for d in DAYS)
     assert result.stderr == (
         f"backfill ok: 3 day(s) imported (2025-11-24 – 2025-11-27), 2 org(s), 72 model snapshots, "
-        f"24 new model(s), 0 removed, {read / 1e6:,.1f} MB read ({100 * read / size:.1f} % of {size / 1e6:,.1f} MB), "
+        f"24 new model(s), 0 removed, {read / 1e3:,.1f} kB read ({100 * read / size:.1f} % of {size / 1e3:,.1f} kB), "
         f"{hub.count() - 0} requests, 1 day(s) skipped — 2025-11-26: models.parquet did not change that day "
         f"(revision {sha_of('2025-11-26d')[:12]}): no snapshot\n"
     )
     runs = rows(
-        db, "SELECT id, started_at, day, source, revision, status, orgs, endpoint FROM runs ORDER BY id"
+        db,
+        "SELECT id, started_at, day, source, revision, status, orgs, endpoint FROM runs ORDER BY started_at",
     )
+    # Imported newest first (each day is compared with the one after it: see the "read only what
+    # changed" test): the 27th is run 1.
     assert runs == [
-        (i + 1, f"{day}T13:05:00Z", day, "archive", sha_of(day + "m"), "ok", '["MiniMaxAI", "moonshotai"]',
+        (3 - i, f"{day}T13:05:00Z", day, "archive", sha_of(day + "m"), "ok", '["MiniMaxAI", "moonshotai"]',
          f"{hub.url}/datasets/cfahlgren1/hub-stats")
         for i, day in enumerate(DAYS)
     ]  # fmt: skip
@@ -184,7 +187,7 @@ def test_a_second_backfill_imports_nothing_and_an_interrupted_one_resumes(
     hub.add_fault("status", match=f"/resolve/{sha_of('2025-11-25m')}/", times=99, status=503)
     first = backfill(hub, cut)
     assert first.exit_code == 3, first.stderr
-    assert "2025-11-25: " in first.stderr and rows(cut, "SELECT day FROM runs ORDER BY id") == [
+    assert "2025-11-25: " in first.stderr and rows(cut, "SELECT day FROM runs ORDER BY day") == [
         ("2025-11-24",),
         ("2025-11-27",),
     ]
@@ -243,7 +246,7 @@ def test_backfilled_days_give_the_reports_of_days_synced_in_order(hub: FakeHub, 
     assert sync(hub, last, *orgs, now="2025-11-27T06:00:00Z").exit_code == 0
     assert backfill(hub, last, "--until", "2025-11-25", orgs=orgs).exit_code == 0
     assert rows(last, "SELECT id, day, source FROM runs ORDER BY id") == [
-        (1, "2025-11-27", None), (2, "2025-11-24", "archive"), (3, "2025-11-25", "archive")
+        (1, "2025-11-27", None), (2, "2025-11-25", "archive"), (3, "2025-11-24", "archive")
     ]  # fmt: skip
     a, b = reports(first, orgs), reports(last, orgs)
     assert a.keys() == b.keys()
@@ -359,7 +362,7 @@ def test_local_files_columns_that_are_missing_and_dates_as_strings(
     db = tmp_path / "a.db"
     result = backfill(None, db, "--source", str(folder))
     assert result.exit_code == 0, result.stderr
-    assert rows(db, "SELECT day, started_at, revision, message FROM runs ORDER BY id") == [
+    assert rows(db, "SELECT day, started_at, revision, message FROM runs ORDER BY day") == [
         ("2025-11-24", "2025-11-24T00:00:00Z", str(folder / "models/2025-11-24/models.parquet"),
          "no `downloadsAllTime` column: unknown that day"),
         ("2025-11-25", "2025-11-25T00:00:00Z", str(folder / "models/2025-11-25/models.parquet"), None),
@@ -406,7 +409,7 @@ def test_a_csv_revision_is_read_and_a_broken_one_skipped(
     # A day that cannot be read is said, and the backfill is partial (exit 3): the others are stored.
     assert result.exit_code == 3, result.stderr
     assert "1 day(s) unreadable — 2025-11-25: not a readable Parquet file" in result.stderr
-    assert rows(db, "SELECT day, revision, message FROM runs ORDER BY id") == [
+    assert rows(db, "SELECT day, revision, message FROM runs ORDER BY day") == [
         ("2025-11-24", sha_of("csv"), "a CSV day: the whole file is read"),
         ("2025-11-27", sha_of("ok"), None),
     ]
@@ -476,36 +479,80 @@ def test_every_report_says_which_part_of_its_window_comes_from_the_archive(
     assert "archive" not in only_live
 
 
-def test_a_stalled_archive_day_is_said_and_all_time_drops_are_flagged(
+def test_stalled_counters_are_counted_per_model_in_any_order_and_drops_flagged(
     tmp_path: Path, worlds: dict[str, Any]
 ) -> None:
+    """On the 25th, the archive's all-time counters of half of deepseek-ai's models stood still (the
+    24th's counts), the others moved; the 27th catches up. Each stalled model downloaded at least
+    STALL_30D times a month is counted in its period's `stalls` (org_run_totals, org_daily) and
+    shown by trends, the same whether the days were imported newest first or oldest first."""
+    from oss_tracker.store.totals import STALL_30D
+
+    day25 = json.loads(json.dumps(worlds["2025-11-25"]))
+    before = {m["id"]: m for m in worlds["2025-11-24"]["models"]}
+    mine = sorted(m["id"] for m in day25["models"] if m["author"] == "deepseek-ai" and m["id"] in before)
+    stalled = set(mine[::2])
+    for m in day25["models"]:
+        if m["id"] in stalled:
+            m["downloadsAllTime"] = before[m["id"]]["downloadsAllTime"]
+    expected = sorted(
+        i for i in stalled if next(m for m in day25["models"] if m["id"] == i)["downloads"] >= STALL_30D
+    )
+    # The 27th against the 25th: those whose count the 25th had already moved and the 27th did not.
+    moved27 = {m["id"]: m for m in worlds["2025-11-27"]["models"]}
+    later = sorted(
+        i for i in mine if i not in stalled and i in moved27
+        and moved27[i]["downloadsAllTime"] == next(m for m in day25["models"] if m["id"] == i)["downloadsAllTime"]
+        and moved27[i]["downloads"] >= STALL_30D
+    )  # fmt: skip
+    assert len(expected) >= 3 and len(expected) < len(mine)  # a partial stall, by construction
     folder = tmp_path / "copy"
-    # The 25th's file holds the 24th's numbers again (the archive's counters stalled), then the 27th.
-    for day, source in (
-        ("2025-11-24", "2025-11-24"),
-        ("2025-11-25", "2025-11-24"),
-        ("2025-11-27", "2025-11-27"),
+    for day, world in (
+        ("2025-11-24", worlds["2025-11-24"]),
+        ("2025-11-25", day25),
+        ("2025-11-27", worlds["2025-11-27"]),
     ):
         target = folder / "models" / day / "models.parquet"
         target.parent.mkdir(parents=True)
-        target.write_bytes(parquet_bytes(archive_table(worlds[source])))
-    db = tmp_path / "a.db"
-    assert backfill(None, db, "--source", str(folder), orgs=["deepseek-ai"]).exit_code == 0
-    assert rows(db, "SELECT day, message FROM runs ORDER BY id") == [
-        ("2025-11-24", None),
-        (
-            "2025-11-25",
-            "deepseek-ai: no all-time count moved since 2025-11-24 (a stalled counter: its downloads come later)",
-        ),
-        ("2025-11-27", None),
-    ]
-    trend = json.loads(run("trends", "--org", "deepseek-ai", "--db", str(db), "--format", "json").stdout)
-    r1 = next(
-        m["downloadsAllTime"] for m in worlds["2025-11-24"]["models"] if m["id"] == "deepseek-ai/DeepSeek-R1"
+        target.write_bytes(parquet_bytes(archive_table(world)))
+    newest_first = tmp_path / "n.db"
+    assert backfill(None, newest_first, "--source", str(folder), orgs=["deepseek-ai"]).exit_code == 0
+    oldest_first = tmp_path / "o.db"
+    for day in ("2025-11-24", "2025-11-25", "2025-11-27"):
+        one = backfill(
+            None, oldest_first, "--source", str(folder), "--since", day, "--until", day, orgs=["deepseek-ai"]
+        )
+        assert one.exit_code == 0, one.stderr
+    for db in (newest_first, oldest_first):
+        assert rows(db, """SELECT r.day, t.stalls FROM org_run_totals t JOIN runs r ON r.id = t.run_id
+                           ORDER BY r.day""") == [("2025-11-24", 0), ("2025-11-25", len(expected)), ("2025-11-27", len(later))]  # fmt: skip
+        assert rows(db, "SELECT day, all_time_stalls FROM org_daily ORDER BY day") == [
+            ("2025-11-24", 0), ("2025-11-25", len(expected)), ("2025-11-27", len(later))
+        ]  # fmt: skip
+        assert rows(db, "SELECT day, message FROM runs ORDER BY day") == [
+            (d, None) for d in ("2025-11-24", "2025-11-25", "2025-11-27")
+        ]
+        trend = json.loads(run("trends", "--org", "deepseek-ai", "--db", str(db), "--format", "json").stdout)
+        points = trend["series"][0]["points"]
+        assert [(p["date"], p.get("stalls")) for p in points] == [
+            ("2025-11-24", 0), ("2025-11-25", len(expected)), (None, 0), ("2025-11-27", len(later))
+        ]  # fmt: skip
+        # The catch-up's drop is flagged as for live syncs: DeepSeek-R1's count went down on the 27th.
+        r1 = (
+            before["deepseek-ai/DeepSeek-R1"]["downloadsAllTime"]
+            if "deepseek-ai/DeepSeek-R1" in stalled
+            else None
+        )
+        if r1 is not None:
+            assert ("deepseek-ai/DeepSeek-R1", "2025-11-25", "2025-11-27", r1, 13498827) in [
+                (d["model"], d["from"], d["to"], d["before"], d["after"]) for d in trend["drops"]
+            ]
+        table = run("trends", "--org", "deepseek-ai", "--db", str(db), env={"COLUMNS": "250"}).stdout
+        assert f"{len(expected)} stalled counts" in table
+        assert f"Note: {len(expected) + len(later)} all-time download counts stood still over a day" in table
+    assert trend == json.loads(
+        run("trends", "--org", "deepseek-ai", "--db", str(newest_first), "--format", "json").stdout
     )
-    assert [(d["model"], d["from"], d["to"], d["before"], d["after"]) for d in trend["drops"]] == [
-        ("deepseek-ai/DeepSeek-R1", "2025-11-25", "2025-11-27", r1, 13498827)
-    ]
 
 
 def test_only_rows_that_may_have_changed_are_read_whole(tmp_path: Path, worlds: dict[str, Any]) -> None:
@@ -625,8 +672,9 @@ def test_a_period_from_a_day_without_all_time_counts_is_a_gap_even_with_a_launch
         target.write_bytes(parquet_bytes(archive_table(world, all_time=all_time)))
     db = tmp_path / "a.db"
     assert backfill(None, db, "--source", str(folder), orgs=["MiniMaxAI"]).exit_code == 0
-    assert rows(db, "SELECT run_id, prev_run_id, downloads, base, launches, launch_downloads FROM org_run_totals ORDER BY run_id") == [
-        (1, None, None, None, 0, None), (2, 1, None, None, 1, 5_000_000)
+    assert rows(db, """SELECT r.day, (SELECT day FROM runs WHERE id = t.prev_run_id), t.downloads, t.base, t.launches,
+                              t.launch_downloads FROM org_run_totals t JOIN runs r ON r.id = t.run_id ORDER BY r.day""") == [
+        ("2025-11-24", None, None, None, 0, None), ("2025-11-25", "2025-11-24", None, None, 1, 5_000_000)
     ]  # fmt: skip
     assert rows(db, "SELECT day, downloads, launches, launch_downloads FROM org_daily ORDER BY day") == [
         ("2025-11-24", None, 0, None), ("2025-11-25", None, 1, 5_000_000)
@@ -661,7 +709,14 @@ def test_a_reused_repo_name_known_from_the_archive_is_adopted_by_the_sync(tmp_pa
         target.parent.mkdir(parents=True)
         target.write_bytes(parquet_bytes(archive_table(w, filler=5)))
     db = tmp_path / "a.db"
+    # Oldest first (as an older version, or two runs, import them): the second repo is the one
+    # stored as archive:acme/X@<createdAt>, which the sync must find.
+    assert backfill(None, db, "--source", str(folder), "--until", "2025-07-02", orgs=["acme"]).exit_code == 0
     assert backfill(None, db, "--source", str(folder), orgs=["acme"]).exit_code == 0
+    assert rows(db, "SELECT hub_id FROM models WHERE repo_id = 'acme/X' ORDER BY created_at") == [
+        ("archive:acme/X",),
+        ("archive:acme/X@2025-06-01T00:00:00Z",),
+    ]
     with FakeHub(world(second, keep)) as fake:
         result = sync(fake, db, "acme", now="2025-07-04T06:00:00Z")
     assert result.exit_code == 0, result.stderr

@@ -85,6 +85,12 @@ class Unreadable(Exception):
     """The file is not an archive day the tracker can read (the message says why)."""
 
 
+# `downloadsAllTime` exists from this day on (ARCHIVES.md): a column of that name in an earlier day
+# is used only if its values pass a check (`all_time_verdict`), never assumed.
+ALL_TIME_FROM = "2025-02-27"
+ALL_TIME_AGREE = 0.95  # the share of rows whose all-time count is at least their 30-day count
+
+
 @dataclass
 class TableDay:
     rows: dict[str, list[ModelRecord]]  # account (as watched) -> its rows
@@ -92,9 +98,7 @@ class TableDay:
     fields: frozenset[str]
     notes: list[str] = field(default_factory=list)
     odd: int = 0  # values stored as unknown
-    row_groups: int = 0
-    row_groups_read: int = 0  # row groups holding watched rows
-    described: int = 0  # watched rows read whole (not stored yet, or modified since)
+    file_rows: int | None = None  # rows in the whole file (a truncated file has far fewer: store/archive.py)
 
 
 Names = Callable[[str], "tuple[str | None, str | None, str, str | None] | None"]
@@ -174,9 +178,12 @@ def check_chunks(pf: Any, columns: list[str], size: int) -> None:
                 )
 
 
-def read_parquet(source: Any, orgs: list[str], *, ceiling: str, names: Names) -> TableDay:
-    """The watched accounts' rows of one Parquet day. `names(repo_id)` gives a stored model's
-    (licence tag, licence name, licence key, lastModified), or None for a model not stored."""
+def read_parquet(
+    source: Any, orgs: list[str], *, ceiling: str, names: Names, ids: list[Any] | None = None
+) -> TableDay:
+    """The watched accounts' rows of one Parquet day. `names(repo_id)` gives what is known of a repo
+    (licence tag, licence name, licence key, lastModified), or None for a repo not known. `ids`:
+    the `id` column of each row group when a caller has read it already (families: read once)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -190,7 +197,10 @@ def read_parquet(source: Any, orgs: list[str], *, ceiling: str, names: Names) ->
     check_chunks(pf, ["id", *cheap, *(["tags"] if has_tags else []), *(["cardData"] if has_card else [])],
                  source.seek(0, 2))  # fmt: skip
     day = TableDay(
-        {o: [] for o in orgs}, dict.fromkeys(orgs, 0), _fields(cheap, has_tags), row_groups=pf.num_row_groups
+        {o: [] for o in orgs},
+        dict.fromkeys(orgs, 0),
+        _fields(cheap, has_tags),
+        file_rows=pf.metadata.num_rows,
     )
     day.notes += _missing_notes(cheap, has_tags)
     pattern = _pattern(orgs)
@@ -199,13 +209,13 @@ def read_parquet(source: Any, orgs: list[str], *, ceiling: str, names: Names) ->
         # Phase 1: the watched rows of each row group.
         hits: dict[int, Any] = {}
         for group in range(pf.num_row_groups):
-            ids = pf.read_row_group(group, columns=["id"]).column("id")
-            found = pc.indices_nonzero(pc.match_substring_regex(ids, pattern, ignore_case=True))
+            column = ids[group] if ids is not None else pf.read_row_group(group, columns=["id"]).column("id")
+            found = pc.indices_nonzero(pc.match_substring_regex(column, pattern, ignore_case=True))
             if len(found):
                 hits[group] = found
-            del ids
-            pool.release_unused()  # a row group's ids are ~100 MB decoded: give them back now
-        day.row_groups_read = len(hits)
+            del column
+            if ids is None:
+                pool.release_unused()  # a row group's ids are ~100 MB decoded: give them back now
         # Phase 2: the snapshot's columns of those row groups, down to the watched rows.
         taken: dict[int, dict[str, list[Any]]] = {}
         for group, rows in hits.items():
@@ -231,7 +241,6 @@ def read_parquet(source: Any, orgs: list[str], *, ceiling: str, names: Names) ->
                 pool.release_unused()
     except (pa.ArrowException, OSError) as err:
         raise Unreadable(f"a row group could not be read ({_short(err)})") from None
-    day.described = sum(sum(c["_described"]) for c in taken.values())
     for cols in taken.values():
         _records(cols, orgs, day, ceiling, names, has_tags)
     return day
@@ -244,14 +253,44 @@ def _take(pf: Any, group: int, columns: list[str], rows: Any) -> dict[str, list[
 
 
 def _changed(repo_id: Any, modified: Any, names: Names) -> bool:
-    """Whether a row must be read whole: its model is not stored, or its lastModified is not the stored one."""
-    stored = names(repo_id) if isinstance(repo_id, str) else None
-    if stored is None:
+    """Whether a row must be read whole: its repo is not known, or its lastModified is not the known one."""
+    known = names(repo_id) if isinstance(repo_id, str) else None
+    if known is None:
         return True
-    return (
-        _date(modified, MODIFIED_FLOOR, "9999") is None
-        or _date(modified, MODIFIED_FLOOR, "9999") != stored[3]
+    when = _date(modified, MODIFIED_FLOOR, "9999")
+    return when is None or when != known[3]
+
+
+def all_time_verdict(both: int, agree: int, day: str) -> tuple[bool, str]:
+    """Whether a day from before ALL_TIME_FROM holds believable all-time counts: `agree` of the `both`
+    rows with both counts have all-time >= 30-day (a count of every download ever cannot be less
+    than a month's). With the note that says which."""
+    share = agree / both if both else 0.0
+    if both and share >= ALL_TIME_AGREE:
+        return True, (
+            f"`downloadsAllTime` on {day}, before {ALL_TIME_FROM}: kept (at least the 30-day count in "
+            f"{agree:,} of {both:,} rows)"
+        )
+    return False, (
+        f"`downloadsAllTime` on {day}, before {ALL_TIME_FROM}, is not believable (at least the 30-day "
+        f"count in {agree:,} of {both:,} rows): unknown that day"
     )
+
+
+def distrust_all_time(day: TableDay, on: str) -> None:
+    """A day from before ALL_TIME_FROM whose `downloadsAllTime` fails the check (all_time_verdict,
+    over the watched rows) has its all-time counts unknown (the column as if missing); said either way."""
+    if on >= ALL_TIME_FROM or "downloads_all_time" not in day.fields:
+        return
+    rows = [r for rs in day.rows.values() for r in rs]
+    pairs = [(r.downloads_all_time, r.downloads_30d) for r in rows]
+    both = [(a, m) for a, m in pairs if a is not None and m is not None]
+    trusted, note = all_time_verdict(len(both), sum(1 for a, m in both if a >= m), on)
+    day.notes.append(note)
+    if not trusted:
+        for r in rows:
+            r.downloads_all_time = None
+        day.fields = day.fields - {"downloads_all_time"}
 
 
 def read_csv(source: Any, orgs: list[str], *, ceiling: str, names: Names) -> TableDay:
@@ -288,7 +327,9 @@ def read_csv(source: Any, orgs: list[str], *, ceiling: str, names: Names) -> Tab
                 include_columns=wanted, column_types={c: t for c, t in types.items() if c in wanted}
             ),
         )
+        day.file_rows = 0
         for batch in reader:
+            day.file_rows += batch.num_rows
             rows = pc.indices_nonzero(pc.match_substring_regex(batch.column("id"), pattern, ignore_case=True))
             if len(rows):
                 table = pa.Table.from_batches([batch]).take(rows)

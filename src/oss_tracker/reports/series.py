@@ -59,6 +59,7 @@ class Point:
     launches: int = 0
     launch_downloads: int | None = None
     first_seen_not_counted: int = 0
+    stalls: int = 0  # models whose all-time count stood still while downloaded (store/totals.py)
     # Shares only (`share`, see `shares`): the group's downloads in the period, and this one's share.
     share: bool = False
     group_downloads: int | None = None
@@ -77,6 +78,7 @@ class Point:
                 "launches": self.launches,
                 "launch_downloads": self.launch_downloads,
                 "first_seen_not_counted": self.first_seen_not_counted,
+                "stalls": self.stalls,
             }
             if self.launch
             else {}
@@ -577,6 +579,7 @@ def _launches(p: Point, sums: dict[str, Any]) -> None:
     """A downloads point's launch counts from its period's sums (no launch: 0 downloads of them)."""
     p.launches = sums.get("launches") or 0
     p.first_seen_not_counted = sums.get("first_seen_not_counted") or 0
+    p.stalls = sums.get("stalls") or 0
     found = sums.get("launch_downloads")
     p.launch_downloads = found if found is not None else (0 if sums and not p.launches else None)
 
@@ -727,6 +730,7 @@ def combine(parts: list[Series], name: str) -> Series:
         if q.launch and paired:
             q.launches = sum(p.launches for p in paired)
             q.first_seen_not_counted = sum(p.first_seen_not_counted for p in paired)
+            q.stalls = sum(p.stalls for p in paired)
             q.launch_downloads = _sum([p.launch_downloads for p in paired])
         if q.change is not None and q.days:
             q.per_day = round(q.change / q.days, 2)

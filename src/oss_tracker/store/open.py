@@ -32,6 +32,7 @@ SCHEMA = frozenset(
         "m013_launch_downloads",
         "m020_families",
         "m021_period_gaps_and_stalls",
+        "m022_archive_checks",
     }
 )
 

@@ -642,4 +642,15 @@ def m021_period_gaps_and_stalls(db: Database) -> None:
         LEFT JOIN sums x ON x.org_id = p.org_id AND x.day = p.day""")
 
 
+@migrations()
+def m022_archive_checks(db: Database) -> None:
+    # `runs.file_rows`: the rows of an archived day's whole file (NULL for a live sync, and for a day
+    # imported before this), to tell a truncated file from its neighbours (store/archive.py).
+    # `family_days.absent`: the watched models walked that day that were not in its file (created
+    # later, or private then; a JSON list of model ids, NULL when not known): their direct children
+    # are not compared with model_info's (store/families.py).
+    db.execute("ALTER TABLE runs ADD COLUMN file_rows INTEGER")
+    db.execute("ALTER TABLE family_days ADD COLUMN absent TEXT")
+
+
 KNOWN = {m.name for m in migrations._migrations}
