@@ -731,3 +731,158 @@ def test_a_reused_repo_name_known_from_the_archive_is_adopted_by_the_sync(tmp_pa
         (2, 1),
         (3, 2),
     ]
+
+
+def _watched_pairs(world: dict[str, Any], orgs: list[str] = SMALL) -> list[tuple[int, int]]:
+    """(all-time, 30-day) of the watched accounts' models that have both counts."""
+    return [
+        (m["downloadsAllTime"], m["downloads"])
+        for m in world["models"]
+        if m["author"] in orgs and m.get("downloadsAllTime") is not None and m.get("downloads") is not None
+    ]
+
+
+def test_all_time_counts_before_the_column_existed_are_used_only_when_believable(
+    tmp_path: Path, worlds: dict[str, Any]
+) -> None:
+    """A `downloadsAllTime` column on a day before 2025-02-27 is checked, not assumed (issue 15): on
+    the 20th every all-time count is half the 30-day count (no count of every download ever can be
+    less than a month's): unknown that day, said; on the 21st the counts pass (at least the 30-day
+    count in 95 % of the watched rows): kept, said."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    folder = tmp_path / "copy"
+    bad = archive_table(worlds["2025-11-24"])
+    half = pc.divide(bad.column("downloads"), pa.scalar(2, pa.int64()))
+    bad = bad.set_column(bad.schema.get_field_index("downloadsAllTime"), "downloadsAllTime", half)
+    for day, table in (("2025-02-20", bad), ("2025-02-21", archive_table(worlds["2025-11-25"]))):
+        target = folder / "models" / day / "models.parquet"
+        target.parent.mkdir(parents=True)
+        target.write_bytes(parquet_bytes(table))
+    db = tmp_path / "a.db"
+    result = backfill(None, db, "--source", str(folder))
+    assert result.exit_code == 0, result.stderr
+    halves = [(d // 2, d) for _, d in _watched_pairs(worlds["2025-11-24"])]
+    kept = _watched_pairs(worlds["2025-11-25"])
+
+    # The worlds are of November: dates past each day's ceiling are unknown too (said after the check).
+    notes = [
+        (day, message.split("; ")) for day, message in rows(db, "SELECT day, message FROM runs ORDER BY day")
+    ]
+    assert [(day, said[0]) for day, said in notes] == [
+        ("2025-02-20", "`downloadsAllTime` on 2025-02-20, before 2025-02-27, is not believable (at least the "
+         f"30-day count in {sum(a >= d for a, d in halves):,} of {len(halves):,} rows): unknown that day"),
+        ("2025-02-21", "`downloadsAllTime` on 2025-02-21, before 2025-02-27: kept (at least the 30-day count "
+         f"in {sum(a >= d for a, d in kept):,} of {len(kept):,} rows)"),
+    ]  # fmt: skip
+    assert all(said[1:] and said[1].endswith(" odd value(s) stored as unknown") for _, said in notes)
+    assert org_sums(db, "2025-02-20")["MiniMaxAI"][2] is None
+    assert org_sums(db, "2025-02-21")["MiniMaxAI"][2] == sum(
+        m["downloadsAllTime"] for m in worlds["2025-11-25"]["models"] if m["author"] == "MiniMaxAI"
+    )
+    # No period downloads from a day whose all-time counts are unknown.
+    assert rows(db, "SELECT day, downloads FROM org_daily WHERE org = 'MiniMaxAI' ORDER BY day") == [
+        ("2025-02-20", None),
+        ("2025-02-21", None),
+    ]
+
+
+def test_a_week_whose_last_day_is_a_gap_is_taken_from_an_earlier_day_of_it(
+    hub: FakeHub, parquet: dict[str, bytes], tmp_path: Path
+) -> None:
+    """`--every week`: the week of 2025-11-24's last archived day (the 28th) has no models upload
+    (only datasets.parquet changed): the week's day before it that has one (the 27th) is imported
+    instead of losing the week."""
+    extra = [
+        ArchiveCommit(
+            sha_of("2025-11-28d"),
+            "2025-11-28T13:20:00.000Z",
+            "Upload datasets.parquet with huggingface_hub",
+            {"models.parquet": parquet["2025-11-27"], "datasets.parquet": b"28"},
+        )
+    ]
+    hub.archive = ArchiveRepo(history(parquet, extra))
+    db = tmp_path / "w.db"
+    result = backfill(hub, db, "--every", "week")
+    assert result.exit_code == 0, result.stderr
+    assert rows(db, "SELECT day, source, revision FROM runs ORDER BY day") == [
+        ("2025-11-27", "archive", sha_of("2025-11-27m"))
+    ]
+    assert result.stderr.startswith("backfill ok: 1 day(s) imported (2025-11-27 – 2025-11-27)")
+    assert result.stderr.endswith(
+        f"1 day(s) skipped — 2025-11-28: models.parquet did not change that day (revision "
+        f"{sha_of('2025-11-28d')[:12]}): no snapshot; the week's day before it tried instead\n"
+    )
+
+
+def test_a_truncated_file_or_an_accounts_sharp_fall_removes_nothing_that_day(
+    tmp_path: Path, worlds: dict[str, Any]
+) -> None:
+    """The archive's build once broke for weeks (ARCHIVES.md): a day whose file holds far fewer rows
+    than the days beside it, or an account far fewer than its snapshots beside the day, is stored as
+    read but incomplete, so that no model missing from it is removed that day (and restored the
+    next). A model missing from a complete account that day is removed as before."""
+    import pyarrow as pa
+
+    def write(folder: Path, day: str, table: Any) -> None:
+        target = folder / "models" / day / "models.parquet"
+        target.parent.mkdir(parents=True)
+        target.write_bytes(parquet_bytes(table))
+
+    orgs = ["deepseek-ai", "moonshotai"]
+    # An account's fall: on the 25th deepseek-ai has 10 of its 70 models; moonshotai lost one model
+    # for real (it is back on the 27th: removed, then restored).
+    day25 = json.loads(json.dumps(worlds["2025-11-25"]))
+    deepseek = sorted(m["id"] for m in day25["models"] if m["author"] == "deepseek-ai")
+    moonshot = sorted(m["id"] for m in day25["models"] if m["author"] == "moonshotai")
+    gone = {*deepseek[10:], moonshot[0]}
+    day25["models"] = [m for m in day25["models"] if m["id"] not in gone]
+    fall = tmp_path / "fall"
+    for day in DAYS:
+        write(fall, day, archive_table(day25 if day == "2025-11-25" else worlds[day]))
+    db = tmp_path / "fall.db"
+    result = backfill(None, db, "--source", str(fall), orgs=orgs)
+    # Stored, but an account is incomplete that day: partial (exit 3), as for a sync.
+    assert result.exit_code == 3, result.stderr
+    assert result.stderr.endswith(
+        ", 1 day(s) incomplete (2025-11-25): models missing from them not taken as removed\n"
+    )
+    # Imported newest first: the 25th is compared with the 27th (deepseek-ai's 71 models).
+    assert rows(db, "SELECT day, message FROM runs ORDER BY day") == [
+        ("2025-11-24", None),
+        ("2025-11-25", "deepseek-ai: 10 rows against 71 on 2025-11-27 (a partial file?): no removals that day"),
+        ("2025-11-27", None),
+    ]  # fmt: skip
+    assert rows(db, """SELECT r.day, g.name, o.listed, o.complete FROM org_snapshots o JOIN runs r ON r.id = o.run_id
+                       JOIN orgs g ON g.id = o.org_id WHERE r.day = '2025-11-25' ORDER BY g.name""") == [
+        ("2025-11-25", "deepseek-ai", 10, 0), ("2025-11-25", "moonshotai", 13, 1)
+    ]  # fmt: skip
+    assert rows(db, """SELECT m.repo_id, e.kind, r.day FROM events e JOIN models m ON m.id = e.model_id
+                       JOIN runs r ON r.id = e.run_id WHERE e.kind IN ('removed', 'restored')
+                       ORDER BY r.day, e.kind""") == [
+        (moonshot[0], "removed", "2025-11-25"), (moonshot[0], "restored", "2025-11-27")
+    ]  # fmt: skip
+
+    # A truncated file: the 25th holds its first 60 % of rows (fewer than 90 % of the 27th's).
+    whole = archive_table(worlds["2025-11-25"])
+    cut = whole.slice(0, whole.num_rows * 6 // 10)
+    assert isinstance(cut, pa.Table)
+    broken = tmp_path / "broken"
+    for day in DAYS:
+        write(broken, day, cut if day == "2025-11-25" else archive_table(worlds[day]))
+    full27 = archive_table(worlds["2025-11-27"]).num_rows
+    db = tmp_path / "broken.db"
+    result = backfill(None, db, "--source", str(broken), orgs=orgs)
+    assert result.exit_code == 3, result.stderr
+    assert "1 day(s) incomplete (2025-11-25)" in result.stderr
+    assert rows(db, "SELECT day, file_rows FROM runs ORDER BY day") == [
+        ("2025-11-24", archive_table(worlds["2025-11-24"]).num_rows), ("2025-11-25", cut.num_rows),
+        ("2025-11-27", full27),
+    ]  # fmt: skip
+    assert rows(db, "SELECT message FROM runs WHERE day = '2025-11-25'") == [
+        (f"the file holds {cut.num_rows:,} rows, {100 * cut.num_rows / full27:.0f} % of the {full27:,} of "
+         "2025-11-27 (a truncated upload?): no removals that day",)
+    ]  # fmt: skip
+    assert rows(db, "SELECT count(*) FROM events WHERE kind IN ('removed', 'restored')") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM models WHERE removed_at IS NOT NULL") == [(0,)]

@@ -126,6 +126,12 @@ class BackfillSummary:
             parts.append(f"{len(self.skipped)} day(s) skipped")
         if self.unreadable:
             parts.append(f"{len(self.unreadable)} day(s) unreadable")
+        incomplete = [d.day for d in done if d.status != "ok"]
+        if incomplete:  # why the status is partial when nothing else went wrong (runs.message says more)
+            parts.append(
+                f"{len(incomplete)} day(s) incomplete ({', '.join(incomplete[:5])}{', …' if len(incomplete) > 5 else ''}):"
+                " models missing from them not taken as removed"
+            )
         if self.families or self.family_skipped or self.family_failed:
             from oss_tracker.sync.families import families_part
 
