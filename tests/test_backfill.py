@@ -477,6 +477,53 @@ def test_every_report_says_which_part_of_its_window_comes_from_the_archive(
     # A window of live days only says nothing of the archive.
     only_live = run("trends", "--since", "2025-11-26", "--db", str(db), env=wide).stdout
     assert "archive" not in only_live
+    # The model page says it too, and every footer counts the days of its own window only.
+    model = ["model", "MiniMaxAI/MiniMax-M2"]
+    assert run(*model, "--db", str(db), env=wide).stdout.splitlines()[-1].endswith(f" · {note}")
+    for argv in (model, ["compare"]):
+        one = run(*argv, "--since", "2025-11-25", "--db", str(db), env=wide).stdout.splitlines()[-1]
+        assert "1 of 2 days from the public archive (cfahlgren1/hub-stats)" in one, argv
+        assert "archive" not in run(*argv, "--since", "2025-11-26", "--db", str(db), env=wide).stdout, argv
+
+
+def test_drops_are_listed_in_time_order_when_older_days_arrive_last(
+    tmp_path: Path, worlds: dict[str, Any]
+) -> None:
+    """A live sync of the 27th, then the 24th and 25th from the archive (higher run ids): the drop
+    from the 24th to the 25th is listed before the one from the 25th to the 27th."""
+    day25 = json.loads(json.dumps(worlds["2025-11-25"]))
+    before = {m["id"]: m for m in worlds["2025-11-24"]["models"]}
+    dropped = "deepseek-ai/DeepSeek-V3"
+    was = before[dropped]["downloadsAllTime"]
+    for m in day25["models"]:
+        if m["id"] == dropped:
+            m["downloadsAllTime"] = was - 1000
+    folder = tmp_path / "copy"
+    for day, world in (("2025-11-24", worlds["2025-11-24"]), ("2025-11-25", day25)):
+        target = folder / "models" / day / "models.parquet"
+        target.parent.mkdir(parents=True)
+        target.write_bytes(parquet_bytes(archive_table(world)))
+    db = tmp_path / "a.db"
+    with FakeHub(worlds["2025-11-27"]) as fake:
+        assert sync(fake, db, "deepseek-ai", now="2025-11-27T06:00:00Z").exit_code == 0
+    for day in ("2025-11-25", "2025-11-24"):
+        one = backfill(
+            None, db, "--source", str(folder), "--since", day, "--until", day, orgs=["deepseek-ai"]
+        )
+        assert one.exit_code == 0, one.stderr
+    assert rows(db, "SELECT id, day FROM runs ORDER BY id") == [
+        (1, "2025-11-27"),
+        (2, "2025-11-25"),
+        (3, "2025-11-24"),
+    ]
+    r1 = next(
+        m["downloadsAllTime"] for m in worlds["2025-11-25"]["models"] if m["id"] == "deepseek-ai/DeepSeek-R1"
+    )
+    trend = json.loads(run("trends", "--org", "deepseek-ai", "--db", str(db), "--format", "json").stdout)
+    assert [(d["model"], d["from"], d["to"], d["before"], d["after"]) for d in trend["drops"]] == [
+        (dropped, "2025-11-24", "2025-11-25", was, was - 1000),
+        ("deepseek-ai/DeepSeek-R1", "2025-11-25", "2025-11-27", r1, 13498827),
+    ]
 
 
 def test_stalled_counters_are_counted_per_model_in_any_order_and_drops_flagged(
@@ -886,3 +933,58 @@ def test_a_truncated_file_or_an_accounts_sharp_fall_removes_nothing_that_day(
     ]  # fmt: skip
     assert rows(db, "SELECT count(*) FROM events WHERE kind IN ('removed', 'restored')") == [(0,)]
     assert rows(db, "SELECT count(*) FROM models WHERE removed_at IS NOT NULL") == [(0,)]
+
+
+def test_an_older_day_is_compared_with_the_day_after_it_not_with_the_newest_state(
+    tmp_path: Path, worlds: dict[str, Any]
+) -> None:
+    """The usual order: live syncs first, then history. Kimi-K2-Thinking was modified between the
+    25th and the 27th (its lastModified differs from the live state), not between the 24th and the
+    25th (both days' files are the 25th's). The 25th, compared with the live state, reads its row
+    group's descriptive columns; the 24th, compared with the 25th just imported, reads none of them:
+    only ids and the snapshot's columns (was: compared with the newest state, read whole again)."""
+    import pyarrow.parquet as pq
+
+    from oss_tracker.hub.archive_table import SNAPSHOT_TIER
+
+    changed = "moonshotai/Kimi-K2-Thinking"
+    then = {m["id"]: m.get("lastModified") for m in worlds["2025-11-25"]["models"]}
+    now = {m["id"]: m.get("lastModified") for m in worlds["2025-11-27"]["models"]}
+    assert [i for i in then if i.startswith("moonshotai/") and i in now and then[i] != now[i]] == [changed]
+    # One row group: its descriptive chunks are larger than the gaps pyarrow reads across.
+    data = parquet_bytes(archive_table(worlds["2025-11-25"]), row_group_size=2000)
+    folder = tmp_path / "copy"
+    for day in ("2025-11-24", "2025-11-25"):
+        target = folder / "models" / day / "models.parquet"
+        target.parent.mkdir(parents=True)
+        target.write_bytes(data)
+    meta = pq.ParquetFile(io.BytesIO(data)).metadata
+    chunks: dict[str, int] = {}
+    holes = 0  # pyarrow reads across a gap of up to 8 KiB between two chunks it needs
+    for g in range(meta.num_row_groups):
+        for c in range(meta.num_columns):
+            col = meta.row_group(g).column(c)
+            top = col.path_in_schema.split(".")[0]
+            chunks[top] = chunks.get(top, 0) + col.total_compressed_size
+            if top != "id" and top not in SNAPSHOT_TIER and col.total_compressed_size <= 8192:
+                holes += col.total_compressed_size
+    snapshot = sum(v for k, v in chunks.items() if k == "id" or k in SNAPSHOT_TIER)
+    tags = (
+        meta.row_group(0).column(meta.schema.to_arrow_schema().get_field_index("tags")).total_compressed_size
+    )
+    assert meta.num_row_groups == 1 and tags > 8192
+    db = tmp_path / "a.db"
+    with FakeHub(worlds["2025-11-27"]) as fake:
+        assert sync(fake, db, "moonshotai", now="2025-11-27T06:00:00Z").exit_code == 0
+    assert backfill(None, db, "--source", str(folder), orgs=["moonshotai"]).exit_code == 0
+    read = dict(rows(db, "SELECT day, bytes_read FROM runs WHERE source = 'archive'"))
+    footer = 64 * 1024  # pyarrow reads the file's last 64 KiB for the footer
+    # The 24th: the footer, the ids and the snapshot's columns (and the small chunks between them).
+    assert read["2025-11-24"] <= snapshot + footer + holes
+    # The 25th: its changed row's descriptive columns too (its tags at least).
+    assert read["2025-11-25"] >= read["2025-11-24"] + tags
+    # The current model keeps the live state; no event was made of the unread columns.
+    assert rows(db, "SELECT last_modified FROM models WHERE repo_id = ?", changed) == [
+        (now[changed][:19] + "Z",)
+    ]
+    assert rows(db, "SELECT count(*) FROM events WHERE kind != 'renamed'") == [(0,)]

@@ -16,7 +16,6 @@ from oss_tracker.reports.common import (
     archived,
     created,
     derivative_totals,
-    org_row,
     repo_summary,
     sourced,
     watched_orgs,
@@ -141,7 +140,11 @@ def company_report(
         ],  # fmt: skip
         footer=f"{label} = {sum_of} {', '.join(accounts)}; as of {human_datetime(data['as_of'])}; "
         "downloads per day: a day counts only when every account has a snapshot that day"
-        + (f" · {note}" if (note := archived(db, [org_row(db, a)[0] for a in accounts])) else ""),
+        + (
+            f" · {note}"
+            if (note := archived(db, [oid for oid, _ in ids], trend.data["since"], trend.data["until"]))
+            else ""
+        ),
         charts=trend.charts,
     )
 

@@ -396,9 +396,9 @@ def pair_drops(db: Database, pairs: list[tuple[int, int, int | None]], *, by: st
             FROM p {source}
             JOIN model_snapshots s ON s.run_id = p.run_id AND s.model_id = m.id
             JOIN model_snapshots ps ON ps.run_id = p.prev_run_id AND ps.model_id = m.id
-            JOIN orgs g ON g.id = m.org_id
+            JOIN orgs g ON g.id = m.org_id JOIN runs r ON r.id = p.run_id
             WHERE s.downloads_all_time < ps.downloads_all_time
-            ORDER BY p.run_id, m.repo_id""",
+            ORDER BY r.started_at, p.run_id, m.repo_id""",
         [json.dumps(pairs)],
     ).fetchall()
 
