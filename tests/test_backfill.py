@@ -119,15 +119,18 @@ def test_each_archived_day_is_one_run_with_the_worlds_numbers(
     size = sum(len(parquet[d]) for d in DAYS)
     assert result.stderr == (
         f"backfill ok: 3 day(s) imported (2025-11-24 – 2025-11-27), 2 org(s), 72 model snapshots, "
-        f"24 new model(s), 0 removed, {read / 1e6:,.1f} MB read ({100 * read / size:.1f} % of {size / 1e6:,.1f} MB), "
+        f"24 new model(s), 0 removed, {read / 1e3:,.1f} kB read ({100 * read / size:.1f} % of {size / 1e3:,.1f} kB), "
         f"{hub.count() - 0} requests, 1 day(s) skipped — 2025-11-26: models.parquet did not change that day "
         f"(revision {sha_of('2025-11-26d')[:12]}): no snapshot\n"
     )
     runs = rows(
-        db, "SELECT id, started_at, day, source, revision, status, orgs, endpoint FROM runs ORDER BY id"
+        db,
+        "SELECT id, started_at, day, source, revision, status, orgs, endpoint FROM runs ORDER BY started_at",
     )
+    # Imported newest first (each day is compared with the one after it: see the "read only what
+    # changed" test): the 27th is run 1.
     assert runs == [
-        (i + 1, f"{day}T13:05:00Z", day, "archive", sha_of(day + "m"), "ok", '["MiniMaxAI", "moonshotai"]',
+        (3 - i, f"{day}T13:05:00Z", day, "archive", sha_of(day + "m"), "ok", '["MiniMaxAI", "moonshotai"]',
          f"{hub.url}/datasets/cfahlgren1/hub-stats")
         for i, day in enumerate(DAYS)
     ]  # fmt: skip
@@ -189,7 +192,7 @@ def test_a_second_backfill_imports_nothing_and_an_interrupted_one_resumes(
     hub.add_fault("status", match=f"/resolve/{sha_of('2025-11-25m')}/", times=99, status=503)
     first = backfill(hub, cut)
     assert first.exit_code == 3, first.stderr
-    assert "2025-11-25: " in first.stderr and rows(cut, "SELECT day FROM runs ORDER BY id") == [
+    assert "2025-11-25: " in first.stderr and rows(cut, "SELECT day FROM runs ORDER BY day") == [
         ("2025-11-24",),
         ("2025-11-27",),
     ]
@@ -248,7 +251,7 @@ def test_backfilled_days_give_the_reports_of_days_synced_in_order(hub: FakeHub, 
     assert sync(hub, last, *orgs, now="2025-11-27T06:00:00Z").exit_code == 0
     assert backfill(hub, last, "--until", "2025-11-25", orgs=orgs).exit_code == 0
     assert rows(last, "SELECT id, day, source FROM runs ORDER BY id") == [
-        (1, "2025-11-27", None), (2, "2025-11-24", "archive"), (3, "2025-11-25", "archive")
+        (1, "2025-11-27", None), (2, "2025-11-25", "archive"), (3, "2025-11-24", "archive")
     ]  # fmt: skip
     a, b = reports(first, orgs), reports(last, orgs)
     assert a.keys() == b.keys()
@@ -364,7 +367,7 @@ def test_local_files_columns_that_are_missing_and_dates_as_strings(
     db = tmp_path / "a.db"
     result = backfill(None, db, "--source", str(folder))
     assert result.exit_code == 0, result.stderr
-    assert rows(db, "SELECT day, started_at, revision, message FROM runs ORDER BY id") == [
+    assert rows(db, "SELECT day, started_at, revision, message FROM runs ORDER BY day") == [
         ("2025-11-24", "2025-11-24T00:00:00Z", str(folder / "models/2025-11-24/models.parquet"),
          "no `downloadsAllTime` column: unknown that day"),
         ("2025-11-25", "2025-11-25T00:00:00Z", str(folder / "models/2025-11-25/models.parquet"), None),
@@ -408,9 +411,10 @@ def test_a_csv_revision_is_read_and_a_broken_one_skipped(
     shared_hub.archive = ArchiveRepo(commits)
     db = tmp_path / "a.db"
     result = backfill(shared_hub, db)
-    assert result.exit_code == 0, result.stderr
-    assert "2025-11-25: unreadable: not a readable Parquet file" in result.stderr
-    assert rows(db, "SELECT day, revision, message FROM runs ORDER BY id") == [
+    # A day that cannot be read is said, and the backfill is partial (exit 3): the others are stored.
+    assert result.exit_code == 3, result.stderr
+    assert "1 day(s) unreadable — 2025-11-25: not a readable Parquet file" in result.stderr
+    assert rows(db, "SELECT day, revision, message FROM runs ORDER BY day") == [
         ("2025-11-24", sha_of("csv"), "a CSV day: the whole file is read"),
         ("2025-11-27", sha_of("ok"), None),
     ]
@@ -478,38 +482,129 @@ def test_every_report_says_which_part_of_its_window_comes_from_the_archive(
     # A window of live days only says nothing of the archive.
     only_live = run("trends", "--since", "2025-11-26", "--db", str(db), env=wide).stdout
     assert "archive" not in only_live
+    # The model page says it too, and every footer counts the days of its own window only.
+    model = ["model", "MiniMaxAI/MiniMax-M2"]
+    assert run(*model, "--db", str(db), env=wide).stdout.splitlines()[-1].endswith(f" · {note}")
+    for argv in (model, ["compare"]):
+        one = run(*argv, "--since", "2025-11-25", "--db", str(db), env=wide).stdout.splitlines()[-1]
+        assert "1 of 2 days from the public archive (cfahlgren1/hub-stats)" in one, argv
+        assert "archive" not in run(*argv, "--since", "2025-11-26", "--db", str(db), env=wide).stdout, argv
 
 
-def test_a_stalled_archive_day_is_said_and_all_time_drops_are_flagged(
+def test_drops_are_listed_in_time_order_when_older_days_arrive_last(
     tmp_path: Path, worlds: dict[str, Any]
 ) -> None:
+    """A live sync of the 27th, then the 24th and 25th from the archive (higher run ids): the drop
+    from the 24th to the 25th is listed before the one from the 25th to the 27th."""
+    day25 = json.loads(json.dumps(worlds["2025-11-25"]))
+    before = {m["id"]: m for m in worlds["2025-11-24"]["models"]}
+    dropped = "deepseek-ai/DeepSeek-V3"
+    was = before[dropped]["downloadsAllTime"]
+    for m in day25["models"]:
+        if m["id"] == dropped:
+            m["downloadsAllTime"] = was - 1000
     folder = tmp_path / "copy"
-    # The 25th's file holds the 24th's numbers again (the archive's counters stalled), then the 27th.
-    for day, source in (
-        ("2025-11-24", "2025-11-24"),
-        ("2025-11-25", "2025-11-24"),
-        ("2025-11-27", "2025-11-27"),
+    for day, world in (("2025-11-24", worlds["2025-11-24"]), ("2025-11-25", day25)):
+        target = folder / "models" / day / "models.parquet"
+        target.parent.mkdir(parents=True)
+        target.write_bytes(parquet_bytes(archive_table(world)))
+    db = tmp_path / "a.db"
+    with FakeHub(worlds["2025-11-27"]) as fake:
+        assert sync(fake, db, "deepseek-ai", now="2025-11-27T06:00:00Z").exit_code == 0
+    for day in ("2025-11-25", "2025-11-24"):
+        one = backfill(
+            None, db, "--source", str(folder), "--since", day, "--until", day, orgs=["deepseek-ai"]
+        )
+        assert one.exit_code == 0, one.stderr
+    assert rows(db, "SELECT id, day FROM runs ORDER BY id") == [
+        (1, "2025-11-27"),
+        (2, "2025-11-25"),
+        (3, "2025-11-24"),
+    ]
+    r1 = next(
+        m["downloadsAllTime"] for m in worlds["2025-11-25"]["models"] if m["id"] == "deepseek-ai/DeepSeek-R1"
+    )
+    trend = json.loads(run("trends", "--org", "deepseek-ai", "--db", str(db), "--format", "json").stdout)
+    assert [(d["model"], d["from"], d["to"], d["before"], d["after"]) for d in trend["drops"]] == [
+        (dropped, "2025-11-24", "2025-11-25", was, was - 1000),
+        ("deepseek-ai/DeepSeek-R1", "2025-11-25", "2025-11-27", r1, 13498827),
+    ]
+
+
+def test_stalled_counters_are_counted_per_model_in_any_order_and_drops_flagged(
+    tmp_path: Path, worlds: dict[str, Any]
+) -> None:
+    """On the 25th, the archive's all-time counters of half of deepseek-ai's models stood still (the
+    24th's counts), the others moved; the 27th catches up. Each stalled model downloaded at least
+    STALL_30D times a month is counted in its period's `stalls` (org_run_totals, org_daily) and
+    shown by trends, the same whether the days were imported newest first or oldest first."""
+    from oss_tracker.store.totals import STALL_30D
+
+    day25 = json.loads(json.dumps(worlds["2025-11-25"]))
+    before = {m["id"]: m for m in worlds["2025-11-24"]["models"]}
+    mine = sorted(m["id"] for m in day25["models"] if m["author"] == "deepseek-ai" and m["id"] in before)
+    stalled = set(mine[::2])
+    for m in day25["models"]:
+        if m["id"] in stalled:
+            m["downloadsAllTime"] = before[m["id"]]["downloadsAllTime"]
+    expected = sorted(
+        i for i in stalled if next(m for m in day25["models"] if m["id"] == i)["downloads"] >= STALL_30D
+    )
+    # The 27th against the 25th: those whose count the 25th had already moved and the 27th did not.
+    moved27 = {m["id"]: m for m in worlds["2025-11-27"]["models"]}
+    later = sorted(
+        i for i in mine if i not in stalled and i in moved27
+        and moved27[i]["downloadsAllTime"] == next(m for m in day25["models"] if m["id"] == i)["downloadsAllTime"]
+        and moved27[i]["downloads"] >= STALL_30D
+    )  # fmt: skip
+    assert len(expected) >= 3 and len(expected) < len(mine)  # a partial stall, by construction
+    folder = tmp_path / "copy"
+    for day, world in (
+        ("2025-11-24", worlds["2025-11-24"]),
+        ("2025-11-25", day25),
+        ("2025-11-27", worlds["2025-11-27"]),
     ):
         target = folder / "models" / day / "models.parquet"
         target.parent.mkdir(parents=True)
-        target.write_bytes(parquet_bytes(archive_table(worlds[source])))
-    db = tmp_path / "a.db"
-    assert backfill(None, db, "--source", str(folder), orgs=["deepseek-ai"]).exit_code == 0
-    assert rows(db, "SELECT day, message FROM runs ORDER BY id") == [
-        ("2025-11-24", None),
-        (
-            "2025-11-25",
-            "deepseek-ai: no all-time count moved since 2025-11-24 (a stalled counter: its downloads come later)",
-        ),
-        ("2025-11-27", None),
-    ]
-    trend = json.loads(run("trends", "--org", "deepseek-ai", "--db", str(db), "--format", "json").stdout)
-    r1 = next(
-        m["downloadsAllTime"] for m in worlds["2025-11-24"]["models"] if m["id"] == "deepseek-ai/DeepSeek-R1"
+        target.write_bytes(parquet_bytes(archive_table(world)))
+    newest_first = tmp_path / "n.db"
+    assert backfill(None, newest_first, "--source", str(folder), orgs=["deepseek-ai"]).exit_code == 0
+    oldest_first = tmp_path / "o.db"
+    for day in ("2025-11-24", "2025-11-25", "2025-11-27"):
+        one = backfill(
+            None, oldest_first, "--source", str(folder), "--since", day, "--until", day, orgs=["deepseek-ai"]
+        )
+        assert one.exit_code == 0, one.stderr
+    for db in (newest_first, oldest_first):
+        assert rows(db, """SELECT r.day, t.stalls FROM org_run_totals t JOIN runs r ON r.id = t.run_id
+                           ORDER BY r.day""") == [("2025-11-24", 0), ("2025-11-25", len(expected)), ("2025-11-27", len(later))]  # fmt: skip
+        assert rows(db, "SELECT day, all_time_stalls FROM org_daily ORDER BY day") == [
+            ("2025-11-24", 0), ("2025-11-25", len(expected)), ("2025-11-27", len(later))
+        ]  # fmt: skip
+        assert rows(db, "SELECT day, message FROM runs ORDER BY day") == [
+            (d, None) for d in ("2025-11-24", "2025-11-25", "2025-11-27")
+        ]
+        trend = json.loads(run("trends", "--org", "deepseek-ai", "--db", str(db), "--format", "json").stdout)
+        points = trend["series"][0]["points"]
+        assert [(p["date"], p.get("stalls")) for p in points] == [
+            ("2025-11-24", 0), ("2025-11-25", len(expected)), (None, 0), ("2025-11-27", len(later))
+        ]  # fmt: skip
+        # The catch-up's drop is flagged as for live syncs: DeepSeek-R1's count went down on the 27th.
+        r1 = (
+            before["deepseek-ai/DeepSeek-R1"]["downloadsAllTime"]
+            if "deepseek-ai/DeepSeek-R1" in stalled
+            else None
+        )
+        if r1 is not None:
+            assert ("deepseek-ai/DeepSeek-R1", "2025-11-25", "2025-11-27", r1, 13498827) in [
+                (d["model"], d["from"], d["to"], d["before"], d["after"]) for d in trend["drops"]
+            ]
+        table = run("trends", "--org", "deepseek-ai", "--db", str(db), env={"COLUMNS": "250"}).stdout
+        assert f"{len(expected)} stalled counts" in table
+        assert f"Note: {len(expected) + len(later)} all-time download counts stood still over a day" in table
+    assert trend == json.loads(
+        run("trends", "--org", "deepseek-ai", "--db", str(newest_first), "--format", "json").stdout
     )
-    assert [(d["model"], d["from"], d["to"], d["before"], d["after"]) for d in trend["drops"]] == [
-        ("deepseek-ai/DeepSeek-R1", "2025-11-25", "2025-11-27", r1, 13498827)
-    ]
 
 
 def test_only_rows_that_may_have_changed_are_read_whole(tmp_path: Path, worlds: dict[str, Any]) -> None:
@@ -605,4 +700,296 @@ def test_columns_of_unexpected_types_are_unknown_values_not_a_failure(tmp_path: 
     assert "odd value(s) stored as unknown" in rows(db, "SELECT message FROM runs")[0][0]
     (folder / "models.parquet").write_bytes(to_bytes(table.drop_columns(["id"])))
     broken = backfill(None, tmp_path / "b.db", "--source", str(tmp_path), orgs=["moonshotai"])
-    assert "unreadable: the file has no text `id` column: not a models snapshot" in broken.stderr
+    assert (broken.exit_code, broken.stderr) == (
+        1,
+        "backfill failed: 0 day(s) imported, 1 day(s) unreadable — 2025-11-24: the file has no text `id` "
+        "column: not a models snapshot\n",
+    )
+
+
+def test_a_period_from_a_day_without_all_time_counts_is_a_gap_even_with_a_launch(
+    tmp_path: Path, worlds: dict[str, Any]
+) -> None:
+    """The 24th has no downloadsAllTime (the archive before 2025-02-27), the 25th has, and a model
+    launched in between has 5,000,000: the org's downloads in that period are unknown, not the
+    launch alone (the other models' downloads are not known). The launch itself stays a fact."""
+    day2 = json.loads(json.dumps(worlds["2025-11-25"]))
+    source = next(m for m in day2["models"] if m["author"] == "MiniMaxAI")
+    day2["models"].append({**source, "id": "MiniMaxAI/Launched", "createdAt": "2025-11-24T18:00:00.000Z",
+                           "downloadsAllTime": 5_000_000, "downloads": 4_000_000})  # fmt: skip
+    folder = tmp_path / "copy"
+    for day, world, all_time in (("2025-11-24", worlds["2025-11-24"], False), ("2025-11-25", day2, True)):
+        target = folder / "models" / day / "models.parquet"
+        target.parent.mkdir(parents=True)
+        target.write_bytes(parquet_bytes(archive_table(world, all_time=all_time)))
+    db = tmp_path / "a.db"
+    assert backfill(None, db, "--source", str(folder), orgs=["MiniMaxAI"]).exit_code == 0
+    assert rows(db, """SELECT r.day, (SELECT day FROM runs WHERE id = t.prev_run_id), t.downloads, t.base, t.launches,
+                              t.launch_downloads FROM org_run_totals t JOIN runs r ON r.id = t.run_id ORDER BY r.day""") == [
+        ("2025-11-24", None, None, None, 0, None), ("2025-11-25", "2025-11-24", None, None, 1, 5_000_000)
+    ]  # fmt: skip
+    assert rows(db, "SELECT day, downloads, launches, launch_downloads FROM org_daily ORDER BY day") == [
+        ("2025-11-24", None, 0, None), ("2025-11-25", None, 1, 5_000_000)
+    ]  # fmt: skip
+    trend = json.loads(run("trends", "--org", "MiniMaxAI", "--db", str(db), "--format", "json").stdout)
+    assert [(p["date"], p["change"]) for p in trend["series"][0]["points"]] == [
+        ("2025-11-24", None), ("2025-11-25", None)
+    ]  # fmt: skip
+    assert trend["series"][0]["window"]["change"] is None
+    # The model's own launch is exact (created after the 24th's snapshot: 0 downloads then).
+    assert rows(
+        db, "SELECT day, downloads, launch FROM model_daily WHERE repo_id = 'MiniMaxAI/Launched'"
+    ) == [("2025-11-25", 5_000_000, 1)]
+
+
+def test_a_reused_repo_name_known_from_the_archive_is_adopted_by_the_sync(tmp_path: Path) -> None:
+    """acme/X is deleted on the 2nd and another acme/X created: the archive stores the second as
+    `archive:acme/X@<createdAt>`; the next sync, listing it with its `_id`, adopts that model (no
+    second model of it, no removal)."""
+    from tests.conftest import model, world
+
+    first = model("acme/X", created_at="2025-01-01T00:00:00.000Z")
+    keep = model("acme/keep")
+    second = model("acme/X", created_at="2025-06-01T00:00:00.000Z", all_time=500)
+    folder = tmp_path / "copy"
+    for day, w in {
+        "2025-07-01": world(first, keep),
+        "2025-07-02": world(keep),
+        "2025-07-03": world(second, keep),
+    }.items():
+        target = folder / "models" / day / "models.parquet"
+        target.parent.mkdir(parents=True)
+        target.write_bytes(parquet_bytes(archive_table(w, filler=5)))
+    db = tmp_path / "a.db"
+    # Oldest first (as an older version, or two runs, import them): the second repo is the one
+    # stored as archive:acme/X@<createdAt>, which the sync must find.
+    assert backfill(None, db, "--source", str(folder), "--until", "2025-07-02", orgs=["acme"]).exit_code == 0
+    assert backfill(None, db, "--source", str(folder), orgs=["acme"]).exit_code == 0
+    assert rows(db, "SELECT hub_id FROM models WHERE repo_id = 'acme/X' ORDER BY created_at") == [
+        ("archive:acme/X",),
+        ("archive:acme/X@2025-06-01T00:00:00Z",),
+    ]
+    with FakeHub(world(second, keep)) as fake:
+        result = sync(fake, db, "acme", now="2025-07-04T06:00:00Z")
+    assert result.exit_code == 0, result.stderr
+    assert ", 0 new, 0 removed," in result.stderr
+    assert rows(db, "SELECT id, hub_id, repo_id, created_at, removed_at FROM models ORDER BY id") == [
+        (1, keep["_id"], "acme/keep", "2025-01-20T03:46:07Z", None),
+        (2, "archive:acme/X", "acme/X", "2025-01-01T00:00:00Z", "2025-07-02T00:00:00Z"),
+        (3, second["_id"], "acme/X", "2025-06-01T00:00:00Z", None),
+    ]
+    assert rows(db, "SELECT model_id, count(*) FROM model_snapshots GROUP BY model_id") == [
+        (1, 4),
+        (2, 1),
+        (3, 2),
+    ]
+
+
+def _watched_pairs(world: dict[str, Any], orgs: list[str] = SMALL) -> list[tuple[int, int]]:
+    """(all-time, 30-day) of the watched accounts' models that have both counts."""
+    return [
+        (m["downloadsAllTime"], m["downloads"])
+        for m in world["models"]
+        if m["author"] in orgs and m.get("downloadsAllTime") is not None and m.get("downloads") is not None
+    ]
+
+
+def test_all_time_counts_before_the_column_existed_are_used_only_when_believable(
+    tmp_path: Path, worlds: dict[str, Any]
+) -> None:
+    """A `downloadsAllTime` column on a day before 2025-02-27 is checked, not assumed (issue 15): on
+    the 20th every all-time count is half the 30-day count (no count of every download ever can be
+    less than a month's): unknown that day, said; on the 21st the counts pass (at least the 30-day
+    count in 95 % of the watched rows): kept, said."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    folder = tmp_path / "copy"
+    bad = archive_table(worlds["2025-11-24"])
+    half = pc.divide(bad.column("downloads"), pa.scalar(2, pa.int64()))
+    bad = bad.set_column(bad.schema.get_field_index("downloadsAllTime"), "downloadsAllTime", half)
+    for day, table in (("2025-02-20", bad), ("2025-02-21", archive_table(worlds["2025-11-25"]))):
+        target = folder / "models" / day / "models.parquet"
+        target.parent.mkdir(parents=True)
+        target.write_bytes(parquet_bytes(table))
+    db = tmp_path / "a.db"
+    result = backfill(None, db, "--source", str(folder))
+    assert result.exit_code == 0, result.stderr
+    halves = [(d // 2, d) for _, d in _watched_pairs(worlds["2025-11-24"])]
+    kept = _watched_pairs(worlds["2025-11-25"])
+
+    # The worlds are of November: dates past each day's ceiling are unknown too (said after the check).
+    notes = [
+        (day, message.split("; ")) for day, message in rows(db, "SELECT day, message FROM runs ORDER BY day")
+    ]
+    assert [(day, said[0]) for day, said in notes] == [
+        ("2025-02-20", "`downloadsAllTime` on 2025-02-20, before 2025-02-27, is not believable (at least the "
+         f"30-day count in {sum(a >= d for a, d in halves):,} of {len(halves):,} rows): unknown that day"),
+        ("2025-02-21", "`downloadsAllTime` on 2025-02-21, before 2025-02-27: kept (at least the 30-day count "
+         f"in {sum(a >= d for a, d in kept):,} of {len(kept):,} rows)"),
+    ]  # fmt: skip
+    assert all(said[1:] and said[1].endswith(" odd value(s) stored as unknown") for _, said in notes)
+    assert org_sums(db, "2025-02-20")["MiniMaxAI"][2] is None
+    assert org_sums(db, "2025-02-21")["MiniMaxAI"][2] == sum(
+        m["downloadsAllTime"] for m in worlds["2025-11-25"]["models"] if m["author"] == "MiniMaxAI"
+    )
+    # No period downloads from a day whose all-time counts are unknown.
+    assert rows(db, "SELECT day, downloads FROM org_daily WHERE org = 'MiniMaxAI' ORDER BY day") == [
+        ("2025-02-20", None),
+        ("2025-02-21", None),
+    ]
+
+
+def test_a_week_whose_last_day_is_a_gap_is_taken_from_an_earlier_day_of_it(
+    hub: FakeHub, parquet: dict[str, bytes], tmp_path: Path
+) -> None:
+    """`--every week`: the week of 2025-11-24's last archived day (the 28th) has no models upload
+    (only datasets.parquet changed): the week's day before it that has one (the 27th) is imported
+    instead of losing the week."""
+    extra = [
+        ArchiveCommit(
+            sha_of("2025-11-28d"),
+            "2025-11-28T13:20:00.000Z",
+            "Upload datasets.parquet with huggingface_hub",
+            {"models.parquet": parquet["2025-11-27"], "datasets.parquet": b"28"},
+        )
+    ]
+    hub.archive = ArchiveRepo(history(parquet, extra))
+    db = tmp_path / "w.db"
+    result = backfill(hub, db, "--every", "week")
+    assert result.exit_code == 0, result.stderr
+    assert rows(db, "SELECT day, source, revision FROM runs ORDER BY day") == [
+        ("2025-11-27", "archive", sha_of("2025-11-27m"))
+    ]
+    assert result.stderr.startswith("backfill ok: 1 day(s) imported (2025-11-27 – 2025-11-27)")
+    assert result.stderr.endswith(
+        f"1 day(s) skipped — 2025-11-28: models.parquet did not change that day (revision "
+        f"{sha_of('2025-11-28d')[:12]}): no snapshot; the week's day before it tried instead\n"
+    )
+
+
+def test_a_truncated_file_or_an_accounts_sharp_fall_removes_nothing_that_day(
+    tmp_path: Path, worlds: dict[str, Any]
+) -> None:
+    """The archive's build once broke for weeks (ARCHIVES.md): a day whose file holds far fewer rows
+    than the days beside it, or an account far fewer than its snapshots beside the day, is stored as
+    read but incomplete, so that no model missing from it is removed that day (and restored the
+    next). A model missing from a complete account that day is removed as before."""
+    import pyarrow as pa
+
+    def write(folder: Path, day: str, table: Any) -> None:
+        target = folder / "models" / day / "models.parquet"
+        target.parent.mkdir(parents=True)
+        target.write_bytes(parquet_bytes(table))
+
+    orgs = ["deepseek-ai", "moonshotai"]
+    # An account's fall: on the 25th deepseek-ai has 10 of its 70 models; moonshotai lost one model
+    # for real (it is back on the 27th: removed, then restored).
+    day25 = json.loads(json.dumps(worlds["2025-11-25"]))
+    deepseek = sorted(m["id"] for m in day25["models"] if m["author"] == "deepseek-ai")
+    moonshot = sorted(m["id"] for m in day25["models"] if m["author"] == "moonshotai")
+    gone = {*deepseek[10:], moonshot[0]}
+    day25["models"] = [m for m in day25["models"] if m["id"] not in gone]
+    fall = tmp_path / "fall"
+    for day in DAYS:
+        write(fall, day, archive_table(day25 if day == "2025-11-25" else worlds[day]))
+    db = tmp_path / "fall.db"
+    result = backfill(None, db, "--source", str(fall), orgs=orgs)
+    # Stored, but an account is incomplete that day: partial (exit 3), as for a sync.
+    assert result.exit_code == 3, result.stderr
+    assert result.stderr.endswith(
+        ", 1 day(s) incomplete (2025-11-25): models missing from them not taken as removed\n"
+    )
+    # Imported newest first: the 25th is compared with the 27th (deepseek-ai's 71 models).
+    assert rows(db, "SELECT day, message FROM runs ORDER BY day") == [
+        ("2025-11-24", None),
+        ("2025-11-25", "deepseek-ai: 10 rows against 71 on 2025-11-27 (a partial file?): no removals that day"),
+        ("2025-11-27", None),
+    ]  # fmt: skip
+    assert rows(db, """SELECT r.day, g.name, o.listed, o.complete FROM org_snapshots o JOIN runs r ON r.id = o.run_id
+                       JOIN orgs g ON g.id = o.org_id WHERE r.day = '2025-11-25' ORDER BY g.name""") == [
+        ("2025-11-25", "deepseek-ai", 10, 0), ("2025-11-25", "moonshotai", 13, 1)
+    ]  # fmt: skip
+    assert rows(db, """SELECT m.repo_id, e.kind, r.day FROM events e JOIN models m ON m.id = e.model_id
+                       JOIN runs r ON r.id = e.run_id WHERE e.kind IN ('removed', 'restored')
+                       ORDER BY r.day, e.kind""") == [
+        (moonshot[0], "removed", "2025-11-25"), (moonshot[0], "restored", "2025-11-27")
+    ]  # fmt: skip
+
+    # A truncated file: the 25th holds its first 60 % of rows (fewer than 90 % of the 27th's).
+    whole = archive_table(worlds["2025-11-25"])
+    cut = whole.slice(0, whole.num_rows * 6 // 10)
+    assert isinstance(cut, pa.Table)
+    broken = tmp_path / "broken"
+    for day in DAYS:
+        write(broken, day, cut if day == "2025-11-25" else archive_table(worlds[day]))
+    full27 = archive_table(worlds["2025-11-27"]).num_rows
+    db = tmp_path / "broken.db"
+    result = backfill(None, db, "--source", str(broken), orgs=orgs)
+    assert result.exit_code == 3, result.stderr
+    assert "1 day(s) incomplete (2025-11-25)" in result.stderr
+    assert rows(db, "SELECT day, file_rows FROM runs ORDER BY day") == [
+        ("2025-11-24", archive_table(worlds["2025-11-24"]).num_rows), ("2025-11-25", cut.num_rows),
+        ("2025-11-27", full27),
+    ]  # fmt: skip
+    assert rows(db, "SELECT message FROM runs WHERE day = '2025-11-25'") == [
+        (f"the file holds {cut.num_rows:,} rows, {100 * cut.num_rows / full27:.0f} % of the {full27:,} of "
+         "2025-11-27 (a truncated upload?): no removals that day",)
+    ]  # fmt: skip
+    assert rows(db, "SELECT count(*) FROM events WHERE kind IN ('removed', 'restored')") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM models WHERE removed_at IS NOT NULL") == [(0,)]
+
+
+def test_an_older_day_is_compared_with_the_day_after_it_not_with_the_newest_state(
+    tmp_path: Path, worlds: dict[str, Any]
+) -> None:
+    """The usual order: live syncs first, then history. Kimi-K2-Thinking was modified between the
+    25th and the 27th (its lastModified differs from the live state), not between the 24th and the
+    25th (both days' files are the 25th's). The 25th, compared with the live state, reads its row
+    group's descriptive columns; the 24th, compared with the 25th just imported, reads none of them:
+    only ids and the snapshot's columns (was: compared with the newest state, read whole again)."""
+    import pyarrow.parquet as pq
+
+    from oss_tracker.hub.archive_table import SNAPSHOT_TIER
+
+    changed = "moonshotai/Kimi-K2-Thinking"
+    then = {m["id"]: m.get("lastModified") for m in worlds["2025-11-25"]["models"]}
+    now = {m["id"]: m.get("lastModified") for m in worlds["2025-11-27"]["models"]}
+    assert [i for i in then if i.startswith("moonshotai/") and i in now and then[i] != now[i]] == [changed]
+    # One row group: its descriptive chunks are larger than the gaps pyarrow reads across.
+    data = parquet_bytes(archive_table(worlds["2025-11-25"]), row_group_size=2000)
+    folder = tmp_path / "copy"
+    for day in ("2025-11-24", "2025-11-25"):
+        target = folder / "models" / day / "models.parquet"
+        target.parent.mkdir(parents=True)
+        target.write_bytes(data)
+    meta = pq.ParquetFile(io.BytesIO(data)).metadata
+    chunks: dict[str, int] = {}
+    holes = 0  # pyarrow reads across a gap of up to 8 KiB between two chunks it needs
+    for g in range(meta.num_row_groups):
+        for c in range(meta.num_columns):
+            col = meta.row_group(g).column(c)
+            top = col.path_in_schema.split(".")[0]
+            chunks[top] = chunks.get(top, 0) + col.total_compressed_size
+            if top != "id" and top not in SNAPSHOT_TIER and col.total_compressed_size <= 8192:
+                holes += col.total_compressed_size
+    snapshot = sum(v for k, v in chunks.items() if k == "id" or k in SNAPSHOT_TIER)
+    tags = (
+        meta.row_group(0).column(meta.schema.to_arrow_schema().get_field_index("tags")).total_compressed_size
+    )
+    assert meta.num_row_groups == 1 and tags > 8192
+    db = tmp_path / "a.db"
+    with FakeHub(worlds["2025-11-27"]) as fake:
+        assert sync(fake, db, "moonshotai", now="2025-11-27T06:00:00Z").exit_code == 0
+    assert backfill(None, db, "--source", str(folder), orgs=["moonshotai"]).exit_code == 0
+    read = dict(rows(db, "SELECT day, bytes_read FROM runs WHERE source = 'archive'"))
+    footer = 64 * 1024  # pyarrow reads the file's last 64 KiB for the footer
+    # The 24th: the footer, the ids and the snapshot's columns (and the small chunks between them).
+    assert read["2025-11-24"] <= snapshot + footer + holes
+    # The 25th: its changed row's descriptive columns too (its tags at least).
+    assert read["2025-11-25"] >= read["2025-11-24"] + tags
+    # The current model keeps the live state; no event was made of the unread columns.
+    assert rows(db, "SELECT last_modified FROM models WHERE repo_id = ?", changed) == [
+        (now[changed][:19] + "Z",)
+    ]
+    assert rows(db, "SELECT count(*) FROM events WHERE kind != 'renamed'") == [(0,)]

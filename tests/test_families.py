@@ -62,7 +62,11 @@ TREE: dict[str, tuple[list[str], str | None]] = {
 DAY2_ONLY = {
     "new/n": (["Qwen/Chat"], "finetune"),
     **{f"x/extra-{i}": (["Qwen/Base"], "finetune") for i in range(5)},
+    "Qwen/Fresh": ([], None),  # a watched account's own model launched between the two days
 }
+# Repos created after day 1's snapshot (every other repo was created long before): new on day 2,
+# they had no download on day 1, so their whole all-time count is downloads of the period (a launch).
+LAUNCHED = {"x/extra-0": "2025-11-24T20:00:00.000Z", "Qwen/Fresh": "2025-11-24T21:00:00.000Z"}
 ARCHIVE_ONLY = {
     f"x/extra-{i}" for i in range(5)
 }  # in the archive, not on the (fake) Hub: model_info misses them
@@ -101,7 +105,8 @@ def hub_world(day: str, *, archive: bool) -> dict[str, Any]:
             continue
         d30, all_time = counts(repo, day)
         name = {v: k for k, v in RENAMED.items()}.get(repo, repo)
-        item = model(repo, downloads=d30, all_time=all_time, hub_id=f"id-{ORDER.index(name):04d}")
+        created = {"created_at": LAUNCHED[repo]} if repo in LAUNCHED else {}
+        item = model(repo, downloads=d30, all_time=all_time, hub_id=f"id-{ORDER.index(name):04d}", **created)
         items.append(declare(item, bases, relation) if bases else item)
     return world(*items, renames=RENAMED if day == DAY2 else {})
 
@@ -189,6 +194,8 @@ def expected_family(day: str, root: str) -> dict[str, Any] | None:
             diff = all_time - counts(m, DAY1)[1]
             p[3] += diff
             drops += diff < 0
+        elif previous is not None and m in LAUNCHED:
+            p[3] += all_time
     by_depth = [d for d, _ in members.values()]
     direct = [r for d, r in members.values() if d == 1]
     own = counts(own_name, day)
@@ -237,6 +244,8 @@ def expected_owner(day: str, kind: str, name: str, accounts: list[str]) -> dict[
         old = {v: k for k, v in RENAMED.items()}.get(r, r)
         if previous is not None and (r in previous or old in previous):
             s[3] += all_time - counts(old, DAY1)[1]
+        elif previous is not None and r in LAUNCHED:
+            s[3] += all_time
     return {"models": sums["own"][0], "own_30d": sums["own"][1], "own_all_time": sums["own"][2],
             "company": sums["company"][0], "company_30d": sums["company"][1],
             "company_all_time": sums["company"][2], "community": sums["community"][0],
@@ -454,7 +463,7 @@ def test_sync_families_reads_the_newest_archived_day_through_the_hub_and_only_it
     assert stored_families(db, DAY2) == {r: f for r in ROOTS if (f := expected_family(DAY2, r)) is not None}
     read = rows(db, "SELECT bytes_read FROM family_days")[0][0]
     assert f"families ok: families of 1 day(s) ({DAY2}), " in result.stderr
-    assert f"{read / 1e6:,.1f} MB read ({100 * read / len(days[DAY2]):.1f} % of " in result.stderr
+    assert f"{read / 1e3:,.1f} kB read ({100 * read / len(days[DAY2]):.1f} % of " in result.stderr
     # What was fetched: day 2's ids, counts and baseModels, day 1's ids and all-time counts, wholly;
     # not a byte of either day's tags or cardData (the heavy columns), but for the file's last 64 KiB,
     # which pyarrow reads at once to find the footer.
@@ -504,8 +513,8 @@ def test_direct_children_beside_model_info_and_a_difference_beyond_the_archives_
     assert result.exit_code == 0, result.stderr
     out = json.loads(run("families", "--db", str(db), "-f", "json").stdout)
     compared = {}
-    for root in ROOTS:
-        direct = sum(1 for d, _ in reference(DAY2, ROOTS[root]).values() if d == 1)
+    for root in [*ROOTS, "Qwen/Fresh"]:  # every watched model counted through model_info
+        direct = sum(1 for d, _ in reference(DAY2, ROOTS.get(root, [root])).values() if d == 1)
         api = api_count(DAY2, root)
         allowed = max(2, math.ceil(0.02 * api))  # counted the same day: no age to allow for
         compared[root] = (direct, api, direct - api, allowed, abs(direct - api) > allowed)
@@ -806,3 +815,117 @@ def test_a_csv_day_has_no_families_and_says_so(hub: FakeHub, tmp_path: Path, wat
     )
     assert rows(db, "SELECT count(*) FROM family_days") == [(0,)]
     assert rows(db, "SELECT count(*) FROM runs WHERE source = 'archive'") == [(1,)]  # its snapshot is stored
+
+
+# -- periods, launches, presence (review of issue 16) ---------------------------------------
+def test_families_count_a_launch_whole_as_the_accounts_periods_do(
+    tmp_path: Path, days: dict[str, bytes], watchlist: Path
+) -> None:
+    """Qwen/Fresh (Qwen's own) and x/extra-0 (a community descendant of Qwen/Base) were created after
+    day 1's snapshot: each counts whole in day 2's period. Built from the archive alone, Qwen's own
+    downloads in the period are `trends`' for the same two days."""
+    db = tmp_path / "fresh.db"
+    result = backfill_families(db, local_archive(tmp_path, days), watchlist)
+    assert result.exit_code == 0, result.stderr
+    # Without live syncs no rename is known: Qwen/Old and Qwen/New are two repos of the account.
+    both = [r for r in tree(DAY2) if account(r) == "qwen" and r in tree(DAY1)]
+    own = sum(counts(r, DAY2)[1] - counts(r, DAY1)[1] for r in both) + counts("Qwen/Fresh", DAY2)[1]
+    [(period_own,)] = rows(
+        db,
+        """SELECT o.period_own FROM family_owners o JOIN family_days d ON d.id = o.day_id
+           WHERE d.day = ? AND o.kind = 'org' AND o.name = 'Qwen'""",
+        DAY2,
+    )
+    trend = json.loads(run("trends", "--org", "Qwen", "--db", str(db), "-f", "json").stdout)
+    assert [(p["date"], p["change"], p["launches"]) for p in trend["series"][0]["points"]] == [
+        (DAY1, None, 0), (DAY2, own, 1)
+    ]  # fmt: skip
+    assert period_own == own
+    # Qwen/Base's community period holds x/extra-0's whole count (new that day, created after day 1).
+    base = stored_families(db, DAY2)["Qwen/Base"]
+    assert base["period_community"] == expected_family(DAY2, "Qwen/Base")["period_community"]  # type: ignore[index]
+    assert counts("x/extra-0", DAY2)[1] > 0 and "x/extra-0" in reference(DAY2, ["Qwen/Base"])
+
+
+def test_family_periods_join_only_days_that_have_a_period(
+    hub: FakeHub, tmp_path: Path, watchlist: Path
+) -> None:
+    """Four days, the second without downloadsAllTime, every repo +1,000 all-time a day: the second
+    day has no period and no `period_from`; the third's period runs from the first (the day without
+    counts is passed over); `families --since` the first day sums three days of downloads."""
+    import copy
+
+    folder = tmp_path / "chain"
+    dates = ["2025-11-25", "2025-11-26", "2025-11-27", "2025-11-28"]
+    base = hub_world(DAY2, archive=True)
+    for k, day in enumerate(dates):
+        world_k = copy.deepcopy(base)
+        for m in world_k["models"]:
+            m["downloadsAllTime"] += 1000 * k
+        (folder / "models" / day).mkdir(parents=True)
+        (folder / "models" / day / "models.parquet").write_bytes(
+            parquet_bytes(archive_table(world_k, filler=20, all_time=k != 1))
+        )
+    db = tmp_path / "c.db"
+    hub.set_world(hub_world(DAY2, archive=False))
+    assert sync(hub, db, *ORGS, now="2025-11-25T06:00:00Z").exit_code == 0
+    result = backfill_families(db, folder, watchlist)
+    assert result.exit_code == 0, result.stderr
+    assert rows(db, "SELECT day, period_from FROM family_days ORDER BY day") == [
+        ("2025-11-25", None), ("2025-11-26", None), ("2025-11-27", "2025-11-25"), ("2025-11-28", "2025-11-27")
+    ]  # fmt: skip
+    community = [
+        m for m, _ in reference(DAY2, ["Qwen/Base"]).items() if company(account(m)) != company("qwen")
+    ]
+    assert rows(
+        db,
+        """SELECT d.day, f.period_community FROM families f JOIN family_days d ON d.id = f.day_id
+           JOIN models m ON m.id = f.model_id WHERE m.repo_id = 'Qwen/Base' ORDER BY d.day""",
+    ) == [("2025-11-25", None), ("2025-11-26", None), ("2025-11-27", 2000 * len(community)),
+          ("2025-11-28", 1000 * len(community))]  # fmt: skip
+    out = json.loads(run("families", "--db", str(db), "-f", "json", "--since", "2025-11-25").stdout)
+    assert out["period"] == {"from": "2025-11-25", "to": "2025-11-28"}
+    assert {f["id"]: f["community_period"] for f in out["families"]}["Qwen/Base"] == 3000 * len(community)
+
+
+def test_model_info_is_compared_only_for_models_in_the_days_file_with_room_for_one_count(
+    hub: FakeHub, tmp_path: Path, watchlist: Path
+) -> None:
+    """Qwen/Brandnew (8 quantized children on the Hub) is not in day 2's file: the archive could not
+    count its children, so it is not compared. Qwen/Chat, counted once by model_info two days after
+    the archived day (no pace known), differs by 5: within the noise of each day apart (2 x 3)."""
+    db = tmp_path / "n.db"
+    synced(hub, db)  # no model_info counts on the two first days
+    brand = model("Qwen/Brandnew", downloads=5, all_time=5, hub_id="id-brand")
+    kids = [declare(model(f"q/kid-{i}"), ["Qwen/Brandnew"], "quantized") for i in range(8)]
+    late = [declare(model(f"late/child-{i}"), ["Qwen/Chat"], "finetune") for i in range(5)]
+    now = hub_world(DAY2, archive=False)
+    hub.set_world({**now, "models": [*now["models"], brand, *kids, *late]})
+    assert sync(hub, db, *ORGS, now="2025-11-27T06:00:00Z", derivatives="all").exit_code == 0
+    source = tmp_path / "only-day2"
+    (source / "models" / DAY2).mkdir(parents=True)
+    (source / "models" / DAY2 / "models.parquet").write_bytes(archive_day(DAY2))
+    assert backfill_families(db, source, watchlist).exit_code == 0
+    [(absent,)] = rows(db, "SELECT absent FROM family_days")
+    assert json.loads(absent) == [
+        r[0] for r in rows(db, "SELECT id FROM models WHERE repo_id = 'Qwen/Brandnew'")
+    ]
+    out = json.loads(run("families", "--db", str(db), "-f", "json").stdout)
+    chat_direct = sum(1 for d, _ in reference(DAY2, ["Qwen/Chat"]).values() if d == 1)
+    assert chat_direct == api_count(DAY2, "Qwen/Chat")  # the archived day itself agreed
+    chat = json.loads(run("derivatives", "--family", "Qwen/Chat", "--db", str(db), "-f", "json").stdout)[
+        "api"
+    ]
+    assert (
+        chat["difference"],
+        chat["days_apart"],
+        chat["pace_per_day"],
+        chat["allowed"],
+        chat["beyond"],
+    ) == (-5, 2, None, 6, False)
+    assert "Qwen/Brandnew" not in [r["id"] for r in out["api"]["largest"]]
+    counted = {
+        r[0] for r in rows(db, "SELECT m.repo_id FROM derivative_latest l JOIN models m ON m.id = l.model_id")
+    }
+    assert "Qwen/Brandnew" in counted
+    assert out["api"]["compared"] == len(counted) - 1  # all counted models but the one not in the file

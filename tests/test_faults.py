@@ -234,7 +234,7 @@ def test_when_retries_run_out_for_one_org_the_others_are_stored(
     )
     state = content(db)
     assert state["runs"] == [
-        # source, revision, bytes_read: a live sync's are NULL (m010_archive_runs)
+        # source, revision, bytes_read (m010_archive_runs), file_rows (m022): a live sync's are NULL
         (
             1,
             NOW,
@@ -244,6 +244,7 @@ def test_when_retries_run_out_for_one_org_the_others_are_stored(
             "partial",
             "0.1.0",
             f"Beta: {message}",
+            None,
             None,
             None,
             None,

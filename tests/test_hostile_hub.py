@@ -563,9 +563,9 @@ def test_totals_that_overflow_are_stored_as_unknown_not_the_org_lost(tmp_path: P
         "FROM model_snapshots s JOIN models m ON m.id = s.model_id WHERE m.repo_id LIKE 'Big/%'",
     ) == [(1025, 2**53 - 1, 2**53 - 1, 2**53 - 1, 2**53 - 1)]
     # run, org, previous run, models, downloads_30d, downloads_all_time, likes, downloads, base, drops,
-    # launches, launch_downloads, first_seen_not_counted
+    # launches, launch_downloads, first_seen_not_counted, stalls
     assert [r for r in state["org_run_totals"] if r[1] == "Big"] == [
-        (1, "Big", None, 1025, None, None, 1025, None, None, 0, 0, None, 0)
+        (1, "Big", None, 1025, None, None, 1025, None, None, 0, 0, None, 0, 0)
     ]
     assert [r for r in state["org_snapshots"] if r[1] == "Big"] == [
         (1, "Big", 1025, 100, 1025, 1, 0, 0, 0, 0)

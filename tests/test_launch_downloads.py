@@ -131,14 +131,17 @@ def test_the_migration_recounts_a_history_stored_before_it(hub: FakeHub, tmp_pat
     conn = sqlite3.connect(copy_db(db, tmp_path / "older.db"))
     with conn:
         conn.execute("UPDATE org_run_totals SET downloads = downloads - coalesce(launch_downloads, 0)")
-        for column in ("launches", "launch_downloads", "first_seen_not_counted"):
+        for column in ("launches", "launch_downloads", "first_seen_not_counted", "stalls"):
             conn.execute(f"ALTER TABLE org_run_totals DROP COLUMN {column}")
         for name in ("org_daily", "model_daily"):
             conn.execute(f"DROP VIEW {name}")
             conn.execute(
                 old_views.execute("SELECT sql FROM sqlite_master WHERE name = ?", [name]).fetchone()[0]
             )
-        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm013_launch_downloads'")
+        # A file from before m013 is from before m021 too.
+        conn.execute(
+            "DELETE FROM _sqlite_migrations WHERE name IN ('m013_launch_downloads', 'm021_period_gaps_and_stalls')"
+        )
     assert conn.execute("SELECT downloads FROM org_daily WHERE day = '2025-11-25'").fetchone() == (100,)
     conn.close()
     older = tmp_path / "older.db"

@@ -13,7 +13,7 @@ from tests.fakehub import FakeHub
 
 COLUMNS = (
     "org_id, run_id, prev_run_id, models, downloads_30d, downloads_all_time, likes, downloads, base, drops, "
-    "launches, launch_downloads, first_seen_not_counted"
+    "launches, launch_downloads, first_seen_not_counted, stalls"
 )
 
 
@@ -161,8 +161,10 @@ def test_the_migration_fills_the_table_for_a_history_stored_before_it(
 ) -> None:
     older = before_migration(bundled_history, tmp_path / "older.db", "m006_org_run_totals", "org_run_totals")
     conn = sqlite3.connect(older)
-    with conn:  # a file from before m006 is from before m013 too
-        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm013_launch_downloads'")
+    with conn:  # a file from before m006 is from before m013 and m021 too
+        conn.execute(
+            "DELETE FROM _sqlite_migrations WHERE name IN ('m013_launch_downloads', 'm021_period_gaps_and_stalls')"
+        )
     conn.close()
     # A report may migrate a file an older version wrote (migrations only add).
     assert run("trends", "--db", str(older), "-f", "json").exit_code == 0

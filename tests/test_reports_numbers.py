@@ -32,6 +32,7 @@ GAP = {
     "launches": 0,
     "launch_downloads": None,
     "first_seen_not_counted": 0,
+    "stalls": 0,
 }
 
 
@@ -55,6 +56,7 @@ def point(
         "launches": launched[0],
         "launch_downloads": launched[1] if days is not None else None,
         "first_seen_not_counted": 0,
+        "stalls": 0,
     }
 
 

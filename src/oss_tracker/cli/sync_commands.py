@@ -198,10 +198,13 @@ def _sync_families(job) -> str:
     if summary.held:
         line = "the newest archived day's families are already stored"
     elif summary.families or summary.family_skipped:
-        line = families_part(summary)
+        line = families_part(summary.families, summary.family_skipped)
     else:
         line = "no archived day's families built"
-    problems = [f"{d}: {why}" for d, why in summary.failed + summary.family_failed + summary.skipped]
+    problems = [
+        f"{d}: {why}"
+        for d, why in summary.failed + summary.unreadable + summary.family_failed + summary.skipped
+    ]
     status = "ok" if summary.status == "ok" and (summary.families or summary.held) else "partial"
     if State.verbosity >= 0 or status != "ok":
         typer.echo(
@@ -412,6 +415,9 @@ def backfill(
         ),
     ] = None,
     wait: Annotated[float, _seconds("--wait", "Seconds to wait for a running sync before giving up.")] = 0.0,
+    retries: Annotated[
+        int, typer.Option("--retries", metavar="N", min=0, max=100, help="Retries of a failed request.")
+    ] = 5,
     timeout: Annotated[float, _seconds("--timeout", "Seconds before a request times out.", minimum=1)] = 60.0,
     retry_wait: Annotated[
         float, _seconds("--retry-wait", "First retry wait in seconds.", envvar="OSS_TRACKER_RETRY_WAIT")
@@ -450,6 +456,7 @@ def backfill(
             repo=repo,
             endpoint=endpoint,
             token=token,
+            retries=retries,
             retry_wait=retry_wait,
             max_wait=max_wait,
             timeout=timeout,

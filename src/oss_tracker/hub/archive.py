@@ -54,28 +54,59 @@ class Commit:
     title: str
 
 
-def list_commits(session: HubSession, repo: str, revision: str = "main") -> Iterator[Commit]:
-    """Every commit of the dataset repo, newest first; items that are not a commit are skipped."""
-    api = session.api
-    url: str | None = f"{api.endpoint}/api/datasets/{_repo_path(repo)}/commits/{quote(revision, safe='')}"
-    headers = _headers(api)
-    from huggingface_hub.utils import get_session, hf_raise_for_status
+class CommitListing:
+    """Every commit of the dataset repo, newest first (items that are not a commit are skipped),
+    as an iterable; `complete` once the listing reached its last page.
 
-    pages = 0
-    while url is not None:
-        response = get_session().get(url, headers=headers)
-        hf_raise_for_status(response)
-        page = _json(response.content)
-        if type(page) is not list:
-            raise BadPage("the Hub sent a commit listing page that is not a list")
-        pages += 1
-        for item in page:
-            commit = _commit(item)
-            if commit is not None:
+    A listing ends early, not complete, on a page that brings nothing new (empty, or only commits
+    already listed) or that is not older than the page before (a listing that loops or goes back
+    up): the caller then treats the oldest day it saw as cut short."""
+
+    def __init__(self, session: HubSession, repo: str, revision: str = "main") -> None:
+        self.session, self.repo, self.revision = session, repo, revision
+        self.complete = False
+        self.pages = 0
+
+    def __iter__(self) -> Iterator[Commit]:
+        api = self.session.api
+        url: str | None = (
+            f"{api.endpoint}/api/datasets/{_repo_path(self.repo)}/commits/{quote(self.revision, safe='')}"
+        )
+        headers = _headers(api)
+        from huggingface_hub.utils import get_session, hf_raise_for_status
+
+        seen: set[str] = set()
+        oldest: str | None = None  # the oldest date listed so far
+        while url is not None:
+            response = get_session().get(url, headers=headers)
+            hf_raise_for_status(response)
+            page = _json(response.content)
+            if type(page) is not list:
+                raise BadPage("the Hub sent a commit listing page that is not a list")
+            self.pages += 1
+            commits = [c for c in map(_commit, page) if c is not None and c.sha not in seen]
+            url = response.links.get("next", {}).get("url")
+            if not commits or (oldest is not None and max(c.at for c in commits) > oldest):
+                if url is not None or commits:
+                    log.info(
+                        "the commit listing of %s stopped at page %d (nothing new or older)",
+                        self.repo,
+                        self.pages,
+                    )
+                    return
+                break
+            for commit in commits:
+                seen.add(commit.sha)
                 yield commit
-        url = response.links.get("next", {}).get("url")
-        if url is not None and pages >= MAX_COMMIT_PAGES:
-            raise ArchiveError(f"the commit listing went on past {MAX_COMMIT_PAGES} pages: stopped")
+            oldest = min(c.at for c in commits) if oldest is None else min(oldest, *(c.at for c in commits))
+            if url is not None and self.pages >= MAX_COMMIT_PAGES:
+                raise ArchiveError(f"the commit listing went on past {MAX_COMMIT_PAGES} pages: stopped")
+        self.complete = True
+
+
+def list_commits(session: HubSession, repo: str, revision: str = "main") -> CommitListing:
+    """The dataset repo's commits, newest first (see CommitListing)."""
+    return CommitListing(session, repo, revision)
 
 
 def _commit(item: Any) -> Commit | None:
@@ -200,9 +231,11 @@ class RemoteFile:
         return self._pos
 
     def read(self, n: int = -1) -> bytes:
+        from oss_tracker.hub.archive_table import bounded
+
         with self._lock:
             start = self._pos
-            end = self.size if n is None or n < 0 else min(self.size, start + n)
+            end = start + bounded(n, self.size - start)
             if start >= end:
                 return b""
             data = b"".join(self._range(a, min(end, a + CHUNK)) for a in range(start, end, CHUNK))

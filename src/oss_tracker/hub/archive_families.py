@@ -36,7 +36,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from oss_tracker.hub.archive_table import Unreadable, _short
+from oss_tracker.hub.archive_table import (
+    ALL_TIME_FROM,
+    Unreadable,
+    _short,
+    all_time_verdict,
+    check_chunks,
+    open_parquet,
+)
 from oss_tracker.records import RELATIONS
 from oss_tracker.values import MAX_COUNT, text
 
@@ -216,18 +223,20 @@ class Graph:
     with_bases: int  # rows declaring at least one base
     self_references: int  # declarations of a repo as its own base (dropped)
     notes: list[str] = field(default_factory=list)
+    bytes_read: int = 0  # what reading it fetched (set by its reader's caller)
 
     def counts(self) -> Counts | None:
         return Counts(self.ids, self.all_time) if self.all_time is not None else None
 
 
 # -- reading ---------------------------------------------------------------------------------
-def read_graph(source: Any) -> Graph:
-    """The day's declared bases and counts, from a Parquet file (a path or a file object)."""
+def read_graph(source: Any, *, day: str | None = None) -> Graph:
+    """The day's declared bases and counts, from a Parquet file (a seekable file object). `day`: the
+    archived day, whose all-time counts are checked when it is from before the column existed."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    pf = _open(source)
+    pf = open_parquet(source)
     schema = pf.schema_arrow
     bases_from, notes = _bases_column(pf)
     counts = [
@@ -239,6 +248,7 @@ def read_graph(source: Any) -> Graph:
         if c not in counts
     ]
     columns = ["id", *counts, bases_from]
+    check_chunks(pf, columns, source.seek(0, 2))
     ids, d30, all_time, children, bases, relations, names = [], [], [], [], [], [], []
     pool = pa.default_memory_pool()
     offset = with_bases = 0
@@ -270,21 +280,38 @@ def read_graph(source: Any) -> Graph:
     graph.rows = offset
     graph.d30 = d30 if "downloads" in counts else None
     graph.all_time = all_time if "downloadsAllTime" in counts else None
+    if graph.all_time is not None and day is not None and day < ALL_TIME_FROM:
+        trusted, note = _all_time_trusted(graph.all_time, graph.d30, day)
+        notes.append(note)
+        if not trusted:
+            graph.all_time = None
     graph.bases_from = bases_from
     graph.notes = notes
     return graph
 
 
-def read_counts(source: Any, wanted: list[str]) -> dict[str, int] | None:
+def read_counts(source: Any, wanted: list[str], *, day: str | None = None) -> dict[str, int] | None:
     """The all-time counts of the `wanted` (lower-case) ids on a day (the day before the one whose
     families are built), read a row group at a time (only `id` and `downloadsAllTime`); None when
-    that day has no all-time counts."""
+    that day has no all-time counts (or, before the column existed, none that pass the check)."""
     import pyarrow as pa
 
-    pf = _open(source)
+    pf = open_parquet(source)
     schema = pf.schema_arrow
     if "downloadsAllTime" not in schema.names or not _numeric(schema.field("downloadsAllTime").type):
         return None
+    early = day is not None and day < ALL_TIME_FROM and "downloads" in schema.names
+    check_chunks(pf, ["id", "downloadsAllTime", *(["downloads"] if early else [])], source.seek(0, 2))
+    if day is not None and day < ALL_TIME_FROM:
+        if not early:
+            return None
+        columns = ["downloadsAllTime", "downloads"]
+        tables = [pf.read_row_group(g, columns=columns) for g in range(pf.num_row_groups)]
+        trusted, _ = _all_time_trusted([_counts(t.column(0).combine_chunks()) for t in tables],
+                                       [_counts(t.column(1).combine_chunks()) for t in tables], day)  # fmt: skip
+        del tables
+        if not trusted:
+            return None
 
     def groups() -> Any:
         for group in range(pf.num_row_groups):
@@ -300,20 +327,59 @@ def read_counts(source: Any, wanted: list[str]) -> dict[str, int] | None:
         raise Unreadable(f"the file's counts could not be read ({_short(err)})") from None
 
 
-def _open(source: Any) -> Any:
+def read_created(source: Any, rows: list[int], *, ceiling: str) -> dict[int, str]:
+    """The createdAt (UTC ISO) of these rows of the file (indices over the whole file, sorted),
+    read a row group at a time, only the groups holding them; a row without a usable date is left
+    out. For the launch rule: a repo new since the day before counts whole if created after it."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
+    from oss_tracker.hub.archive_table import _date
+    from oss_tracker.values import CREATED_FLOOR
+
+    pf = open_parquet(source)
+    if "createdAt" not in pf.schema_arrow.names or not rows:
+        return {}
+    check_chunks(pf, ["createdAt"], source.seek(0, 2))
+    out: dict[int, str] = {}
+    meta = pf.metadata
+    offset, k = 0, 0
     try:
-        pf = pq.ParquetFile(source, pre_buffer=True)
-    except (pa.ArrowInvalid, OSError) as err:
-        raise Unreadable(f"not a readable Parquet file ({_short(err)})") from None
-    schema = pf.schema_arrow
-    if "id" not in schema.names or not (
-        pa.types.is_string(schema.field("id").type) or pa.types.is_large_string(schema.field("id").type)
-    ):
-        raise Unreadable("the file has no text `id` column: not a models snapshot")
-    return pf
+        for group in range(meta.num_row_groups):
+            n = meta.row_group(group).num_rows
+            mine = []
+            while k < len(rows) and rows[k] < offset + n:
+                mine.append(rows[k] - offset)
+                k += 1
+            if mine:
+                values = (
+                    pf.read_row_group(group, columns=["createdAt"]).column(0).take(pa.array(mine, pa.int64()))
+                )
+                for local, value in zip(mine, values.to_pylist(), strict=True):
+                    created = _date(value, CREATED_FLOOR, ceiling)
+                    if created is not None:
+                        out[offset + local] = created
+            offset += n
+    except (pa.ArrowException, OSError) as err:
+        raise Unreadable(f"the file's createdAt could not be read ({_short(err)})") from None
+    return out
+
+
+def _all_time_trusted(all_time: list[Any], d30: list[Any] | None, day: str) -> tuple[bool, str]:
+    """Whether a day from before `downloadsAllTime` existed (ALL_TIME_FROM) holds believable all-time
+    counts: at least ALL_TIME_AGREE of the rows with both counts have all-time >= 30-day (a count of
+    every download ever cannot be less than a month's). With the note that says which."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    both = agree = 0
+    for i, counts in enumerate(all_time):
+        if d30 is None:
+            break
+        month = d30[i]
+        valid = pc.and_(pc.is_valid(counts), pc.is_valid(month))
+        both += pc.sum(valid.cast(pa.int64())).as_py() or 0
+        agree += pc.sum(pc.and_(valid, pc.greater_equal(counts, month)).cast(pa.int64())).as_py() or 0
+    return all_time_verdict(both, agree, day)
 
 
 def _numeric(kind: Any) -> bool:
@@ -627,6 +693,23 @@ class Families:
         # Only a declared base can be in a cycle: the components are those of the rows (or names)
         # that something declares, which a repo declaring nothing cannot join.
         self.component, self.component_size = _components(self._nodes(start), self._successors)
+        # Row -> createdAt, for the rows new since the period's start (read_created: set by the caller).
+        self.created: dict[int, str] = {}
+        self.since: str | None = None  # when the period's first day was taken (its snapshot's time)
+
+    def rows_read(self) -> list[int]:
+        """The rows whose figures are used (sorted): those whose createdAt the launch rule may need."""
+        return sorted(self.rows)
+
+    def absent(self) -> list[int]:
+        """The watched models with no row that day under any of their names (created after it, or
+        private then): their direct children are not compared with model_info's for that day."""
+        return [r.model_id for r in self.roots if not any(self.named.get(lower(n)) for n in r.names)]
+
+    def _launched(self, row: int) -> bool:
+        """A repo created after the period's first day: it had no download then (a launch)."""
+        created = self.created.get(row)
+        return self.since is not None and created is not None and created > self.since
 
     def _row(self, repo_id: str, d30: int | None, all_time: int | None, code: int | None) -> _Row:
         """A row with what every walk asks of it worked out once (a row is in many families)."""
@@ -668,10 +751,17 @@ class Families:
 
     # -- per watched model ----------------------------------------------------------------
     def compute(
-        self, previous: dict[str, int] | None, *, top: int = TOP, top_accounts: int = TOP_ACCOUNTS
+        self,
+        previous: dict[str, int] | None,
+        *,
+        since: str | None = None,
+        top: int = TOP,
+        top_accounts: int = TOP_ACCOUNTS,
     ) -> tuple[list[FamilyRecord], list[OwnerRecord]]:
         """Each watched model's family (those with at least one descendant), and each owner's sums.
-        `previous`: all-time counts (by lower-case id) of the day the period starts (None: none)."""
+        `previous`: all-time counts (by lower-case id) of the day the period starts (None: none),
+        whose snapshot was taken at `since`: a repo absent then and created after it counts whole."""
+        self.since = since
         families = [f for f in (self._family(r, previous, top, top_accounts) for r in self.roots) if f]
         return families, [self._owner(o, previous) for o in self.owners]
 
@@ -701,7 +791,7 @@ class Families:
             sums = part["company" if self._company(info.account) == company else "community"]
             sums[0] += 1
             sums[1] += info.d30 or 0
-            diff = _period(info, previous)
+            diff = _period(info, previous, launched=self._launched(row))
             if diff is not None:
                 sums[2] += diff
                 drops += diff < 0
@@ -718,6 +808,8 @@ class Families:
         own_period = None
         if previous is not None and own is not None and own.all_time is not None:
             before = next((previous[n] for n in names if n in previous), None)
+            if before is None and main is not None and self._launched(main):
+                before = 0  # launched in the period: no download then
             own_period = own.all_time - before if before is not None else None
         d30 = graph.d30 is not None
         at = graph.all_time is not None
@@ -836,7 +928,7 @@ class Families:
             s[0] += 1
             s[1] += info.d30 or 0
             s[2] += info.all_time or 0
-            diff = _period(info, previous, self.names_of.get(row))
+            diff = _period(info, previous, self.names_of.get(row), launched=self._launched(row))
             if diff is not None:
                 s[3] += diff
         d30 = self.graph.d30 is not None
@@ -861,10 +953,14 @@ class Families:
         )
 
 
-def _period(info: _Row, previous: dict[str, int] | None, names: list[str] | None = None) -> int | None:
+def _period(
+    info: _Row, previous: dict[str, int] | None, names: list[str] | None = None, *, launched: bool = False
+) -> int | None:
     """A repo's downloads since the previous day: the difference of its all-time counts, when both
-    days have one (a count that went down is counted as it is, and flagged by the caller). A watched
-    model is looked up by its name that day, then by its other names (a rename in between)."""
+    days have one (a count that went down is counted as it is, and flagged by the caller); a repo
+    absent then but `launched` since (created after it) counts whole, as store/totals.py counts a
+    launch. A watched model is looked up by its name that day, then by its other names (a rename
+    in between)."""
     if previous is None or info.all_time is None:
         return None
     before = previous.get(info.low)
@@ -872,6 +968,8 @@ def _period(info: _Row, previous: dict[str, int] | None, names: list[str] | None
         if before is not None:
             break
         before = previous.get(name)
+    if before is None and launched:
+        before = 0
     return info.all_time - before if before is not None else None
 
 

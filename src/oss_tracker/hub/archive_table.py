@@ -57,10 +57,38 @@ SNAPSHOT_TIER = frozenset(
     {"downloads", "downloadsAllTime", "likes", "trendingScore", "createdAt", "lastModified"}
 )
 MAX_CARD = 1_000_000  # a cardData string longer than this is not parsed (its licence name is unknown)
+# What a file's footer may claim: a real day's footer (20-odd columns, a few hundred row groups) is
+# well under 1 MiB. A file's own claim is never read past this (a lying footer once put 400 MB in memory).
+MAX_FOOTER = 64 * 2**20
+TAIL = 64 * 1024  # the file's last bytes read at once: the whole footer of a real day
+# The most one column chunk may claim, compressed or decoded: a real day's largest chunk (`tags` or
+# `cardData` of a row group) is tens of MB. A chunk past this is refused before a byte of it is read.
+MAX_CHUNK = 512 * 2**20
+# The most one read() of a day's file may ask for (pyarrow reads a chunk, or a few near each other,
+# at once): a read past it is refused, whatever asked for it.
+MAX_READ = MAX_CHUNK + 64 * 2**20
+
+
+class TooLarge(OSError):
+    """A read of a day's file larger than MAX_READ (pyarrow turns an OSError into its own error)."""
+
+
+def bounded(n: int | None, left: int) -> int:
+    """The bytes a read(n) of a file with `left` bytes to go will return; TooLarge past MAX_READ."""
+    want = left if n is None or n < 0 else min(n, left)
+    if want > MAX_READ:
+        raise TooLarge(f"a read of {want:,} bytes of the archived file: refused (more than {MAX_READ:,})")
+    return max(0, want)
 
 
 class Unreadable(Exception):
     """The file is not an archive day the tracker can read (the message says why)."""
+
+
+# `downloadsAllTime` exists from this day on (ARCHIVES.md): a column of that name in an earlier day
+# is used only if its values pass a check (`all_time_verdict`), never assumed.
+ALL_TIME_FROM = "2025-02-27"
+ALL_TIME_AGREE = 0.95  # the share of rows whose all-time count is at least their 30-day count
 
 
 @dataclass
@@ -70,9 +98,7 @@ class TableDay:
     fields: frozenset[str]
     notes: list[str] = field(default_factory=list)
     odd: int = 0  # values stored as unknown
-    row_groups: int = 0
-    row_groups_read: int = 0  # row groups holding watched rows
-    described: int = 0  # watched rows read whole (not stored yet, or modified since)
+    file_rows: int | None = None  # rows in the whole file (a truncated file has far fewer: store/archive.py)
 
 
 Names = Callable[[str], "tuple[str | None, str | None, str, str | None] | None"]
@@ -89,29 +115,92 @@ def _owner(repo_id: str, orgs: list[str]) -> str | None:
     return next((o for o in orgs if same_name(namespace, o)), None)
 
 
-def read_parquet(source: Any, orgs: list[str], *, ceiling: str, names: Names) -> TableDay:
-    """The watched accounts' rows of one Parquet day. `names(repo_id)` gives a stored model's
-    (licence tag, licence name, licence key, lastModified), or None for a model not stored."""
+def open_parquet(source: Any) -> Any:
+    """A pyarrow ParquetFile of an archived day (a seekable file object), once its footer is known
+    sane: the footer is read here (the file's last TAIL bytes, more only up to MAX_FOOTER) and
+    given to pyarrow, which would otherwise read whatever length the file claims. Unreadable when
+    it is not a Parquet file or has no text `id` column."""
+    import io
+
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
+    size = source.seek(0, 2)
+    if size < 12:
+        raise Unreadable("not a readable Parquet file (too short)")
+    start = max(0, size - TAIL)
+    source.seek(start)
+    tail = source.read(size - start)
+    if len(tail) != size - start or tail[-4:] != b"PAR1":
+        raise Unreadable("not a readable Parquet file (no PAR1 at its end)")
+    length = int.from_bytes(tail[-8:-4], "little")
+    if length > MAX_FOOTER or length + 12 > size:
+        raise Unreadable(f"not a readable Parquet file (its footer claims {length:,} bytes)")
+    if length + 8 > len(tail):
+        source.seek(size - 8 - length)
+        tail = source.read(length + 8)
+        if len(tail) != length + 8:
+            raise Unreadable("not a readable Parquet file (its footer could not be read whole)")
     try:
-        pf = pq.ParquetFile(source, pre_buffer=True)
-    except (pa.ArrowInvalid, OSError) as err:
+        meta = pq.read_metadata(io.BytesIO(tail[len(tail) - 8 - length :]))
+        source.seek(0)
+        pf = pq.ParquetFile(source, metadata=meta, pre_buffer=True)
+    except (pa.ArrowException, OSError) as err:
         raise Unreadable(f"not a readable Parquet file ({_short(err)})") from None
     schema = pf.schema_arrow
-    names_in = set(schema.names)
-    if "id" not in names_in or not (
+    if "id" not in schema.names or not (
         pa.types.is_string(schema.field("id").type) or pa.types.is_large_string(schema.field("id").type)
     ):
         raise Unreadable("the file has no text `id` column: not a models snapshot")
+    return pf
+
+
+def check_chunks(pf: Any, columns: list[str], size: int) -> None:
+    """Unreadable unless every chunk of these (top-level) columns lies inside the file and claims
+    at most MAX_CHUNK bytes, compressed and decoded: checked in the footer, before any is read."""
+    meta = pf.metadata
+    wanted = {c.split(".")[0] for c in columns}
+    for group in range(meta.num_row_groups):
+        row_group = meta.row_group(group)
+        for i in range(row_group.num_columns):
+            chunk = row_group.column(i)
+            if chunk.path_in_schema.split(".")[0] not in wanted:
+                continue
+            start = chunk.dictionary_page_offset if chunk.has_dictionary_page else chunk.data_page_offset
+            compressed, decoded = chunk.total_compressed_size, chunk.total_uncompressed_size
+            if (
+                start is None or start < 0 or compressed < 0 or start + compressed > size
+                or compressed > MAX_CHUNK or decoded > MAX_CHUNK
+            ):  # fmt: skip
+                raise Unreadable(
+                    f"row group {group}'s `{chunk.path_in_schema}` claims {max(compressed, decoded):,} bytes "
+                    f"at {start}: refused"
+                )
+
+
+def read_parquet(
+    source: Any, orgs: list[str], *, ceiling: str, names: Names, ids: list[Any] | None = None
+) -> TableDay:
+    """The watched accounts' rows of one Parquet day. `names(repo_id)` gives what is known of a repo
+    (licence tag, licence name, licence key, lastModified), or None for a repo not known. `ids`:
+    the `id` column of each row group when a caller has read it already (families: read once)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    pf = open_parquet(source)
+    schema = pf.schema_arrow
+    names_in = set(schema.names)
     cheap = [c for c in CHEAP if c.split(".")[0] in names_in and _leaf(schema, c)]
     snap = [c for c in cheap if c in SNAPSHOT_TIER]
     describe = [c for c in cheap if c not in SNAPSHOT_TIER] + (["tags"] if "tags" in names_in else [])
     has_tags, has_card = "tags" in names_in, "cardData" in names_in
+    check_chunks(pf, ["id", *cheap, *(["tags"] if has_tags else []), *(["cardData"] if has_card else [])],
+                 source.seek(0, 2))  # fmt: skip
     day = TableDay(
-        {o: [] for o in orgs}, dict.fromkeys(orgs, 0), _fields(cheap, has_tags), row_groups=pf.num_row_groups
+        {o: [] for o in orgs},
+        dict.fromkeys(orgs, 0),
+        _fields(cheap, has_tags),
+        file_rows=pf.metadata.num_rows,
     )
     day.notes += _missing_notes(cheap, has_tags)
     pattern = _pattern(orgs)
@@ -120,13 +209,13 @@ def read_parquet(source: Any, orgs: list[str], *, ceiling: str, names: Names) ->
         # Phase 1: the watched rows of each row group.
         hits: dict[int, Any] = {}
         for group in range(pf.num_row_groups):
-            ids = pf.read_row_group(group, columns=["id"]).column("id")
-            found = pc.indices_nonzero(pc.match_substring_regex(ids, pattern, ignore_case=True))
+            column = ids[group] if ids is not None else pf.read_row_group(group, columns=["id"]).column("id")
+            found = pc.indices_nonzero(pc.match_substring_regex(column, pattern, ignore_case=True))
             if len(found):
                 hits[group] = found
-            del ids
-            pool.release_unused()  # a row group's ids are ~100 MB decoded: give them back now
-        day.row_groups_read = len(hits)
+            del column
+            if ids is None:
+                pool.release_unused()  # a row group's ids are ~100 MB decoded: give them back now
         # Phase 2: the snapshot's columns of those row groups, down to the watched rows.
         taken: dict[int, dict[str, list[Any]]] = {}
         for group, rows in hits.items():
@@ -152,7 +241,6 @@ def read_parquet(source: Any, orgs: list[str], *, ceiling: str, names: Names) ->
                 pool.release_unused()
     except (pa.ArrowException, OSError) as err:
         raise Unreadable(f"a row group could not be read ({_short(err)})") from None
-    day.described = sum(sum(c["_described"]) for c in taken.values())
     for cols in taken.values():
         _records(cols, orgs, day, ceiling, names, has_tags)
     return day
@@ -165,14 +253,44 @@ def _take(pf: Any, group: int, columns: list[str], rows: Any) -> dict[str, list[
 
 
 def _changed(repo_id: Any, modified: Any, names: Names) -> bool:
-    """Whether a row must be read whole: its model is not stored, or its lastModified is not the stored one."""
-    stored = names(repo_id) if isinstance(repo_id, str) else None
-    if stored is None:
+    """Whether a row must be read whole: its repo is not known, or its lastModified is not the known one."""
+    known = names(repo_id) if isinstance(repo_id, str) else None
+    if known is None:
         return True
-    return (
-        _date(modified, MODIFIED_FLOOR, "9999") is None
-        or _date(modified, MODIFIED_FLOOR, "9999") != stored[3]
+    when = _date(modified, MODIFIED_FLOOR, "9999")
+    return when is None or when != known[3]
+
+
+def all_time_verdict(both: int, agree: int, day: str) -> tuple[bool, str]:
+    """Whether a day from before ALL_TIME_FROM holds believable all-time counts: `agree` of the `both`
+    rows with both counts have all-time >= 30-day (a count of every download ever cannot be less
+    than a month's). With the note that says which."""
+    share = agree / both if both else 0.0
+    if both and share >= ALL_TIME_AGREE:
+        return True, (
+            f"`downloadsAllTime` on {day}, before {ALL_TIME_FROM}: kept (at least the 30-day count in "
+            f"{agree:,} of {both:,} rows)"
+        )
+    return False, (
+        f"`downloadsAllTime` on {day}, before {ALL_TIME_FROM}, is not believable (at least the 30-day "
+        f"count in {agree:,} of {both:,} rows): unknown that day"
     )
+
+
+def distrust_all_time(day: TableDay, on: str) -> None:
+    """A day from before ALL_TIME_FROM whose `downloadsAllTime` fails the check (all_time_verdict,
+    over the watched rows) has its all-time counts unknown (the column as if missing); said either way."""
+    if on >= ALL_TIME_FROM or "downloads_all_time" not in day.fields:
+        return
+    rows = [r for rs in day.rows.values() for r in rs]
+    pairs = [(r.downloads_all_time, r.downloads_30d) for r in rows]
+    both = [(a, m) for a, m in pairs if a is not None and m is not None]
+    trusted, note = all_time_verdict(len(both), sum(1 for a, m in both if a >= m), on)
+    day.notes.append(note)
+    if not trusted:
+        for r in rows:
+            r.downloads_all_time = None
+        day.fields = day.fields - {"downloads_all_time"}
 
 
 def read_csv(source: Any, orgs: list[str], *, ceiling: str, names: Names) -> TableDay:
@@ -209,7 +327,9 @@ def read_csv(source: Any, orgs: list[str], *, ceiling: str, names: Names) -> Tab
                 include_columns=wanted, column_types={c: t for c, t in types.items() if c in wanted}
             ),
         )
+        day.file_rows = 0
         for batch in reader:
+            day.file_rows += batch.num_rows
             rows = pc.indices_nonzero(pc.match_substring_regex(batch.column("id"), pattern, ignore_case=True))
             if len(rows):
                 table = pa.Table.from_batches([batch]).take(rows)

@@ -365,7 +365,9 @@ class HubTransport(httpx2.BaseTransport):
         self._check_cursor(request)
         self._default_timeout(request)
         request.headers["Accept-Encoding"] = ACCEPT_ENCODING
-        if self.authorization is not None:
+        # The endpoint's own credentials go to the endpoint only: a content host it redirected to
+        # (hub/archive.py) is another origin, which gets no Authorization at all.
+        if self.authorization is not None and target == self.origin:
             request.headers["Authorization"] = self.authorization
         policy = self.policy
         for attempt in range(policy.retries + 1):
@@ -458,7 +460,10 @@ class HubTransport(httpx2.BaseTransport):
                 chunks.append(piece)
         body = b"".join(chunks)
         # At least one byte a value: a shorter answer cannot hold too many (the common case, uncounted).
-        if size > self.max_values and _values(body) > self.max_values:
+        # A range read (hub/archive.py: a Parquet file's bytes) is never parsed as JSON: its bytes
+        # are bounded by MAX_BODY alone, whatever they hold.
+        ranged = "range" in request.headers
+        if not ranged and size > self.max_values and _values(body) > self.max_values:
             raise AnswerRefused(
                 f"the Hub's answer to {_short(request)} holds more than {self.max_values:,} JSON values: refused"
             )

@@ -18,7 +18,6 @@ from oss_tracker.reports.common import (
     derivative_totals,
     details_summary,
     kind_note,
-    org_row,
     repo_summary,
     sourced,
     watched_orgs,
@@ -158,7 +157,11 @@ def company_report(
         ],  # fmt: skip
         footer=f"{label} = {sum_of} {', '.join(accounts)}; as of {human_datetime(data['as_of'])}; "
         "downloads per day: a day counts only when every account has a snapshot that day"
-        + (f" · {note}" if (note := archived(db, [org_row(db, a)[0] for a in accounts])) else "")
+        + (
+            f" · {note}"
+            if (note := archived(db, [oid for oid, _ in ids], trend.data["since"], trend.data["until"]))
+            else ""
+        )
         + kind_footer(kind),
         charts=trend.charts,
     )

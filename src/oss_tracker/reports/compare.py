@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from oss_tracker.errors import NoData
 from oss_tracker.reports.common import (
     DROP_COLUMNS,
+    archived,
     created,
     derivative_totals,
     history,
@@ -173,6 +174,8 @@ def compare(
         raise NoData("no snapshot of these organizations yet: run `oss-tracker sync` first")
     ref = date.fromisoformat(hist["last_day"])
     start = since or ref - timedelta(days=30)
+    # The footer's archived days are those of the report's window, not of the whole history.
+    hist["archived"] = archived(db, org_ids, start.isoformat(), ref.isoformat())
     rows, drops = _org_rows(db, watched, ref, start, kind)
     # Each org's share is of the orgs compared; of every tracked org too, which a subset
     # compared changes (the same label for both would mislead).

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from oss_tracker.reports.common import created, model_facts, model_row, sourced
+from oss_tracker.reports.common import archived, created, model_facts, model_row, sourced
 from oss_tracker.reports.model import Chart, ChartSeries, Column, Report, Section
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
@@ -47,6 +47,7 @@ def model_page(
         [mid],
     ).fetchone()
     info: dict[str, Any] = dict(zip(keys, row, strict=True))
+    org_id = db.execute("SELECT org_id FROM models WHERE id = ?", [mid]).fetchone()[0]
     facts = model_facts(db, [mid]).get(mid) or {}
     details = facts.get("details") or {}
 
@@ -280,7 +281,13 @@ def model_page(
             for part in (
                 f"as of {human_datetime(latest['as_of'])}",
                 "downloads = difference of all-time counts between snapshots; a gap is no snapshot",
-            )
+                archived(
+                    db,
+                    [org_id],
+                    start.isoformat() if start else None,
+                    end_day.isoformat() if end_day else None,
+                ),
+            )  # fmt: skip
             if part
         ),
         charts=[c for c in charts if c.series],

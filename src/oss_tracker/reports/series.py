@@ -59,6 +59,7 @@ class Point:
     launches: int = 0
     launch_downloads: int | None = None
     first_seen_not_counted: int = 0
+    stalls: int = 0  # models whose all-time count stood still while downloaded (store/totals.py)
     # Shares only (`share`, see `shares`): the group's downloads in the period, and this one's share.
     share: bool = False
     group_downloads: int | None = None
@@ -77,6 +78,7 @@ class Point:
                 "launches": self.launches,
                 "launch_downloads": self.launch_downloads,
                 "first_seen_not_counted": self.first_seen_not_counted,
+                "stalls": self.stalls,
             }
             if self.launch
             else {}
@@ -397,9 +399,9 @@ def pair_drops(
             FROM p {source}
             JOIN model_snapshots s ON s.run_id = p.run_id AND s.model_id = m.id
             JOIN model_snapshots ps ON ps.run_id = p.prev_run_id AND ps.model_id = m.id
-            JOIN orgs g ON g.id = m.org_id
+            JOIN orgs g ON g.id = m.org_id JOIN runs r ON r.id = p.run_id
             WHERE s.downloads_all_time < ps.downloads_all_time AND {keep}
-            ORDER BY p.run_id, m.repo_id""",
+            ORDER BY r.started_at, p.run_id, m.repo_id""",
         [json.dumps(pairs)],
     ).fetchall()
 
@@ -580,6 +582,7 @@ def _launches(p: Point, sums: dict[str, Any]) -> None:
     """A downloads point's launch counts from its period's sums (no launch: 0 downloads of them)."""
     p.launches = sums.get("launches") or 0
     p.first_seen_not_counted = sums.get("first_seen_not_counted") or 0
+    p.stalls = sums.get("stalls") or 0
     found = sums.get("launch_downloads")
     p.launch_downloads = found if found is not None else (0 if sums and not p.launches else None)
 
@@ -730,6 +733,7 @@ def combine(parts: list[Series], name: str) -> Series:
         if q.launch and paired:
             q.launches = sum(p.launches for p in paired)
             q.first_seen_not_counted = sum(p.first_seen_not_counted for p in paired)
+            q.stalls = sum(p.stalls for p in paired)
             q.launch_downloads = _sum([p.launch_downloads for p in paired])
         if q.change is not None and q.days:
             q.per_day = round(q.change / q.days, 2)

@@ -329,6 +329,15 @@ def _trends_report(
                 f"Warning: {len(drops)} all-time download count{'s' if len(drops) > 1 else ''} went down "
                 "(the Hub recounts); the period downloads include the drop, listed below."
             )
+        stalled = sum(p.stalls for s in built for p in s.points)
+        if stalled:
+            from oss_tracker.store.totals import STALL_30D
+
+            notes.append(
+                f"Note: {stalled} all-time download count{'s' if stalled > 1 else ''} stood still over a day "
+                f"while downloaded (at least {STALL_30D:,} a month): a stalled counter, as the public archive's "
+                "are at times; those periods' downloads are too low and the next ones catch up."
+            )
         unseen = sum(p.first_seen_not_counted for s in built for p in s.points)
         if unseen:
             many = unseen > 1
@@ -395,6 +404,8 @@ def launch_notes(p: Any) -> list[str]:
         out.append(f"{n} new model{'s' if n > 1 else ''}{counted}")
     if get("first_seen_not_counted"):
         out.append(f"{get('first_seen_not_counted')} first seen, not counted")
+    if get("stalls"):
+        out.append(f"{get('stalls')} stalled count{'s' if get('stalls') > 1 else ''}")
     return out
 
 

@@ -17,7 +17,12 @@ stored, and that the archive has no `_id`:
   snapshots just before and after the day, from the facts those runs hold, so that a history
   built with archive days first and one built with them last end up the same.
 - **Totals.** `org_run_totals` rows of the day's run, and of each org's next run in time
-  (its previous run is now this day), are recomputed here.
+  (its previous run is now this day), are recomputed here; stalled counters are counted there
+  (store/totals.py), whatever order the days arrive in.
+- **A broken file.** An account whose rows fall sharply against its snapshots beside the day
+  (under ACCOUNT_FALL of one of them), or every account of a file whose rows fall under FILE_FALL
+  of an archived day beside it (a truncated upload: the archive's build once broke for weeks), is
+  stored as read but incomplete: no model of it is removed that day.
 
 Knows nothing of HTTP or Parquet: sync/backfill.py reads the archive into ArchiveDay records.
 """
@@ -33,6 +38,14 @@ from oss_tracker.store.open import Store as Database
 from oss_tracker.store.writes import SYNTHETIC, org_id
 
 SOURCE = "archive"  # runs.source of a backfilled day (NULL for a live sync)
+# A day's file holding fewer rows than this share of an archived day beside it is truncated (the Hub
+# grows by a fraction of a per cent a day); an account's rows fewer than ACCOUNT_FALL of one of its
+# snapshots beside the day (of at least ACCOUNT_MIN models) are not taken for removals that day. A
+# real mass deletion is then stored the day after (that day's neighbour is this one).
+FILE_FALL = 0.9
+FILE_MIN = 100  # rows: a fall of fewer is no sign of a broken file (a small test archive's days)
+ACCOUNT_FALL = 0.5
+ACCOUNT_MIN = 10
 
 Key = tuple[str, int]  # (run start, run id): the order of runs in time
 
@@ -75,6 +88,7 @@ class ArchiveDay:
     # Every account the day was read for (runs.orgs), those without a row that day included: the
     # day is not read again for them (see `held`).
     asked: list[str] = field(default_factory=list)
+    file_rows: int | None = None  # rows in the day's whole file
 
 
 @dataclass
@@ -130,16 +144,6 @@ def held(db: Database) -> dict[str, set[str]]:
     ).fetchall():
         out.setdefault(day, set()).add(name.lower())
     return out
-
-
-def live_days(db: Database) -> set[str]:
-    """Days a live sync stored a run on (a backfill never adds to them)."""
-    return {
-        r[0]
-        for r in db.execute(
-            "SELECT DISTINCT day FROM runs WHERE source IS NULL AND status IN ('ok', 'partial')"
-        ).fetchall()
-    }
 
 
 def licence_names(db: Database) -> dict[str, tuple[str | None, str | None, str, str | None]]:
@@ -238,15 +242,16 @@ class _Writer:
         db, day = self.db, self.day
         cursor = db.execute(
             """INSERT INTO runs (started_at, day, endpoint, orgs, status, tool_version, source, revision,
-                   requests, bytes_read)
-               VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)""",
+                   requests, bytes_read, file_rows)
+               VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?)""",
             [day.started_at, day.started_at[:10], day.endpoint, json.dumps(day.asked or [o.name for o in day.orgs]),
-             version, SOURCE, day.revision, day.requests, day.bytes_read],
+             version, SOURCE, day.revision, day.requests, day.bytes_read, day.file_rows],
         )  # fmt: skip
         run_id = int(cursor.lastrowid)
         at: Key = (day.started_at, run_id)
         saved = DaySaved(run_id, "ok")
         oids = {o.name: org_id(db, o.name) for o in day.orgs}
+        notes = self._falls(at, oids)
         for oid in oids.values():
             self.org_latest[oid] = self._org_latest(oid, run_id)
         self.spellings = {r.repo_id for o in day.orgs for r in o.rows}
@@ -322,8 +327,7 @@ class _Writer:
             "m.id IN (SELECT value FROM json_each(?))",
             [json.dumps(list(present))],
         )
-        notes = list(day.notes)
-        notes += self._stalled(run_id, oids)
+        notes = [*day.notes, *notes]
         if saved.duplicates:
             notes.append(f"{saved.duplicates:,} row(s) naming a model already read that day: kept once")
         if any(not o.complete for o in day.orgs):
@@ -334,22 +338,50 @@ class _Writer:
         )
         return saved
 
-    def _stalled(self, run_id: int, oids: dict[str, int]) -> list[str]:
-        """Accounts whose every all-time count stood still since their previous run: the archive's
-        counters stall (then catch up), which reads as a day without downloads followed by a
-        jump. Said in the run's message; drops (counts going down) are flagged by the reports."""
-        out = []
-        for name, oid in oids.items():
-            row = self.db.execute(
-                "SELECT models, downloads, base, prev_run_id FROM org_run_totals WHERE run_id = ? AND org_id = ?",
-                [run_id, oid],
-            ).fetchone()
-            if row and row[3] is not None and row[0] and row[1] == 0 and row[2]:
-                day = self.db.execute("SELECT day FROM runs WHERE id = ?", [row[3]]).fetchone()[0]
-                out.append(
-                    f"{name}: no all-time count moved since {day} (a stalled counter: its downloads come later)"
-                )
-        return out
+    def _falls(self, at: Key, oids: dict[str, int]) -> list[str]:
+        """Accounts taken as incomplete (no removals that day) because the file, or their rows in
+        it, fall sharply against the days beside it (see FILE_FALL); the notes that say so."""
+        db, day = self.db, self.day
+        notes = []
+        if day.file_rows is not None:
+            for op, order in (("<", "DESC"), (">", "ASC")):
+                row = db.execute(
+                    f"""SELECT day, file_rows FROM runs WHERE source = ? AND file_rows IS NOT NULL
+                          AND status IN ('ok', 'partial') AND (started_at, id) {op} (?, ?)
+                        ORDER BY started_at {order}, id {order} LIMIT 1""",
+                    [SOURCE, *at],
+                ).fetchone()
+                if (
+                    row is not None
+                    and day.file_rows < FILE_FALL * row[1]
+                    and row[1] - day.file_rows >= FILE_MIN
+                ):
+                    for org in day.orgs:
+                        org.complete = False
+                    notes.append(
+                        f"the file holds {day.file_rows:,} rows, {100 * day.file_rows / row[1]:.0f} % of the "
+                        f"{row[1]:,} of {row[0]} (a truncated upload?): no removals that day"
+                    )
+                    return notes
+        for org in day.orgs:
+            if not org.complete:
+                continue
+            for op, order in (("<", "DESC"), (">", "ASC")):
+                row = db.execute(
+                    f"""SELECT r.day, o.listed FROM org_snapshots o JOIN runs r ON r.id = o.run_id
+                        WHERE o.org_id = ? AND o.complete = 1 AND r.status IN ('ok', 'partial')
+                          AND (r.started_at, r.id) {op} (?, ?)
+                        ORDER BY r.started_at {order}, r.id {order} LIMIT 1""",
+                    [oids[org.name], *at],
+                ).fetchone()
+                if row is not None and row[1] >= ACCOUNT_MIN and len(org.rows) < ACCOUNT_FALL * row[1]:
+                    org.complete = False
+                    notes.append(
+                        f"{org.name}: {len(org.rows):,} rows against {row[1]:,} on {row[0]} (a partial "
+                        "file?): no removals that day"
+                    )
+                    break
+        return notes
 
     def _org_latest(self, oid: int, run_id: int) -> Key | None:
         """The org's newest stored snapshot before this run was written (None: none)."""

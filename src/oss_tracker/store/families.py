@@ -59,6 +59,14 @@ def _names(value: str | None) -> list[str]:
     return [i for i in items if isinstance(i, str)] if isinstance(items, list) else []
 
 
+def _ids(value: str | None) -> list[int]:
+    try:
+        items = json.loads(value or "[]")
+    except ValueError:
+        return []
+    return [i for i in items if type(i) is int] if isinstance(items, list) else []
+
+
 def _fit(value: int | None) -> int | None:
     """A sum SQLite can hold (hostile counts can add up past 64 bits: then unknown)."""
     return value if value is not None and -INT64 <= value < INT64 else None
@@ -69,30 +77,35 @@ def save(db: Database, day: Any, *, version: str, computed_at: str) -> int:
     (a day stored before for other accounts keeps theirs; these accounts' rows are replaced).
     Returns the family day's id."""
     with db.atomic():
-        row = db.execute("SELECT id, orgs FROM family_days WHERE day = ?", [day.day]).fetchone()
+        row = db.execute("SELECT id, orgs, absent FROM family_days WHERE day = ?", [day.day]).fetchone()
         orgs = {o.lower(): o for o in day.orgs}
         meta = [day.started_at, day.endpoint, day.revision, day.rows, day.with_bases, day.bases_from,
                 day.self_references, day.period_from, day.bytes_read, computed_at, version,
                 "; ".join(day.notes) or None]  # fmt: skip
+        absent = sorted(set(day.absent))
         if row is None:
             day_id = int(
                 db.execute(
                     """INSERT INTO family_days (started_at, endpoint, revision, rows, with_bases, bases_from,
-                           self_references, period_from, bytes_read, computed_at, tool_version, message, day, orgs)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                    [*meta, day.day, json.dumps(sorted(orgs.values(), key=str.lower))],
+                           self_references, period_from, bytes_read, computed_at, tool_version, message, day, orgs,
+                           absent)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    [*meta, day.day, json.dumps(sorted(orgs.values(), key=str.lower)), json.dumps(absent)],
                 ).lastrowid
             )
         else:
             day_id = int(row[0])
             for old in _names(row[1]):
                 orgs.setdefault(old.lower(), old)
+            # The models these accounts walked are replaced; the others' (other accounts') stay.
+            kept = [i for i in _ids(row[2]) if i not in set(day.walked)]
             db.execute(
                 """UPDATE family_days SET started_at = ?, endpoint = ?, revision = ?, rows = ?, with_bases = ?,
                        bases_from = ?, self_references = ?, period_from = ?, bytes_read = ?, computed_at = ?,
-                       tool_version = ?, message = ?, orgs = ? WHERE id = ?""",
-                [*meta, json.dumps(sorted(orgs.values(), key=str.lower)), day_id],
-            )
+                       tool_version = ?, message = ?, orgs = ?, absent = ? WHERE id = ?""",
+                [*meta, json.dumps(sorted(orgs.values(), key=str.lower)), json.dumps(sorted({*kept, *absent})),
+                 day_id],
+            )  # fmt: skip
             walked = json.dumps(day.walked)
             for table in ("families", "family_top", "family_accounts"):
                 db.execute(
@@ -207,15 +220,19 @@ def api_differences(
 
     `allowed` is what the archive's age explains: the count's own pace (repos a day, between those
     two counts) times the days between the archived day and the count, plus noise (NOISE_REPOS or
-    NOISE_SHARE, the larger). `beyond` when the difference is larger. With `candidates`, only the
-    models whose difference exceeds the noise for one of the two counts (all that can be beyond:
-    a report of thousands of models reads a few rows)."""
+    NOISE_SHARE, the larger); with one count only (no pace), the noise again for each day apart.
+    `beyond` when the difference is larger. With `candidates`, only the models whose difference
+    exceeds the noise for one of the two counts (all that can be beyond: a report of thousands of
+    models reads a few rows). A model that was not in the day's file (created after it, or private
+    then: `family_days.absent`; for a day stored without it, created after the day) is not compared:
+    the archive could not count its children."""
     import math
     from datetime import date
 
-    found = db.execute("SELECT id, orgs FROM family_days WHERE day = ?", [day]).fetchone()
+    found = db.execute("SELECT id, orgs, absent, started_at FROM family_days WHERE day = ?", [day]).fetchone()
     if found is None:
         return []
+    absent = json.dumps(_ids(found[2]))
     walked = {o.lower() for o in _names(found[1])}
     if orgs is not None:
         walked &= {o.lower() for o in orgs}
@@ -227,12 +244,14 @@ def api_differences(
         d = f"coalesce({DIRECT}, 0)"
         only += f""" AND (abs({d} - l.total) > {NOISE_REPOS}
                           OR (l.prev_total IS NOT NULL AND abs({d} - l.prev_total) > {NOISE_REPOS}))"""
+    present = _present_sql(found[2] is not None)
     rows = db.execute(
         f"""SELECT m.id, m.repo_id, m.org_id, coalesce({DIRECT}, 0), l.day, l.total, l.prev_day, l.prev_total
             FROM models m JOIN derivative_latest l ON l.model_id = m.id
             LEFT JOIN families f ON f.model_id = m.id AND f.day_id = ?
-            WHERE m.removed_at IS NULL AND m.org_id IN ({",".join("?" * len(accounts)) or "NULL"}) {only}""",
-        [found[0], *accounts, *args],
+            WHERE m.removed_at IS NULL AND m.org_id IN ({",".join("?" * len(accounts)) or "NULL"}) {only}
+              AND {present}""",
+        [found[0], *accounts, *args, absent if found[2] is not None else found[3]],
     ).fetchall()
     ordinal: dict[str, int] = {}  # a few distinct days: each parsed once
 
@@ -255,7 +274,8 @@ def api_differences(
             pace = abs(l_total - p_total) / gap if gap else None
         if apart > MAX_APART:
             continue
-        allowed = math.ceil((pace or 0) * apart) + max(NOISE_REPOS, math.ceil(NOISE_SHARE * near[1]))
+        noise = max(NOISE_REPOS, math.ceil(NOISE_SHARE * near[1]))
+        allowed = math.ceil(pace * apart) + noise if pace is not None else noise * (1 + apart)
         out.append(
             {"id": repo_id, "model_id": model_id, "org": accounts[org_id], "archive_day": day,
              "archive_direct": direct, "api_day": near[0], "api_direct": near[1], "difference": direct - near[1],
@@ -266,9 +286,17 @@ def api_differences(
     return out
 
 
+def _present_sql(known: bool) -> str:
+    """SQL (one argument) for a model that was in a family day's file: not in its `absent` list (a
+    JSON list), or, for a day stored without one, created by the day's snapshot time."""
+    if known:
+        return "m.id NOT IN (SELECT value FROM json_each(?))"
+    return "coalesce(m.created_at <= ?, 1)"
+
+
 def api_compared(db: Database, *, day: str, orgs: list[str] | None = None) -> int:
     """How many models api_differences compares on family day `day` (those of `orgs` only)."""
-    found = db.execute("SELECT orgs FROM family_days WHERE day = ?", [day]).fetchone()
+    found = db.execute("SELECT orgs, absent, started_at FROM family_days WHERE day = ?", [day]).fetchone()
     if found is None:
         return 0
     walked = {o.lower() for o in _names(found[0])}
@@ -279,6 +307,7 @@ def api_compared(db: Database, *, day: str, orgs: list[str] | None = None) -> in
         f"""SELECT count(*) FROM models m JOIN derivative_latest l ON l.model_id = m.id
             WHERE m.removed_at IS NULL AND m.org_id IN ({",".join("?" * len(ids)) or "NULL"})
               AND (abs(julianday(l.day) - julianday(?)) <= {MAX_APART}
-                   OR abs(julianday(l.prev_day) - julianday(?)) <= {MAX_APART})""",
-        [*ids, day, day],
+                   OR abs(julianday(l.prev_day) - julianday(?)) <= {MAX_APART})
+              AND {_present_sql(found[1] is not None)}""",
+        [*ids, day, day, json.dumps(_ids(found[1])) if found[1] is not None else found[2]],
     ).fetchone()[0]

@@ -33,6 +33,8 @@ SCHEMA = frozenset(
         "m020_families",
         "m011_model_kinds",
         "m012_model_details",
+        "m021_period_gaps_and_stalls",
+        "m022_archive_checks",
     }
 )
 

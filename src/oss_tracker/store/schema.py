@@ -649,4 +649,63 @@ def m012_model_details(db: Database) -> None:
         JOIN runs r ON r.id = m.last_seen_run""")
 
 
+@migrations()
+def m021_period_gaps_and_stalls(db: Database) -> None:
+    # A period that starts on a day without all-time counts (the archive before 2025-02-27) is a gap,
+    # not the launches' downloads alone; and each period counts its stalled counters (a model's
+    # all-time count that stood still while it is downloaded: store/totals.py). org_run_totals gets
+    # `stalls` and is recomputed; org_daily is replaced to say the same (m013's otherwise).
+    from oss_tracker.store import totals
+
+    db.execute("ALTER TABLE org_run_totals ADD COLUMN stalls INTEGER NOT NULL DEFAULT 0")
+    totals.record(db)
+    db.execute("DROP VIEW IF EXISTS org_daily")
+    launched, unseen = totals.launch_sql(prev_at="p.previous_as_of")
+    db.execute(f"""
+        CREATE VIEW org_daily AS
+        WITH paired AS (
+            SELECT org_id, day, run_id, as_of,
+                   lag(day) OVER w AS previous_day, lag(run_id) OVER w AS previous_run_id,
+                   lag(as_of) OVER w AS previous_as_of
+            FROM org_days WINDOW w AS (PARTITION BY org_id ORDER BY day)
+        ), sums AS (
+            SELECT p.org_id, p.day, count(*) AS models_listed, sum(s.downloads_30d) AS downloads_30d,
+                   sum(s.downloads_all_time) AS downloads_all_time, sum(s.likes) AS likes,
+                   {totals.downloads_sql(launched=launched)} AS downloads,
+                   coalesce(sum(s.downloads_all_time < ps.downloads_all_time), 0) AS all_time_drops,
+                   {totals.stalls_sql(apart="julianday(p.as_of) - julianday(p.previous_as_of)")} AS all_time_stalls,
+                   sum({launched}) AS launches,
+                   sum(CASE WHEN {launched} THEN s.downloads_all_time END) AS launch_downloads,
+                   sum({unseen}) AS first_seen_not_counted
+            FROM paired p
+            CROSS JOIN models m ON m.org_id = p.org_id
+            JOIN model_snapshots s ON s.run_id = p.run_id AND s.model_id = m.id
+            LEFT JOIN model_snapshots ps ON ps.run_id = p.previous_run_id AND ps.model_id = m.id
+            GROUP BY p.org_id, p.day
+        )
+        SELECT g.name AS org, p.org_id, p.day, p.as_of, p.run_id, p.previous_day,
+               CAST(julianday(p.day) - julianday(p.previous_day) AS INTEGER) AS days,
+               o.num_models, o.listed AS models, o.complete, o.followers,
+               o.followers - po.followers AS followers_change,
+               x.downloads_30d, x.downloads_all_time, x.downloads, x.all_time_drops, x.likes,
+               x.likes - lag(x.likes) OVER (PARTITION BY p.org_id ORDER BY p.day) AS likes_change,
+               x.launches, x.launch_downloads, x.first_seen_not_counted, x.all_time_stalls
+        FROM paired p
+        JOIN orgs g ON g.id = p.org_id
+        JOIN org_snapshots o ON o.run_id = p.run_id AND o.org_id = p.org_id
+        LEFT JOIN org_snapshots po ON po.run_id = p.previous_run_id AND po.org_id = p.org_id
+        LEFT JOIN sums x ON x.org_id = p.org_id AND x.day = p.day""")
+
+
+@migrations()
+def m022_archive_checks(db: Database) -> None:
+    # `runs.file_rows`: the rows of an archived day's whole file (NULL for a live sync, and for a day
+    # imported before this), to tell a truncated file from its neighbours (store/archive.py).
+    # `family_days.absent`: the watched models walked that day that were not in its file (created
+    # later, or private then; a JSON list of model ids, NULL when not known): their direct children
+    # are not compared with model_info's (store/families.py).
+    db.execute("ALTER TABLE runs ADD COLUMN file_rows INTEGER")
+    db.execute("ALTER TABLE family_days ADD COLUMN absent TEXT")
+
+
 KNOWN = {m.name for m in migrations._migrations}

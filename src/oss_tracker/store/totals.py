@@ -29,10 +29,15 @@ if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for
     from sqlite_utils import Database
 
 FIELDS = ("models", "downloads_30d", "downloads_all_time", "likes", "downloads", "base", "drops",
-          "launches", "launch_downloads", "first_seen_not_counted")  # fmt: skip
+          "launches", "launch_downloads", "first_seen_not_counted", "stalls")  # fmt: skip
 # What a level alone (no previous run) has for the period fields.
 NO_PERIOD = {"downloads": None, "base": None, "drops": 0, "launches": 0, "launch_downloads": None,
-             "first_seen_not_counted": 0}  # fmt: skip
+             "first_seen_not_counted": 0, "stalls": 0}  # fmt: skip
+# A stalled counter (the public archive's, ARCHIVES.md): a model's all-time count that stood still
+# over at least STALL_DAYS while its 30-day count says it is downloaded STALL_30D times a month
+# (~10 a day: a whole day without one is then no chance). Its downloads come later, in a jump.
+STALL_DAYS = 0.75
+STALL_30D = 300
 Triple = tuple[int, int, int | None]  # (org or model id, run, previous run or None)
 INT64 = 2**63
 
@@ -98,13 +103,35 @@ def launch_sql(
     return launched, f"({absent} AND NOT {launched})"
 
 
+def downloads_sql(snap: str = "s", prev: str = "ps", launched: str = "0") -> str:
+    """SQL for a period's downloads, an aggregate: the all-time differences of the models present at
+    both ends plus the launches' whole counts; unknown (NULL) when some model present at both ends
+    has an end count but none has a start count (a start day without all-time counts: the
+    archive before 2025-02-27), which the launches alone would otherwise pass for."""
+    return f"""CASE WHEN count(CASE WHEN {snap}.downloads_all_time IS NOT NULL THEN {prev}.model_id END) > 0
+                     AND count(CASE WHEN {snap}.downloads_all_time IS NOT NULL THEN {prev}.downloads_all_time END) = 0
+                THEN NULL
+                ELSE sum(CASE WHEN {prev}.model_id IS NOT NULL THEN {snap}.downloads_all_time - {prev}.downloads_all_time
+                              WHEN {launched} THEN {snap}.downloads_all_time END) END"""
+
+
+def stalls_sql(snap: str = "s", prev: str = "ps", apart: str = "0") -> str:
+    """SQL for how many models' all-time counts stalled over a period (see STALL_DAYS), an aggregate;
+    `apart` is the period's length in days."""
+    return (
+        f"coalesce(sum({prev}.downloads_all_time = {snap}.downloads_all_time "
+        f"AND {snap}.downloads_30d >= {STALL_30D} AND {apart} >= {STALL_DAYS}), 0)"
+    )
+
+
 def live_sums(
     db: Database, triples: list[Triple], *, by: str, keep: str = "1"
 ) -> dict[tuple[int, int], dict[str, Any]]:
     """For (org or model id, run, previous run) triples: totals at `run` and the downloads since
     `previous run`: all-time differences over the models present in both, plus the whole
     all-time count of each model launched in between (see the module's docstring), summed from
-    the model snapshots. `keep`: SQL on `m` (the models) that keeps some, e.g. one kind of model.
+    the model snapshots; and the stalled counts among them (`stalls_sql`). `keep`: SQL on `m`
+    (the models) that keeps some, e.g. one kind of model.
 
     A sum past 64 bits is NULL (unknown)."""
     if not triples:
@@ -118,17 +145,17 @@ def live_sums(
     sql = f"""WITH p AS MATERIALIZED (
                 SELECT json_extract(value, '$[0]') AS key, json_extract(value, '$[1]') AS run_id,
                        json_extract(value, '$[2]') AS prev_run_id,
-                       (SELECT r.started_at FROM runs r WHERE r.id = json_extract(value, '$[2]')) AS prev_at
+                       (SELECT r.started_at FROM runs r WHERE r.id = json_extract(value, '$[2]')) AS prev_at,
+                       (SELECT r.started_at FROM runs r WHERE r.id = json_extract(value, '$[1]')) AS at
                 FROM json_each(?)
             )
             SELECT p.key, p.run_id, (
                 SELECT json_array(count(*), sum(s.downloads_30d), sum(s.downloads_all_time), sum(s.likes),
-                       sum(CASE WHEN ps.model_id IS NOT NULL THEN s.downloads_all_time - ps.downloads_all_time
-                                WHEN {launched} THEN s.downloads_all_time END),
+                       {downloads_sql(launched=launched)},
                        sum(CASE WHEN s.downloads_all_time IS NOT NULL THEN ps.downloads_all_time END),
                        coalesce(sum(s.downloads_all_time < ps.downloads_all_time), 0),
                        sum({launched}), sum(CASE WHEN {launched} THEN s.downloads_all_time END),
-                       sum({unseen}))
+                       sum({unseen}), {stalls_sql(apart="julianday(p.at) - julianday(p.prev_at)")})
                 FROM models m
                 JOIN model_snapshots s ON s.run_id = p.run_id AND s.model_id = m.id
                 LEFT JOIN model_snapshots ps ON ps.run_id = p.prev_run_id AND ps.model_id = m.id
@@ -209,7 +236,7 @@ def record(db: Database, *, run_id: int | None = None, org_ids: list[int] | None
         args.extend(org_ids)
     db.execute(f"DELETE FROM org_run_totals {'WHERE ' + ' AND '.join(where) if where else ''}", args)
     sums = live_sums(db, [tuple(p) for p in pairs], by="org")  # type: ignore[misc]
-    # The table's own columns: migration m006 fills it before m013 adds the launch columns.
+    # The table's own columns: migration m006 fills it before m013 adds the launch columns (m021 stalls).
     have = {r[1] for r in db.execute("PRAGMA table_info(org_run_totals)").fetchall()}
     fields = [f for f in FIELDS if f in have]
     rows = [

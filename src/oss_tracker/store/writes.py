@@ -221,16 +221,24 @@ def _adopt(db: Store, records: list[ModelRecord]) -> dict[str, tuple]:
     creation times): each takes the Hub's real `_id`, and is that model from now on, not a second
     one. Returns their rows by the real `_id`, as `_save_page` reads stored rows."""
     by_synthetic = {SYNTHETIC + rec.repo_id: rec for rec in records}
+    # A repo id an older repo had first was stored as `archive:<repo id>@<createdAt>` (store/archive.py).
+    by_synthetic.update(
+        {f"{SYNTHETIC}{rec.repo_id}@{rec.created_at}": rec for rec in records if rec.created_at is not None}
+    )
     found = db.execute(
         """SELECT hub_id, id, repo_id, license, removed_at, org_id, last_seen_run, created_at FROM models
            WHERE hub_id IN (SELECT value FROM json_each(?))""",
         [json.dumps(sorted(by_synthetic))],
     ).fetchall()
     adopted: dict[str, tuple] = {}
+    # One stored model a repo: the one of the same creation time first.
+    found.sort(key=lambda r: (r[-1] is None or r[-1] != by_synthetic[r[0]].created_at, r[0]))
     for hub_id, *row, created_at in found:
         rec = by_synthetic[hub_id]
         if created_at is not None and rec.created_at is not None and created_at != rec.created_at:
             continue  # another repo that once bore this name
+        if rec.hub_id in adopted:
+            continue
         db.execute("UPDATE models SET hub_id = ? WHERE id = ?", [rec.hub_id, row[0]])
         adopted[rec.hub_id] = tuple(row)
     return adopted

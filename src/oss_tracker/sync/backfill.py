@@ -21,16 +21,17 @@ from __future__ import annotations
 import logging
 import os
 import re
-import stat
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from oss_tracker import __version__
-from oss_tracker.errors import CLOCK_SKEW, FAILED, TrackerError, describe
+from oss_tracker.errors import CLOCK_SKEW, FAILED, Busy, TrackerError, describe
+from oss_tracker.sync.archive_days import Candidate, Counted, Source, iso, read_share
+from oss_tracker.sync.lock import LockError
 
 log = logging.getLogger("oss_tracker")
 
@@ -74,17 +75,6 @@ class BackfillJob:
 
 
 @dataclass
-class Candidate:
-    """One day to import: where its file is and when the snapshot was taken."""
-
-    day: str
-    at: str  # the snapshot's time (UTC ISO)
-    revision: str  # the commit, or the local file's path
-    commit_before: str | None = None  # the last commit before that day (to see whether the file changed)
-    local: Path | None = None
-
-
-@dataclass
 class DayDone:
     day: str
     run_id: int
@@ -102,6 +92,7 @@ class BackfillSummary:
     imported: list[DayDone] = field(default_factory=list)
     held: int = 0  # days already stored for every asked account
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (day, why): a gap, with its reason
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # (day, why): a file that cannot be read
     failed: list[tuple[str, str]] = field(default_factory=list)  # (day, why): could not be read now
     requests: int = 0
     families: list[Any] = field(default_factory=list)  # sync/families.py's FamiliesDone, a day each
@@ -110,15 +101,16 @@ class BackfillSummary:
 
     @property
     def status(self) -> str:
-        if self.failed or self.family_failed or any(d.status != "ok" for d in self.imported):
+        """ok; partial (exit 3) when a day failed, could not be read or is partial but something
+        is stored; failed (exit 1) when nothing is. A gap (no snapshot that day) is no problem."""
+        problems = self.failed or self.unreadable or self.family_failed
+        if problems or any(d.status != "ok" for d in self.imported):
             return "partial" if self.imported or self.held or self.families else "failed"
         return "ok"
 
     def line(self) -> str:
         """The one summary line a cron log keeps."""
-        done = self.imported
-        read = sum(d.bytes_read for d in done)
-        size = sum(d.file_size for d in done)
+        done = sorted(self.imported, key=lambda d: d.day)
         parts = [f"backfill {self.status}: {len(done)} day(s) imported"]
         if done:
             parts[0] += f" ({done[0].day} – {done[-1].day})"
@@ -126,34 +118,41 @@ class BackfillSummary:
                 f"{len(self.orgs)} org(s), {sum(d.models for d in done):,} model snapshots, "
                 f"{sum(d.new for d in done):,} new model(s), {sum(d.removed for d in done):,} removed"
             )
-            share = f" ({100 * read / size:.1f} % of {_mb(size)})" if size else ""
-            parts.append(
-                f"{_mb(read)} read{share}" + (f", {self.requests:,} requests" if self.requests else "")
-            )
+            read = read_share(sum(d.bytes_read for d in done), sum(d.file_size for d in done))
+            parts.append(read + (f", {self.requests:,} requests" if self.requests else ""))
         if self.held:
             parts.append(f"{self.held} day(s) already stored")
         if self.skipped:
             parts.append(f"{len(self.skipped)} day(s) skipped")
+        if self.unreadable:
+            parts.append(f"{len(self.unreadable)} day(s) unreadable")
+        incomplete = [d.day for d in done if d.status != "ok"]
+        if incomplete:  # why the status is partial when nothing else went wrong (runs.message says more)
+            parts.append(
+                f"{len(incomplete)} day(s) incomplete ({', '.join(incomplete[:5])}{', …' if len(incomplete) > 5 else ''}):"
+                " models missing from them not taken as removed"
+            )
         if self.families or self.family_skipped or self.family_failed:
             from oss_tracker.sync.families import families_part
 
-            parts.append(families_part(self))
-        problems = [f"{d}: {why}" for d, why in self.failed + self.family_failed + self.skipped[:10]]
+            parts.append(families_part(self.families, self.family_skipped))
+        problems = [
+            f"{d}: {why}" for d, why in self.failed + self.unreadable + self.family_failed + self.skipped[:10]
+        ]
         more = f"; … {len(self.skipped) - 10} more skipped" if len(self.skipped) > 10 else ""
         return ", ".join(parts) + (" — " + "; ".join(problems) + more if problems else "")
 
 
-def _mb(n: int) -> str:
-    return f"{n / 1e6:,.1f} MB" if n < 1e10 else f"{n / 1e9:,.1f} GB"
-
-
 Progress = Callable[[int, int, int, str], None]  # days done, days planned, bytes read, current day
+# How long a backfill waits, before a day's write, for a sync that holds the database (a sync takes
+# minutes; one that holds it for longer has hung, and the backfill stops: partial, run it again).
+WRITE_WAIT = 3600.0
 
 
 def run_backfill(job: BackfillJob, progress: Progress | None = None) -> BackfillSummary:
     """Plan, read and store the days; raises BackfillError when nothing could be planned."""
     from oss_tracker.store.open import check_location, open_db
-    from oss_tracker.sync.lock import sync_lock
+    from oss_tracker.sync.lock import DatabaseLock
     from oss_tracker.sync.stop import stop_on_signals
 
     try:
@@ -165,10 +164,15 @@ def run_backfill(job: BackfillJob, progress: Progress | None = None) -> Backfill
     orgs = job.named or job.watched()
     wall = (job.now or datetime.now(UTC)).astimezone(UTC)
     check_location(job.path)
-    with stop_on_signals(job.path) as on_stop, sync_lock(job.path, wait=job.wait):
-        db = open_db(job.path, create=True)
+    # `sync --families` (latest) builds one day after its sync: it may run beside a long backfill.
+    with stop_on_signals(job.path) as on_stop, DatabaseLock(job.path, exclusive=not job.latest) as lock:
+        # The lock first, as for a sync: a backfill refused as busy writes nothing, not even a
+        # migration. Then it is given back: each day's write takes it again (sync/lock.py).
+        lock.acquire(job.wait, first=True)
+        db = open_db(lock.path, create=True)
         session = None
         try:
+            lock.release()
             local = None if job.source == HUB_STATS else Path(job.source)
             if local is None:
                 from oss_tracker.hub import client as hub
@@ -181,22 +185,37 @@ def run_backfill(job: BackfillJob, progress: Progress | None = None) -> Backfill
                     timeout=job.timeout,
                 )
                 on_stop.append(session.transport.cancel)
-            return _Backfill(db, job, orgs, wall, session, local, progress).run()
+            return _Backfill(db, job, orgs, wall, session, local, progress, lock).run()
         finally:
             if session is not None:
                 session.close()
-            db.close()  # before the lock's descriptor closes (see sync/lock.py)
+            db.close()  # before the lock's descriptors close (see sync/lock.py)
 
 
 class _Backfill:
     def __init__(self, db: Any, job: BackfillJob, orgs: list[str], wall: datetime, session: Any,
-                 local: Path | None, progress: Progress | None) -> None:  # fmt: skip
+                 local: Path | None, progress: Progress | None, lock: Any) -> None:  # fmt: skip
+        from oss_tracker.store.archive import licence_names
+
         self.db, self.job, self.orgs, self.wall = db, job, orgs, wall
-        self.session, self.local, self.progress = session, local, progress
+        self.session, self.local, self.progress, self.lock = session, local, progress, lock
         self.summary = BackfillSummary(orgs)
-        self.etags: dict[tuple[str, str], str | None] = {}
         self.found: list[Candidate] = []  # every archived day there is (the plan is taken from them)
         self.family_step: Any = None
+        # What is known of each repo (lower case): (licence tag, licence name, licence key,
+        # lastModified), from the stored models, then from each day read. A row whose lastModified
+        # is one known here had no commit in between, so its licence and base are the known ones
+        # and its descriptive columns are not read (hub/archive_table.py).
+        self.known = licence_names(db)
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """The database lock while a day is written, a sync waiting for it let through first."""
+        self.lock.acquire(WRITE_WAIT)
+        try:
+            yield
+        finally:
+            self.lock.release()
 
     def run(self) -> BackfillSummary:
         from oss_tracker.store import archive as stored
@@ -206,9 +225,7 @@ class _Backfill:
             return self._latest(planned)
         held = stored.held(self.db) if self.job.snapshots else {}
         if self.job.families:
-            from oss_tracker.sync.families import FamilyStep
-
-            self.family_step = FamilyStep(self, planned)
+            self.family_step = self._family_step(planned)
         todo = []
         for cand in planned:
             snapshots = self.job.snapshots and not all(
@@ -217,15 +234,25 @@ class _Backfill:
             families = self.family_step is not None and self.family_step.needed(cand.day)
             if not snapshots and not families:
                 self.summary.held += 1
-            elif cand.at > _iso(self.wall + CLOCK_SKEW):
+            elif cand.at > iso(self.wall + CLOCK_SKEW):
                 self.summary.skipped.append((cand.day, f"dated {cand.at}, after this machine's clock"))
             else:
                 todo.append((cand, snapshots, families))
+        # Newest first: each day's rows are then compared with the day after it (the live syncs'
+        # state for the newest), which shares most rows' lastModified, so that only the rows of
+        # repos changed in between are read whole. Families go oldest first: a day's period
+        # downloads need the day before's counts, kept from the day read just before.
+        if not self.job.families:
+            todo.reverse()
         bytes_read = 0
         for done, (cand, snapshots, families) in enumerate(todo):
             if self.progress is not None:
                 self.progress(done, len(todo), bytes_read, cand.day)
-            result = self._day(cand, held.get(cand.day, set()), snapshots, families)
+            try:
+                result = self._bucket(cand, snapshots, families)
+            except (Busy, LockError) as err:
+                self.summary.failed.append((cand.day, str(err)))
+                break
             if result is not None:
                 self.summary.imported.append(result)
                 bytes_read += result.bytes_read
@@ -235,25 +262,58 @@ class _Backfill:
             self.summary.requests = self.session.transport.requests
         return self.summary
 
+    def _family_step(self, planned: list[Candidate]) -> Any:
+        from oss_tracker.sync.families import FamilyStep
+
+        job = self.job
+        return FamilyStep(self.db, self.orgs, planned, job.companies() if job.companies else [],
+                          self.endpoint(), self.earlier)  # fmt: skip
+
+    def _bucket(self, cand: Candidate, snapshots: bool, families: bool) -> DayDone | None:
+        """The day, or (--every week|month) the bucket's next day back when it has no snapshot."""
+        tried = [cand, *cand.fallbacks]
+        for k, attempt in enumerate(tried):
+            if k and not self._needed(attempt.day, snapshots, families):
+                self.summary.held += 1  # the bucket has a stored day after all
+                return None
+            gaps = len(self.summary.skipped)
+            done = self._day(attempt, snapshots, families)
+            if len(self.summary.skipped) == gaps:  # imported, or a problem said: not a gap
+                return done
+            if k + 1 < len(tried):
+                day, why = self.summary.skipped.pop()
+                self.summary.skipped.append(
+                    (day, f"{why}; the {self.job.every}'s day before it tried instead")
+                )
+        return None
+
+    def _needed(self, day: str, snapshots: bool, families: bool) -> bool:
+        """Whether a day still has something to import for the asked accounts."""
+        from oss_tracker.store import archive as stored
+
+        held = stored.held(self.db).get(day, set()) if snapshots else set()
+        return (snapshots and not all(o.lower() in held for o in self.orgs)) or (
+            families and self.family_step.needed(day)
+        )
+
     def _latest(self, planned: list[Candidate]) -> BackfillSummary:
         """Only the newest archived day's families (`sync --families`): the newest day dated before
         this machine's clock whose file changed (a day whose upload failed is passed over)."""
-        from oss_tracker.sync.families import FamilyStep
-
-        now = _iso(self.wall + CLOCK_SKEW)
+        now = iso(self.wall + CLOCK_SKEW)
         days = [c for c in planned if c.at <= now][-LATEST_DAYS:]
         passed: list[tuple[str, str]] = []
         for cand in reversed(days):
-            self.family_step = FamilyStep(self, [cand])
+            self.family_step = self._family_step([cand])
             if not self.family_step.needed(cand.day):
                 self.summary.held += 1
                 break
-            skipped = len(self.summary.skipped)
-            self._day(cand, set(), snapshots=False, families=True)
-            if len(self.summary.skipped) == skipped:
+            skipped, unreadable = len(self.summary.skipped), len(self.summary.unreadable)
+            self._day(cand, snapshots=False, families=True)
+            if (len(self.summary.skipped), len(self.summary.unreadable)) == (skipped, unreadable):
                 break
-            passed += self.summary.skipped[skipped:]  # no snapshot that day: the day before, then
-            del self.summary.skipped[skipped:]
+            # No snapshot that day, or none that can be read: the day before, then.
+            passed += self.summary.skipped[skipped:] + self.summary.unreadable[unreadable:]
+            del self.summary.skipped[skipped:], self.summary.unreadable[unreadable:]
         self.summary.family_skipped += [
             (d, f"passed over: {why}") for d, why in passed if not self.summary.families
         ]
@@ -266,26 +326,44 @@ class _Backfill:
         found = self._local_days() if self.local is not None else self._hub_days()
         self.found = sorted(found, key=lambda c: c.day)
         job = self.job
-        inside = [c for c in found if (job.since is None or c.day >= job.since.isoformat())
+        inside = [c for c in self.found if (job.since is None or c.day >= job.since.isoformat())
                   and (job.until is None or c.day <= job.until.isoformat())]  # fmt: skip
-        picked: dict[str, Candidate] = {}
-        for cand in sorted(inside, key=lambda c: c.day):
-            picked[_bucket(cand.day, job.every)] = cand  # the last day of each bucket
-        return sorted(picked.values(), key=lambda c: c.day)
+        buckets: dict[str, list[Candidate]] = {}
+        for cand in inside:
+            buckets.setdefault(_bucket(cand.day, job.every), []).append(cand)
+        picked = []
+        for days in buckets.values():  # the last day of each bucket, the others as its fallbacks
+            last = days[-1]
+            last.fallbacks = days[-2::-1] if job.every != "day" else []
+            picked.append(last)
+        return sorted(picked, key=lambda c: c.day)
 
     def _hub_days(self) -> list[Candidate]:
         from oss_tracker.hub.archive import list_commits
+        from oss_tracker.sync.families import PREVIOUS_TRIES
 
+        # The listing is newest first: it stops once past what the plan needs, `--since` less the
+        # day before it (whether `--since`'s file changed) and, for families, the days a period may
+        # start from. All days after the oldest one listed are then listed whole.
+        since = self.job.since
+        margin = 1 + (PREVIOUS_TRIES if self.job.families else 0)
+        cutoff = (since - timedelta(days=margin)).isoformat() if since is not None else None
         try:
             listed = []
             days: set[str] = set()
             cut = False
-            for commit in list_commits(self.session, self.job.repo):  # newest first
-                if self.job.latest and commit.at[:10] not in days and len(days) == LATEST_DAYS + 1:
+            listing = list_commits(self.session, self.job.repo)
+            for commit in listing:
+                day = commit.at[:10]
+                if self.job.latest and day not in days and len(days) == LATEST_DAYS + 1:
                     cut = True  # enough for the newest day and the days before it (its period's start)
                     break
-                days.add(commit.at[:10])
+                if cutoff is not None and day < cutoff:
+                    cut = True
+                    break
+                days.add(day)
                 listed.append(commit)
+            cut = cut or not listing.complete
             commits = sorted(listed, key=lambda c: (c.at, c.sha))
         except Exception as err:  # noqa: BLE001 - one clear line, whatever failed
             raise BackfillError(f"cannot list the commits of {self.job.repo}: {describe(err)}") from None
@@ -335,54 +413,124 @@ class _Backfill:
         return out
 
     # -- one day ---------------------------------------------------------------------------
-    def _day(
-        self, cand: Candidate, held: set[str], snapshots: bool = True, families: bool = False
-    ) -> DayDone | None:
+    def _day(self, cand: Candidate, snapshots: bool = True, families: bool = False) -> DayDone | None:
+        """Read a day's file (without the lock) and store it (with it, a transaction each)."""
         from oss_tracker.hub.archive_table import Unreadable
 
-        orgs = [o for o in self.orgs if o.lower() not in held]
         done = None
         try:
-            with self._open(cand) as source:
+            with self._open(cand) as source, _memory(families):
+                graph = self._family_read(cand, source) if families else None
                 if snapshots:
-                    done = self._snapshots(cand, orgs, source)
-                if families:
-                    self.family_step.build(cand, source)
+                    done = self._snapshots(cand, source, graph)
+                if graph is not None:
+                    self._family_build(cand, source, graph)
         except _Gap as why:
             self.summary.skipped.append((cand.day, str(why)))
         except Unreadable as why:
-            self.summary.skipped.append((cand.day, f"unreadable: {why}"))
-        except KeyboardInterrupt:
-            raise
+            self.summary.unreadable.append((cand.day, str(why)))
+        except (KeyboardInterrupt, Busy, LockError):
+            raise  # stopped, a sync that never ends, or another database: no more days
         except Exception as err:  # noqa: BLE001 - a day that fails now is tried again next time
             log.debug("reading %s failed", cand.day, exc_info=True)
             self.summary.failed.append((cand.day, describe(err)))
         return done
 
-    def _snapshots(self, cand: Candidate, orgs: list[str], source: Source) -> DayDone:
-        from oss_tracker.hub.archive_table import read_csv, read_parquet
+    def _snapshots(self, cand: Candidate, source: Source, graph: Any) -> DayDone | None:
+        from oss_tracker.hub.archive_table import distrust_all_time, read_csv, read_parquet
         from oss_tracker.hub.parse import date_ceiling
-        from oss_tracker.store.archive import licence_names
+        from oss_tracker.store import archive as stored
 
-        known = licence_names(self.db)
-        names = lambda repo_id: known.get(repo_id.lower())  # noqa: E731
+        held = stored.held(self.db).get(cand.day, set())
+        orgs = [o for o in self.orgs if o.lower() not in held]
+        if not orgs:
+            self.summary.held += 1
+            return None
         ceiling = date_ceiling(datetime.fromisoformat(cand.at.replace("Z", "+00:00")))
-        reader = read_csv if source.csv else read_parquet
         before, requests = source.bytes_read, source.requests
-        table = reader(source.file, orgs, ceiling=ceiling, names=names)
-        return self._store(cand, orgs, table, source.size, source.bytes_read - before,
-                           source.requests - requests, source.label)  # fmt: skip
+        if source.csv:
+            table = read_csv(source.file, orgs, ceiling=ceiling, names=self._known)
+        else:  # the ids of every row group are the graph's when its families are built too
+            ids = graph.ids if graph is not None else None
+            table = read_parquet(source.file, orgs, ceiling=ceiling, names=self._known, ids=ids)
+        distrust_all_time(table, cand.day)
+        with self._writing():
+            # A sync may have stored this day meanwhile (the lock was not held while reading).
+            held = stored.held(self.db).get(cand.day, set())
+            orgs = [o for o in orgs if o.lower() not in held]
+            if not orgs:
+                self.summary.held += 1
+                return None
+            done = self._store(cand, orgs, table, source.size, source.bytes_read - before,
+                               source.requests - requests, source.label)  # fmt: skip
+        self._learn(table)
+        return done
+
+    def _known(self, repo_id: str) -> tuple[str | None, str | None, str, str | None] | None:
+        return self.known.get(repo_id.lower())
+
+    def _learn(self, table: Any) -> None:
+        """Each row's licence at its lastModified, for the next day's rows (see `known`)."""
+        for rows in table.rows.values():
+            for rec in rows:
+                if rec.license is not None and rec.last_modified is not None:
+                    lic = rec.license
+                    self.known[rec.repo_id.lower()] = (lic.tag, lic.name, lic.key, rec.last_modified)
+
+    def _family_read(self, cand: Candidate, source: Source) -> Any:
+        """The day's graph of declared bases, or None (a CSV day, or one whose bases cannot be
+        read: said, and its snapshots are still read)."""
+        if source.csv:
+            self.summary.family_skipped.append(
+                (cand.day, "a CSV day: its bases are read from Parquet days only")
+            )
+            return None
+        with self._family_problems(cand):
+            return self.family_step.read(cand, source)
+        return None
+
+    def _family_build(self, cand: Candidate, source: Source, graph: Any) -> None:
+        with self._family_problems(cand):
+            day = self.family_step.build(cand, source, graph)
+            with self._writing():
+                if not self.family_step.needed(cand.day, again=True):
+                    self.summary.held += 1
+                    return
+                self.summary.families.append(self.family_step.save(day, source.size))
+
+    @contextmanager
+    def _family_problems(self, cand: Candidate) -> Iterator[None]:
+        """A day's families that cannot be built are said, never raised: its snapshots stand."""
+        from oss_tracker.hub.archive_table import Unreadable
+
+        try:
+            yield
+        except Unreadable as why:
+            self.summary.family_skipped.append((cand.day, f"families unreadable: {why}"))
+        except (KeyboardInterrupt, Busy, LockError):
+            raise
+        except Exception as err:  # noqa: BLE001 - tried again next time
+            log.debug("families of %s failed", cand.day, exc_info=True)
+            self.summary.family_failed.append((cand.day, f"families: {describe(err)}"))
 
     @contextmanager
     def _open(self, cand: Candidate) -> Iterator[Source]:
         """The day's file, to read from (counting its bytes); _Gap when the day has no snapshot."""
         if cand.local is not None:
-            _regular(cand.local)
-            with open(cand.local, "rb") as f:
-                counted = _Counted(f)
-                yield Source(
-                    counted, os.fstat(f.fileno()).st_size, str(cand.local), cand.local.suffix == ".csv"
-                )
+            from oss_tracker.files import NotRegular, open_regular
+            from oss_tracker.hub.archive_table import Unreadable
+
+            # Opened without blocking and checked on the descriptor: a FIFO put in its place after
+            # the plan was made cannot hang the read.
+            try:
+                fd = open_regular(cand.local)
+            except NotRegular:
+                raise Unreadable(f"{cand.local} is not a regular file") from None
+            except OSError as err:
+                raise Unreadable(f"cannot read {cand.local}: {err.strerror}") from None
+            with os.fdopen(fd, "rb") as f:
+                size = os.fstat(f.fileno()).st_size
+                yield Source(Counted(f, size), size, str(cand.local), cand.local.suffix == ".csv")
             return
         from oss_tracker.hub.archive import FileMissing, RemoteFile, stat
 
@@ -405,19 +553,16 @@ class _Backfill:
         with RemoteFile(self.session, info) as remote:
             yield Source(remote, info.size, f"{path}@{cand.revision}", path.endswith(".csv"))
 
-    @contextmanager
-    def earlier(self, cand: Candidate, tries: int) -> Iterator[tuple[Candidate, Source] | None]:
-        """The newest of the `tries` archived days before `cand` that has a snapshot of its own (a day
-        whose file did not change is passed over), open; None when there is none."""
-        with ExitStack() as stack:
-            for prev in reversed([c for c in self.found if c.day < cand.day][-tries:]):
+    def earlier(self, cand: Candidate, tries: int) -> Iterator[tuple[Candidate, Source]]:
+        """The archived days before `cand` (the `tries` newest) that have a snapshot of their own, newest
+        first, each open while the caller looks at it (a day whose file did not change is passed over)."""
+        for prev in reversed([c for c in self.found if c.day < cand.day][-tries:]):
+            with ExitStack() as stack:
                 try:
                     source = stack.enter_context(self._open(prev))
                 except _Gap:
                     continue
                 yield prev, source
-                return
-            yield None
 
     def endpoint(self) -> str:
         """Where the archive is read, as runs.endpoint says it (never a token)."""
@@ -457,8 +602,9 @@ class _Backfill:
             bytes_read=read_bytes,
             requests=requests,
             asked=[stored.get(o.lower(), o) for o in orgs],
+            file_rows=table.file_rows,
         )
-        saved = save_day(self.db, day, version=__version__, finished_at=_iso(datetime.now(UTC)))
+        saved = save_day(self.db, day, version=__version__, finished_at=iso(datetime.now(UTC)))
         return DayDone(
             cand.day, saved.run_id, saved.status, saved.models, saved.new, saved.removed, read_bytes, size
         )
@@ -468,48 +614,16 @@ class _Gap(Exception):
     """The day has no snapshot of models to import (the reason is the message)."""
 
 
-@dataclass
-class Source:
-    """An archived day's file, open: what its readers read from, and what reading it cost."""
+@contextmanager
+def _memory(families: bool) -> Iterator[None]:
+    """pyarrow's allocator while a day's families are built (hub/archive_families.py's system_memory)."""
+    if not families:
+        yield
+        return
+    from oss_tracker.hub.archive_families import system_memory
 
-    file: Any  # a seekable file object (a RemoteFile, or a local file counting its bytes)
-    size: int
-    label: str
-    csv: bool
-
-    @property
-    def bytes_read(self) -> int:
-        return self.file.bytes_read
-
-    @property
-    def requests(self) -> int:
-        return getattr(self.file, "requests", 0)
-
-
-class _Counted:
-    """A local file that counts the bytes read from it."""
-
-    def __init__(self, f: Any) -> None:
-        self.f = f
-        self.bytes_read = 0
-
-    def read(self, n: int = -1) -> bytes:
-        data = self.f.read(n)
-        self.bytes_read += len(data)
-        return data
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.f, name)
-
-
-def _regular(path: Path) -> None:
-    """A local archive file must be a regular file (a FIFO would block the read for ever)."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError as err:
-        raise _Gap(f"cannot read {path}: {err.strerror}") from None
-    if not stat.S_ISREG(mode):
-        raise _Gap(f"{path} is not a regular file")
+    with system_memory():
+        yield
 
 
 def _bucket(day: str, every: str) -> str:
@@ -520,7 +634,3 @@ def _bucket(day: str, every: str) -> str:
     if every == "month":
         return day[:7]
     return day
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

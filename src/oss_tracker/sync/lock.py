@@ -24,6 +24,13 @@ The descriptor is read-only for flock and is never written. POSIX rule to keep i
 any descriptor of a file drops every fcntl lock the process holds on it, SQLite's included, so the
 lock must be released only once the process's SQLite connection has finished its transaction
 (the sync closes its connection inside the locked block).
+
+A backfill (sync/backfill.py) holds the lock only while it writes a day (`DatabaseLock`): its
+reads of the archive, minutes a day over the network, leave the database to a sync. A sync that
+has to wait says so with a shared record lock on WAITER_BYTE (past LOCK_BYTE: nothing of SQLite's
+either) for as long as it waits, and a backfill about to write a day lets such a sync go first;
+so a sync never waits for more than one day's write. A backfill also holds BACKFILL_BYTE for its
+whole run (two backfills would read the same days twice): a second one is told it is busy.
 """
 
 from __future__ import annotations
@@ -50,6 +57,8 @@ class LockError(TrackerError):
 USE_FLOCK = sys.platform.startswith("linux")
 # SQLite's lock bytes are 0x40000000 (PENDING) to 0x400001FF (the end of SHARED): 1 KiB past them.
 LOCK_BYTE = 0x40000000 + 1024
+WAITER_BYTE = LOCK_BYTE + 1  # held shared by every sync waiting for the lock
+BACKFILL_BYTE = LOCK_BYTE + 2  # held by a running backfill
 
 
 def open_database_file(db_path: Path) -> tuple[int, Path]:
@@ -107,6 +116,7 @@ def sync_lock(
     """
     deadline = time.monotonic() + wait
     fd, real = _open(db_path)
+    marked = False  # this sync says it waits (WAITER_BYTE): a backfill lets it go first
     try:
         while True:
             if not _try_lock(fd):
@@ -114,6 +124,7 @@ def sync_lock(
                     raise Busy(
                         f"another sync is running on {db_path}; try again later or pass --wait SECONDS"
                     )
+                marked = marked or _mark_waiting(fd)
                 sleep(min(1.0, max(0.05, deadline - time.monotonic())))
                 continue
             if _still_named(fd, real):
@@ -122,11 +133,105 @@ def sync_lock(
             # it): the lock must be on the file the path names now.
             old, fd = fd, -1
             os.close(old)
+            marked = False  # closing the descriptor dropped it
             fd, real = _open(db_path)
+        if marked:
+            fcntl.lockf(fd, fcntl.LOCK_UN, 1, WAITER_BYTE)
+            marked = False
         yield HeldLock(real, fd)
     finally:
         if fd >= 0:
             os.close(fd)
+
+
+def _record_lock(fd: int, kind: int, byte: int) -> bool:
+    """A POSIX record lock on one byte, without waiting; False if another process holds a conflicting one."""
+    try:
+        fcntl.lockf(fd, kind | fcntl.LOCK_NB, 1, byte)
+    except OSError as err:
+        if err.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+            return False
+        raise
+    return True
+
+
+def _mark_waiting(fd: int) -> bool:
+    """Say that this sync waits for the lock (a shared lock on WAITER_BYTE); False if it cannot
+    now (a backfill is looking at that moment: the next try will do)."""
+    try:
+        return _record_lock(fd, fcntl.LOCK_SH, WAITER_BYTE)
+    except OSError:
+        return False  # a filesystem without record locks: the sync waits as before, unannounced
+
+
+class DatabaseLock:
+    """The lock for a backfill: taken for each day's write and given back between them, on one
+    descriptor kept open (so that giving it back never drops SQLite's own locks), deferring to a
+    sync that waits for it. `probe` is a second descriptor, open for writing, that asks whether a
+    sync waits (a write lock on WAITER_BYTE fails while one holds it shared) and holds
+    BACKFILL_BYTE. Close it only after the process's SQLite connection is closed."""
+
+    def __init__(self, db_path: Path, *, exclusive: bool = True) -> None:
+        self.db_path = db_path
+        self.fd, self.path = _open(db_path)
+        self.held = False
+        try:
+            self.probe = open_regular(self.path, os.O_RDWR | os.O_NOFOLLOW)
+        except OSError:
+            os.close(self.fd)
+            raise
+        if exclusive and not _record_lock(self.probe, fcntl.LOCK_EX, BACKFILL_BYTE):
+            self.close()
+            raise Busy(f"another backfill is running on {db_path}; try again later")
+
+    def acquire(
+        self, wait: float, *, first: bool = False, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        """Take the lock, letting a waiting sync go first; Busy after `wait` seconds (`first`: the
+        backfill's start, worded as for a sync), LockError if the path now names another file (the
+        database this backfill has open was replaced)."""
+        deadline = time.monotonic() + wait
+        while self.sync_waiting() or not _try_lock(self.fd):
+            if time.monotonic() >= deadline:
+                raise Busy(
+                    f"another sync is running on {self.db_path}; try again later or pass --wait SECONDS"
+                    if first
+                    else f"a sync held {self.db_path} for more than {wait:,.0f} s: stopped; run the backfill again"
+                )
+            sleep(0.05)
+        self.held = True
+        if not _still_named(self.fd, self.path):
+            self.release()
+            raise LockError(f"{self.db_path} was replaced while the backfill ran: run it again")
+
+    def release(self) -> None:
+        if not self.held:
+            return
+        if USE_FLOCK:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+        else:
+            fcntl.lockf(self.fd, fcntl.LOCK_UN, 1, LOCK_BYTE)
+        self.held = False
+
+    def sync_waiting(self) -> bool:
+        """Whether a sync is waiting for the lock (holds WAITER_BYTE shared)."""
+        if not _record_lock(self.probe, fcntl.LOCK_EX, WAITER_BYTE):
+            return True
+        fcntl.lockf(self.probe, fcntl.LOCK_UN, 1, WAITER_BYTE)
+        return False
+
+    def close(self) -> None:
+        self.release()
+        for fd in (self.probe, self.fd):
+            if fd >= 0:
+                os.close(fd)
+        self.probe = self.fd = -1
+
+    def __enter__(self) -> DatabaseLock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _try_lock(fd: int) -> bool:
