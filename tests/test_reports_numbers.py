@@ -351,7 +351,8 @@ def test_licence_groups_and_dated_changes(race_db: Path) -> None:
 # -- compare --------------------------------------------------------------------------------------------
 def test_compare_side_by_side(race_db: Path) -> None:
     data = cli_json(race_db, "compare")
-    assert (data["as_of"], data["since"]) == ("2025-11-27T06:00:00Z", "2025-10-28")
+    # The last 30 days: 29 Oct to 27 Nov (measured from the last snapshot before 29 Oct, else the first).
+    assert (data["as_of"], data["since"]) == ("2025-11-27T06:00:00Z", "2025-10-29")
     qwen = next(o for o in data["orgs"] if o["org"] == "Qwen")
     assert qwen == {
         "org": "Qwen",
@@ -407,7 +408,16 @@ def test_compare_side_by_side(race_db: Path) -> None:
 def test_compare_named_orgs_and_a_period(race_db: Path) -> None:
     data = cli_json(race_db, "compare", "deepseek-ai", "MiniMaxAI", "--since", "2025-11-25")
     rows = {o["org"]: (o["downloads_period"], o["period_from"], o["share_period_pct"]) for o in data["orgs"]}
-    # From the last snapshot on or before 25 Nov (the 18:00 run) to 27 Nov.
+    # The downloads of 25-27 Nov: from the last snapshot before 25 Nov (the 24th's) to 27 Nov, as
+    # `trends --since 2025-11-25` measures its window (reports/period.py).
+    assert rows == {
+        "deepseek-ai": (110_000, "2025-11-24", 42.2),
+        "MiniMaxAI": (150_900, "2025-11-24", 57.8),
+    }
+    assert data["drops"] == []  # R1's count went down after the 25th's evening run only
+    # --since 2025-11-26: from the last snapshot before the 26th, the 25th's 18:00 run.
+    data = cli_json(race_db, "compare", "deepseek-ai", "MiniMaxAI", "--since", "2025-11-26")
+    rows = {o["org"]: (o["downloads_period"], o["period_from"], o["share_period_pct"]) for o in data["orgs"]}
     assert rows == {
         "deepseek-ai": (-10_000, "2025-11-25", -11.0),
         "MiniMaxAI": (100_600, "2025-11-25", 111.0),

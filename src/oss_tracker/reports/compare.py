@@ -19,6 +19,7 @@ from oss_tracker.reports.common import (
     watched_orgs,
 )
 from oss_tracker.reports.model import Column, Report, Section
+from oss_tracker.reports.period import edges, last_days, measured
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
     from sqlite_utils import Database
@@ -84,11 +85,12 @@ def _org_rows(
             # The last 30 days end with the snapshot day: ref-29 .. ref, not 31 days.
             [(ref - timedelta(days=29)).isoformat(), (ref - timedelta(days=89)).isoformat(), oid],
         ).fetchone()
-        from_day, from_run = ts.org_day_at(db, oid, start.isoformat())
+        measured = edges(db, oid, start, ref)
         period = period_base = None
         launch: dict[str, Any] = dict.fromkeys(LAUNCH_KEYS)
-        if from_day != last_day:
-            sums, found = ts.period_downloads(db, oid, from_run, run_id)
+        from_day = measured.start.day if measured and measured.start else None
+        if measured is not None and measured.start is not None:
+            sums, found = ts.period_downloads(db, oid, measured.start.run, measured.end.run)
             if sums is not None:
                 period, period_base = sums["downloads"], sums["base"]
                 counted = sums["launch_downloads"]
@@ -140,8 +142,9 @@ def _org_rows(
 
 @sourced
 def compare(db: Database, orgs: list[str] | None = None, *, since: date | None = None) -> Report:
-    """The watched orgs side by side, as of their latest snapshots; downloads in the period since
-    `since` (default: 30 days before the latest snapshot), and each org's share of the group."""
+    """The watched orgs side by side, as of their latest snapshots; downloads in the period from
+    `since` (default: the last 30 days, up to the latest snapshot; measured by `period.edges`), and
+    each org's share of the group."""
     from oss_tracker.humanize import human_date
 
     watched = watched_orgs(db, orgs)
@@ -150,7 +153,7 @@ def compare(db: Database, orgs: list[str] | None = None, *, since: date | None =
     if hist["last_day"] is None:
         raise NoData("no snapshot of these organizations yet: run `oss-tracker sync` first")
     ref = date.fromisoformat(hist["last_day"])
-    start = since or ref - timedelta(days=30)
+    start = since or last_days(ref, 30)
     rows, drops = _org_rows(db, watched, ref, start)
     # Each org's share is of the orgs compared; of every tracked org too, which a subset
     # compared changes (the same label for both would mislead).
@@ -216,12 +219,12 @@ def compare(db: Database, orgs: list[str] | None = None, *, since: date | None =
             f"Note: {unseen} model{'s were' if unseen > 1 else ' was'} first seen in the period but created "
             "before it (made public late, moved in, newly watched): not counted in the period downloads."
         )
-    late = sorted(
-        {r["period_from"] for r in rows if r["period_from"] and r["period_from"] > start.isoformat()}
+    how = measured(
+        start.isoformat(),
+        ref.isoformat(),
+        {(r["period_from"], r["period_to"]) for r in rows if r["period_from"]},
     )
-    period_note = f"period: since {human_date(start.isoformat())}"
-    if late:
-        period_note += f" (history starts {human_date(late[0])})"
+    period_note = f"period: since {human_date(start.isoformat())}" + (f" ({how})" if how else "")
     drop_section = Section(
         "All-time download counts that went down in the period",
         DROP_COLUMNS,

@@ -21,6 +21,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from oss_tracker.reports.common import STORED_RUN
+from oss_tracker.reports.period import snapshot_before
 from oss_tracker.store.totals import pair_sums, safe_rows
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
@@ -227,33 +228,6 @@ def org_days(
     ).fetchall():
         out[org_id][day] = (run_id, as_of)
     return out
-
-
-def org_day_at(db: Database, org_id: int, day: str) -> tuple[str, int]:
-    """The org's last snapshot day on or before `day` (else its first) and that day's last run.
-
-    The same choice as `org_days` makes, read from a few index entries rather than every day.
-    """
-    # The latest run on or before the day, by run start (not by id: a day backfilled from an
-    # archive gets a higher id than the live runs after it); an org has a row a day.
-    row = db.execute(
-        f"""SELECT r.day, o.run_id FROM org_snapshots o JOIN runs r ON r.id = o.run_id
-            WHERE o.org_id = ? AND {STORED_RUN} AND r.day <= ?
-            ORDER BY r.started_at DESC, o.run_id DESC LIMIT 1""",
-        [org_id, day],
-    ).fetchone()
-    if row is None:  # nothing that early: the org's first day, and that day's last run
-        row = db.execute(
-            f"""SELECT r.day, o.run_id FROM org_snapshots o JOIN runs r ON r.id = o.run_id
-                WHERE o.org_id = ? AND {STORED_RUN}
-                  AND r.day = (SELECT min(y.day) FROM org_snapshots x JOIN runs y ON y.id = x.run_id
-                               WHERE x.org_id = ?)
-                ORDER BY r.started_at DESC, o.run_id DESC LIMIT 1""",
-            [org_id, org_id],
-        ).fetchone()
-    if row is not None and row[1] is not None:
-        return str(row[0]), int(row[1])
-    raise LookupError(f"no stored snapshot of org {org_id}")
 
 
 def model_days(db: Database, model_id: int) -> dict[str, tuple[int, str]]:
@@ -498,6 +472,14 @@ def build(
         if own_start > own_end:
             continue
         before, chosen = choose(own, own_start, own_end, interval)
+        if by == "model" and metric == "downloads" and before is None:
+            # A model's first point is measured from its account's last snapshot before it, as an
+            # account's period is (`period`): absent then, it is a launch (counted whole) or first
+            # seen but created before (left out, counted), never a point without a change.
+            prior = snapshot_before(db, s.org_id, own[0])
+            if prior is not None:
+                days = {**days, prior.day: (prior.run, prior.at)}
+                before = prior.day
         series.points = [
             Point(label, first.isoformat(), date=day, gap=day is None, coverage=metric == "derivatives",
                   launch=metric == "downloads")

@@ -228,7 +228,7 @@ def _trends_report(
                 note = f"{p.drops} all-time drop{'s' if p.drops > 1 else ''}"
             elif not p.gap and p.days and p.days > _interval_days(interval):
                 note = f"over {p.days} days"
-            note = "; ".join(filter(None, (note, *launch_notes(p))))
+            note = "; ".join(filter(None, (note, *launch_notes(p, one_model=models))))
             cover = {}
             if metric == "derivatives" and not p.gap:
                 cover["coverage"] = f"{p.counted or 0}/{p.models or 0}"  # no separators: 80 columns
@@ -385,9 +385,14 @@ def _trends_report(
     )
 
 
-def launch_notes(p: Any) -> list[str]:
-    """What a downloads point (or window: a dict) counted of the models first seen in its period."""
+def launch_notes(p: Any, *, one_model: bool = False) -> list[str]:
+    """What a downloads point (or window: a dict) counted of the models first seen in its period
+    (`one_model`: of a model's own series, where that model is the one first seen)."""
     get = p.get if isinstance(p, dict) else lambda k: getattr(p, k, None)
+    if one_model:
+        if get("launches"):
+            return ["launched: its whole all-time count"]
+        return ["first seen, created before: not counted"] if get("first_seen_not_counted") else []
     out = []
     if get("launches"):
         n, amount = get("launches"), get("launch_downloads")
