@@ -148,25 +148,29 @@ def test_a_window_after_the_first_day_measures_its_first_point_from_the_day_befo
 
 
 def test_week_and_month_take_the_last_snapshot_of_each_bucket(race_db: Path) -> None:
+    """The week's point is its last snapshot (27 Nov), measured from the first snapshot of the
+    window (24 Nov: the history starts inside the week): the window a day series has too."""
     week = series(cli_json(race_db, "trends", "--org", "moonshotai", "--interval", "week"), "moonshotai")
     assert week["points"] == [
         {
-            **point("2025-11-27", "2025-11-27T06:00:00Z", 860_000),
+            **point("2025-11-27", "2025-11-27T06:00:00Z", 860_000, 210_000, 3, 70_000.0, 32.31),
             "period": "2025-W48",
             "period_start": "2025-11-24",
         }
     ]
     assert week["window"] == {
-        "from": "2025-11-27",
+        "from": "2025-11-24",
         "to": "2025-11-27",
-        "change": None,
-        "growth_pct": None,
+        "change": 210_000,
+        "growth_pct": 32.31,
         "snapshots": 1,
         "gaps": 0,
         "launches": 0,
-        "launch_downloads": None,
+        "launch_downloads": 0,
         "first_seen_not_counted": 0,
     }
+    day = series(cli_json(race_db, "trends", "--org", "moonshotai"), "moonshotai")["window"]
+    assert (day["from"], day["to"], day["change"]) == ("2025-11-24", "2025-11-27", 210_000)
     month = series(
         cli_json(race_db, "trends", "--org", "moonshotai", "--interval", "month", "--metric", "followers"),
         "moonshotai",

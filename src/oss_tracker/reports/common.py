@@ -108,6 +108,12 @@ def repo_summary(db: Database, org_ids: list[int]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def total(values: list[int | None]) -> int | None:
+    """A sum over accounts (a company's, a group's), unknown (None) when any value is unknown: an
+    unknown value is never taken for a zero."""
+    return None if None in values else sum(values)  # type: ignore[arg-type]
+
+
 def difference(now: int | None, before: int | None) -> int | None:
     return None if now is None or before is None else now - before
 

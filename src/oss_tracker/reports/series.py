@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from oss_tracker.reports.common import STORED_RUN
+from oss_tracker.reports.common import STORED_RUN, total
 from oss_tracker.reports.period import snapshot_before
 from oss_tracker.store.totals import pair_sums, safe_rows
 
@@ -138,6 +138,10 @@ class Series:
     # Downloads: the launch counts of the window's one pair (see Point), None for other metrics.
     window_launch: dict[str, int | None] | None = None
     window_share_pct: float | None = None  # shares: the window's downloads over the group's
+    # Several accounts summed (`combine`): those whose history starts inside the window, each with
+    # its first snapshot day, counted from there.
+    counted_from: list[tuple[str, str]] = field(default_factory=list)
+    summed: bool = False  # made by `combine`
 
     @property
     def name(self) -> str:
@@ -480,6 +484,13 @@ def build(
             if prior is not None:
                 days = {**days, prior.day: (prior.run, prior.at)}
                 before = prior.day
+        if before is None:
+            # No snapshot before the window: it starts at the first snapshot in it (the rule of
+            # `period`), also where that day is not a point (a week's or month's last day is).
+            first = next((d for d in own if d >= own_start.isoformat()), None)
+            first_point = next((day for _, _, day in chosen if day is not None), None)
+            if first is not None and first_point is not None and first < first_point:
+                before = first
         series.points = [
             Point(label, first.isoformat(), date=day, gap=day is None, coverage=metric == "derivatives",
                   launch=metric == "downloads")
@@ -500,7 +511,8 @@ def build(
 
 
 def _downloads(db: Database, plans: list[_Plan], *, by: str) -> None:
-    """Each point's period downloads since the previous point, over the models present in both."""
+    """Each point's period downloads since the previous point: over the models present in both, plus
+    the launches between (`store.totals`)."""
     triples: list[tuple[int, int, int | None]] = []
     windows: list[tuple[int, int, int]] = []
     for plan in plans:
@@ -671,6 +683,51 @@ def window_days(
     return part if len(before) <= 1 else org_days(db, org_ids)
 
 
+Group = tuple[str, list[tuple[int, str]]]  # a name and its accounts (org id, name)
+
+
+def grouped(
+    db: Database,
+    groups: list[Group],
+    *,
+    metric: str,
+    interval: str,
+    since: date | None,
+    until: date | None,
+    combined: bool,
+    share: bool = False,
+) -> tuple[list[Series], date | None, date | None]:
+    """A series per group of accounts (`combined`: their sum, `combine`) or per account, on the
+    days every account of its group tracked by then has a snapshot (`common_days`); with `share`,
+    the days of every account shown, and each one's share of their downloads (`shares`).
+
+    The one way several accounts are measured together: `trends --by company` and `--metric
+    share`, `report --company`/`--group`, `compare --by company` and the site all come here."""
+    org_ids = [oid for _, members in groups for oid, _ in members]
+    subjects = [Subject(name, oid) for _, members in groups for oid, name in members]
+    per_org = (
+        {oid: derivative_days(db, org_id=oid) for oid in org_ids}
+        if metric == "derivatives"
+        else window_days(db, org_ids, since)
+    )
+    if share:  # one period, the same two days for all
+        only = common_days(per_org)
+    else:
+        only = {}
+        for _, members in groups:
+            only.update(common_days({oid: per_org[oid] for oid, _ in members}))
+    built, start, end = build(
+        db, subjects, metric=metric, interval=interval, since=since, until=until, only_days=only,
+        available=per_org,
+    )  # fmt: skip
+    if combined:
+        by_id = {s.org_id: b for s, b in zip(subjects, built, strict=True)}
+        built = [combine([by_id[oid] for oid, _ in members], name) for name, members in groups]
+    if share:
+        shares(built)
+    return built, start, end
+
+
 def combine(parts: list[Series], name: str) -> Series:
     """One series summing several accounts' series built on `common_days`.
 
@@ -679,10 +736,11 @@ def combine(parts: list[Series], name: str) -> Series:
     (for downloads: the difference of all-time counts over that account's models present at
     both, plus its launches); an account at its first point adds to the level but not to the
     change (none of its models is present at both ends: being tracked is not growth), and one
-    whose change is unknown makes the sum unknown. The window likewise sums the accounts
-    present at both of its ends.
+    whose change is unknown makes the sum unknown (`common.total`). The window likewise sums each
+    account's own window: one whose history starts inside it counts from its first snapshot and
+    is named in `counted_from`, so that the window adds up as its points do.
     """
-    out = Series(name, None)
+    out = Series(name, None, summed=True)
     periods: dict[str, list[Point]] = {}
     for s in parts:
         for p in s.points:
@@ -696,20 +754,20 @@ def combine(parts: list[Series], name: str) -> Series:
             continue
         q.gap, q.date = False, points[0].date
         q.as_of = max((p.as_of for p in points if p.as_of), default=None)
-        q.total = _sum([p.total for p in points])
+        q.total = total([p.total for p in points])
         if q.coverage:
-            q.counted, q.models = _sum([p.counted for p in points]), _sum([p.models for p in points])
-            q.refreshed = _sum([p.refreshed for p in points])
+            q.counted, q.models = total([p.counted for p in points]), total([p.models for p in points])
+            q.refreshed = total([p.refreshed for p in points])
         paired = [p for p in points if p.days is not None]  # those with a previous point
         if paired and all(p.change is not None for p in paired):
             q.change = sum(p.change for p in paired)  # type: ignore[misc]
-            q.base = _sum([p.base for p in paired])
+            q.base = total([p.base for p in paired])
         q.days = max((p.days for p in paired), default=None)  # type: ignore[type-var]
         q.drops = sum(p.drops for p in points)
         if q.launch and paired:
             q.launches = sum(p.launches for p in paired)
             q.first_seen_not_counted = sum(p.first_seen_not_counted for p in paired)
-            q.launch_downloads = _sum([p.launch_downloads for p in paired])
+            q.launch_downloads = total([p.launch_downloads for p in paired])
         if q.change is not None and q.days:
             q.per_day = round(q.change / q.days, 2)
         q.growth_pct = _pct(q.change, q.base)
@@ -717,18 +775,23 @@ def combine(parts: list[Series], name: str) -> Series:
     if spans:
         out.window_from = min(s.window_from for s in spans)  # type: ignore[type-var]
         out.window_to = max(s.window_to for s in spans)  # type: ignore[type-var]
-        whole = [s for s in spans if (s.window_from, s.window_to) == (out.window_from, out.window_to)]
-        if whole and all(s.window_change is not None for s in whole):
-            out.window_change = sum(s.window_change for s in whole)  # type: ignore[misc]
-            out.window_base = _sum([s.window_base for s in whole])
+        # The common days end the same day for every account; one whose history starts inside the
+        # window counts from its first snapshot (as its points do), flagged: its downloads before
+        # it are unknown. Alone at its first snapshot, it adds nothing (no period yet).
+        late = [s for s in spans if s.window_from > out.window_from]  # type: ignore[operator]
+        out.counted_from = [(s.org, s.window_from) for s in late]  # type: ignore[misc]
+        paired = [s for s in spans if s.window_from != s.window_to]
+        if out.window_from != out.window_to and all(s.window_to == out.window_to for s in spans):
+            out.window_change = total([s.window_change for s in paired])
+            out.window_base = total([s.window_base for s in paired])
             out.window_growth_pct = _pct(out.window_change, out.window_base)
-        launches = [s.window_launch for s in whole if s.window_launch is not None]
-        if launches and len(launches) == len(whole):
-            out.window_launch = {
-                "launches": sum(w["launches"] or 0 for w in launches),
-                "launch_downloads": _sum([w["launch_downloads"] for w in launches]),
-                "first_seen_not_counted": sum(w["first_seen_not_counted"] or 0 for w in launches),
-            }
+            launches = [s.window_launch for s in paired]
+            if all(w is not None for w in launches):
+                out.window_launch = {
+                    "launches": sum(w["launches"] or 0 for w in launches),  # type: ignore[index]
+                    "launch_downloads": total([w["launch_downloads"] for w in launches]),  # type: ignore[index]
+                    "first_seen_not_counted": sum(w["first_seen_not_counted"] or 0 for w in launches),  # type: ignore[index]
+                }
     out.drops.sort(key=lambda d: (d.after_date, d.org, d.model))
     return out
 
@@ -759,11 +822,6 @@ def shares(built: list[Series]) -> None:
         for s in built:
             if s.points:
                 s.window_share_pct = round(100.0 * s.window_change / whole, 1)  # type: ignore[operator]
-
-
-def _sum(values: list[int | None]) -> int | None:
-    """The sum, unknown (None) when any value is unknown."""
-    return None if None in values else sum(values)  # type: ignore[arg-type]
 
 
 def _days_used(plan: _Plan) -> list[str]:
