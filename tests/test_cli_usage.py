@@ -451,3 +451,21 @@ def test_a_full_output_is_one_line_and_exit_1(bundled_history: Path) -> None:
             1,
             f"oss-tracker: error: {full}\n",
         )
+
+
+def test_a_global_option_with_its_value_attached_comes_before_the_command(bundled_history: Path) -> None:
+    """`oss-tracker --config=PATH report ...` failed with a KeyError traceback in `main` (the option
+    looked up with its `=PATH`); `--quiet=yes` too."""
+    config = ROOT / "examples" / "watchlist.toml"
+    attached = entry(
+        f"--config={config}", "report", "--company", "Alibaba", "--db", str(bundled_history), "--json"
+    )
+    apart = entry(
+        "--config", str(config), "report", "--company", "Alibaba", "--db", str(bundled_history), "--json"
+    )
+    assert (attached.returncode, attached.stderr) == (0, "")
+    assert attached.stdout == apart.stdout and json.loads(attached.stdout)["accounts"] == ["Qwen", "Wan-AI"]
+    quiet = entry("--quiet=yes", "status", "--db", str(bundled_history))
+    assert (quiet.returncode, quiet.stdout) == (2, "")
+    assert quiet.stderr.startswith("oss-tracker: error: ") and quiet.stderr.count("\n") == 1
+    assert "Traceback" not in quiet.stderr

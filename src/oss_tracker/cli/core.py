@@ -184,7 +184,8 @@ def watchlist(*, may_be_new: bool = False):
 
 def open_database(db: Path | None):
     """The database for a report: a plain read-only connection when the file is current, else
-    the store's own open with its migrations and checks (an older file is migrated, if writable)."""
+    the store's own checks, which say in one line why the file cannot be read (an older file is
+    refused, never migrated: `oss-tracker sync` upgrades it under its lock)."""
     path = db or default_db()
     from oss_tracker.store.open import open_db, open_readonly
 
