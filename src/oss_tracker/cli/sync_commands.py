@@ -346,24 +346,20 @@ def export(
       oss-tracker export history-parquet --format parquet
     """
     with errors():
+        from oss_tracker.store.export import MANIFEST, need_pyarrow
         from oss_tracker.store.export import export as write_export
-        from oss_tracker.store.export import need_pyarrow
 
         if fmt is ExportFormat.parquet:
             need_pyarrow()  # before the folder is made
         database = open_database(db)
-        conn = getattr(database, "conn", database)  # sqlite-utils for an older file, else sqlite3
-        done = write_export(conn, folder, fmt.value)
+        done = write_export(getattr(database, "conn", database), folder, fmt.value)  # a Store's connection
     tables = sum(1 for e in done if e.type == "table")
     rows = sum(e.rows for e in done)
     typer.echo(str(folder))
     say(
         f"export ok: {tables} tables and {len(done) - tables} views, {rows:,} rows, "
-        f"{fmt.value} files and {MANIFEST_NAME} in {folder}"
+        f"{fmt.value} files and {MANIFEST} in {folder}"
     )
-
-
-MANIFEST_NAME = "manifest.json"
 
 
 @command()

@@ -16,10 +16,8 @@ if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for
     from sqlite_utils import Database
 
 
-def created(alias: str = "m") -> str:
-    """SQL for a repo's plausible createdAt, else NULL (`values.created_sql`)."""
-    return created_sql(alias)
-
+# SQL for a repo's plausible createdAt, else NULL: the reports' name for `values.created_sql`.
+created = created_sql
 
 MODEL_KINDS = ("original", "conversion", "derived", "all")
 
