@@ -12,6 +12,7 @@ import re
 import shlex
 import subprocess
 import sys
+import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -141,6 +142,20 @@ def into_closed_pipe(*args: str) -> tuple[int, bytes]:
     finally:
         os.close(write)
     return done.returncode, done.stderr
+
+
+def test_export_and_backup_meet_a_closed_pipe_as_every_command_does(
+    bundled_history: Path, tmp_path: Path
+) -> None:
+    """Their work is done (the folder, the copy) when they print its path: a closed pipe then is
+    141 and nothing on stderr, as for a report (README, exit codes)."""
+    assert into_closed_pipe("-q", "export", str(tmp_path / "csv"), "--db", str(bundled_history)) == (141, b"")
+    assert (tmp_path / "csv" / "manifest.json").is_file()
+    assert into_closed_pipe("-q", "backup", str(tmp_path / "b.db"), "--db", str(bundled_history)) == (
+        141,
+        b"",
+    )
+    assert (tmp_path / "b.db").is_file()
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown"])
@@ -446,11 +461,16 @@ def test_a_full_output_is_one_line_and_exit_1(bundled_history: Path) -> None:
     full = "No space left on device"
     assert into_full("--version") == (1, f"oss-tracker: error: cannot write the output: {full}\n")
     assert into_full("-h") == (1, f"oss-tracker: error: cannot write the output: {full}\n")
+    # One wording for every command: a report, and the path `export` and `backup` print once done.
     for fmt in ("table", "json"):
         assert into_full("trends", "--db", str(bundled_history), "-f", fmt) == (
             1,
-            f"oss-tracker: error: {full}\n",
+            f"oss-tracker: error: cannot write the output: {full}\n",
         )
+    with tempfile.TemporaryDirectory() as tmp:
+        for args in (("export", f"{tmp}/csv"), ("backup", f"{tmp}/b.db")):
+            code, err = into_full("-q", *args, "--db", str(bundled_history))
+            assert (code, err) == (1, f"oss-tracker: error: cannot write the output: {full}\n"), args
 
 
 def test_a_global_option_with_its_value_attached_comes_before_the_command(bundled_history: Path) -> None:

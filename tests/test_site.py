@@ -21,7 +21,8 @@ import pytest
 
 from oss_tracker.escape import visible
 from oss_tracker.render.site import plot
-from tests.conftest import FIXTURES, REPLAY_DAYS, SITE_MODELS, WATCHLIST, run
+from tests.conftest import FIXTURES, REPLAY_DAYS, SITE_MODELS, WATCHLIST, copy_db, model, run, sync, world
+from tests.fakehub import FakeHub
 from tests.site_hostile import HTML_NAMES, LICENSE_NAME, PIPELINE
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -181,6 +182,25 @@ def test_the_feed_follows_rfc_4287_and_keeps_its_ids_across_builds(
     )
     assert result.exit_code == 0, result.stderr
     assert (again / "feed.xml").read_bytes() == (demo_site / "feed.xml").read_bytes()
+
+
+def test_an_entry_keeps_its_id_when_an_account_is_added(bundled_history: Path, tmp_path: Path) -> None:
+    """Without --url, entry ids were made from the set of accounts: watching one more re-notified
+    a reader of every entry. An entry's id is its own now; the feed says where it lives."""
+    db = copy_db(bundled_history, tmp_path / "t.db")
+
+    def ids(out: Path) -> dict[str, str]:
+        root = ET.parse(out / "feed.xml").getroot()
+        assert [(link.get("rel"), link.get("href")) for link in root.findall(f"{ATOM}link")] == [
+            ("alternate", "index.html"), ("self", "feed.xml")]  # fmt: skip
+        return {e.findtext(f"{ATOM}title"): e.findtext(f"{ATOM}id") for e in root.findall(f"{ATOM}entry")}
+
+    assert run("site", str(tmp_path / "before"), "--db", str(db), "--models", "0").exit_code == 0
+    with FakeHub(world(model("NewLab/first"))) as hub:
+        assert sync(hub, db, "NewLab", now="2025-11-28T06:00:00Z").exit_code == 0
+    assert run("site", str(tmp_path / "after"), "--db", str(db), "--models", "0").exit_code == 0
+    before, after = ids(tmp_path / "before"), ids(tmp_path / "after")
+    assert len(before) == 5 and before.items() <= after.items()
 
 
 def test_with_the_sites_address_the_feed_links_absolutely(bundled_history: Path, tmp_path: Path) -> None:

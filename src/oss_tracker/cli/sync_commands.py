@@ -17,6 +17,7 @@ from oss_tracker.cli.core import (
     State,
     command,
     default_db,
+    emit,
     errors,
     open_database,
     say,
@@ -315,7 +316,7 @@ def backup(
         from oss_tracker.store.backup import describe_backup
 
         result = make_backup(db or default_db(), dest, now=datetime.now(UTC), force=force)
-    typer.echo(str(result.path))
+    emit(str(result.path))
     say(describe_backup(result))
 
 
@@ -355,7 +356,7 @@ def export(
         done = write_export(getattr(database, "conn", database), folder, fmt.value)  # a Store's connection
     tables = sum(1 for e in done if e.type == "table")
     rows = sum(e.rows for e in done)
-    typer.echo(str(folder))
+    emit(str(folder))
     say(
         f"export ok: {tables} tables and {len(done) - tables} views, {rows:,} rows, "
         f"{fmt.value} files and {MANIFEST} in {folder}"
