@@ -271,12 +271,65 @@ def test_an_earlier_site_is_replaced_whole(bundled_history: Path, tmp_path: Path
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "keep.txt").write_text("not the site's")
-    (out / "link").symlink_to(outside, target_is_directory=True)  # deleting the old site never follows it
+    (out / "org" / "link").symlink_to(outside, target_is_directory=True)  # deleting never follows it
     result = _site(bundled_history, out)
     assert result.exit_code == 0, result.stderr
-    assert not (out / "org" / "stale.html").exists() and not (out / "link").exists()
+    assert not (out / "org" / "stale.html").exists() and not (out / "org" / "link").exists()
     assert (outside / "keep.txt").read_text() == "not the site's"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["outside", "site"]
+
+
+def test_publishing_files_added_to_a_site_are_kept_and_other_files_refused(
+    bundled_history: Path, tmp_path: Path
+) -> None:
+    """A site turned into a GitHub Pages clone (CNAME, .git) lost them at the next build, without a
+    word. They move into the new site; a file of the user's the site does not know stops the
+    build, which changes nothing."""
+    out = tmp_path / "site"
+    assert _site(bundled_history, out).exit_code == 0
+    (out / "CNAME").write_text("tracker.example.org\n")
+    (out / ".git").mkdir()
+    (out / ".git" / "HEAD").write_text("ref: refs/heads/gh-pages\n")
+    result = _site(bundled_history, out)
+    assert result.exit_code == 0, result.stderr
+    assert (out / "CNAME").read_text() == "tracker.example.org\n"
+    assert (out / ".git" / "HEAD").read_text() == "ref: refs/heads/gh-pages\n"
+    written = json.loads((out / MARKER).read_bytes().split(b"\n", 1)[1])["files"]  # --models 0: no model/
+    assert written == sorted([".nojekyll", MARKER, "assets", "company", "derivatives.html", "feed.xml", "index.html",
+                              "org", "releases.html"])  # fmt: skip
+    (out / "notes.txt").write_text("mine")
+    before = _files(out)
+    refused = _site(bundled_history, out)
+    assert (refused.exit_code, refused.stderr) == (
+        1,
+        f"oss-tracker: error: {out} holds 'notes.txt', which the site did not write: move it away, or write "
+        "the site into a new folder (nothing was changed; CNAME, .git, .gitignore, .gitattributes, README.md "
+        "are kept)\n",
+    )
+    assert _files(out) == before and (out / "notes.txt").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_out_never_stops_existing_while_an_earlier_site_is_replaced(
+    bundled_history: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two renames (the old site aside, the new one in) left no OUT for a moment: a web server
+    answered 404. On Linux the two folders are swapped in one step; OUT is never renamed away."""
+    from oss_tracker.render.site import folder
+
+    out = tmp_path / "site"
+    assert _site(bundled_history, out).exit_code == 0
+    renamed: list[tuple[str, str]] = []
+    real = os.rename
+
+    def watch(a: Any, b: Any, *args: Any, **kwargs: Any) -> None:
+        renamed.append((str(a), str(b)))
+        real(a, b, *args, **kwargs)
+
+    monkeypatch.setattr(folder.os, "rename", watch)
+    assert _site(bundled_history, out).exit_code == 0
+    assert [r for r in renamed if r[0] == str(out)] == []
+    assert (out / "index.html").is_file() and sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
 @pytest.mark.parametrize("case", ["not-empty", "symlink", "file", "marker-link", "marker-other"])
