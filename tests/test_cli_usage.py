@@ -15,12 +15,13 @@ import sys
 import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer
 
 from oss_tracker.cli.options import DATE_FORMS, parse_day
-from tests.conftest import ROOT, hub_fixtures, model, run, sync_argv, world
+from tests.conftest import ROOT, hub_fixtures, model, rows, run, sync_argv, world
 from tests.fakehub import FakeHub
 from tests.test_reports_world import shared_race_db
 
@@ -489,3 +490,33 @@ def test_a_global_option_with_its_value_attached_comes_before_the_command(bundle
     assert (quiet.returncode, quiet.stdout) == (2, "")
     assert quiet.stderr.startswith("oss-tracker: error: ") and quiet.stderr.count("\n") == 1
     assert "Traceback" not in quiet.stderr
+
+
+def test_limit_zero_means_all_in_every_command_that_lists(bundled_history: Path) -> None:
+    """--limit 0 was "all" in top and releases, "none" in changes, and refused by report,
+    derivatives and families: now 0 lists everything wherever --limit exists."""
+    db = str(bundled_history)
+
+    def data(*args: str) -> Any:
+        result = run(*args, "--limit", "0", "--db", db, "--json")
+        assert result.exit_code == 0, (args, result.stderr)
+        return json.loads(result.stdout)
+
+    live = rows(bundled_history, "SELECT count(*) FROM models m JOIN orgs g ON g.id = m.org_id "
+                                 "WHERE g.name = 'Qwen' AND m.removed_at IS NULL")[0][0]  # fmt: skip
+    assert len(data("report", "--org", "Qwen")["top_models"]) == live
+    counted = rows(bundled_history, "SELECT count(*) FROM derivative_latest d JOIN models m ON m.id = d.model_id "
+                                    "WHERE m.removed_at IS NULL")[0][0]  # fmt: skip
+    assert len(data("derivatives")["bases"]) == counted
+    for command in (("top",), ("releases",), ("changes",)):
+        assert data(*command), command
+
+
+def test_report_days_with_csv_is_refused(bundled_history: Path) -> None:
+    """The CSV of `report` is its totals: --days (the trend's span) did nothing there."""
+    result = run("report", "--org", "Qwen", "--days", "7", "-f", "csv", "--db", str(bundled_history))
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "oss-tracker: error: --days does nothing with --format csv (the CSV is the totals; the trend is in "
+        "the table and JSON)\n"
+    )

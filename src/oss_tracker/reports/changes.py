@@ -84,7 +84,7 @@ def changes(
     """What the syncs of a window found changed (by default the last sync, since the one before):
     new releases with their size, licence, pipeline and downloads at first sight; removals,
     restorations, renames and licence changes of models; new, removed and renamed datasets and
-    Spaces; and the models that gained most downloads (`limit` of them)."""
+    Spaces; and the models that gained most downloads (`limit` of them, 0: all)."""
     from oss_tracker.humanize import human_date, human_datetime
 
     runs, previous = window_runs(db, since, until)
@@ -178,10 +178,9 @@ def changes(
         if previous
         else ("from the first sync" if many else "(first sync: nothing to compare with)")
     )
+    top = f"Top {limit}" if limit else "All"
     movers_section = Section(
-        f"Top {limit} movers: downloads {start}"
-        if not many
-        else f"Top {limit} movers: downloads in the window",
+        f"{top} movers: downloads {start}" if not many else f"{top} movers: downloads in the window",
         [
             Column("rank", "#", "int"),
             Column("id", "Model"),
@@ -244,7 +243,7 @@ def changes(
                 empty="no removal, rename or licence change",
                 item=("**{change}** {kind} {id}", "{detail}", *(("seen {at}",) if many else ())),
             ),
-            *([movers_section] if limit else []),
+            movers_section,
             Section(
                 "Every change",
                 [
@@ -269,7 +268,7 @@ def changes(
             )
             if part
         ),
-        main=3 if limit else 2,
+        main=3,
     )
 
 
@@ -323,7 +322,7 @@ def top_movers(
     period is left out), without the models whose count went down (no mover: `trends` flags them)."""
     from oss_tracker.reports.top import accounts, ranked
 
-    if not org_ids or not limit:
+    if not org_ids:
         return []
     found, _ = ranked(db, accounts(db, org_ids, since, until), "1", "downloads", 0, limit)
     return [

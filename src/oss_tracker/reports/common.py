@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from oss_tracker.errors import NoData
@@ -145,6 +146,22 @@ def history(db: Database, org_ids: list[int]) -> dict[str, Any]:
     ).fetchone()
     return {"first_day": row[0], "last_day": row[1], "snapshots": row[2], "runs": row[3], "as_of": row[4],
             "archived": archived(db, org_ids)}  # fmt: skip
+
+
+def within_history(db: Database, since: date | None, until: date | None, orgs: list[str] | None) -> None:
+    """NoData, saying so, for a window wholly outside the stored history (not "no snapshots
+    yet"): `since` after the last snapshot of these orgs, `until` before the first."""
+    if since is None and until is None:
+        return
+    span = history(db, [oid for oid, _ in watched_orgs(db, orgs)])
+    first, last = span["first_day"], span["last_day"]
+    if not last:
+        return  # no snapshot at all: the report says so itself
+    stored = f"the history runs from {first} to {last}"
+    if since is not None and since.isoformat() > last:
+        raise NoData(f"--since {since.isoformat()} is past the end of the history: {stored}")
+    if until is not None and until.isoformat() < first:
+        raise NoData(f"--until {until.isoformat()} is before the history starts: {stored}")
 
 
 def archived(db: Database, org_ids: list[int], since: str | None = None, until: str | None = None) -> str:

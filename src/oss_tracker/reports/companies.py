@@ -90,7 +90,7 @@ def company_report(
         for k, v in p["releases_by_month"].items():
             months[k] = months.get(k, 0) + v
         top_models += p["top_models"]
-    top_models = sorted(top_models, key=lambda m: (-(m["downloads_30d"] or 0), m["id"]))[:top]
+    top_models = sorted(top_models, key=lambda m: (-(m["downloads_30d"] or 0), m["id"]))[: top or None]
     licenses = dict(sorted(licenses.items(), key=lambda kv: (-kv[1], kv[0])))
     months = dict(sorted(months.items()))
     repos = _repos(db, accounts)

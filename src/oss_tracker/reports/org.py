@@ -63,7 +63,7 @@ def org_snapshot(db: Database, org: str, *, top: int = 10) -> tuple[int, dict[st
         for r in db.execute(
             f"""SELECT m.repo_id, s.downloads_30d, s.downloads_all_time, s.likes, m.license, {created()} {current}
                 ORDER BY coalesce(s.downloads_30d, -1) DESC, m.repo_id LIMIT ?""",
-            [run_id, org_id, top],
+            [run_id, org_id, top or -1],  # 0: all
         ).fetchall()
     ]
     data = {
@@ -219,7 +219,9 @@ def top_section(top: int, top_models: list[dict[str, Any]]) -> Section:
         Column("license", "Licence"),
         Column("created_at", "Created", "date"),
     ]
-    return Section(f"Top {top} models by downloads (last 30 days)", columns, top_models)
+    return Section(
+        f"{f'Top {top} models' if top else 'Models'} by downloads (last 30 days)", columns, top_models
+    )
 
 
 def licence_mix_section(licenses: dict[str, int]) -> Section:
