@@ -202,3 +202,31 @@ def test_ascii_only_terminals_get_ascii_boxes(sections: list[Section], tmp_path:
     text = ascii_text(table, "fast.txt")
     assert "+" in text and "┏" not in text
     assert text == ascii_text(as_rich(table), "rich.txt")
+
+
+def test_a_terminal_table_and_a_pipe_table_measure_text_alike() -> None:
+    """One width rule (render.grid.text_width) lays the columns out and pads the cells, on a
+    terminal as in a pipe: rich's own measure counts a spacing mark (Devanagari's ि) as no cell,
+    where the layout counted one, and the terminal's cell came out one space wider."""
+    from oss_tracker.render.grid import grid
+    from oss_tracker.render.plain import draw
+
+    marks = Section(
+        "Marks",
+        [Column("name", "Name"), Column("n", "Count", "int")],
+        [{"name": "कि", "n": 1}, {"name": "wide 模型", "n": 22}, {"name": "abc", "n": 333}],
+    )
+    assert (
+        draw(grid(marks))
+        == plain_text(render._table(marks, 10_000), 10_000)
+        == [
+            "Marks",
+            "┏━━━━━━━━━━━┳━━━━━━━┓",
+            "┃ Name      ┃ Count ┃",
+            "┡━━━━━━━━━━━╇━━━━━━━┩",
+            "│ कि        │     1 │",
+            "│ wide 模型 │    22 │",
+            "│ abc       │   333 │",
+            "└───────────┴───────┘",
+        ]
+    )

@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rich.box import Box
-from rich.cells import cell_len
 from rich.padding import Padding
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+
+from oss_tracker.render.grid import text_width as grid_width
 
 
 @dataclass
@@ -154,7 +155,6 @@ class FastTable:
 
 
 def text_width(text: str) -> int:
-    """Terminal cells the text takes (its longest line); plain ASCII is one cell a character."""
-    if "\n" in text:
-        return max(text_width(line) for line in text.split("\n"))
-    return len(text) if text.isascii() and text.isprintable() else cell_len(text)
+    """Terminal cells the text takes (its longest line), by render.grid's rule: the one the
+    columns were laid out by, and the one the plain drawing of a pipe pads by."""
+    return max(grid_width(line) for line in text.split("\n"))
