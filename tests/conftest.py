@@ -206,6 +206,26 @@ def before_migration(db: Path, to: Path, migration: str, table: str) -> Path:
     return to
 
 
+def migrate(db: Path) -> None:
+    """Upgrade a file an older version wrote, as `oss-tracker sync` does before its run (a report
+    refuses such a file)."""
+    from oss_tracker.store.open import open_db
+
+    open_db(db).close()
+
+
+def older_refused(db: Path, *command: str) -> bool:
+    """Whether a report refuses `db` as written by an older version, in one line, leaving it as it is."""
+    before = dump(db)
+    result = run(*command, "--db", str(db))
+    return (
+        result.exit_code == 1
+        and result.stderr
+        == f"oss-tracker: error: {db} was written by an older oss-tracker: run `oss-tracker sync` once to upgrade it\n"
+        and dump(db) == before
+    )
+
+
 def load_world(day: str) -> dict[str, Any]:
     return json.loads((FIXTURES / "worlds" / f"{day}.json").read_text())
 

@@ -237,8 +237,14 @@ def test_csv_is_every_change_dated(bundled_history: Path) -> None:
     )
 
 
-def test_limit_zero_lists_no_movers(bundled_history: Path) -> None:
+def test_limit_zero_lists_every_mover(bundled_history: Path) -> None:
+    """0 means all, in every command with --limit (it meant none here): every model of top's ranking
+    of the last sync's day whose count grew."""
     data = digest(bundled_history, "--limit", "0")
-    assert data["movers"] == []
+    ranked = json.loads(
+        run("top", "--since", "2025-11-27", "--limit", "0", "--db", str(bundled_history), "--json").stdout
+    )["models"]
+    assert [m["id"] for m in data["movers"]] == [m["id"] for m in ranked if m["downloads"] > 0]
+    assert len(data["movers"]) == 1_052
     table = run("changes", "--db", str(bundled_history), "--limit", "0").stdout
-    assert "movers" not in table
+    assert "All movers: downloads since" in table

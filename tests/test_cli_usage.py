@@ -12,14 +12,16 @@ import re
 import shlex
 import subprocess
 import sys
+import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer
 
 from oss_tracker.cli.options import DATE_FORMS, parse_day
-from tests.conftest import ROOT, hub_fixtures, model, run, sync_argv, world
+from tests.conftest import ROOT, hub_fixtures, model, rows, run, sync_argv, world
 from tests.fakehub import FakeHub
 from tests.test_reports_world import shared_race_db
 
@@ -148,6 +150,20 @@ def into_closed_pipe(*args: str) -> tuple[int, bytes]:
     finally:
         os.close(write)
     return done.returncode, done.stderr
+
+
+def test_export_and_backup_meet_a_closed_pipe_as_every_command_does(
+    bundled_history: Path, tmp_path: Path
+) -> None:
+    """Their work is done (the folder, the copy) when they print its path: a closed pipe then is
+    141 and nothing on stderr, as for a report (README, exit codes)."""
+    assert into_closed_pipe("-q", "export", str(tmp_path / "csv"), "--db", str(bundled_history)) == (141, b"")
+    assert (tmp_path / "csv" / "manifest.json").is_file()
+    assert into_closed_pipe("-q", "backup", str(tmp_path / "b.db"), "--db", str(bundled_history)) == (
+        141,
+        b"",
+    )
+    assert (tmp_path / "b.db").is_file()
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown"])
@@ -460,8 +476,61 @@ def test_a_full_output_is_one_line_and_exit_1(bundled_history: Path) -> None:
     full = "No space left on device"
     assert into_full("--version") == (1, f"oss-tracker: error: cannot write the output: {full}\n")
     assert into_full("-h") == (1, f"oss-tracker: error: cannot write the output: {full}\n")
+    # One wording for every command: a report, and the path `export` and `backup` print once done.
     for fmt in ("table", "json"):
         assert into_full("trends", "--db", str(bundled_history), "-f", fmt) == (
             1,
-            f"oss-tracker: error: {full}\n",
+            f"oss-tracker: error: cannot write the output: {full}\n",
         )
+    with tempfile.TemporaryDirectory() as tmp:
+        for args in (("export", f"{tmp}/csv"), ("backup", f"{tmp}/b.db")):
+            code, err = into_full("-q", *args, "--db", str(bundled_history))
+            assert (code, err) == (1, f"oss-tracker: error: cannot write the output: {full}\n"), args
+
+
+def test_a_global_option_with_its_value_attached_comes_before_the_command(bundled_history: Path) -> None:
+    """`oss-tracker --config=PATH report ...` failed with a KeyError traceback in `main` (the option
+    looked up with its `=PATH`); `--quiet=yes` too."""
+    config = ROOT / "examples" / "watchlist.toml"
+    attached = entry(
+        f"--config={config}", "report", "--company", "Alibaba", "--db", str(bundled_history), "--json"
+    )
+    apart = entry(
+        "--config", str(config), "report", "--company", "Alibaba", "--db", str(bundled_history), "--json"
+    )
+    assert (attached.returncode, attached.stderr) == (0, "")
+    assert attached.stdout == apart.stdout and json.loads(attached.stdout)["accounts"] == ["Qwen", "Wan-AI"]
+    quiet = entry("--quiet=yes", "status", "--db", str(bundled_history))
+    assert (quiet.returncode, quiet.stdout) == (2, "")
+    assert quiet.stderr.startswith("oss-tracker: error: ") and quiet.stderr.count("\n") == 1
+    assert "Traceback" not in quiet.stderr
+
+
+def test_limit_zero_means_all_in_every_command_that_lists(bundled_history: Path) -> None:
+    """--limit 0 was "all" in top and releases, "none" in changes, and refused by report,
+    derivatives and families: now 0 lists everything wherever --limit exists."""
+    db = str(bundled_history)
+
+    def data(*args: str) -> Any:
+        result = run(*args, "--limit", "0", "--db", db, "--json")
+        assert result.exit_code == 0, (args, result.stderr)
+        return json.loads(result.stdout)
+
+    live = rows(bundled_history, "SELECT count(*) FROM models m JOIN orgs g ON g.id = m.org_id "
+                                 "WHERE g.name = 'Qwen' AND m.removed_at IS NULL")[0][0]  # fmt: skip
+    assert len(data("report", "--org", "Qwen")["top_models"]) == live
+    counted = rows(bundled_history, "SELECT count(*) FROM derivative_latest d JOIN models m ON m.id = d.model_id "
+                                    "WHERE m.removed_at IS NULL")[0][0]  # fmt: skip
+    assert len(data("derivatives")["bases"]) == counted
+    for command in (("top",), ("releases",), ("changes",)):
+        assert data(*command), command
+
+
+def test_report_days_with_csv_is_refused(bundled_history: Path) -> None:
+    """The CSV of `report` is its totals: --days (the trend's span) did nothing there."""
+    result = run("report", "--org", "Qwen", "--days", "7", "-f", "csv", "--db", str(bundled_history))
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "oss-tracker: error: --days does nothing with --format csv (the CSV is the totals; the trend is in "
+        "the table and JSON)\n"
+    )

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from oss_tracker.store import open as dbfile
 from oss_tracker.store import schema
+from tests.conftest import FIXTURES, ROOT, before_migration, older_refused, rows, run
 
 
 def test_schema_list_matches_the_migrations() -> None:
@@ -75,3 +82,66 @@ def test_the_migrations_make_what_sqlite_utils_makes_and_each_reads_the_others_f
     dbfile.open_db(half_db).close()
     assert _schema(half_db) == _schema(ours_db)
     assert _applied(half_db) == _applied(ours_db)
+
+
+# -- a file an older version wrote: reports refuse it, the sync migrates it once ------------------------
+REPORTS = (("trends",), ("compare",), ("top",), ("status",), ("report", "--org", "Qwen"), ("changes",))
+
+
+@pytest.fixture(scope="module")
+def two_days(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first two bundled recordings: the third is the sync of these tests."""
+    db = tmp_path_factory.mktemp("two-days") / "t.db"
+    for day in ("2025-11-24", "2025-11-25"):
+        assert run("sync", "--db", str(db), "--replay", str(FIXTURES / "replay" / day)).exit_code == 0
+    return db
+
+
+def test_a_report_never_migrates_an_older_file(two_days: Path, bundled_history: Path, tmp_path: Path) -> None:
+    """A migration of a long history holds the write lock for seconds: a report that migrated made
+    the cron sync fail that day. Every report refuses the file in one line and leaves it as it is;
+    the sync upgrades it."""
+    older = before_migration(two_days, tmp_path / "older.db", "m007_derivative_latest", "derivative_latest")
+    for command in REPORTS:
+        assert older_refused(older, *command), command
+    synced = run("sync", "--db", str(older), "--replay", str(FIXTURES / "replay" / "2025-11-27"))
+    assert synced.exit_code == 0, synced.stderr
+    assert sorted(_applied(older)) == sorted(_applied(bundled_history))
+    assert run("trends", "--db", str(older)).exit_code == 0
+
+
+def test_a_sync_waits_for_another_process_migrating_and_finds_the_migration_done(
+    two_days: Path, bundled_history: Path, tmp_path: Path
+) -> None:
+    """Another process (here the test's own connection) applies m007 in a transaction it holds for
+    a while. The sync, in a process of its own, waits for the lock (no "database is locked",
+    though its statements give up after 2 s), then reads the migrations inside its own IMMEDIATE
+    transaction, finds m007 applied and does not apply it twice ("table already exists"), and
+    stores its run."""
+    older = before_migration(two_days, tmp_path / "older.db", "m007_derivative_latest", "derivative_latest")
+    other = dbfile.Store(sqlite3.connect(older))
+    other.conn.execute("BEGIN IMMEDIATE")
+    schema.m007_derivative_latest(other)
+    other.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('oss_tracker', ?, 'now')",
+        ["m007_derivative_latest"],
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "OSS_TRACKER_DB")}
+    env["PYTHONPATH"] = str(ROOT / "src")
+    sync = subprocess.Popen(
+        [sys.executable, "-m", "oss_tracker", "-q", "sync", "--db", str(older),
+         "--replay", str(FIXTURES / "replay" / "2025-11-27")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        time.sleep(3.0)  # longer than the sync's 2 s busy timeout
+        assert sync.poll() is None  # still waiting for the lock
+        other.conn.execute("COMMIT")
+        out, err = sync.communicate(timeout=60)
+    finally:
+        other.close()
+        if sync.poll() is None:
+            sync.kill()
+    assert (sync.returncode, err) == (0, "")
+    assert sorted(_applied(older)) == sorted(_applied(bundled_history))  # each migration once
+    assert rows(older, "SELECT count(*) FROM runs") == rows(bundled_history, "SELECT count(*) FROM runs")

@@ -174,6 +174,16 @@ def test_list_shows_the_derivative_repos_from_the_hub(hub: FakeHub, tmp_path: Pa
         "fan/computed-GGUF,fan,quantized,50,1,2025-01-20T03:46:07Z",
         "fan2/computed-Q4,fan2,quantized,40,1,2025-01-20T03:46:07Z",
     ]
+    # --limit N lists N of them; 0 all, as everywhere.
+    listed = {}
+    for n in ("2", "0"):
+        got = run("derivatives", "Lab/computed", "--list", "--limit", n, "--endpoint", hub.url, "-f", "json")
+        assert got.exit_code == 0, got.stderr
+        listed[n] = [i["id"] for i in json.loads(got.stdout)]
+    assert listed == {
+        "2": ["fan/computed-lora", "fan/computed-ft"],
+        "0": ["fan/computed-lora", "fan/computed-ft", "fan/computed-GGUF", "fan2/computed-Q4"],
+    }
 
 
 def test_no_counts_yet_is_a_clear_message(hub: FakeHub, tmp_path: Path) -> None:

@@ -263,3 +263,44 @@ def test_help_names_the_formats() -> None:
     text = run("export", "-h").stdout
     assert "Usage: oss-tracker export [OPTIONS] {DIR}" in text
     assert io.StringIO(text).read().count("oss-tracker export ") >= 2
+
+
+@pytest.mark.parametrize(
+    "name", ["/../../escaped", "../escaped", "a/b", "..", "ok.csv", "tab\tname", ""], ids=repr
+)
+def test_a_table_or_view_name_that_is_no_plain_name_is_refused(
+    bundled_history: Path, tmp_path: Path, name: str
+) -> None:
+    """A view named `/../../escaped` (someone's, or a hostile file's) became a file name: the export
+    wrote `escaped.csv` outside its folder. Only plain names are exported; anything else is
+    refused in one line before a file is written or the folder made."""
+    db = copy_db(bundled_history, tmp_path / "evil.db")
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute(f"CREATE VIEW \"{name.replace(chr(34), chr(34) * 2)}\" AS SELECT 1 AS a, '=cmd' AS b")
+    conn.close()
+    out = tmp_path / "deep" / "er" / "out"
+    result = run("export", str(out), "--db", str(db))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.startswith("oss-tracker: error: the database holds a view named ")
+    assert result.stderr.endswith(
+        ", which cannot be a file name in the export: export refused, nothing written (rename or drop it)\n"
+    )
+    assert result.stderr.count("\n") == 1
+    assert not (tmp_path / "deep").exists() and not (tmp_path / "escaped.csv").exists()
+    assert {p.name for p in tmp_path.iterdir()} <= {"evil.db", "evil.db-wal", "evil.db-shm"}
+
+
+def test_a_view_s_malformed_json_is_a_database_error_not_a_damaged_file(
+    bundled_history: Path, tmp_path: Path
+) -> None:
+    """SQLite says "malformed JSON" for json_extract('not json'): the file is sound, and the
+    message must not send anyone to restore a backup."""
+    db = copy_db(bundled_history, tmp_path / "t.db")
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("CREATE VIEW zzz_bad AS SELECT json_extract('not json', '$') AS x")
+    conn.close()
+    result = run("export", str(tmp_path / "out"), "--db", str(db))
+    assert (result.exit_code, result.stderr) == (1, "oss-tracker: error: database error: malformed JSON\n")
+    assert os.listdir(tmp_path / "out") == []  # a failed export leaves its folder empty

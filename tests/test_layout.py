@@ -197,3 +197,25 @@ def test_the_site_command_loads_no_hub_client_nor_heavy_libraries(
     assert result.returncode == 0, result.stderr
     assert "HEAVY []" in result.stderr
     assert (out / "index.html").is_file()
+
+
+@pytest.mark.parametrize(("fmt", "loaded"), [("csv", []), ("parquet", ["numpy", "pyarrow"])])
+def test_export_loads_no_pandas(tmp_path: Path, bundled_history: Path, fmt: str, loaded: list[str]) -> None:
+    """Issue 18's "no numpy or pandas unless a chart is drawn", as far as export can keep it: a CSV
+    export loads neither (nor pyarrow, nor sqlite-utils); a Parquet one loads pyarrow, which imports
+    numpy itself when it is installed (`import pyarrow` does, whatever is written: documented in
+    docs/benchmarks.md), but never pandas (pyarrow imports it only to convert pandas objects)."""
+    code = (
+        "import sys\n"
+        "from oss_tracker.cli import main\n"
+        f"sys.argv = ['oss-tracker', '-q', 'export', {str(tmp_path / 'out')!r}, '-f', {fmt!r},"
+        f" '--db', {str(bundled_history)!r}]\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        "heavy = sorted(m for m in ('huggingface_hub', 'httpx2', 'sqlite_utils', 'numpy', 'pandas', 'matplotlib',"
+        " 'pyarrow', 'plotly') if m in sys.modules)\n"
+        "print('HEAVY', heavy, file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert f"HEAVY {loaded}" in result.stderr
+    assert (tmp_path / "out" / f"models.{fmt}").is_file()

@@ -130,8 +130,9 @@ def test_declared_bases_across_accounts_both_ways(bundled_history: Path) -> None
                                       "relation": "finetune"}  # fmt: skip
     kimi = page(bundled_history, "moonshotai/Kimi-Dev-72B")
     assert kimi["bases"] == [
-        {"id": "Qwen/Qwen2.5-72B", "relation": "finetune", "org": "Qwen", "declared": "tags, baseModels"}
-    ]
+        {"id": "Qwen/Qwen2.5-72B", "relation": "finetune", "org": "Qwen", "declared": "tags, baseModels",
+         "self": False}
+    ]  # fmt: skip
     base = page(bundled_history, "Qwen/Qwen2.5-72B")
     assert {"id": "moonshotai/Kimi-Dev-72B", "org": "moonshotai", "relation": "finetune"} in base[
         "built_on_it"
@@ -203,18 +204,28 @@ def test_markdown_and_csv(bundled_history: Path) -> None:
     csv = run("model", "MiniMaxAI/MiniMax-M2", "--db", str(bundled_history), "-f", "csv").stdout.splitlines()
     assert (
         csv[0]
-        == "period,period_start,date,as_of,gap,downloads_all_time,downloads,days,per_day,growth_pct,likes,likes_change,drops"
+        == "period,period_start,date,as_of,gap,downloads_all_time,downloads,days,per_day,growth_pct,likes,likes_change,drops,launch,first_seen_not_counted"
     )
-    assert csv[3] == "2025-11-26,2025-11-26,,,true,,,,,,,,0"
+    assert csv[3] == "2025-11-26,2025-11-26,,,true,,,,,,,,0,false,false"
 
 
-def test_a_model_naming_itself_as_its_base_lists_no_base(bundled_history: Path) -> None:
-    """DeepSeek-Math-V2's tags declare itself as its quantized base: its page lists no base, its
-    kind says why it is an original, and the facts say the self-reference was ignored."""
-    tags = WORLDS["2025-11-27"]["deepseek-ai/DeepSeek-Math-V2"]["tags"]
-    assert "base_model:quantized:deepseek-ai/DeepSeek-Math-V2" in tags
-    math = page(bundled_history, "deepseek-ai/DeepSeek-Math-V2")
-    assert math["bases"] == []
-    assert (math["kind"], math["kind_basis"]) == ("original", "names itself as its base: no base declared")
-    text = run("model", "deepseek-ai/DeepSeek-Math-V2", "--db", str(bundled_history)).stdout
-    assert "none (it declares itself as its base: ignored)" in text
+def test_a_model_declaring_itself_as_its_base_is_flagged(bundled_history: Path) -> None:
+    """DeepSeek-Math-V2's card names DeepSeek-Math-V2 as its (quantized) base: no base of its own,
+    a self-reference, flagged as such rather than listed as a relation."""
+    repo = "deepseek-ai/DeepSeek-Math-V2"
+    card = WORLDS["2025-11-27"][repo]
+    assert f"base_model:quantized:{repo}" in card["tags"]
+    data = page(bundled_history, repo)
+    assert data["bases"] == [
+        {
+            "id": repo,
+            "relation": "quantized",
+            "org": "deepseek-ai",
+            "declared": "tags, baseModels",
+            "self": True,
+        }
+    ]
+    table = " ".join(run("model", repo, "--db", str(bundled_history)).stdout.split())
+    assert f"Declared bases │ {repo} (quantized; itself) │" in table
+    assert "the model itself (its card names it as its own base)" in table
+    assert (data["kind"], data["kind_basis"]) == ("original", "names itself as its base: no base declared")

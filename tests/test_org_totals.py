@@ -8,7 +8,19 @@ from pathlib import Path
 
 from oss_tracker.store import totals as org_totals
 from oss_tracker.store.open import open_db
-from tests.conftest import FIXTURES, REPLAY_DAYS, before_migration, copy_db, model, rows, run, sync, world
+from tests.conftest import (
+    FIXTURES,
+    REPLAY_DAYS,
+    before_migration,
+    copy_db,
+    migrate,
+    model,
+    older_refused,
+    rows,
+    run,
+    sync,
+    world,
+)
 from tests.fakehub import FakeHub
 
 COLUMNS = (
@@ -166,6 +178,36 @@ def test_the_migration_fills_the_table_for_a_history_stored_before_it(
             "DELETE FROM _sqlite_migrations WHERE name IN ('m013_launch_downloads', 'm021_period_gaps_and_stalls')"
         )
     conn.close()
-    # A report may migrate a file an older version wrote (migrations only add).
-    assert run("trends", "--db", str(older), "-f", "json").exit_code == 0
+    assert older_refused(older, "trends")  # a report never migrates
+    migrate(older)  # as a sync does first
     assert stored(older) == stored(bundled_history)
+
+
+def test_a_changed_created_at_recomputes_the_org_s_stored_totals(hub: FakeHub, tmp_path: Path) -> None:
+    """Lab/b first listed on the 25th, created (says the Hub) the 24th at noon: after the 24th's run,
+    a launch, its 500 counted whole. On the 26th the Hub dates it to June: it had downloads
+    nobody saw, so the 24 -> 25 period leaves it out. The stored sums (a cache) follow, as the
+    live sums (the org_daily view) do; the trend read from the cache says the same."""
+    db = tmp_path / "t.db"
+    days = (
+        ("2025-11-24T06:00:00Z", [model("Lab/a", all_time=1_000)]),
+        ("2025-11-25T06:00:00Z", [model("Lab/a", all_time=1_100),
+                                  model("Lab/b", all_time=500, created_at="2025-11-24T12:00:00.000Z")]),
+        ("2025-11-26T06:00:00Z", [model("Lab/a", all_time=1_300),
+                                  model("Lab/b", all_time=800, created_at="2025-06-01T00:00:00.000Z",
+                                        hub_id=model("Lab/b", created_at="2025-11-24T12:00:00.000Z")["_id"])]),
+    )  # fmt: skip
+    for now, items in days:
+        hub.set_world(world(*items))
+        assert sync(hub, db, "Lab", now=now).exit_code == 0
+    assert stored(db) == live(db)
+    second = rows(
+        db,
+        """SELECT t.downloads, t.launches, t.launch_downloads, t.first_seen_not_counted FROM org_run_totals t
+           JOIN runs r ON r.id = t.run_id WHERE r.day = '2025-11-25'""",
+    )
+    assert second == [(100, 0, None, 1)]  # Lab/a's 100 only; Lab/b first seen, not counted
+    data = json.loads(run("trends", "--org", "Lab", "--db", str(db), "--json").stdout)
+    assert [(p["change"], p["launches"], p["first_seen_not_counted"]) for p in data["series"][0]["points"]] == [
+        (None, 0, 0), (100, 0, 1), (200 + 300, 0, 0),
+    ]  # fmt: skip

@@ -167,6 +167,7 @@ def test_a_day_an_account_misses_is_a_gap_of_the_sum(hub: FakeHub, tmp_path: Pat
     assert data["trend"]["window"] == {
         "from": "2025-11-24", "to": "2025-11-26", "change": 1_000, "growth_pct": 28.57, "snapshots": 2, "gaps": 1,
         "launches": 0, "launch_downloads": 0, "first_seen_not_counted": 0,
+        "accounts_counted_from": [{"account": "gamma", "from": "2025-11-26"}],  # alone at its first: adds 0
     }  # fmt: skip
     # alpha's own report does have the 25th.
     alpha = _report(db, "--org", "alpha", config=str(config))

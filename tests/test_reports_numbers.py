@@ -150,25 +150,29 @@ def test_a_window_after_the_first_day_measures_its_first_point_from_the_day_befo
 
 
 def test_week_and_month_take_the_last_snapshot_of_each_bucket(race_db: Path) -> None:
+    """The week's point is its last snapshot (27 Nov), measured from the first snapshot of the
+    window (24 Nov: the history starts inside the week): the window a day series has too."""
     week = series(cli_json(race_db, "trends", "--org", "moonshotai", "--interval", "week"), "moonshotai")
     assert week["points"] == [
         {
-            **point("2025-11-27", "2025-11-27T06:00:00Z", 860_000),
+            **point("2025-11-27", "2025-11-27T06:00:00Z", 860_000, 210_000, 3, 70_000.0, 32.31),
             "period": "2025-W48",
             "period_start": "2025-11-24",
         }
     ]
     assert week["window"] == {
-        "from": "2025-11-27",
+        "from": "2025-11-24",
         "to": "2025-11-27",
-        "change": None,
-        "growth_pct": None,
+        "change": 210_000,
+        "growth_pct": 32.31,
         "snapshots": 1,
         "gaps": 0,
         "launches": 0,
-        "launch_downloads": None,
+        "launch_downloads": 0,
         "first_seen_not_counted": 0,
     }
+    day = series(cli_json(race_db, "trends", "--org", "moonshotai"), "moonshotai")["window"]
+    assert (day["from"], day["to"], day["change"]) == ("2025-11-24", "2025-11-27", 210_000)
     month = series(
         cli_json(race_db, "trends", "--org", "moonshotai", "--interval", "month", "--metric", "followers"),
         "moonshotai",
@@ -366,7 +370,8 @@ def test_licence_groups_and_dated_changes(race_db: Path) -> None:
 # -- compare --------------------------------------------------------------------------------------------
 def test_compare_side_by_side(race_db: Path) -> None:
     data = cli_json(race_db, "compare")
-    assert (data["as_of"], data["since"]) == ("2025-11-27T06:00:00Z", "2025-10-28")
+    # The last 30 days: 29 Oct to 27 Nov (measured from the last snapshot before 29 Oct, else the first).
+    assert (data["as_of"], data["since"]) == ("2025-11-27T06:00:00Z", "2025-10-29")
     qwen = next(o for o in data["orgs"] if o["org"] == "Qwen")
     assert qwen == {
         "org": "Qwen",
@@ -428,7 +433,16 @@ def test_compare_side_by_side(race_db: Path) -> None:
 def test_compare_named_orgs_and_a_period(race_db: Path) -> None:
     data = cli_json(race_db, "compare", "deepseek-ai", "MiniMaxAI", "--since", "2025-11-25")
     rows = {o["org"]: (o["downloads_period"], o["period_from"], o["share_period_pct"]) for o in data["orgs"]}
-    # From the last snapshot on or before 25 Nov (the 18:00 run) to 27 Nov.
+    # The downloads of 25-27 Nov: from the last snapshot before 25 Nov (the 24th's) to 27 Nov, as
+    # `trends --since 2025-11-25` measures its window (reports/period.py).
+    assert rows == {
+        "deepseek-ai": (110_000, "2025-11-24", 42.2),
+        "MiniMaxAI": (150_900, "2025-11-24", 57.8),
+    }
+    assert data["drops"] == []  # R1's count went down after the 25th's evening run only
+    # --since 2025-11-26: from the last snapshot before the 26th, the 25th's 18:00 run.
+    data = cli_json(race_db, "compare", "deepseek-ai", "MiniMaxAI", "--since", "2025-11-26")
+    rows = {o["org"]: (o["downloads_period"], o["period_from"], o["share_period_pct"]) for o in data["orgs"]}
     assert rows == {
         "deepseek-ai": (-10_000, "2025-11-25", -11.0),
         "MiniMaxAI": (100_600, "2025-11-25", 111.0),

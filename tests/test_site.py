@@ -21,7 +21,8 @@ import pytest
 
 from oss_tracker.escape import visible
 from oss_tracker.render.site import plot
-from tests.conftest import FIXTURES, REPLAY_DAYS, SITE_MODELS, WATCHLIST, run
+from tests.conftest import FIXTURES, REPLAY_DAYS, SITE_MODELS, WATCHLIST, copy_db, model, run, sync, world
+from tests.fakehub import FakeHub
 from tests.site_hostile import HTML_NAMES, LICENSE_NAME, PIPELINE
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -57,7 +58,11 @@ def test_the_site_has_a_page_for_the_overview_each_account_company_and_top_model
         + [f"model/{m.replace('/', '--')}.html" for m in dict.fromkeys(models)]
     )  # fmt: skip
     assert _files(demo_site) == expected
-    assert library == "plotly-4.1.1.min.js" or library.startswith("plotly-")
+    # Named by the version in the installed file's own header line (`* plotly.js v4.1.1`): a
+    # version number, never "unknown".
+    header = plot.library_path().read_text(encoding="utf-8", errors="replace").splitlines()[:3]
+    [version] = [line.removeprefix("* plotly.js v") for line in header if line.startswith("* plotly.js v")]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version) and library == f"plotly-{version}.min.js"
     assert (demo_site / "assets" / library).read_bytes() == plot.library_path().read_bytes()
 
 
@@ -181,6 +186,25 @@ def test_the_feed_follows_rfc_4287_and_keeps_its_ids_across_builds(
     assert (again / "feed.xml").read_bytes() == (demo_site / "feed.xml").read_bytes()
 
 
+def test_an_entry_keeps_its_id_when_an_account_is_added(bundled_history: Path, tmp_path: Path) -> None:
+    """Without --url, entry ids were made from the set of accounts: watching one more re-notified
+    a reader of every entry. An entry's id is its own now; the feed says where it lives."""
+    db = copy_db(bundled_history, tmp_path / "t.db")
+
+    def ids(out: Path) -> dict[str, str]:
+        root = ET.parse(out / "feed.xml").getroot()
+        assert [(link.get("rel"), link.get("href")) for link in root.findall(f"{ATOM}link")] == [
+            ("alternate", "index.html"), ("self", "feed.xml")]  # fmt: skip
+        return {e.findtext(f"{ATOM}title"): e.findtext(f"{ATOM}id") for e in root.findall(f"{ATOM}entry")}
+
+    assert run("site", str(tmp_path / "before"), "--db", str(db), "--models", "0").exit_code == 0
+    with FakeHub(world(model("NewLab/first"))) as hub:
+        assert sync(hub, db, "NewLab", now="2025-11-28T06:00:00Z").exit_code == 0
+    assert run("site", str(tmp_path / "after"), "--db", str(db), "--models", "0").exit_code == 0
+    before, after = ids(tmp_path / "before"), ids(tmp_path / "after")
+    assert len(before) == 5 and before.items() <= after.items()
+
+
 def test_with_the_sites_address_the_feed_links_absolutely(bundled_history: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
     result = run(
@@ -249,12 +273,65 @@ def test_an_earlier_site_is_replaced_whole(bundled_history: Path, tmp_path: Path
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "keep.txt").write_text("not the site's")
-    (out / "link").symlink_to(outside, target_is_directory=True)  # deleting the old site never follows it
+    (out / "org" / "link").symlink_to(outside, target_is_directory=True)  # deleting never follows it
     result = _site(bundled_history, out)
     assert result.exit_code == 0, result.stderr
-    assert not (out / "org" / "stale.html").exists() and not (out / "link").exists()
+    assert not (out / "org" / "stale.html").exists() and not (out / "org" / "link").exists()
     assert (outside / "keep.txt").read_text() == "not the site's"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["outside", "site"]
+
+
+def test_publishing_files_added_to_a_site_are_kept_and_other_files_refused(
+    bundled_history: Path, tmp_path: Path
+) -> None:
+    """A site turned into a GitHub Pages clone (CNAME, .git) lost them at the next build, without a
+    word. They move into the new site; a file of the user's the site does not know stops the
+    build, which changes nothing."""
+    out = tmp_path / "site"
+    assert _site(bundled_history, out).exit_code == 0
+    (out / "CNAME").write_text("tracker.example.org\n")
+    (out / ".git").mkdir()
+    (out / ".git" / "HEAD").write_text("ref: refs/heads/gh-pages\n")
+    result = _site(bundled_history, out)
+    assert result.exit_code == 0, result.stderr
+    assert (out / "CNAME").read_text() == "tracker.example.org\n"
+    assert (out / ".git" / "HEAD").read_text() == "ref: refs/heads/gh-pages\n"
+    written = json.loads((out / MARKER).read_bytes().split(b"\n", 1)[1])["files"]  # --models 0: no model/
+    assert written == sorted([".nojekyll", MARKER, "assets", "company", "derivatives.html", "feed.xml", "index.html",
+                              "org", "releases.html"])  # fmt: skip
+    (out / "notes.txt").write_text("mine")
+    before = _files(out)
+    refused = _site(bundled_history, out)
+    assert (refused.exit_code, refused.stderr) == (
+        1,
+        f"oss-tracker: error: {out} holds 'notes.txt', which the site did not write: move it away, or write "
+        "the site into a new folder (nothing was changed; CNAME, .git, .gitignore, .gitattributes, README.md "
+        "are kept)\n",
+    )
+    assert _files(out) == before and (out / "notes.txt").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_out_never_stops_existing_while_an_earlier_site_is_replaced(
+    bundled_history: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two renames (the old site aside, the new one in) left no OUT for a moment: a web server
+    answered 404. On Linux the two folders are swapped in one step; OUT is never renamed away."""
+    from oss_tracker.render.site import folder
+
+    out = tmp_path / "site"
+    assert _site(bundled_history, out).exit_code == 0
+    renamed: list[tuple[str, str]] = []
+    real = os.rename
+
+    def watch(a: Any, b: Any, *args: Any, **kwargs: Any) -> None:
+        renamed.append((str(a), str(b)))
+        real(a, b, *args, **kwargs)
+
+    monkeypatch.setattr(folder.os, "rename", watch)
+    assert _site(bundled_history, out).exit_code == 0
+    assert [r for r in renamed if r[0] == str(out)] == []
+    assert (out / "index.html").is_file() and sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
 @pytest.mark.parametrize("case", ["not-empty", "symlink", "file", "marker-link", "marker-other"])

@@ -166,8 +166,17 @@ def _shares(series: list[dict[str, Any]], groups: dict[str, list[str]]) -> dict[
         total = sum(changes.values())
         for group, accounts in groups.items():
             part = sum(changes[a] for a in accounts if a in changes)
-            out.setdefault(group, {})[period] = round(100.0 * part / total, 2)
+            out.setdefault(group, {})[period] = round(100.0 * part / total, 1)
     return out
+
+
+def _share_series(series: list[dict[str, Any]], key: str = "org") -> dict[str, dict[str, float]]:
+    """`trends --metric share`'s points: series -> period start -> share."""
+    out = {
+        s[key]: {p["period_start"]: float(p["share_pct"]) for p in s["points"] if p["share_pct"] is not None}
+        for s in series
+    }
+    return {k: v for k, v in out.items() if v}
 
 
 def _months(by_month: list[dict[str, Any]], key: str = "org") -> dict[str, dict[str, float]]:
@@ -192,10 +201,15 @@ def test_the_overview_shows_the_numbers_of_trends_releases_licenses_and_compare(
     trend = _json("trends", "--db", db, "--since", "2025-11-24")["series"]
     assert _chart(seen, "Downloads per day") == _per_day(trend)
     accounts = [s["org"] for s in trend]
-    assert _chart(seen, "Accounts' share of downloads") == _shares(trend, {a: [a] for a in accounts})
+    # The shares are trends' own (one implementation, rounded once), and what its points give.
+    shares = _json("trends", "--db", db, "--since", "2025-11-24", "--metric", "share")["series"]
+    assert _chart(seen, "Accounts' share of downloads") == _share_series(shares)
+    assert _share_series(shares) == _shares(trend, {a: [a] for a in accounts})
+    by_company = _json("trends", "--db", db, "--since", "2025-11-24", "--metric", "share", "--by", "company")
+    assert _chart(seen, "Companies' share of downloads") == _share_series(by_company["series"], "company")
     companies = {"DeepSeek": ["deepseek-ai"], "Alibaba": ["Qwen", "Wan-AI"], "Moonshot AI": ["moonshotai"],
                  "MiniMax": ["MiniMaxAI"]}  # fmt: skip
-    assert _chart(seen, "Companies' share of downloads") == _shares(trend, companies)
+    assert _share_series(by_company["series"], "company") == _shares(trend, companies)
     assert _chart(seen, "Releases per month") == _months(_json("releases", "--db", db)["by_month"])
     licences = _json("licenses", "--db", db)["orgs"]
     groups = ("permissive", "copyleft", "custom", "unknown")

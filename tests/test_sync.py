@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import dump, model, rows, run, sync, world
+from tests.conftest import ROOT, dump, model, rows, run, sync, world
 from tests.fakehub import FakeHub
 
 
@@ -364,3 +364,16 @@ def test_a_sync_refused_as_busy_writes_nothing(hub: FakeHub, tmp_path: Path) -> 
     assert result.stderr.startswith("oss-tracker: error: another sync is running on ")
     assert db.read_bytes() == b"" and hub.count() == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new.db"]  # no -wal, no -shm, no lock file
+
+
+def test_a_session_hands_huggingface_hub_its_own_client_factory_back() -> None:
+    """The tracker routes huggingface_hub through its transport for a run, then gives the library
+    its own default factory back (the private name hub/client.py imports: checked here)."""
+    from huggingface_hub.utils import _http
+
+    from oss_tracker.hub import client
+
+    assert client.default_client_factory is _http.default_client_factory
+    with client.connect(replay=ROOT / "fixtures" / "replay" / "2025-11-24"):
+        assert _http._GLOBAL_CLIENT_FACTORY is not _http.default_client_factory
+    assert _http._GLOBAL_CLIENT_FACTORY is _http.default_client_factory

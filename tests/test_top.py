@@ -33,18 +33,19 @@ def _ranking(data: Any, *keys: str) -> list[tuple]:
 
 
 def test_models_ranked_by_downloads_in_the_last_two_days_with_their_rank_change(race_db: Path) -> None:
-    """Period: 25 Nov (its last run, 18:00) to 27 Nov; the previous period: 23 Nov, before the
-    history, so its first day, 24 Nov, to 25 Nov. All-time counts 24 / 25 / 27 Nov, as in
+    """The last 2 days: 26 and 27 Nov, measured from the last snapshot before the 26th (25 Nov, its
+    last run, 18:00) to 27 Nov (period.edges); the previous period, 24-25 Nov: from the first day,
+    24 Nov (nothing before it), to 25 Nov. All-time counts 24 / 25 / 27 Nov, as in
     test_reports_world.NUMBERS."""
     data = _top(race_db, "--days", "2")
     assert (data["sort"], data["since"], data["until"], data["days"]) == (
         "downloads",
-        "2025-11-25",
+        "2025-11-26",
         "2025-11-27",
         2,
     )
     assert data["previous"] == {
-        "since": "2025-11-23",
+        "since": "2025-11-24",
         "until": "2025-11-25",
         "from": "2025-11-24",
         "to": "2025-11-25",
@@ -85,7 +86,7 @@ def test_models_ranked_by_downloads_in_the_last_two_days_with_their_rank_change(
     table = run("top", "--days", "2", "--limit", "3", "--db", str(race_db)).stdout
     lines = [" ".join(line.split()) for line in table.splitlines()]
     assert lines[:2] == [
-        "Top models by downloads in the period, 25 Nov 2025 – 27 Nov 2025",
+        "Top models by downloads in the period, 26 Nov 2025 – 27 Nov 2025",
         "3 models by downloads in the period (of 10)",
     ]
     assert "│ 1 │ +1 │ MiniMaxAI/MiniMax-M2 │ +100,000 │ +22.2% │ +200 │ 3.00 │ │" in lines
@@ -167,7 +168,7 @@ def test_trending_ranks_the_last_scores_against_the_first(weekly: Path) -> None:
         (3, "Lab/public-late", 7.0, None, None),
         (4, "Lab/steady", 2.0, 2, -2),
     ]
-    assert data["previous"] == {
+    assert data["previous"] == {  # the scores at the period's start (17-23 Nov): the 16th's
         "since": "2025-11-16",
         "until": "2025-11-16",
         "from": "2025-11-16",
@@ -207,11 +208,54 @@ def test_usage_errors(argv: list[str], line: str, tmp_path: Path) -> None:
     assert (result.exit_code, result.stdout, result.stderr) == (2, "", f"oss-tracker: error: {line}\n")
 
 
-def test_a_period_of_one_day_is_refused_in_words(weekly: Path) -> None:
-    result = run("top", "--since", "2025-11-23", "--db", str(weekly))
-    assert (result.exit_code, result.stderr) == (
-        1, "oss-tracker: error: the period 2025-11-23 – 2025-11-23 is empty: its first day must come before its last\n"
-    )  # fmt: skip
+def test_a_period_of_one_day_is_measured_from_the_snapshot_before_it(weekly: Path) -> None:
+    """`--since D` counts day D's downloads: from the last snapshot before D (16 Nov: the world is
+    synced weekly) to D's own, as `trends` and `changes --since` measure it; the footer says which
+    snapshots those were, since they are not the day before D."""
+    data = _top(weekly, "--since", "2025-11-23")
+    assert (data["since"], data["until"], data["days"]) == ("2025-11-23", "2025-11-23", 1)
+    assert _ranking(data, "downloads", "from", "to") == [
+        (1, "Lab/launch", 9_000, "2025-11-16", "2025-11-23"),
+        (2, "Lab/rising", 3_500, "2025-11-16", "2025-11-23"),
+        (3, "Lab/steady", 2_000, "2025-11-16", "2025-11-23"),
+    ]
+    assert _ranking(data, "downloads") == _ranking(_top(weekly, "--days", "7"), "downloads")
+    table = run("top", "--since", "2025-11-23", "--db", str(weekly)).stdout
+    assert "Top models by downloads in the period, 23 Nov 2025" in table
+    assert "period 23 Nov 2025 (measured between the snapshots of 16 Nov 2025 and 23 Nov 2025)" in table
+
+
+def test_one_snapshot_up_to_the_period_s_end_says_so(weekly: Path) -> None:
+    result = run("top", "--until", "2025-11-09", "--db", str(weekly))
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "no period to measure: the history holds one snapshot (9 Nov 2025) up to 9 Nov 2025" in result.stdout
+    )
+    assert "in the period in this period" not in result.stdout
+
+
+def test_an_account_not_synced_on_the_period_s_last_day_is_left_out_and_said_so(
+    hub: FakeHub, tmp_path: Path
+) -> None:
+    """Other was synced on the 9th and 16th only: ranked on 9 -> 16 (+900,000) it would top a
+    ranking of 10-23 Nov. It is left out, named in a note and in the JSON."""
+    db = tmp_path / "t.db"
+    for day, (now, lab, other) in enumerate(
+        (("2025-11-09T06:00:00Z", 1_000, 5_000), ("2025-11-16T06:00:00Z", 1_500, 905_000),
+         ("2025-11-23T06:00:00Z", 4_000, None))
+    ):  # fmt: skip
+        items = [model("Lab/a", all_time=lab)] + ([model("Other/b", all_time=other)] if other else [])
+        hub.set_world(world(*items))
+        orgs = ("Lab", "Other") if other else ("Lab",)
+        assert sync(hub, db, *orgs, now=now).exit_code == 0, day
+    data = _top(db, "--days", "14")
+    assert _ranking(data, "downloads", "from", "to") == [(1, "Lab/a", 3_000, "2025-11-09", "2025-11-23")]
+    assert data["left_out"] == [{"org": "Other", "last_snapshot": "2025-11-16"}]
+    table = " ".join(run("top", "--days", "14", "--db", str(db)).stdout.split())
+    assert (
+        "Note: not ranked, no snapshot on the period's last day (23 Nov 2025): Other (last 16 Nov 2025)."
+        in table
+    )
 
 
 def test_kind_ranks_one_kind_of_model(bundled_history: Path) -> None:

@@ -51,9 +51,11 @@ def describe(err: BaseException) -> str:
         return str(err)  # our own errors are written for the user
     if isinstance(err, json.JSONDecodeError):
         return "the Hub sent a page that is not JSON"
-    if isinstance(err, sqlite3.OperationalError) and "full" in str(err):
+    # SQLite's own messages for SQLITE_FULL and SQLITE_CORRUPT, whole: "malformed JSON" from a
+    # view's json_extract is no damaged file.
+    if isinstance(err, sqlite3.OperationalError) and "database or disk is full" in str(err):
         return "the disk is full: the run was rolled back"
-    if isinstance(err, sqlite3.DatabaseError) and "malformed" in str(err):
+    if isinstance(err, sqlite3.DatabaseError) and "database disk image is malformed" in str(err):
         return "the database file is damaged (database disk image is malformed): restore it from a backup"
     if isinstance(err, sqlite3.OperationalError) and "disk I/O error" in str(err):
         return "database error: disk I/O error (is the disk full or failing?)"

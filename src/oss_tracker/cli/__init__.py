@@ -82,8 +82,11 @@ def _command(args: list[str]) -> str | None:
     i = 0
     while i < len(args):
         arg = args[i]
-        if arg.split("=", 1)[0] in _GLOBAL:
-            i += 2 if _GLOBAL[arg] else 1  # `--config PATH` (not `--config=PATH`)
+        name, attached, _ = arg.partition("=")
+        if name in _GLOBAL:
+            # `--config PATH` takes the next argument, `--config=PATH` none; `--quiet=x` is left for
+            # Click to refuse in one line.
+            i += 2 if _GLOBAL[name] and not attached else 1
             continue
         return arg if arg in _MODULES else None
     return None

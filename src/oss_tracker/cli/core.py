@@ -184,7 +184,8 @@ def watchlist(*, may_be_new: bool = False):
 
 def open_database(db: Path | None):
     """The database for a report: a plain read-only connection when the file is current, else
-    the store's own open with its migrations and checks (an older file is migrated, if writable)."""
+    the store's own checks, which say in one line why the file cannot be read (an older file is
+    refused, never migrated: `oss-tracker sync` upgrades it under its lock)."""
     path = db or default_db()
     from oss_tracker.store.open import open_db, open_readonly
 
@@ -194,12 +195,36 @@ def open_database(db: Path | None):
     return open_db(path, create=False)
 
 
+@contextmanager
+def _stdout() -> Iterator[None]:
+    """Writing to stdout, flushed here, inside the command: a closed pipe ends quietly (141, see
+    cli.usage), and any other failure (`> /dev/full`) is `cannot write the output: ...`, exit 1,
+    the words `--version` and `-h` use too (not the bare "No space left on device")."""
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as err:
+        if err.filename is not None:
+            raise  # a file of the command's own, not stdout: its error shows itself
+        from oss_tracker.cli.usage import output_failed
+
+        raise typer.Exit(output_failed(err)) from None
+
+
+def emit(line: str) -> None:
+    """One line of data on stdout (a path `backup` and `export` print)."""
+    with _stdout():
+        sys.stdout.write(line + "\n")
+
+
 def show(report: Any, fmt: str, plot: Path | None = None) -> None:
     """Render a report on stdout; with `plot`, also write its first chart to that file."""
     from oss_tracker.render.formats import render
 
-    render(report, fmt, sys.stdout)
-    sys.stdout.flush()  # a closed pipe is met here, inside the command (see cli.usage)
+    with _stdout():
+        render(report, fmt, sys.stdout)
     if plot is not None:
         from oss_tracker.render.charts import write_plot
 

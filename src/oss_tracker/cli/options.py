@@ -7,7 +7,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -84,6 +84,11 @@ KindOpt = Annotated[
 ]
 
 
+class ExportFormat(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+
+
 class Interval(StrEnum):
     day = "day"
     week = "week"
@@ -141,7 +146,46 @@ GroupOpt = Annotated[
     list[str] | None,
     typer.Option("--group", metavar="NAME", help="A group of the watch list, e.g. china (repeatable)."),
 ]
-LimitOpt = Annotated[int, typer.Option("--limit", metavar="N", min=1, max=MAX_ROWS, help="How many to list.")]
+
+
+def limit(what: str) -> Any:
+    """`--limit N`: how many of a list to show; 0 shows them all, in every command."""
+    return typer.Option(
+        "--limit", metavar="N", min=0, max=MAX_ROWS, help=f"How many {what} to list (0: all)."
+    )
+
+
+def days(help: str) -> Any:
+    return typer.Option("--days", metavar="N", min=1, max=MAX_DAYS, help=help)
+
+
+def plot(what: str) -> Any:
+    return typer.Option("--plot", metavar="FILE", help=f"Also write {what}: FILE.png or FILE.svg.")
+
+
+def choice(name: str, help: str, **kwargs: Any) -> Any:
+    """An option whose values are an enum's (Typer lists them)."""
+    return typer.Option(name, help=help, **kwargs)
+
+
+def seconds(name: str, help: str, *, minimum: float = 0, envvar: str | None = None) -> Any:
+    return typer.Option(
+        name, metavar="SECONDS", min=minimum, max=DAY_SECONDS, callback=number, envvar=envvar, help=help
+    )
+
+
+IntervalOpt = Annotated[Interval, choice("--interval", "One point a day, week or month (its last snapshot).")]
+TokenOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--token", metavar="TOKEN", help="Hub token. Default: $HF_TOKEN or the huggingface_hub login.",
+        show_default=False,
+    ),
+]  # fmt: skip
+NowOpt = Annotated[
+    datetime | None,
+    typer.Option("--now", hidden=True, formats=NOW_FORMATS, help="Pretend it is this UTC time."),
+]
 FamiliesOpt = Annotated[
     bool,
     typer.Option(
@@ -235,10 +279,11 @@ def until_day(text: str) -> date:
     return parse_day(text, end=True)
 
 
-SinceOpt = Annotated[
-    date | None,
-    typer.Option("--since", parser=since_day, metavar="DATE", help=f"First day (UTC): {DATE_FORMS}."),
-]
+def since(help: str = "First day (UTC)", default: str = "") -> Any:
+    return typer.Option("--since", parser=since_day, metavar="DATE", help=f"{help}: {DATE_FORMS}.{default}")
+
+
+SinceOpt = Annotated[date | None, since()]
 UntilOpt = Annotated[
     date | None,
     typer.Option(
@@ -253,25 +298,6 @@ UntilOpt = Annotated[
 def check_window(since: date | None, until: date | None) -> None:
     if since and until and since > until:
         raise usage(f"--since {since.isoformat()} is after --until {until.isoformat()}")
-
-
-def check_history(database, since: date | None, until: date | None, orgs: list[str] | None) -> None:
-    """A window wholly outside the stored history is an error that says so (not "no snapshots
-    yet"): `--since` after the last snapshot, `--until` before the first."""
-    if since is None and until is None:
-        return
-    from oss_tracker.errors import NoData
-    from oss_tracker.reports.common import history, watched_orgs
-
-    span = history(database, [oid for oid, _ in watched_orgs(database, orgs)])
-    first, last = span["first_day"], span["last_day"]
-    if not last:
-        return  # no snapshot at all: the report says so itself
-    stored = f"the history runs from {first} to {last}"
-    if since is not None and since.isoformat() > last:
-        raise NoData(f"--since {since.isoformat()} is past the end of the history: {stored}")
-    if until is not None and until.isoformat() < first:
-        raise NoData(f"--until {until.isoformat()} is before the history starts: {stored}")
 
 
 # -- options that do nothing where they are given are refused -----------------------------------

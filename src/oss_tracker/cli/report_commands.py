@@ -1,22 +1,21 @@
 """The report commands: each reads only the database (`derivatives --list` asks the Hub).
 
-The same words everywhere (`--org`, `--limit`, `--since DATE`, `--json`), each command's help
-ends with examples, and an option that would do nothing where it is given is refused.
+The same words everywhere (`--org`, `--limit N` with 0 for all, `--since DATE`, `--json`), each
+command's help ends with examples, and an option that would do nothing where it is given is
+refused.
 """
 
 # (No `from __future__ import annotations`: see cli/core.py.)
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from oss_tracker.cli import options as o
 from oss_tracker.cli.core import _setup_logging, command, errors, open_database, show, usage, watchlist
 from oss_tracker.cli.options import (
-    DATE_FORMS,
-    MAX_DAYS,
-    MAX_ROWS,
     By,
     CompanyOpt,
     DbOpt,
@@ -24,7 +23,7 @@ from oss_tracker.cli.options import (
     FamilyBy,
     FmtOpt,
     GroupOpt,
-    Interval,
+    IntervalOpt,
     JsonOpt,
     Kind,
     KindOpt,
@@ -36,59 +35,40 @@ from oss_tracker.cli.options import (
     TopSort,
     UntilOpt,
     accounts,
-    check_history,
     check_plot,
     check_window,
     hub_names,
     output,
     refuse,
-    since_day,
 )
 from oss_tracker.values import MAX_COUNT
 
 
-def _plot(help: str) -> typer.models.OptionInfo:
-    return typer.Option("--plot", metavar="FILE", help=f"Also write {help}: FILE.png or FILE.svg.")
+def _reading(db: Path | None, org=None, company=None, group=None, since=None, until=None) -> tuple[Any, Any]:
+    """The database, the accounts --org/--company/--group name (None: all), and a window wholly
+    outside the history refused in words."""
+    from oss_tracker.reports.common import within_history
+
+    database = open_database(db)
+    orgs = accounts(org, company, group, database)
+    within_history(database, since, until, orgs)
+    return database, orgs
 
 
 @command()
 def report(
-    org: Annotated[
-        list[str] | None,
-        typer.Option("--org", metavar="ORG", help="Organization (Hub account) to report on."),
-    ] = None,
-    company: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--company", metavar="NAME", help="Or a company of the watch list: its accounts summed."
-        ),
-    ] = None,
-    group: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--group",
-            metavar="NAME",
-            help="Or a group of the watch list: all its companies' accounts summed.",
-        ),
-    ] = None,
+    ctx: typer.Context,
+    org: Annotated[list[str] | None, typer.Option("--org", metavar="ORG", help="Organization (Hub account) to report on.")] = None,
+    company: Annotated[list[str] | None, typer.Option("--company", metavar="NAME", help="Or a company of the watch list: its accounts summed.")] = None,
+    group: Annotated[list[str] | None, typer.Option("--group", metavar="NAME", help="Or a group of the watch list: all its companies' accounts summed.")] = None,
     db: DbOpt = None,
-    limit: Annotated[
-        int | None,
-        typer.Option(
-            "--limit", metavar="N", min=1, max=MAX_ROWS, help="How many top models to list (default: 10)."
-        ),
-    ] = None,
-    top: Annotated[
-        int | None,
-        typer.Option("--top", metavar="N", min=1, max=MAX_ROWS, hidden=True, help="Old name of --limit."),
-    ] = None,
-    days: Annotated[
-        int, typer.Option("--days", metavar="N", min=1, max=MAX_DAYS, help="Days of downloads trend to show.")
-    ] = 30,
+    limit: Annotated[int | None, o.limit("top models (default: 10)")] = None,
+    top: Annotated[int | None, typer.Option("--top", metavar="N", min=0, max=o.MAX_ROWS, hidden=True, help="Old name of --limit.")] = None,
+    days: Annotated[int, o.days("Days of downloads trend to show.")] = 30,
     kind: KindOpt = ModelKind.all,
     fmt: FmtOpt = None,
     as_json: JsonOpt = False,
-) -> None:
+) -> None:  # fmt: skip
     """Totals with change since the previous snapshot, top models, licence mix (by models and by
     downloads), releases per month (all and originals), what the releases are (providers, papers),
     the downloads trend and derivative totals, for one account (or one company or group, summed).
@@ -101,6 +81,10 @@ def report(
       oss-tracker --config examples/watchlist.toml report --company Alibaba
     """
     fmt_name = output(fmt, as_json)
+    if fmt_name == "csv":
+        refuse(
+            ctx, ("days",), "with --format csv (the CSV is the totals; the trend is in the table and JSON)"
+        )
     # One subject a report: a second --org was silently dropped (the JSON of one report is one
     # object; several accounts side by side are `compare`, several summed are a company).
     named = [(f"--{kind}", v) for kind, values in (("org", org), ("company", company), ("group", group))
@@ -117,7 +101,7 @@ def report(
         raise usage("--top is the old name of --limit: give --limit alone")
     if top is not None:
         typer.echo("oss-tracker: warning: --top is now --limit (--top will go)", err=True)
-    count = limit or top or 10
+    count = next(n for n in (limit, top, 10) if n is not None)
     with errors():
         database = open_database(db)
         if company or group:
@@ -141,22 +125,9 @@ def changes(
     org: OrgsOpt = None,
     company: CompanyOpt = None,
     group: GroupOpt = None,
-    since: Annotated[
-        date | None,
-        typer.Option(
-            "--since",
-            parser=since_day,
-            metavar="DATE",
-            help=f"Every sync from this day on (UTC), not only the last: {DATE_FORMS}.",
-        ),
-    ] = None,
+    since: Annotated[date | None, o.since("Every sync from this day on (UTC), not only the last")] = None,
     until: UntilOpt = None,
-    limit: Annotated[
-        int,
-        typer.Option(
-            "--limit", metavar="N", min=0, max=MAX_ROWS, help="How many top movers to list (0: none)."
-        ),
-    ] = 10,
+    limit: Annotated[int, o.limit("top movers")] = 10,
     db: DbOpt = None,
     fmt: FmtOpt = None,
     as_json: JsonOpt = False,
@@ -180,26 +151,20 @@ def changes(
     with errors():
         from oss_tracker.reports.changes import changes as changes_report
 
-        database = open_database(db)
-        orgs = accounts(org, company, group, database)
-        check_history(database, since, until, orgs)
+        database, orgs = _reading(db, org, company, group, since, until)
         show(changes_report(database, orgs, since=since, until=until, limit=limit), fmt_name)
 
 
 @command()
 def model(
-    model_id: Annotated[
-        str, typer.Argument(metavar="ID", help="A model: its repo id, a former name, or its Hub _id.")
-    ],
+    model_id: Annotated[str, typer.Argument(metavar="ID", help="A model: its repo id, a former name, or its Hub _id.")],
     since: SinceOpt = None,
     until: UntilOpt = None,
-    interval: Annotated[
-        Interval, typer.Option("--interval", help="One point a day, week or month (its last snapshot).")
-    ] = Interval.day,
+    interval: IntervalOpt = o.Interval.day,
     db: DbOpt = None,
     fmt: FmtOpt = None,
     as_json: JsonOpt = False,
-) -> None:
+) -> None:  # fmt: skip
     """One model's page: created and first seen, renames, licence history, declared bases, size,
     downloads and likes over time, derivative counts, removal.
 
@@ -216,53 +181,27 @@ def model(
     with errors():
         from oss_tracker.reports.model_page import model_page
 
-        database = open_database(db)
-        check_history(database, since, until, None)
+        database, _ = _reading(db, since=since, until=until)
         show(model_page(database, model_id, since=since, until=until, interval=interval.value), fmt_name)
 
 
 @command()
 def derivatives(
     ctx: typer.Context,
-    model_id: Annotated[
-        str | None,
-        typer.Argument(
-            metavar="[ID]", help="A base model: its count history, or with --list its derivative repos."
-        ),
-    ] = None,
+    model_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="A base model: its count history, or with --list its derivative repos.")] = None,
     org: OrgsOpt = None,
     company: CompanyOpt = None,
     group: GroupOpt = None,
-    limit: Annotated[
-        int,
-        typer.Option(
-            "--limit", metavar="N", min=1, max=MAX_ROWS, help="How many bases (or repos with --list)."
-        ),
-    ] = 20,
-    family: Annotated[
-        str | None,
-        typer.Option(
-            "--family",
-            metavar="MODEL|GLOB",
-            help="A model id (or a former name): its family tree from the archive and its history. "
-            "A name glob, e.g. 'Qwen3-*': also roll up those models' direct derivatives.",
-        ),
-    ] = None,
-    list_repos: Annotated[
-        bool, typer.Option("--list", help="List ID's derivative repos live from the Hub.")
-    ] = False,
-    edges: Annotated[
-        bool,
-        typer.Option("--edges", help="Only the watched models built on another watched account's model."),
-    ] = False,
-    relation: Annotated[
-        Relation | None, typer.Option("--relation", help="With --list: only this relation.")
-    ] = None,
+    limit: Annotated[int, o.limit("bases (or repos with --list)")] = 20,
+    family: Annotated[str | None, typer.Option("--family", metavar="MODEL|GLOB", help="A model id (or a former name): its family tree from the archive and its history. A name glob, e.g. 'Qwen3-*': also roll up those models' direct derivatives.")] = None,
+    list_repos: Annotated[bool, typer.Option("--list", help="List ID's derivative repos live from the Hub.")] = False,
+    edges: Annotated[bool, typer.Option("--edges", help="Only the watched models built on another watched account's model.")] = False,
+    relation: Annotated[Relation | None, typer.Option("--relation", help="With --list: only this relation.")] = None,
     db: DbOpt = None,
     endpoint: EndpointOpt = None,
     fmt: FmtOpt = None,
     as_json: JsonOpt = False,
-) -> None:
+) -> None:  # fmt: skip
     """Bases ranked by direct derivatives (finetune, quantized, adapter, merge), with change and org totals.
 
     \b
@@ -300,7 +239,7 @@ def derivatives(
 
             rel = relation.value if relation else None
             with hub.connect(endpoint=endpoint) as session:
-                items = list(hub.iter_derivatives(session.api, model_id, rel, limit))
+                items = list(hub.iter_derivatives(session.api, model_id, rel, limit or None))
             show(children_listing(items, model_id, rel), fmt_name)  # type: ignore[arg-type]
             return
         from oss_tracker.reports.derivatives import edges_report, model_history, ranking
@@ -309,15 +248,13 @@ def derivatives(
         if family is not None and is_model_id(family):
             from oss_tracker.reports.families import family_report
 
-            show(family_report(database, family, limit=limit), fmt_name)
-            return
-        if model_id is not None:
+            show(family_report(database, family, limit=limit or o.MAX_ROWS), fmt_name)
+        elif model_id is not None:
             show(model_history(database, model_id), fmt_name)
-            return
-        orgs = accounts(org, company, group, database)
-        if edges:
-            show(edges_report(database, orgs), fmt_name)
+        elif edges:
+            show(edges_report(database, accounts(org, company, group, database)), fmt_name)
         else:
+            orgs = accounts(org, company, group, database)
             show(ranking(database, orgs=orgs, limit=limit, family=family), fmt_name)
 
 
@@ -332,28 +269,13 @@ def families(
     org: OrgsOpt = None,
     company: CompanyOpt = None,
     group: GroupOpt = None,
-    by: Annotated[
-        FamilyBy,
-        typer.Option(
-            "--by", help="Rank by descendants, community 30-day downloads, or new descendants since --since."
-        ),
-    ] = FamilyBy.descendants,
-    since: Annotated[
-        date | None,
-        typer.Option(
-            "--since",
-            parser=since_day,
-            metavar="DATE",
-            help="Start of the growth window. Default: 30 days back.",
-        ),
-    ] = None,
-    limit: Annotated[
-        int, typer.Option("--limit", metavar="N", min=1, max=MAX_ROWS, help="How many families to list.")
-    ] = 20,
+    by: Annotated[FamilyBy, o.choice("--by", "Rank by descendants, community 30-day downloads, or new descendants since --since.")] = FamilyBy.descendants,
+    since: Annotated[date | None, o.since("Start of the growth window", " Default: 30 days back.")] = None,
+    limit: Annotated[int, o.limit("families")] = 20,
     db: DbOpt = None,
     fmt: FmtOpt = None,
     as_json: JsonOpt = False,
-) -> None:
+) -> None:  # fmt: skip
     """Watched models ranked by their families (every descendant, from the public archive), with each
     account's and company's own downloads beside the downloads of the models built on them.
 
@@ -367,11 +289,11 @@ def families(
     with errors():
         from oss_tracker.reports.families import families_report
 
-        database = open_database(db)
-        built = families_report(
-            database, orgs=accounts(org, company, group, database), by=by.value, since=since, limit=limit
+        database, orgs = _reading(db, org, company, group)
+        show(
+            families_report(database, orgs=orgs, by=by.value, since=since, limit=limit or o.MAX_ROWS),
+            fmt_name,
         )
-        show(built, fmt_name)
 
 
 @command()
@@ -379,33 +301,17 @@ def trends(
     org: OrgsOpt = None,
     company: CompanyOpt = None,
     group: GroupOpt = None,
-    model: Annotated[
-        list[str] | None,
-        typer.Option("--model", metavar="ID", help="A model (repo id, repeatable) instead of organizations."),
-    ] = None,
-    by: Annotated[
-        By | None,
-        typer.Option(
-            "--by",
-            help="One series per Hub account (org), or per company of the watch list, its accounts summed. "
-            "Default: company with --company or --group, else org.",
-            show_default=False,
-        ),
-    ] = None,
-    metric: Annotated[
-        Metric,
-        typer.Option("--metric", help="What to follow (share: of the downloads of all those shown)."),
-    ] = Metric.downloads,
+    model: Annotated[list[str] | None, typer.Option("--model", metavar="ID", help="A model (repo id, repeatable) instead of organizations.")] = None,
+    by: Annotated[By | None, o.choice("--by", "One series per Hub account (org), or per company of the watch list, its accounts summed. Default: company with --company or --group, else org.", show_default=False)] = None,
+    metric: Annotated[Metric, o.choice("--metric", "What to follow (share: of the downloads of all those shown).")] = Metric.downloads,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    interval: Annotated[
-        Interval, typer.Option("--interval", help="One point a day, week or month (its last snapshot).")
-    ] = Interval.day,
-    plot: Annotated[Path | None, _plot("a chart, lines per series")] = None,
+    interval: IntervalOpt = o.Interval.day,
+    plot: Annotated[Path | None, o.plot("a chart, lines per series")] = None,
     db: DbOpt = None,
     fmt: FmtOpt = None,
     as_json: JsonOpt = False,
-) -> None:
+) -> None:  # fmt: skip
     """A time series per organization, company or model: level, change, per-day rate, growth; gaps stay gaps.
 
     Downloads in a period are the difference of all-time counts between snapshots, plus the count of
@@ -435,19 +341,11 @@ def trends(
     with errors():
         from oss_tracker.reports.trends import trends as trends_report
 
-        database = open_database(db)
-        orgs = accounts(org, company, group, database)
-        check_history(database, since, until, orgs)
+        database, orgs = _reading(db, org, company, group, since, until)
         built = trends_report(
-            database,
-            orgs=orgs,
-            models=model,
-            metric=metric.value,
-            interval=interval.value,
-            since=since,
-            until=until,
-            companies=watchlist() if by_company else None,
-        )
+            database, orgs=orgs, models=model, metric=metric.value, interval=interval.value, since=since,
+            until=until, companies=watchlist() if by_company else None,
+        )  # fmt: skip
         show(built, fmt_name, plot)
 
 
@@ -457,44 +355,23 @@ def top(
     org: OrgsOpt = None,
     company: CompanyOpt = None,
     group: GroupOpt = None,
-    sort: Annotated[
-        TopSort,
-        typer.Option(
-            "--sort",
-            help="Rank by downloads in the period, growth (of the all-time count), likes gained, or the "
-            "Hub's trending score.",
-        ),
-    ] = TopSort.downloads,
-    days: Annotated[
-        int,
-        typer.Option("--days", metavar="N", min=1, max=MAX_DAYS, help="The period: the last N days."),
-    ] = 7,
+    sort: Annotated[TopSort, o.choice("--sort", "Rank by downloads in the period, growth (of the all-time count), likes gained, or the Hub's trending score.")] = TopSort.downloads,
+    days: Annotated[int, o.days("The period: the last N days.")] = 7,
     since: SinceOpt = None,
     until: UntilOpt = None,
     kind: KindOpt = ModelKind.all,
-    min_downloads: Annotated[
-        int,
-        typer.Option(
-            "--min-downloads",
-            metavar="N",
-            min=0,
-            max=MAX_COUNT,
-            help="With --sort growth: rank only models with at least N all-time downloads at the start.",
-        ),
-    ] = 1_000,
-    limit: Annotated[
-        int,
-        typer.Option("--limit", metavar="N", min=0, max=MAX_ROWS, help="How many models to list (0: all)."),
-    ] = 20,
+    min_downloads: Annotated[int, typer.Option("--min-downloads", metavar="N", min=0, max=MAX_COUNT, help="With --sort growth: rank only models with at least N all-time downloads at the start.")] = 1_000,
+    limit: Annotated[int, o.limit("models")] = 20,
     db: DbOpt = None,
     fmt: FmtOpt = None,
     as_json: JsonOpt = False,
-) -> None:
+) -> None:  # fmt: skip
     """Models ranked by downloads, growth, likes gained or trending score over a period, with their rank change.
 
-    The period is the last --days days up to the last snapshot, or --since to --until; the rank
-    change compares with the period of the same length before it. A model created in the period
-    counts its whole all-time count; one first seen in it but created before is not ranked.
+    The period is the last --days days up to the last snapshot, or --since to --until, measured
+    from the last snapshot before its first day; the rank change compares with the period of the
+    same length before it. A model created in the period counts its whole all-time count; one
+    first seen in it but created before is not ranked.
 
     \b
     Examples:
@@ -512,20 +389,11 @@ def top(
     with errors():
         from oss_tracker.reports.top import top as top_report
 
-        database = open_database(db)
-        orgs = accounts(org, company, group, database)
-        check_history(database, since, until, orgs)
+        database, orgs = _reading(db, org, company, group, since, until)
         found = top_report(
-            database,
-            orgs=orgs,
-            sort=sort.value,
-            days=days,
-            since=since,
-            until=until,
-            kind=kind.value,
-            min_downloads=min_downloads,
-            limit=limit,
-        )
+            database, orgs=orgs, sort=sort.value, days=days, since=since, until=until, kind=kind.value,
+            min_downloads=min_downloads, limit=limit,
+        )  # fmt: skip
         show(found, fmt_name)
 
 
@@ -534,30 +402,16 @@ def releases(
     org: OrgsOpt = None,
     company: CompanyOpt = None,
     group: GroupOpt = None,
-    kind: Annotated[
-        str | None,
-        typer.Option(
-            "--kind",
-            metavar="original|conversion|derived|all",
-            help="Original models, conversions (quantized or converted copies), derived ones "
-            "(finetunes, adapters, merges of its own), or all (default).",
-            show_default=False,
-        ),
-    ] = None,
-    repo_type: Annotated[
-        Kind, typer.Option("--type", help="Models, datasets or Spaces (--kind model|dataset|space before).")
-    ] = Kind.model,
+    kind: Annotated[str | None, typer.Option("--kind", metavar="original|conversion|derived|all", help="Original models, conversions (quantized or converted copies), derived ones (finetunes, adapters, merges of its own), or all (default).", show_default=False)] = None,
+    repo_type: Annotated[Kind, o.choice("--type", "Models, datasets or Spaces (--kind model|dataset|space before).")] = Kind.model,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    limit: Annotated[
-        int,
-        typer.Option("--limit", metavar="N", min=0, max=MAX_ROWS, help="How many releases to list (0: all)."),
-    ] = 50,
-    plot: Annotated[Path | None, _plot("releases per month")] = None,
+    limit: Annotated[int, o.limit("releases")] = 50,
+    plot: Annotated[Path | None, o.plot("releases per month")] = None,
     db: DbOpt = None,
     fmt: FmtOpt = None,
     as_json: JsonOpt = False,
-) -> None:
+) -> None:  # fmt: skip
     """The release feed, newest first, with kind, licence, size, pipeline and first-seen date; releases per month.
 
     \b
@@ -586,14 +440,15 @@ def releases(
     if repo_type is not Kind.model and model_kind != ModelKind.all.value:
         raise usage(f"--kind {model_kind} is a kind of model: it does nothing with --type {repo_type.value}")
     with errors():
-        database = open_database(db)
-        orgs = accounts(org, company, group, database)
-        check_history(database, since, None, orgs)  # a release before the history is still a release
+        # A release before the history is still a release: only --since is checked against it.
+        database, orgs = _reading(db, org, company, group, since)
         if repo_type is not Kind.model:
             from oss_tracker.reports.companies import repo_releases
 
-            found = repo_releases(database, repo_type.value, orgs=orgs, since=since, until=until, limit=limit)
-            show(found, fmt_name)
+            show(
+                repo_releases(database, repo_type.value, orgs=orgs, since=since, until=until, limit=limit),
+                fmt_name,
+            )
             return
         from oss_tracker.reports.releases import releases as releases_report
 
@@ -624,43 +479,23 @@ def licenses(
     with errors():
         from oss_tracker.reports.licences import licenses_report
 
-        database = open_database(db)
-        orgs = accounts(org, company, group, database)
+        database, orgs = _reading(db, org, company, group)
         show(licenses_report(database, orgs=orgs, kind=kind.value), fmt_name)
 
 
 @command()
 def compare(
-    orgs: Annotated[
-        list[str] | None,
-        typer.Argument(metavar="[ORG]...", help="Organizations, as with --org.", show_default=False),
-    ] = None,
+    orgs: Annotated[list[str] | None, typer.Argument(metavar="[ORG]...", help="Organizations, as with --org.", show_default=False)] = None,
     org: OrgsOpt = None,
-    since: Annotated[
-        date | None,
-        typer.Option(
-            "--since",
-            parser=since_day,
-            metavar="DATE",
-            help=f"Start of the download period: {DATE_FORMS}. Default: 30 days before the last snapshot.",
-        ),
-    ] = None,
+    since: Annotated[date | None, o.since("Start of the download period", " Default: the last 30 days.")] = None,
     company: CompanyOpt = None,
     group: GroupOpt = None,
-    by: Annotated[
-        By | None,
-        typer.Option(
-            "--by",
-            help="One column per Hub account (org), or per company, its accounts summed. "
-            "Default: company with --group, else org.",
-            show_default=False,
-        ),
-    ] = None,
+    by: Annotated[By | None, o.choice("--by", "One column per Hub account (org), or per company, its accounts summed. Default: company with --group, else org.", show_default=False)] = None,
     kind: KindOpt = ModelKind.all,
     db: DbOpt = None,
     fmt: FmtOpt = None,
     as_json: JsonOpt = False,
-) -> None:
+) -> None:  # fmt: skip
     """The organizations side by side: models, releases, downloads, likes, followers, derivatives, share.
 
     Models and releases are counted all and originals; --kind compares one kind of model alone.
@@ -682,11 +517,10 @@ def compare(
     if by_company and named:
         raise usage("--by company compares companies: name them with --company or --group, not accounts")
     with errors():
-        database = open_database(db)
-        check_history(database, since, None, named or None)
         if by_company:
             from oss_tracker.reports.companies import chosen_companies, company_compare
 
+            database, _ = _reading(db, since=since)
             wl = watchlist()
             chosen, label = chosen_companies(wl, company, group)
             built = company_compare(database, wl, companies=chosen, since=since, label=label, kind=kind.value)
@@ -694,5 +528,5 @@ def compare(
             return
         from oss_tracker.reports.compare import compare as compare_report
 
-        orgs = accounts(named or None, company, group, database)
-        show(compare_report(database, orgs, since=since, kind=kind.value), fmt_name)
+        database, accounts_named = _reading(db, named or None, company, group, since)
+        show(compare_report(database, accounts_named, since=since, kind=kind.value), fmt_name)

@@ -6,17 +6,18 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from oss_tracker import errors as codes
+from oss_tracker.cli import options as o
 from oss_tracker.cli.core import (
     State,
     command,
     default_db,
+    emit,
     errors,
     open_database,
     say,
@@ -25,19 +26,20 @@ from oss_tracker.cli.core import (
     watchlist,
 )
 from oss_tracker.cli.options import (
-    DAY_SECONDS,
-    MAX_DAYS,
     NOW_FORMATS,
     CompanyOpt,
     DbOpt,
     Derivatives,
     EndpointOpt,
+    ExportFormat,
     FamiliesOpt,
     FmtOpt,
     GroupOpt,
     Interval,
     JsonOpt,
+    NowOpt,
     SinceOpt,
+    TokenOpt,
     UntilOpt,
     accounts,
     check_window,
@@ -46,85 +48,39 @@ from oss_tracker.cli.options import (
     refuse,
 )
 from oss_tracker.escape import visible
+from oss_tracker.render.progress import sync_progress
 
+_seconds = o.seconds
 
-def _seconds(
-    name: str, help: str, *, minimum: float = 0, envvar: str | None = None
-) -> typer.models.OptionInfo:
-    return typer.Option(
-        name, metavar="SECONDS", min=minimum, max=DAY_SECONDS, callback=number, envvar=envvar, help=help
-    )
+RetryWait = Annotated[
+    float, o.seconds("--retry-wait", "First retry wait in seconds.", envvar="OSS_TRACKER_RETRY_WAIT")
+]
+MaxWait = Annotated[
+    float, o.seconds("--max-wait", "Longest single wait in seconds.", envvar="OSS_TRACKER_MAX_WAIT")
+]
 
 
 @command()
 def sync(
     ctx: typer.Context,
-    org: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--org",
-            metavar="ORG",
-            help="Organization to poll (repeatable). Default: the watch list's accounts.",
-        ),
-    ] = None,
+    org: Annotated[list[str] | None, typer.Option("--org", metavar="ORG", help="Organization to poll (repeatable). Default: the watch list's accounts.")] = None,
     company: CompanyOpt = None,
     group: GroupOpt = None,
     db: DbOpt = None,
     endpoint: EndpointOpt = None,
-    token: Annotated[
-        str | None,
-        typer.Option(
-            "--token",
-            metavar="TOKEN",
-            help="Hub token. Default: $HF_TOKEN or the huggingface_hub login.",
-            show_default=False,
-        ),
-    ] = None,
-    record: Annotated[
-        Path | None, typer.Option("--record", metavar="DIR", help="Save every Hub response into this folder.")
-    ] = None,
-    replay: Annotated[
-        Path | None,
-        typer.Option(
-            "--replay", metavar="DIR", help="Replay a folder saved with --record instead of the Hub."
-        ),
-    ] = None,
-    wait: Annotated[
-        float, _seconds("--wait", "Seconds to wait for another running sync before giving up.")
-    ] = 0.0,
-    retries: Annotated[
-        int, typer.Option("--retries", metavar="N", min=0, max=100, help="Retries of a failed Hub request.")
-    ] = 5,
-    retry_wait: Annotated[
-        float, _seconds("--retry-wait", "First retry wait in seconds.", envvar="OSS_TRACKER_RETRY_WAIT")
-    ] = 1.0,
-    max_wait: Annotated[
-        float, _seconds("--max-wait", "Longest single wait in seconds.", envvar="OSS_TRACKER_MAX_WAIT")
-    ] = 300.0,
-    timeout: Annotated[
-        float, _seconds("--timeout", "Seconds before a Hub request times out.", minimum=1)
-    ] = 60.0,
-    derivatives: Annotated[
-        Derivatives,
-        typer.Option(
-            "--derivatives",
-            help="Derivative counts: auto refreshes the stalest within the rate-limit budget, all refreshes every model, none skips.",
-        ),
-    ] = Derivatives.auto,
-    derivative_workers: Annotated[
-        int,
-        typer.Option(
-            "--derivative-workers", metavar="N", min=1, max=16, help="Derivative counts fetched at once."
-        ),
-    ] = 8,
+    token: TokenOpt = None,
+    record: Annotated[Path | None, typer.Option("--record", metavar="DIR", help="Save every Hub response into this folder.")] = None,
+    replay: Annotated[Path | None, typer.Option("--replay", metavar="DIR", help="Replay a folder saved with --record instead of the Hub.")] = None,
+    wait: Annotated[float, o.seconds("--wait", "Seconds to wait for another running sync before giving up.")] = 0.0,
+    retries: Annotated[int, typer.Option("--retries", metavar="N", min=0, max=100, help="Retries of a failed Hub request.")] = 5,
+    retry_wait: RetryWait = 1.0,
+    max_wait: MaxWait = 300.0,
+    timeout: Annotated[float, o.seconds("--timeout", "Seconds before a Hub request times out.", minimum=1)] = 60.0,
+    derivatives: Annotated[Derivatives, o.choice("--derivatives", "Derivative counts: auto refreshes the stalest within the rate-limit budget, all refreshes every model, none skips.")] = Derivatives.auto,
+    derivative_workers: Annotated[int, typer.Option("--derivative-workers", metavar="N", min=1, max=16, help="Derivative counts fetched at once.")] = 8,
     families: FamiliesOpt = False,
-    now: Annotated[
-        datetime | None,
-        typer.Option(
-            "--now", hidden=True, formats=NOW_FORMATS, help="Pretend the run starts at this UTC time."
-        ),
-    ] = None,
-) -> None:
+    now: NowOpt = None,
+) -> None:  # fmt: skip
     """Poll the watched organizations and store one snapshot run in the database.
 
     \b
@@ -163,7 +119,7 @@ def sync(
             derivative_workers=derivative_workers,
             now=now,
         )
-        with _progress() as (progress, retrying):
+        with sync_progress(State.verbosity < 0) as (progress, retrying):
             summary = run_job(job, progress, retrying)
     if State.verbosity >= 0 or summary.status != "ok" or summary.warnings:  # -q: cron mails what needs a look
         typer.echo(visible(summary.line()), err=True)
@@ -226,56 +182,14 @@ def _company_map() -> dict[str, str]:
     return company_map(_companies())
 
 
-@contextmanager
-def _progress() -> Iterator[tuple[Callable[[str, int], None] | None, Callable[[str | None], None] | None]]:
-    """A live line of per-org counts, and the retry being waited for, on a terminal; nothing otherwise."""
-    if not sys.stderr.isatty() or State.verbosity < 0:
-        yield None, None
-        return
-    from rich.console import Console
-    from rich.text import Text
-
-    counts: dict[str, int] = {}
-    waiting: list[str] = []  # the latest retry wait, until a retried request gets through
-    with Console(stderr=True).status("Fetching…") as status:
-
-        def show() -> None:
-            line = "Fetching " + (", ".join(f"{o}: {c:,}" for o, c in counts.items()) or "…")
-            # A Text, not a str: rich would read `[...]` in an org name as markup.
-            status.update(Text(visible(line + "".join(f" — {w}" for w in waiting))))
-
-        def update(org: str, n: int) -> None:
-            counts[org] = n
-            show()
-
-        def retrying(message: str | None) -> None:
-            waiting[:] = [message] if message else []
-            show()
-
-        yield update, retrying
-
-
 @command()
 def status(
     db: DbOpt = None,
-    max_age: Annotated[
-        float,
-        typer.Option(
-            "--max-age",
-            min=0,
-            max=MAX_DAYS * 24,
-            callback=number,
-            metavar="HOURS",
-            help="Hours after which the last stored run counts as stale.",
-        ),
-    ] = 36.0,
+    max_age: Annotated[float, typer.Option("--max-age", min=0, max=o.MAX_DAYS * 24, callback=number, metavar="HOURS", help="Hours after which the last stored run counts as stale.")] = 36.0,
     fmt: FmtOpt = None,
     as_json: JsonOpt = False,
-    now: Annotated[
-        datetime | None,
-        typer.Option("--now", hidden=True, formats=NOW_FORMATS, help="Pretend it is this UTC time."),
-    ] = None,
-) -> None:
+    now: NowOpt = None,
+) -> None:  # fmt: skip
     """Health for cron: last run and its status, days missed, database size.
 
     Exit code 0 when the last run is ok and recent, 3 when it was partial, 1 when it is
@@ -302,16 +216,11 @@ def status(
 
 @command()
 def backup(
-    dest: Annotated[
-        str,  # not a Path: Path("DIR/") drops the slash that says DIR is a folder
-        typer.Argument(
-            metavar="DEST",
-            help="File to write, or a folder (then NAME-YYYY-MM-DD.db inside it); DIR/ makes the folder if need be.",
-        ),
-    ],
+    # not a Path: Path("DIR/") drops the slash that says DIR is a folder
+    dest: Annotated[str, typer.Argument(metavar="DEST", help="File to write, or a folder (then NAME-YYYY-MM-DD.db inside it); DIR/ makes the folder if need be.")],
     db: DbOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing backup file.")] = False,
-) -> None:
+) -> None:  # fmt: skip
     """Copy the database safely, even while a sync runs (SQLite's online backup), and check the copy.
 
     Prints the backup's path on stdout and one line on stderr.
@@ -326,25 +235,16 @@ def backup(
         from oss_tracker.store.backup import describe_backup
 
         result = make_backup(db or default_db(), dest, now=datetime.now(UTC), force=force)
-    typer.echo(str(result.path))
+    emit(str(result.path))
     say(describe_backup(result))
-
-
-class ExportFormat(StrEnum):
-    csv = "csv"
-    parquet = "parquet"
 
 
 @command()
 def export(
-    folder: Annotated[
-        Path, typer.Argument(metavar="DIR", help="A new or empty folder to write (made if missing).")
-    ],
-    fmt: Annotated[
-        ExportFormat, typer.Option("--format", "-f", help="CSV, or Parquet (needs pyarrow).")
-    ] = ExportFormat.csv,
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="A new or empty folder to write (made if missing).")],
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="CSV, or Parquet (needs pyarrow).")] = ExportFormat.csv,
     db: DbOpt = None,
-) -> None:
+) -> None:  # fmt: skip
     """Every table and view of the database, one file each, for other tools: NAME.csv or
     NAME.parquet, then manifest.json (files, rows, columns, as of).
 
@@ -357,24 +257,20 @@ def export(
       oss-tracker export history-parquet --format parquet
     """
     with errors():
+        from oss_tracker.store.export import MANIFEST, need_pyarrow
         from oss_tracker.store.export import export as write_export
-        from oss_tracker.store.export import need_pyarrow
 
         if fmt is ExportFormat.parquet:
             need_pyarrow()  # before the folder is made
         database = open_database(db)
-        conn = getattr(database, "conn", database)  # sqlite-utils for an older file, else sqlite3
-        done = write_export(conn, folder, fmt.value)
+        done = write_export(getattr(database, "conn", database), folder, fmt.value)  # a Store's connection
     tables = sum(1 for e in done if e.type == "table")
     rows = sum(e.rows for e in done)
-    typer.echo(str(folder))
+    emit(str(folder))
     say(
         f"export ok: {tables} tables and {len(done) - tables} views, {rows:,} rows, "
-        f"{fmt.value} files and {MANIFEST_NAME} in {folder}"
+        f"{fmt.value} files and {MANIFEST} in {folder}"
     )
-
-
-MANIFEST_NAME = "manifest.json"
 
 
 @command()

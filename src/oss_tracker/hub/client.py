@@ -16,13 +16,12 @@ import httpx2
 from huggingface_hub import constants
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status, set_client_factory
 
-try:  # the client's own factory, to hand back after a run (not exported by the package)
-    from huggingface_hub.utils._http import default_client_factory
-except ImportError:  # pragma: no cover
-
-    def default_client_factory() -> httpx2.Client:
-        return httpx2.Client(follow_redirects=True, timeout=None)
-
+# huggingface_hub's own client factory, to hand back after a run: the one private name the
+# tracker uses. `set_client_factory` is public but has no getter, and the default factory (with
+# its request hook: offline mode, request ids) is not exported. tests/test_sync.py checks that
+# this is the library's own; a version without it fails that test rather than hand back a
+# client that behaves differently.
+from huggingface_hub.utils._http import default_client_factory
 
 if TYPE_CHECKING:
     from huggingface_hub import HfApi
@@ -31,7 +30,6 @@ from oss_tracker import __version__
 from oss_tracker.hub.parse import (
     Unusable,
     date_ceiling,
-    iso_time,
     model_record,
     parse_bases,
     parse_children,
@@ -412,22 +410,44 @@ def fetch_children(api: HfApi, repo_id: str) -> ChildCounts:
 def iter_derivatives(
     api: HfApi, base: str, relation: str | None, limit: int | None
 ) -> Iterator[dict[str, Any]]:
-    """Repos that declare `base` as base_model (with that relation), most downloaded first, each once."""
+    """Repos that declare `base` as base_model (with that relation), most downloaded first, each
+    `_id` once, at most `limit` (None: all).
+
+    Read page by page from the listing's JSON (as the org listings are), not through
+    `list_models`: its ModelInfo keeps the `_id` only as a private attribute."""
     tag = f"base_model:{relation}:{base}" if relation else f"base_model:{base}"
+    params: dict[str, Any] | None = {
+        "filter": tag, "sort": "downloads", "expand": ["author", "downloads", "likes", "createdAt", "tags"],
+        **({"limit": limit} if limit else {}),
+    }  # fmt: skip
+    ceiling = date_ceiling(None)
     seen: set[str] = set()
-    expand = ["author", "downloads", "likes", "createdAt", "tags"]
-    for info in api.list_models(filter=tag, sort="downloads", expand=expand, limit=limit):
-        hub_id = getattr(info, "_id", None) or info.id
-        if hub_id in seen:
-            continue
-        seen.add(hub_id)
-        tags = info.tags if isinstance(info.tags, list) else []
-        rel = next((r for r in RELATIONS if f"base_model:{r}:{base}" in tags), None)
-        yield {
-            "id": info.id,
-            "author": info.author if isinstance(info.author, str) else info.id.split("/", 1)[0],
-            "relation": rel,
-            "downloads_30d": count(info.downloads),
-            "likes": count(info.likes),
-            "created_at": iso_time(info.created_at),
-        }
+    url: str | None = f"{api.endpoint}/api/models"
+    while url:
+        page, url = _get_json(url, params, _headers(api))
+        params = None  # the next page's link carries them
+        if type(page) is not list:
+            raise BadPage("the Hub sent a listing page that is not a list")
+        if not page:
+            return
+        for item in page:
+            try:
+                record = repo_record(item, "model", ceiling)
+            except Unusable:
+                continue
+            if record.hub_id in seen:
+                continue
+            seen.add(record.hub_id)
+            tags = item.get("tags")
+            tags = tags if type(tags) is list else []
+            author = item.get("author")
+            yield {
+                "id": record.repo_id,
+                "author": author if type(author) is str else record.repo_id.split("/", 1)[0],
+                "relation": next((r for r in RELATIONS if f"base_model:{r}:{base}" in tags), None),
+                "downloads_30d": record.downloads_30d,
+                "likes": record.likes,
+                "created_at": record.created_at,
+            }
+            if limit and len(seen) >= limit:
+                return

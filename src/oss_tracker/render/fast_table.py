@@ -7,13 +7,11 @@ but a header between its words.)
 rich.table.Table measures, wraps and justifies every cell through the general layout
 machinery: about half a millisecond a row, so a 600-row trend took 430 ms to draw, more than
 the rest of the report put together. Our tables hold one-line cells of plain text, so each
-column's width is its widest cell, and a cell that fits is just its text, padded.
-`FastTable` lays the columns out as rich's Table does (the widest folding columns give way
-first), hands the few cells that must fold to rich, and draws the rest itself: the same
-characters and styles as rich's Table (tests/test_fast_table.py compares the two character
-by character, styles included). Where rich would go on to squeeze columns that may not fold
-(numbers, dates, names) and cut them, `FastTable` keeps them whole and the table runs past
-the terminal's width instead.
+column's width is chosen beforehand (render.grid.layout: no cell folds but a header between
+its words), and a cell that fits is just its text, padded. `FastTable` hands the few cells that
+must fold to rich and draws the rest itself: the same characters and styles as rich's Table
+given the same widths (tests/test_fast_table.py compares the two character by character,
+styles included).
 """
 
 from __future__ import annotations
@@ -22,37 +20,36 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rich.box import Box
-from rich.cells import cell_len
 from rich.padding import Padding
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+
+from oss_tracker.render.grid import text_width as grid_width
 
 
 @dataclass
 class FastColumn:
     header: str
     justify: str  # "left" or "right"
-    wrap: bool = False  # free text that may fold when the table is too wide
-    min_width: int = 0  # never narrower than this (padding not included)
 
 
 @dataclass
 class FastTable:
     """Title, one header row, then rows of (text, style name) cells; `sections` ends a group.
 
-    `pad` spaces each side of a cell and `edge` (the outer border) as rich's `padding=(0, pad)`
-    and `show_edge`."""
+    `fixed` the inner column widths (render.grid.layout chose them); `pad` spaces each side of a
+    cell and `edge` (the outer border) as rich's `padding=(0, pad)` and `show_edge`."""
 
     title: str
     box: Box
     columns: list[FastColumn]
+    fixed: list[int]
     pad: int = 1
     edge: bool = True
     rows: list[list[tuple[str, str]]] = field(default_factory=list)
     sections: set[int] = field(default_factory=set)  # rows followed by a separator line
     sizes: list[list[int]] = field(default_factory=list)  # each cell's width, measured once
-    fixed: list[int] | None = None  # inner column widths chosen beforehand (render.grid.layout)
 
     def add_row(self, cells: list[tuple[str, str]], *, end_section: bool = False) -> None:
         if end_section:
@@ -60,46 +57,19 @@ class FastTable:
         self.rows.append(cells)
         self.sizes.append([text_width(text) for text, _style in cells])
 
-    def cell_widths(self) -> list[int]:
-        """Each column's widest cell, the header left out."""
-        if not self.sizes:
-            return [0] * len(self.columns)
-        return [max(column) for column in zip(*self.sizes, strict=True)]
+    def layout(self) -> list[int]:
+        """Column widths, padding included."""
+        return [w + 2 * self.pad for w in self.fixed]
 
-    def layout(self, max_width: int) -> list[int]:
-        """Column widths, padding included, as rich's Table chooses them when the table fits
-        `max_width` (the widest folding columns give way first). Where rich would go on to
-        squeeze numbers, dates and names, and cut them, the table is left wider than `max_width`.
-        With `fixed` widths, those (padding added)."""
-        if self.fixed is not None:
-            return [w + 2 * self.pad for w in self.fixed]
-        natural = [
-            max(text_width(c.header), w) for c, w in zip(self.columns, self.cell_widths(), strict=True)
-        ]
-        room = max_width - self._borders()
-        pad = 2 * self.pad
-        wanted = [n + pad for n in natural]
-        # (An empty column counts 1 wide until the columns have to give way, as in rich.)
-        widths = [
-            max(min(w, room), c.min_width + pad) or 1 for w, c in zip(wanted, self.columns, strict=True)
-        ]
-        if sum(widths) <= room:
-            return widths
-        widths = _collapse(widths, [c.wrap for c in self.columns], room)
-        # rich measures each column again within its new width, never below its minimum.
-        return [
-            max(min(w, n), c.min_width + pad) for w, n, c in zip(widths, wanted, self.columns, strict=True)
-        ]
-
-    def width(self, max_width: int) -> int:
-        """The width the table takes when given `max_width`."""
-        return sum(self.layout(max_width)) + self._borders()
+    def width(self) -> int:
+        """The width the table takes (it runs past a terminal narrower than that: never cut)."""
+        return sum(self.layout()) + self._borders()
 
     def _borders(self) -> int:
         return len(self.columns) - 1 + (2 if self.edge else 0)
 
     def __rich_console__(self, console: Any, options: Any) -> Any:
-        widths = self.layout(options.max_width)
+        widths = self.layout()
         table_width = sum(widths) + self._borders()
         # The title is a line of text above the table, wrapped (between words) only at the
         # terminal's edge: rich's Table would wrap it at the table's own width.
@@ -185,31 +155,6 @@ class FastTable:
 
 
 def text_width(text: str) -> int:
-    """Terminal cells the text takes (its longest line); plain ASCII is one cell a character."""
-    if "\n" in text:
-        return max(text_width(line) for line in text.split("\n"))
-    return len(text) if text.isascii() and text.isprintable() else cell_len(text)
-
-
-def _collapse(widths: list[int], wrap: list[bool], room: int) -> list[int]:
-    """Narrow the widest folding columns first, evenly among equals, until the total fits
-    (the policy of rich's Table; columns that may not fold keep their width)."""
-    widths = widths[:]
-    excess = sum(widths) - room
-    while excess > 0 and any(wrap):
-        widest = max(w for w, ok in zip(widths, wrap, strict=True) if ok)
-        second = max((w if ok and w != widest else 0) for w, ok in zip(widths, wrap, strict=True))
-        step = widest - second
-        chosen = [ok and w == widest for w, ok in zip(widths, wrap, strict=True)]
-        if not step:
-            break
-        # Share min(excess, step) among the widest columns, rounding as rich's ratio_reduce does.
-        total, ratio_left = excess, sum(chosen)
-        for i, pick in enumerate(chosen):
-            if pick:
-                cut = min(min(excess, step), round(total / ratio_left))
-                widths[i] -= cut
-                total -= cut
-                ratio_left -= 1
-        excess = sum(widths) - room
-    return widths
+    """Terminal cells the text takes (its longest line), by render.grid's rule: the one the
+    columns were laid out by, and the one the plain drawing of a pipe pads by."""
+    return max(grid_width(line) for line in text.split("\n"))

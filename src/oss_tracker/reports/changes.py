@@ -9,7 +9,6 @@ once, dated by the run that saw it, whatever happened in between.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -85,7 +84,7 @@ def changes(
     """What the syncs of a window found changed (by default the last sync, since the one before):
     new releases with their size, licence, pipeline and downloads at first sight; removals,
     restorations, renames and licence changes of models; new, removed and renamed datasets and
-    Spaces; and the models that gained most downloads (`limit` of them)."""
+    Spaces; and the models that gained most downloads (`limit` of them, 0: all)."""
     from oss_tracker.humanize import human_date, human_datetime
 
     runs, previous = window_runs(db, since, until)
@@ -113,7 +112,9 @@ def changes(
         return [e for e in events if e["change"] == kind]
 
     repos = {kind: _repo_changes(db, kind, lo, hi, ids) for kind in ("dataset", "space")}
-    movers = top_movers(db, watched, lo, hi, limit=limit)
+    # The movers' period is the window's days (one rule with `top`, `trends`, `compare`).
+    first_day = since or date.fromisoformat(first_at[:10])
+    movers = top_movers(db, watched, first_day, date.fromisoformat(as_of[:10]), limit=limit)
 
     # Every change, one line each, dated by the run that saw it: the CSV form and `events`. Grouped
     # as a digest reads them (new models, removals, restorations, renames, licence changes, then
@@ -177,10 +178,9 @@ def changes(
         if previous
         else ("from the first sync" if many else "(first sync: nothing to compare with)")
     )
+    top = f"Top {limit}" if limit else "All"
     movers_section = Section(
-        f"Top {limit} movers: downloads {start}"
-        if not many
-        else f"Top {limit} movers: downloads in the window",
+        f"{top} movers: downloads {start}" if not many else f"{top} movers: downloads in the window",
         [
             Column("rank", "#", "int"),
             Column("id", "Model"),
@@ -243,7 +243,7 @@ def changes(
                 empty="no removal, rename or licence change",
                 item=("**{change}** {kind} {id}", "{detail}", *(("seen {at}",) if many else ())),
             ),
-            *([movers_section] if limit else []),
+            movers_section,
             Section(
                 "Every change",
                 [
@@ -268,7 +268,7 @@ def changes(
             )
             if part
         ),
-        main=3 if limit else 2,
+        main=3,
     )
 
 
@@ -314,74 +314,32 @@ def _new_models(
 
 
 def top_movers(
-    db: Database, org_ids: list[int], lo: list[Any], hi: list[Any], *, limit: int
+    db: Database, org_ids: list[int], since: date, until: date, *, limit: int
 ) -> list[dict[str, Any]]:
-    """The models with the most downloads in the window, most first, with their rank.
+    """The models with the most downloads from `since` to `until` (`period.edges`: from each
+    account's last snapshot before `since`), most first, with their rank: `top`'s ranking by
+    downloads (a launch counts its whole all-time count; a model first seen but created before the
+    period is left out), without the models whose count went down (no mover: `trends` flags them)."""
+    from oss_tracker.reports.top import accounts, ranked
 
-    For each account, from its last snapshot before the window (else its first in it) to its last
-    in it: the difference of all-time counts; a model absent at the start but created after it
-    (a launch) counts its whole all-time count (it had none then); one absent at the start and
-    created before it (made public, moved in) is left out.
-
-    A simple ranking of its own, for the digest: the `top` report ranks models by downloads in a
-    period too, and this is the one function to point at its ranking once it exists."""
-    if not org_ids or not limit:
+    if not org_ids:
         return []
-    # Per account, its snapshot just before the window, its first in it and its last in it: runs
-    # walked in time order from the window's edges (index runs_started), each checked for the
-    # account by primary key, so a lookup stops at the first run that stored it.
-    edge = f"""(SELECT x.run_id FROM runs r CROSS JOIN org_snapshots x ON x.run_id = r.id AND x.org_id = o.org_id
-                WHERE {STORED_RUN} AND {{where}} ORDER BY r.started_at {{order}}, r.id {{order}} LIMIT 1)"""
-    ends = db.execute(
-        f"""WITH o(org_id) AS (SELECT value FROM json_each(?))
-            SELECT o.org_id, {edge.format(where="(r.started_at, r.id) < (?, ?)", order="DESC")},
-                   {edge.format(where="(r.started_at, r.id) BETWEEN (?, ?) AND (?, ?)", order="ASC")},
-                   {edge.format(where="(r.started_at, r.id) BETWEEN (?, ?) AND (?, ?)", order="DESC")}
-            FROM o""",
-        [json.dumps(org_ids), *lo, *lo, *hi, *lo, *hi],
-    ).fetchall()
-    pairs = [[org, before or first, last] for org, before, first, last in ends if last is not None]
-    pairs = [p for p in pairs if p[1] != p[2]]
-    if not pairs:
-        return []
-    # Each account's models (by index), then their two snapshots by primary key (CROSS JOIN keeps
-    # that order: else SQLite reads the whole end run once per account).
-    rows = db.execute(
-        f"""WITH p AS MATERIALIZED (
-                SELECT json_extract(value, '$[0]') AS org_id, json_extract(value, '$[1]') AS base,
-                       json_extract(value, '$[2]') AS upto FROM json_each(?)
-            ), moved AS (
-                SELECT m.repo_id, g.name AS org, b.downloads_all_time AS base, e.downloads_all_time AS now,
-                       b.model_id IS NULL AS launched, rb.day AS day0, re.day AS day1,
-                       CASE WHEN b.model_id IS NULL THEN e.downloads_all_time
-                            ELSE e.downloads_all_time - b.downloads_all_time END AS downloads
-                FROM p JOIN runs rb ON rb.id = p.base JOIN runs re ON re.id = p.upto
-                JOIN orgs g ON g.id = p.org_id
-                CROSS JOIN models m ON m.org_id = p.org_id
-                CROSS JOIN model_snapshots e ON e.run_id = p.upto AND e.model_id = m.id
-                LEFT JOIN model_snapshots b ON b.run_id = p.base AND b.model_id = m.id
-                WHERE e.downloads_all_time IS NOT NULL
-                  AND (b.downloads_all_time IS NOT NULL OR (b.model_id IS NULL AND {created()} > rb.started_at))
-            )
-            SELECT repo_id, org, downloads, base, now, launched, day0, day1 FROM moved
-            WHERE downloads > 0  -- a count that went down is no mover (`trends` flags it)
-            ORDER BY downloads DESC, repo_id LIMIT ?""",
-        [json.dumps(pairs), limit],
-    ).fetchall()
+    found, _ = ranked(db, accounts(db, org_ids, since, until), "1", "downloads", 0, limit)
     return [
         {
-            "rank": rank,
-            "id": repo,
-            "org": org,
-            "downloads": downloads,
-            "growth_pct": None if launched or not base else round(100.0 * downloads / base, 2),
-            "downloads_all_time": now,
-            "from": day0,
-            "to": day1,
-            "launch": bool(launched),
-            "note": "created in the window" if launched else "",
+            "rank": r["rank"],
+            "id": r["id"],
+            "org": r["org"],
+            "downloads": r["downloads"],
+            "growth_pct": r["growth_pct"],
+            "downloads_all_time": r["downloads_all_time"],
+            "from": r["from"],
+            "to": r["to"],
+            "launch": r["launch"],
+            "note": "created in the window" if r["launch"] else "",
         }
-        for rank, (repo, org, downloads, base, now, launched, day0, day1) in enumerate(rows, 1)
+        for r in found
+        if r["downloads"] is not None and r["downloads"] > 0
     ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from oss_tracker.errors import NoData
@@ -16,10 +17,8 @@ if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for
     from sqlite_utils import Database
 
 
-def created(alias: str = "m") -> str:
-    """SQL for a repo's plausible createdAt, else NULL (`values.created_sql`)."""
-    return created_sql(alias)
-
+# SQL for a repo's plausible createdAt, else NULL: the reports' name for `values.created_sql`.
+created = created_sql
 
 MODEL_KINDS = ("original", "conversion", "derived", "all")
 
@@ -111,6 +110,12 @@ def repo_summary(db: Database, org_ids: list[int]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def total(values: list[int | None]) -> int | None:
+    """A sum over accounts (a company's, a group's), unknown (None) when any value is unknown: an
+    unknown value is never taken for a zero."""
+    return None if None in values else sum(values)  # type: ignore[arg-type]
+
+
 def difference(now: int | None, before: int | None) -> int | None:
     return None if now is None or before is None else now - before
 
@@ -144,6 +149,22 @@ def history(db: Database, org_ids: list[int]) -> dict[str, Any]:
     ).fetchone()
     return {"first_day": row[0], "last_day": row[1], "snapshots": row[2], "runs": row[3], "as_of": row[4],
             "archived": archived(db, org_ids)}  # fmt: skip
+
+
+def within_history(db: Database, since: date | None, until: date | None, orgs: list[str] | None) -> None:
+    """NoData, saying so, for a window wholly outside the stored history (not "no snapshots
+    yet"): `since` after the last snapshot of these orgs, `until` before the first."""
+    if since is None and until is None:
+        return
+    span = history(db, [oid for oid, _ in watched_orgs(db, orgs)])
+    first, last = span["first_day"], span["last_day"]
+    if not last:
+        return  # no snapshot at all: the report says so itself
+    stored = f"the history runs from {first} to {last}"
+    if since is not None and since.isoformat() > last:
+        raise NoData(f"--since {since.isoformat()} is past the end of the history: {stored}")
+    if until is not None and until.isoformat() < first:
+        raise NoData(f"--until {until.isoformat()} is before the history starts: {stored}")
 
 
 def archived(db: Database, org_ids: list[int], since: str | None = None, until: str | None = None) -> str:

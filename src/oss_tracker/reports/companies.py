@@ -17,9 +17,11 @@ from oss_tracker.reports.common import (
     created,
     derivative_totals,
     details_summary,
+    kind_filter,
     kind_note,
     repo_summary,
     sourced,
+    total,
     watched_orgs,
 )
 from oss_tracker.reports.compare import compare
@@ -46,6 +48,8 @@ if TYPE_CHECKING:
     from sqlite_utils import Database
 
 SUMMED = ("models", "downloads_30d", "downloads_all_time", "likes", "followers")
+LEVELS = ("models", "original_models", "releases_30d", "original_releases_30d", "releases_90d",
+          "original_releases_90d", "downloads_30d", "downloads_all_time", "likes", "followers", "derivatives")  # fmt: skip
 COMPARED = ("models", "original_models", "releases_30d", "original_releases_30d", "releases_90d",
             "original_releases_90d", "downloads_30d", "downloads_all_time", "downloads_period", "period_launches",
             "period_launch_downloads", "period_first_seen_not_counted", "likes", "followers",
@@ -55,10 +59,6 @@ COMPARED = ("models", "original_models", "releases_30d", "original_releases_30d"
 def _stored(db: Database, accounts: list[str]) -> list[str]:
     names = {n.lower(): n for _, n in watched_orgs(db, None)}
     return [names[a.lower()] for a in accounts if a.lower() in names]
-
-
-def _add(a: int | None, b: int | None) -> int | None:
-    return b if a is None else (a if b is None else a + b)
 
 
 @sourced
@@ -76,8 +76,10 @@ def company_report(
     org's report, each summed over the accounts.
 
     Totals add up each account's latest snapshot, and their change each account's change since
-    its own previous one. The downloads trend sums the accounts day by day on the days they all
-    have a snapshot (`trends.summed_downloads`); the derivative totals add up each account's.
+    its own previous one (an account at its first snapshot has none to add); a sum with an
+    unknown part is unknown (`common.total`), and a note names it. The downloads trend sums the
+    accounts day by day on the days they all have a snapshot (`trends.summed_downloads`); the
+    derivative totals add up each account's.
     """
     group = company.name if members is not None else None
     what = f"group '{group}'" if group is not None else f"company '{company.name}'"
@@ -86,21 +88,20 @@ def company_report(
         raise NoData(f"no data for {what}: none of {', '.join(company.accounts)} was synced yet")
     ids = [(oid, n) for oid, n in watched_orgs(db, accounts)]
     parts = [org_snapshot(db, a, top=top, kind=kind)[1] for a in accounts]
-    totals = {k: None for k in SUMMED}
-    change: dict[str, int | None] = {k: None for k in SUMMED}
+    totals = {k: total([p[k] for p in parts]) for k in SUMMED}
+    paired = [p for p in parts if p.get("change")]
+    change: dict[str, int | None] = {
+        k: total([p["change"][k] for p in paired]) if paired else None for k in SUMMED
+    }
     counted: dict[str, dict[str, int]] = {k: {} for k in ("licenses", "original_licenses", "license_downloads_30d",
                                                          "releases_by_month", "original_releases_by_month")}  # fmt: skip
     top_models: list[dict[str, Any]] = []
     for p in parts:
-        for k in SUMMED:
-            totals[k] = _add(totals[k], p[k])
-            if p.get("change"):
-                change[k] = _add(change[k], p["change"][k])
         for key, sums in counted.items():
             for k, v in p[key].items():
                 sums[k] = sums.get(k, 0) + v
         top_models += p["top_models"]
-    top_models = sorted(top_models, key=lambda m: (-(m["downloads_30d"] or 0), m["id"]))[:top]
+    top_models = sorted(top_models, key=lambda m: (-(m["downloads_30d"] or 0), m["id"]))[: top or None]
     licenses = dict(sorted(counted["licenses"].items(), key=lambda kv: (-kv[1], kv[0])))
     mix = licence_mix(licenses, counted["original_licenses"], counted["license_downloads_30d"])
     months = dict(sorted(counted["releases_by_month"].items()))
@@ -138,7 +139,9 @@ def company_report(
                     Column("likes", "Likes", "int"), Column("followers", "Followers", "int")]  # fmt: skip
     sum_of = "the sum of its companies' accounts" if group is not None else "the sum of its accounts"
     return Report(
-        notes=_mixed_days([(p["org"], p["as_of"]) for p in parts]) + trend.notes,
+        notes=_mixed_days([(p["org"], p["as_of"]) for p in parts])
+        + unknown_parts(parts, SUMMED)
+        + trend.notes,
         title=f"{label} ({', '.join(accounts)}) on the Hugging Face Hub",
         data=data,
         sections=[
@@ -177,7 +180,7 @@ def _summed_derivatives(per_org: dict[int, dict[str, Any]]) -> dict[str, Any] | 
             if key == "as_of_day":
                 out[key] = max(filter(None, (out.get(key), value)), default=None)
             else:
-                out[key] = _add(out.get(key), value)
+                out[key] = total([out[key], value]) if key in out else value
     return out
 
 
@@ -191,12 +194,24 @@ def company_compare(
     label: str = "watch list",
     kind: str = "all",
 ) -> Report:
-    """Companies side by side, each the sum of its accounts, with shares of the group and of all
-    tracked; models and releases all and originals (`kind`: of that kind of model alone)."""
+    """Companies side by side, each the sum of its accounts (`common.total`; its downloads in the
+    period by the rule of `trends --by company`: `series.grouped`), with shares of the group and of
+    all tracked (every tracked account's company, by the same rule); models and releases all and
+    originals (`kind`: of that kind of model alone)."""
+    from oss_tracker.reports import series as ts
+    from oss_tracker.reports.trends import company_groups
+
     everything = compare(db, None, since=since, kind=kind).data
     by_org = {r["org"].lower(): r for r in everything["orgs"]}
-    all_30d = sum(r["downloads_30d"] or 0 for r in everything["orgs"])
-    all_period = sum(r["downloads_period"] or 0 for r in everything["orgs"])
+    tracked = watched_orgs(db, None)
+    start = date.fromisoformat(everything["since"])
+    built, _, _ = ts.grouped(
+        db, company_groups(tracked, wl), metric="downloads", interval="month", since=start, until=None, combined=True,
+        keep=kind_filter(kind),
+    )  # fmt: skip
+    periods = {s.name.lower(): s for s in built}
+    all_30d = total([r["downloads_30d"] for r in everything["orgs"]])
+    all_period = total([s.window_change for s in built])
     rows = []
     for company in companies:
         members = [by_org[a.lower()] for a in company.accounts if a.lower() in by_org]
@@ -204,16 +219,28 @@ def company_compare(
             continue
         row: dict[str, Any] = {"company": company.name, "country": company.country,
                                "accounts": [m["org"] for m in members]}  # fmt: skip
-        for key in COMPARED:
-            values = [m[key] for m in members if m[key] is not None]
-            row[key] = sum(values) if values else None
+        for key in LEVELS:
+            row[key] = total([m[key] for m in members])
         for key in ("datasets", "spaces"):  # counts per org in compare's rows
             row[key] = sum(m[key] or 0 for m in members)
+        period = periods.get(company.name.lower())
+        launch = (period.window_launch if period else None) or {}
+        row.update(
+            downloads_period=period.window_change if period else None,
+            period_launches=launch.get("launches"),
+            period_launch_downloads=launch.get("launch_downloads"),
+            period_first_seen_not_counted=launch.get("first_seen_not_counted"),
+            period_from=period.window_from if period else None,
+            period_to=period.window_to if period else None,
+            accounts_counted_from=[
+                {"account": a, "from": d} for a, d in (period.counted_from if period else [])
+            ],
+        )
         rows.append(row)
     if not rows:
         raise NoData(f"no synced account in the {label}")
-    group_30d = sum(r["downloads_30d"] or 0 for r in rows)
-    group_period = sum(r["downloads_period"] or 0 for r in rows)
+    group_30d = total([r["downloads_30d"] for r in rows])
+    group_period = total([r["downloads_period"] for r in rows])
     for r in rows:
         r["share_of_group_pct"] = _pct(r["downloads_30d"], group_30d)
         r["share_of_all_pct"] = _pct(r["downloads_30d"], all_30d)
@@ -264,7 +291,27 @@ def company_compare(
                 side, row_kind="kind"),
     ]  # fmt: skip
     notes = _mixed_days([(m["org"], m["as_of"]) for r in rows for m in by_org_rows(by_org, r["accounts"])])
+    notes += unknown_parts([m for r in rows for m in by_org_rows(by_org, r["accounts"])], LEVELS)
+    notes += [
+        f"Note: {c['account']}'s history starts {c['from']}, inside the period: {r['company']} counts it from "
+        "that snapshot (its downloads before are unknown)."
+        for r in rows
+        for c in r["accounts_counted_from"]
+    ]
     return Report(f"Companies compared ({label})", data, sections, footer, main=0, notes=notes)
+
+
+def unknown_parts(parts: list[dict[str, Any]], keys: tuple[str, ...], name: str = "org") -> list[str]:
+    """A note for each figure left unknown in a sum because an account's is unknown."""
+    out = []
+    for key in keys:
+        missing = [p[name] for p in parts if p.get(key) is None]
+        if missing:
+            out.append(
+                f"Note: {key.replace('_', ' ')} unknown for {', '.join(missing)}: the sum is unknown, "
+                "not a sum of the others."
+            )
+    return out
 
 
 def by_org_rows(by_org: dict[str, dict[str, Any]], accounts: list[str]) -> list[dict[str, Any]]:
@@ -354,7 +401,13 @@ def chosen_companies(
     """The companies `compare --by company` shows, and what to call them: the groups' members, the
     companies named, or the whole watch list."""
     if groups:
-        return [c for g in groups for c in wl.group(g)], "group " + ", ".join(groups)
-    if companies:
-        return [wl.company(c) for c in companies], "chosen companies"
-    return list(wl.companies.values()), "watch list"
+        found, label = [c for g in groups for c in wl.group(g)], "group " + ", ".join(groups)
+    elif companies:
+        found, label = [wl.company(c) for c in companies], "chosen companies"
+    else:
+        found, label = list(wl.companies.values()), "watch list"
+    # A company named twice (two groups holding it, two spellings of its name) is one company.
+    once: dict[str, Company] = {}
+    for c in found:
+        once.setdefault(c.name.lower(), c)
+    return list(once.values()), label

@@ -22,6 +22,7 @@ from oss_tracker.reports.common import (
     watched_orgs,
 )
 from oss_tracker.reports.model import Column, Report, Section
+from oss_tracker.reports.period import edges, last_days, measured
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
     from sqlite_utils import Database
@@ -101,11 +102,12 @@ def _org_rows(
                 "org": oid,
             },
         ).fetchone()
-        from_day, from_run = ts.org_day_at(db, oid, start.isoformat())
+        measured = edges(db, oid, start, ref)
         period = period_base = None
         launch: dict[str, Any] = dict.fromkeys(LAUNCH_KEYS)
-        if from_day != last_day:
-            sums, found = ts.period_downloads(db, oid, from_run, run_id, keep)
+        from_day = measured.start.day if measured and measured.start else None
+        if measured is not None and measured.start is not None:
+            sums, found = ts.period_downloads(db, oid, measured.start.run, measured.end.run, keep)
             if sums is not None:
                 period, period_base = sums["downloads"], sums["base"]
                 counted = sums["launch_downloads"]
@@ -162,9 +164,10 @@ def _org_rows(
 def compare(
     db: Database, orgs: list[str] | None = None, *, since: date | None = None, kind: str = "all"
 ) -> Report:
-    """The watched orgs side by side, as of their latest snapshots; downloads in the period since
-    `since` (default: 30 days before the latest snapshot), and each org's share of the group.
-    Models and releases are counted all and originals; `kind`: of that kind of model alone."""
+    """The watched orgs side by side, as of their latest snapshots; downloads in the period from
+    `since` (default: the last 30 days, up to the latest snapshot; measured by `period.edges`), and
+    each org's share of the group. Models and releases are counted all and originals; `kind`: of
+    that kind of model alone."""
     from oss_tracker.humanize import human_date
 
     watched = watched_orgs(db, orgs)
@@ -173,7 +176,7 @@ def compare(
     if hist["last_day"] is None:
         raise NoData("no snapshot of these organizations yet: run `oss-tracker sync` first")
     ref = date.fromisoformat(hist["last_day"])
-    start = since or ref - timedelta(days=30)
+    start = since or last_days(ref, 30)
     # The footer's archived days are those of the report's window, not of the whole history.
     hist["archived"] = archived(db, org_ids, start.isoformat(), ref.isoformat())
     rows, drops = _org_rows(db, watched, ref, start, kind)
@@ -245,12 +248,12 @@ def compare(
             f"Note: {unseen} model{'s were' if unseen > 1 else ' was'} first seen in the period but created "
             "before it (made public late, moved in, newly watched): not counted in the period downloads."
         )
-    late = sorted(
-        {r["period_from"] for r in rows if r["period_from"] and r["period_from"] > start.isoformat()}
+    how = measured(
+        start.isoformat(),
+        ref.isoformat(),
+        {(r["period_from"], r["period_to"]) for r in rows if r["period_from"]},
     )
-    period_note = f"period: since {human_date(start.isoformat())}"
-    if late:
-        period_note += f" (history starts {human_date(late[0])})"
+    period_note = f"period: since {human_date(start.isoformat())}" + (f" ({how})" if how else "")
     drop_section = Section(
         "All-time download counts that went down in the period",
         DROP_COLUMNS,

@@ -83,14 +83,14 @@ def ranking(
     totals = sorted(per_org.values(), key=lambda t: (-t["total"], t["org"]))
     sections = [
         Section(
-            f"Top {limit} bases by direct derivatives",
+            f"Top {limit} bases by direct derivatives" if limit else "Bases by direct derivatives",
             [
                 Column("id", "Base model"),
                 *RELATION_COLUMNS,
                 Column("change", "Change", "delta"),
                 Column("as_of", "As of", "date"),
             ],
-            counts[:limit],
+            counts[: limit or None],  # 0: all
         ),
         Section(
             "Per organization",
@@ -120,7 +120,7 @@ def ranking(
                     "change",
                 )
             }
-            for c in counts[:limit]
+            for c in counts[: limit or None]
         ]
     }
     if family is not None:

@@ -36,7 +36,7 @@ def feed(db: Database, *, orgs: list[str] | None = None, limit: int = MAX_ENTRIE
                     WHERE o.org_id IN ({marks}) AND {STORED_RUN} GROUP BY o.org_id"""
     releases = db.execute(
         f"""WITH f AS ({first_run})
-            SELECT m.id, m.repo_id, g.name, r.started_at, {created()}, m.license, m.parameters,
+            SELECT m.hub_id, m.repo_id, g.name, r.started_at, {created()}, m.license, m.parameters,
                    m.pipeline_tag
             FROM models m JOIN f ON f.org_id = m.org_id JOIN orgs g ON g.id = m.org_id
             JOIN runs r ON r.id = m.first_seen_run
@@ -45,14 +45,14 @@ def feed(db: Database, *, orgs: list[str] | None = None, limit: int = MAX_ENTRIE
         [*ids, limit],
     ).fetchall()
     events = db.execute(
-        f"""SELECT e.kind, e.at, e.old, e.new, m.id, m.repo_id, g.name, e.id
+        f"""SELECT e.kind, e.at, e.old, e.new, m.hub_id, m.repo_id, g.name
             FROM events e JOIN models m ON m.id = e.model_id JOIN orgs g ON g.id = m.org_id
             WHERE e.kind IN ('renamed', 'license_changed', 'removed') AND m.org_id IN ({marks})
             ORDER BY e.at DESC, e.id DESC LIMIT ?""",
         [*ids, limit],
     ).fetchall()
     entries: list[dict[str, Any]] = []
-    for model_id, repo, org, at, created_at, license, parameters, pipeline in releases:
+    for hub_id, repo, org, at, created_at, license, parameters, pipeline in releases:
         facts = [f"created {human_date(created_at)}" if created_at else "", license or "",
                  f"{human_size(parameters)} parameters" if parameters else "", pipeline or ""]  # fmt: skip
         entries.append(
@@ -70,10 +70,12 @@ def feed(db: Database, *, orgs: list[str] | None = None, limit: int = MAX_ENTRIE
                 "license_group": lic.group(license) if license else None,
                 "parameters": parameters,
                 "pipeline_tag": pipeline,
-                "key": f"release|{model_id}|{at}",  # stable: the local id outlives renames
+                # The entry's own identity (the Hub's `_id` outlives renames), whatever else the
+                # feed holds: its Atom id never changes.
+                "key": f"release|{hub_id}",
             }
         )
-    for kind, at, old, new, model_id, repo, org, event_id in events:
+    for kind, at, old, new, hub_id, repo, org in events:
         entry: dict[str, Any] = {"kind": kind, "at": at, "id": repo, "org": org, "from": old, "to": new}
         if kind == "renamed":
             entry["title"] = f"Renamed: {old} to {new}"
@@ -85,7 +87,7 @@ def feed(db: Database, *, orgs: list[str] | None = None, limit: int = MAX_ENTRIE
             entry["id"] = old or repo  # the name it had when it went
             entry["title"] = f"Removed: {entry['id']}"
             entry["detail"] = f"{entry['id']} is no longer listed in {org}, seen {human_datetime(at)}"
-        entry["key"] = f"{kind}|{model_id}|{at}|{event_id}"
+        entry["key"] = f"{kind}|{hub_id}|{at}|{old}|{new}"
         entries.append(entry)
     entries.sort(key=lambda e: (e["at"] or "", e["key"]), reverse=True)
     entries = entries[:limit]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from oss_tracker.reports.common import archived, created, model_facts, model_row, sourced
 from oss_tracker.reports.model import Chart, ChartSeries, Column, Report, Section
+from oss_tracker.reports.trends import launch_notes
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
     from sqlite_utils import Database
@@ -75,10 +76,7 @@ def model_page(
     removals = [
         {"at": at, "event": kind} for kind, _old, _new, at in events if kind in ("removed", "restored")
     ]
-    bases = _bases(db, mid, info["base_model"], info["base_relation"])
-    # A model declaring itself as its base declares nothing (as its kind says): not listed.
-    itself = [b for b in bases if b["id"].lower() == info["id"].lower()]
-    bases = [b for b in bases if b not in itself]
+    bases = _bases(db, mid, info["base_model"], info["base_relation"], own=(info["hub_id"], info["id"]))
     children = _built_on(db, mid, info["hub_id"], info["id"])
 
     # The trend: downloads (all-time differences) and likes, one point a day, week or month.
@@ -116,8 +114,15 @@ def model_page(
                 "likes": q.total if q else None,
                 "likes_change": q.change if q else None,
                 "drops": p.drops,
+                # Measured from its account's snapshot before its first: a launch counts whole.
+                "launch": bool(p.launches),
+                "first_seen_not_counted": bool(p.first_seen_not_counted),
             }
         )
+    rows = [
+        {**d, "note": "; ".join(launch_notes(p, one_model=True))}
+        for d, p in zip(points, downloads.points, strict=True)
+    ]
     window = {
         "from": downloads.window_from,
         "to": downloads.window_to,
@@ -190,8 +195,7 @@ def model_page(
         ("Parameters", f"{_size(info['parameters'])} ({info['parameters']:,})" if info["parameters"] else "unknown"),
         *_details(details),
         ("Gated", {"false": "no", None: "unknown"}.get(info["gated"], info["gated"])),
-        ("Declared bases", ", ".join(f"{b['id']} ({b['relation'] or 'relation unknown'})" for b in bases)
-         or ("none (it declares itself as its base: ignored)" if itself else "none")),
+        ("Declared bases", ", ".join(f"{b['id']} ({b['relation'] or 'relation unknown'}{'; itself' if b['self'] else ''})" for b in bases) or "none"),
         ("Downloads (last 30 days)", say(latest["downloads_30d"])),
         ("Downloads (all time)", say(latest["downloads_all_time"])),
         ("Likes", say(latest["likes"])),
@@ -239,8 +243,12 @@ def model_page(
                     Column("relation", "Relation"),
                     Column("org", "Watched account"),
                     Column("declared", "Declared in"),
+                    Column("note", "Note", csv=False, table=any(b["self"] for b in bases)),
                 ],  # fmt: skip
-                bases,
+                [
+                    {**b, "note": "the model itself (its card names it as its own base)" if b["self"] else ""}
+                    for b in bases
+                ],
                 empty="no declared base (an original)",
             ),
             Section(
@@ -265,8 +273,11 @@ def model_page(
                     Column("likes", "Likes", "int"),
                     Column("likes_change", "Likes change", "delta"),
                     Column("drops", "Drops", "int", table=False),
+                    Column("launch", "Launch", "bool", table=False),
+                    Column("first_seen_not_counted", "First seen, not counted", "bool", table=False),
+                    Column("note", "Note", csv=False, table=any(r["note"] for r in rows)),
                 ],
-                points,
+                rows,
                 empty="no snapshot in the window",
             ),
             Section(
@@ -280,7 +291,8 @@ def model_page(
             part
             for part in (
                 f"as of {human_datetime(latest['as_of'])}",
-                "downloads = difference of all-time counts between snapshots; a gap is no snapshot",
+                "downloads = difference of all-time counts between snapshots; its first point is measured "
+                "from its account's snapshot before it (created after it: its whole count); a gap is no snapshot",
                 archived(
                     db,
                     [org_id],
@@ -341,10 +353,12 @@ def _first_name(renames: list[dict[str, Any]], current: str) -> str:
 
 
 def _bases(
-    db: Database, model_id: int, tag_base: str | None, tag_relation: str | None
+    db: Database, model_id: int, tag_base: str | None, tag_relation: str | None, *, own: tuple[str, str]
 ) -> list[dict[str, Any]]:
     """The model's declared bases: from its `base_model:` tags (the listing, every sync) and its
-    `baseModels` (read with its derivative count), each once, with the watched account it is in."""
+    `baseModels` (read with its derivative count), each once, with the watched account it is in;
+    `self` where the base is the model itself (`own`: its Hub `_id` and repo id), which a card
+    can declare: no base, and flagged rather than shown as a relation."""
     found: dict[str, dict[str, Any]] = {}
     if tag_base:
         found[tag_base.lower()] = {
@@ -376,8 +390,9 @@ def _bases(
                ORDER BY m.removed_at IS NOT NULL LIMIT 1""",
             [base["hub_id"] or "", base["id"]],
         ).fetchone()
+        itself = base["hub_id"] == own[0] or base["id"].lower() == own[1].lower()
         out.append({"id": base["id"], "relation": base["relation"], "org": watched[0] if watched else None,
-                    "declared": base["declared"]})  # fmt: skip
+                    "declared": base["declared"], "self": itself})  # fmt: skip
     return out
 
 

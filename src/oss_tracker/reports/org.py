@@ -65,7 +65,7 @@ def org_snapshot(db: Database, org: str, *, top: int = 10, kind: str = "all") ->
         for r in db.execute(
             f"""SELECT m.repo_id, s.downloads_30d, s.downloads_all_time, s.likes, m.license, {created()}, m.kind
                 {current} ORDER BY coalesce(s.downloads_30d, -1) DESC, m.repo_id LIMIT ?""",
-            [run_id, org_id, top],
+            [run_id, org_id, top or -1],  # 0: all
         ).fetchall()
     ]
     data = {
@@ -291,7 +291,9 @@ def top_section(top: int, top_models: list[dict[str, Any]]) -> Section:
         Column("created_at", "Created", "date"),
         Column("kind", "Kind"),
     ]
-    return Section(f"Top {top} models by downloads (last 30 days)", columns, top_models)
+    return Section(
+        f"{f'Top {top} models' if top else 'Models'} by downloads (last 30 days)", columns, top_models
+    )
 
 
 def licence_sections(data: dict[str, Any], kind: str = "all") -> list[Section]:

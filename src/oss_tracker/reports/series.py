@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from oss_tracker.reports.common import STORED_RUN
+from oss_tracker.reports.common import STORED_RUN, total
+from oss_tracker.reports.period import snapshot_before
 from oss_tracker.store.totals import pair_sums, safe_rows
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
@@ -139,6 +140,10 @@ class Series:
     # Downloads: the launch counts of the window's one pair (see Point), None for other metrics.
     window_launch: dict[str, int | None] | None = None
     window_share_pct: float | None = None  # shares: the window's downloads over the group's
+    # Several accounts summed (`combine`): those whose history starts inside the window, each with
+    # its first snapshot day, counted from there.
+    counted_from: list[tuple[str, str]] = field(default_factory=list)
+    summed: bool = False  # made by `combine`
 
     @property
     def name(self) -> str:
@@ -229,33 +234,6 @@ def org_days(
     ).fetchall():
         out[org_id][day] = (run_id, as_of)
     return out
-
-
-def org_day_at(db: Database, org_id: int, day: str) -> tuple[str, int]:
-    """The org's last snapshot day on or before `day` (else its first) and that day's last run.
-
-    The same choice as `org_days` makes, read from a few index entries rather than every day.
-    """
-    # The latest run on or before the day, by run start (not by id: a day backfilled from an
-    # archive gets a higher id than the live runs after it); an org has a row a day.
-    row = db.execute(
-        f"""SELECT r.day, o.run_id FROM org_snapshots o JOIN runs r ON r.id = o.run_id
-            WHERE o.org_id = ? AND {STORED_RUN} AND r.day <= ?
-            ORDER BY r.started_at DESC, o.run_id DESC LIMIT 1""",
-        [org_id, day],
-    ).fetchone()
-    if row is None:  # nothing that early: the org's first day, and that day's last run
-        row = db.execute(
-            f"""SELECT r.day, o.run_id FROM org_snapshots o JOIN runs r ON r.id = o.run_id
-                WHERE o.org_id = ? AND {STORED_RUN}
-                  AND r.day = (SELECT min(y.day) FROM org_snapshots x JOIN runs y ON y.id = x.run_id
-                               WHERE x.org_id = ?)
-                ORDER BY r.started_at DESC, o.run_id DESC LIMIT 1""",
-            [org_id, org_id],
-        ).fetchone()
-    if row is not None and row[1] is not None:
-        return str(row[0]), int(row[1])
-    raise LookupError(f"no stored snapshot of org {org_id}")
 
 
 def model_days(db: Database, model_id: int) -> dict[str, tuple[int, str]]:
@@ -462,6 +440,7 @@ def build(
     until: date | None,
     only_days: dict[int, dict[str, tuple[int, str]]] | None = None,
     available: dict[int, dict[str, tuple[int, str]]] | None = None,
+    keep: str = "1",
 ) -> tuple[list[Series], date | None, date | None]:
     """A series per subject over [since, until], clamped to the stored history.
 
@@ -470,6 +449,7 @@ def build(
     (subject key -> day -> (run id, run start), e.g. `common_days`), a series has points only
     on those days; the window still spans every stored day, so a day left out is a gap.
     `available`: the subjects' days as `only_days` was made from (read here otherwise).
+    `keep`: downloads of the models that SQL on `m` keeps (one kind) alone.
     """
     by = "model" if subjects and subjects[0].model_id is not None else "org"
     if available is not None:
@@ -503,6 +483,21 @@ def build(
         if own_start > own_end:
             continue
         before, chosen = choose(own, own_start, own_end, interval)
+        if by == "model" and metric == "downloads" and before is None:
+            # A model's first point is measured from its account's last snapshot before it, as an
+            # account's period is (`period`): absent then, it is a launch (counted whole) or first
+            # seen but created before (left out, counted), never a point without a change.
+            prior = snapshot_before(db, s.org_id, own[0])
+            if prior is not None:
+                days = {**days, prior.day: (prior.run, prior.at)}
+                before = prior.day
+        if before is None:
+            # No snapshot before the window: it starts at the first snapshot in it (the rule of
+            # `period`), also where that day is not a point (a week's or month's last day is).
+            first = next((d for d in own if d >= own_start.isoformat()), None)
+            first_point = next((day for _, _, day in chosen if day is not None), None)
+            if first is not None and first_point is not None and first < first_point:
+                before = first
         series.points = [
             Point(label, first.isoformat(), date=day, gap=day is None, coverage=metric == "derivatives",
                   launch=metric == "downloads")
@@ -514,7 +509,7 @@ def build(
         plans.append(_Plan(series, s, days, before, series.points))
 
     if metric == "downloads":
-        _downloads(db, plans, by=by)
+        _downloads(db, plans, by=by, keep=keep)
     elif metric == "derivatives":
         _derivatives(db, plans, by=by)
     else:
@@ -522,8 +517,9 @@ def build(
     return out, start, end
 
 
-def _downloads(db: Database, plans: list[_Plan], *, by: str) -> None:
-    """Each point's period downloads since the previous point, over the models present in both."""
+def _downloads(db: Database, plans: list[_Plan], *, by: str, keep: str = "1") -> None:
+    """Each point's period downloads since the previous point: over the models present in both, plus
+    the launches between (`store.totals`)."""
     triples: list[tuple[int, int, int | None]] = []
     windows: list[tuple[int, int, int]] = []
     for plan in plans:
@@ -539,7 +535,7 @@ def _downloads(db: Database, plans: list[_Plan], *, by: str) -> None:
             first_run = plan.run(first_day)  # type: ignore[arg-type]
             if first_run != real[-1].run_id:
                 windows.append((key, real[-1].run_id, first_run))  # type: ignore[arg-type]
-    sums = pair_sums(db, triples, by=by)
+    sums = pair_sums(db, triples, by=by, keep=keep)
     dated: dict[tuple[int, int], tuple[Series, str]] = {}
     for plan in plans:
         prev_day = plan.before
@@ -556,11 +552,11 @@ def _downloads(db: Database, plans: list[_Plan], *, by: str) -> None:
             prev_day = p.date
     # The detail query only for the pairs whose sums saw a drop: usually none.
     dropped = [t for t in triples if sums.get((t[0], t[1]), {}).get("drops")]
-    for key, run_id, org, repo, before_v, after_v in pair_drops(db, dropped, by=by):
+    for key, run_id, org, repo, before_v, after_v in pair_drops(db, dropped, by=by, keep=keep):
         series, d0 = dated[(key, run_id)]
         d1 = next(p.date for p in series.points if p.run_id == run_id)
         series.drops.append(Drop(org, repo, d0, d1 or "", before_v, after_v))
-    whole = pair_sums(db, windows, by=by)
+    whole = pair_sums(db, windows, by=by, keep=keep)
     for plan in plans:
         v = next((whole.get((k, r)) for k, r, _ in windows if k == plan.subject.key), None)
         if v is not None:
@@ -695,6 +691,53 @@ def window_days(
     return part if len(before) <= 1 else org_days(db, org_ids)
 
 
+Group = tuple[str, list[tuple[int, str]]]  # a name and its accounts (org id, name)
+
+
+def grouped(
+    db: Database,
+    groups: list[Group],
+    *,
+    metric: str,
+    interval: str,
+    since: date | None,
+    until: date | None,
+    combined: bool,
+    share: bool = False,
+    keep: str = "1",
+) -> tuple[list[Series], date | None, date | None]:
+    """A series per group of accounts (`combined`: their sum, `combine`) or per account, on the
+    days every account of its group tracked by then has a snapshot (`common_days`); with `share`,
+    the days of every account shown, and each one's share of their downloads (`shares`).
+
+    The one way several accounts are measured together: `trends --by company` and `--metric
+    share`, `report --company`/`--group`, `compare --by company` and the site all come here.
+    `keep`: downloads of one kind of model alone (`compare --by company --kind`)."""
+    org_ids = [oid for _, members in groups for oid, _ in members]
+    subjects = [Subject(name, oid) for _, members in groups for oid, name in members]
+    per_org = (
+        {oid: derivative_days(db, org_id=oid) for oid in org_ids}
+        if metric == "derivatives"
+        else window_days(db, org_ids, since)
+    )
+    if share:  # one period, the same two days for all
+        only = common_days(per_org)
+    else:
+        only = {}
+        for _, members in groups:
+            only.update(common_days({oid: per_org[oid] for oid, _ in members}))
+    built, start, end = build(
+        db, subjects, metric=metric, interval=interval, since=since, until=until, only_days=only,
+        available=per_org, keep=keep,
+    )  # fmt: skip
+    if combined:
+        by_id = {s.org_id: b for s, b in zip(subjects, built, strict=True)}
+        built = [combine([by_id[oid] for oid, _ in members], name) for name, members in groups]
+    if share:
+        shares(built)
+    return built, start, end
+
+
 def combine(parts: list[Series], name: str) -> Series:
     """One series summing several accounts' series built on `common_days`.
 
@@ -703,10 +746,11 @@ def combine(parts: list[Series], name: str) -> Series:
     (for downloads: the difference of all-time counts over that account's models present at
     both, plus its launches); an account at its first point adds to the level but not to the
     change (none of its models is present at both ends: being tracked is not growth), and one
-    whose change is unknown makes the sum unknown. The window likewise sums the accounts
-    present at both of its ends.
+    whose change is unknown makes the sum unknown (`common.total`). The window likewise sums each
+    account's own window: one whose history starts inside it counts from its first snapshot and
+    is named in `counted_from`, so that the window adds up as its points do.
     """
-    out = Series(name, None)
+    out = Series(name, None, summed=True)
     periods: dict[str, list[Point]] = {}
     for s in parts:
         for p in s.points:
@@ -720,21 +764,21 @@ def combine(parts: list[Series], name: str) -> Series:
             continue
         q.gap, q.date = False, points[0].date
         q.as_of = max((p.as_of for p in points if p.as_of), default=None)
-        q.total = _sum([p.total for p in points])
+        q.total = total([p.total for p in points])
         if q.coverage:
-            q.counted, q.models = _sum([p.counted for p in points]), _sum([p.models for p in points])
-            q.refreshed = _sum([p.refreshed for p in points])
+            q.counted, q.models = total([p.counted for p in points]), total([p.models for p in points])
+            q.refreshed = total([p.refreshed for p in points])
         paired = [p for p in points if p.days is not None]  # those with a previous point
         if paired and all(p.change is not None for p in paired):
             q.change = sum(p.change for p in paired)  # type: ignore[misc]
-            q.base = _sum([p.base for p in paired])
+            q.base = total([p.base for p in paired])
         q.days = max((p.days for p in paired), default=None)  # type: ignore[type-var]
         q.drops = sum(p.drops for p in points)
         if q.launch and paired:
             q.launches = sum(p.launches for p in paired)
             q.first_seen_not_counted = sum(p.first_seen_not_counted for p in paired)
             q.stalls = sum(p.stalls for p in paired)
-            q.launch_downloads = _sum([p.launch_downloads for p in paired])
+            q.launch_downloads = total([p.launch_downloads for p in paired])
         if q.change is not None and q.days:
             q.per_day = round(q.change / q.days, 2)
         q.growth_pct = _pct(q.change, q.base)
@@ -742,18 +786,23 @@ def combine(parts: list[Series], name: str) -> Series:
     if spans:
         out.window_from = min(s.window_from for s in spans)  # type: ignore[type-var]
         out.window_to = max(s.window_to for s in spans)  # type: ignore[type-var]
-        whole = [s for s in spans if (s.window_from, s.window_to) == (out.window_from, out.window_to)]
-        if whole and all(s.window_change is not None for s in whole):
-            out.window_change = sum(s.window_change for s in whole)  # type: ignore[misc]
-            out.window_base = _sum([s.window_base for s in whole])
+        # The common days end the same day for every account; one whose history starts inside the
+        # window counts from its first snapshot (as its points do), flagged: its downloads before
+        # it are unknown. Alone at its first snapshot, it adds nothing (no period yet).
+        late = [s for s in spans if s.window_from > out.window_from]  # type: ignore[operator]
+        out.counted_from = [(s.org, s.window_from) for s in late]  # type: ignore[misc]
+        paired = [s for s in spans if s.window_from != s.window_to]
+        if out.window_from != out.window_to and all(s.window_to == out.window_to for s in spans):
+            out.window_change = total([s.window_change for s in paired])
+            out.window_base = total([s.window_base for s in paired])
             out.window_growth_pct = _pct(out.window_change, out.window_base)
-        launches = [s.window_launch for s in whole if s.window_launch is not None]
-        if launches and len(launches) == len(whole):
-            out.window_launch = {
-                "launches": sum(w["launches"] or 0 for w in launches),
-                "launch_downloads": _sum([w["launch_downloads"] for w in launches]),
-                "first_seen_not_counted": sum(w["first_seen_not_counted"] or 0 for w in launches),
-            }
+            launches = [s.window_launch for s in paired]
+            if all(w is not None for w in launches):
+                out.window_launch = {
+                    "launches": sum(w["launches"] or 0 for w in launches),  # type: ignore[index]
+                    "launch_downloads": total([w["launch_downloads"] for w in launches]),  # type: ignore[index]
+                    "first_seen_not_counted": sum(w["first_seen_not_counted"] or 0 for w in launches),  # type: ignore[index]
+                }
     out.drops.sort(key=lambda d: (d.after_date, d.org, d.model))
     return out
 
@@ -784,11 +833,6 @@ def shares(built: list[Series]) -> None:
         for s in built:
             if s.points:
                 s.window_share_pct = round(100.0 * s.window_change / whole, 1)  # type: ignore[operator]
-
-
-def _sum(values: list[int | None]) -> int | None:
-    """The sum, unknown (None) when any value is unknown."""
-    return None if None in values else sum(values)  # type: ignore[arg-type]
 
 
 def _days_used(plan: _Plan) -> list[str]:

@@ -33,8 +33,14 @@ if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for
 
 DOWNLOADS = (
     "downloads = differences of the Hub's all-time download counts between two snapshots, over the "
-    "models present in both; per day = that difference over the days between the two snapshots; "
-    "a gap (no snapshot) is no value, never a zero"
+    "models present in both, plus the whole all-time count of each model created in between; per "
+    "day = those downloads over the days between the two snapshots; a gap (no snapshot) is no "
+    "value, never a zero"
+)
+SHARES = (
+    "share = the account's (company's) downloads in the period over the downloads of all those "
+    "shown, between the same two snapshots (the days every account tracked by then has one; an "
+    "account counts from its first snapshot); " + DOWNLOADS
 )
 RELEASES = (
     "a release = a model first seen in the account, dated by the Hub's createdAt (removed ones included)"
@@ -141,16 +147,24 @@ def _overview(ctx: _Context, wl: WatchList, watched: list[tuple[int, str]]) -> l
     from oss_tracker.reports.compare import compare
     from oss_tracker.reports.licences import licenses_report
     from oss_tracker.reports.releases import releases
-    from oss_tracker.reports.shares import DEFINITION, shares
     from oss_tracker.reports.trends import trends
 
     db = ctx.db
-    companies = [(c.name, c.accounts) for c in wl.companies.values()]
-    share = shares(db, companies, interval=ctx.interval, since=ctx.since)
-    for chart in share.charts:
-        chart.note = ctx.note(DEFINITION, _per(ctx.interval))
+    # The shares of `trends --metric share` (by company, and by account): the same series, the
+    # same rounding (once, in trends' JSON); the companies' chart only where a company is more
+    # than one account (else it repeats the accounts').
+    by_company = trends(db, metric="share", interval=ctx.interval, since=ctx.since, companies=wl)
+    by_account = trends(db, metric="share", interval=ctx.interval, since=ctx.since)
+    grouped = any(len(s["accounts"]) > 1 for s in by_company.data["series"])
+    charts = []
+    for report, title, shown in ((by_company, "Companies' share of downloads", grouped),
+                                 (by_account, "Accounts' share of downloads", True)):  # fmt: skip
+        if shown and report.charts:
+            chart = report.charts[0]
+            chart.title, chart.y_label = title, "Share of downloads (%)"
+            chart.note = ctx.note(SHARES, _per(ctx.interval))
+            charts.append(chart)
     trend = trends(db, interval=ctx.interval, since=ctx.since)
-    charts = list(share.charts)
     if trend.charts:
         chart = trend.charts[0]
         chart.title, chart.y_label = "Downloads per day", "Downloads per day"
@@ -162,7 +176,11 @@ def _overview(ctx: _Context, wl: WatchList, watched: list[tuple[int, str]]) -> l
     charts.append(licence_chart(licences.data["orgs"], ctx.note(LICENCES)))
     overview = Report(
         title="Open-model publishers on the Hugging Face Hub",
-        data={"interval": ctx.interval, "shares": share.data, "trend": trend.data},
+        data={
+            "interval": ctx.interval,
+            "shares": {"companies": by_company.data, "accounts": by_account.data},
+            "trend": trend.data,
+        },  # fmt: skip
         charts=charts,
         notes=trend.notes,
         sections=[s for s in trend.sections[2:] if s.rows],  # all-time counts that went down

@@ -19,15 +19,10 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from oss_tracker.errors import NoData
-from oss_tracker.reports.common import (
-    STORED_RUN,
-    archived,
-    created,
-    kind_filter,
-    sourced,
-    watched_orgs,
-)
+from oss_tracker.reports.common import archived, kind_filter, sourced, watched_orgs
 from oss_tracker.reports.model import Column, Report, Section
+from oss_tracker.reports.period import Edges, Snap, edges, last_days, measured, snapshot_before, span
+from oss_tracker.store.totals import launch_sql
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
     from sqlite_utils import Database
@@ -41,54 +36,36 @@ SORTS = {  # what each sort ranks by, in words
 MIN_DOWNLOADS = 1_000  # growth ranks only models with at least this many all-time downloads at the start
 
 
-@dataclass
-class _Org:
-    """An account's snapshots for the period: (day, run, run start) at its end, its start and the
-    previous period's start (None where the history has no earlier snapshot)."""
+@dataclass(frozen=True)
+class Account:
+    """An account's period (`period.edges`) and the previous period's start snapshot (None where
+    the history has no earlier one)."""
 
-    org_id: int
-    end: tuple[str, int, str]
-    start: tuple[str, int, str]
-    before: tuple[str, int, str] | None
+    period: Edges
+    before: Snap | None
 
-
-def _at(db: Database, org_id: int, day: str) -> tuple[str, int, str] | None:
-    """The org's last snapshot on or before `day`: (day, run, run start), or None.
-
-    The runs newest first from that day back (index runs_started; a run's day is its start's),
-    each probed for the org by primary key: one or two index steps for an org synced daily,
-    where sorting the org's own snapshots reads all of them."""
-    row = db.execute(
-        f"""SELECT r.day, r.id, r.started_at FROM runs r
-            WHERE r.started_at < date(?, '+1 day') AND r.day <= ? AND {STORED_RUN}
-              AND EXISTS (SELECT 1 FROM org_snapshots o WHERE o.run_id = r.id AND o.org_id = ?)
-            ORDER BY r.started_at DESC, r.id DESC LIMIT 1""",
-        [day, day, org_id],
-    ).fetchone()
-    return (str(row[0]), int(row[1]), str(row[2])) if row else None
+    @property
+    def org_id(self) -> int:
+        return self.period.org_id
 
 
-def _newest_day(db: Database, org_ids: list[int]) -> str | None:
-    """The last day a stored run stored one of these orgs (the runs newest first, each probed)."""
-    row = db.execute(
-        f"""SELECT r.day FROM runs r
-            WHERE {STORED_RUN} AND EXISTS (SELECT 1 FROM org_snapshots o
-                                          WHERE o.run_id = r.id AND o.org_id IN ({",".join("?" * len(org_ids))}))
-            ORDER BY r.started_at DESC, r.id DESC LIMIT 1""",
-        org_ids,
-    ).fetchone()
-    return str(row[0]) if row else None
-
-
-def _first(db: Database, org_id: int) -> tuple[str, int, str] | None:
-    """The org's first snapshot day and that day's last run."""
-    row = db.execute(
-        f"""SELECT r.day FROM runs r
-            WHERE {STORED_RUN} AND EXISTS (SELECT 1 FROM org_snapshots o WHERE o.run_id = r.id AND o.org_id = ?)
-            ORDER BY r.started_at, r.id LIMIT 1""",
-        [org_id],
-    ).fetchone()
-    return _at(db, org_id, str(row[0])) if row else None
+def accounts(
+    db: Database, org_ids: list[int], since: date, until: date, *, previous: date | None = None
+) -> list[Account]:
+    """Each account's period from `since` to `until` (those with no snapshot on or before `until`
+    left out), and with `previous` the start of the previous period, which ends where this one
+    starts."""
+    out = []
+    for oid in org_ids:
+        period = edges(db, oid, since, until)
+        if period is None:
+            continue
+        before = None
+        if previous is not None and period.start is not None:
+            earlier = edges(db, oid, previous, since - timedelta(days=1))
+            before = earlier.start if earlier is not None else None
+        out.append(Account(period, before))
+    return out
 
 
 @sourced
@@ -105,53 +82,45 @@ def top(
     limit: int = 20,
 ) -> Report:
     """The models of these orgs ranked by `sort` over the period [since, until] (default: the
-    `days` days up to the last snapshot), with their rank in the previous period of the same
-    length (for `trending`: the score at the period's first snapshot)."""
+    last `days` days up to the last snapshot), measured by `period.edges`, with their rank in the
+    previous period of the same length (for `trending`: the score at the period's start)."""
     from oss_tracker.humanize import human_date
 
     keep = kind_filter(kind)
     watched = watched_orgs(db, orgs)
     ids = [oid for oid, _ in watched]
-    newest = _newest_day(db, ids)
+    newest = max((s.day for s in (snapshot_before(db, oid, "9999") for oid in ids) if s), default=None)
     if newest is None:
         raise NoData("no snapshot of these organizations yet: run `oss-tracker sync` first")
     last = date.fromisoformat(newest)
     end = min(until, last) if until else last
-    start = since if since is not None else end - timedelta(days=days)
-    if start >= end:
+    start = since if since is not None else last_days(end, days)
+    if start > end:
         raise NoData(
             f"the period {start.isoformat()} – {end.isoformat()} is empty: its first day must come before its last"
         )
-    length = (end - start).days
+    length = (end - start).days + 1
     previous_start = start - timedelta(days=length)
 
-    accounts: list[_Org] = []
-    for oid, _name in watched:
-        at_end = _at(db, oid, end.isoformat())
-        if at_end is None:
-            continue  # not tracked yet on the period's last day
-        at_start = _at(db, oid, start.isoformat()) or _first(db, oid)
-        before = _at(db, oid, previous_start.isoformat()) or _first(db, oid)
-        if at_start is None or at_start[1] == at_end[1]:
-            at_start = at_end  # one snapshot: no period
-        if before is None or before[1] == at_start[1] or at_start is at_end:
-            before = None
-        accounts.append(_Org(oid, at_end, at_start, before))
-
-    found, counts = _ranked(db, accounts, keep, sort, min_downloads, limit)
-    compared = any(a.start is not a.end if sort == "trending" else a.before is not None for a in accounts)
-    by_org = {a.org_id: a for a in accounts}
+    found_accounts = accounts(db, ids, start, end, previous=previous_start)
+    # An account with no snapshot on the period's last day (not synced since) would be ranked on an
+    # older period than the others: it is left out, and said so.
+    stale = [a for a in found_accounts if a.period.end.day != end.isoformat()]
+    ranked_accounts = [a for a in found_accounts if a not in stale]
+    names = dict(watched)
+    found, counts = ranked(db, ranked_accounts, keep, sort, min_downloads, limit)
+    compared = any(
+        a.period.start is not None if sort == "trending" else a.before is not None for a in ranked_accounts
+    )
+    by_org = {a.org_id: a for a in ranked_accounts}
     out = []
     for r in found:
         org = by_org[r.pop("org_id")]
         rank, before = r["rank"], r["previous_rank"]
         change = before - rank if before is not None else None
         r["rank_change"] = change
-        r["growth_pct"] = round(r["growth_pct"], 2) if r["growth_pct"] is not None else None
-        r["launch"] = bool(r["launch"])
-        r["from"], r["to"] = (org.start[0] if org.start is not org.end else None), org.end[0]
         seen_then = r.pop("at_start")
-        compared_here = org.start is not org.end if sort == "trending" else org.before is not None
+        compared_here = org.period.start is not None if sort == "trending" else org.before is not None
         if before is None:  # new: first seen in this period; else it had no value then
             r["move"] = "new" if compared_here and not seen_then else ""
         else:
@@ -160,22 +129,23 @@ def top(
         out.append(r)
     ranked_n, launches, unseen = counts
 
-    periods = {(a.start[0], a.end[0]) for a in accounts if a.start is not a.end}
+    pairs = {(a.period.start.day, a.period.end.day) for a in ranked_accounts if a.period.start is not None}
     title_value = SORTS[sort]
-    window = f"{human_date(start.isoformat())} – {human_date(end.isoformat())}"
+    window = span(start.isoformat(), end.isoformat())
     data = {
         "sort": sort,
         "kind": kind,
         "since": start.isoformat(),
         "until": end.isoformat(),
         "days": length,
-        "previous": _previous(sort, compared, accounts, start, previous_start),
+        "previous": _previous(sort, compared, ranked_accounts, start, previous_start),
         "min_downloads": min_downloads if sort == "growth" else None,
-        "as_of": max((a.end[2] for a in accounts), default=None),
+        "as_of": max((a.period.end.at for a in ranked_accounts), default=None),
         "ranked": ranked_n,
         "shown": len(out),
         "launches": launches,
         "first_seen_not_counted": unseen,
+        "left_out": [{"org": names[a.org_id], "last_snapshot": a.period.end.day} for a in stale],
         "models": [{k: item[k] for k in MODEL_KEYS} for item in out],
     }
     notes = []
@@ -186,11 +156,18 @@ def top(
             f"(made public late, moved in, newly watched): {'their' if many else 'its'} downloads until then "
             f"are unknown, so {'they are' if many else 'it is'} not ranked."
         )
-    late = sorted(s for s, _ in periods if s > start.isoformat())
-    footer = [f"period {window}" + (f" (history starts {human_date(late[0])})" if late else "")]
+    if stale:
+        listed = ", ".join(f"{names[a.org_id]} (last {human_date(a.period.end.day)})" for a in stale)
+        notes.append(
+            f"Note: not ranked, no snapshot on the period's last day ({human_date(end.isoformat())}): {listed}."
+        )
+    how = measured(start.isoformat(), end.isoformat(), pairs) if sort != "trending" else ""
+    footer = [f"period {window}" + (f" ({how})" if how else "")]
     # The snapshots the rank change compares with, as the accounts have them.
-    firsts = sorted({a.start[0] for a in accounts if a.start is not a.end})
-    earlier = sorted({(a.before[0], a.start[0]) for a in accounts if a.before is not None})
+    firsts = sorted({a.period.start.day for a in ranked_accounts if a.period.start is not None})
+    earlier = sorted(
+        {(a.before.day, a.period.start.day) for a in ranked_accounts if a.before and a.period.start}
+    )
     if not compared:
         footer.append("no earlier snapshot in the history: no rank change")
     elif sort == "trending":
@@ -200,10 +177,6 @@ def top(
     else:
         footer.append(
             f"rank change since {human_date(previous_start.isoformat())} – {human_date(start.isoformat())}"
-        )
-    if len(periods) > 1:
-        footer.append(
-            "an account that missed a day is measured between its own snapshots (from/to in the JSON)"
         )
     if sort in ("downloads", "growth"):
         footer.append("downloads = difference of all-time counts; a model created in the period counts whole")
@@ -235,37 +208,40 @@ def top(
         Column("note", "Note", csv=False),
     ]
     of = f" (of {ranked_n:,})" if len(out) < ranked_n else ""
+    single = sorted({a.period.end.day for a in ranked_accounts if a.period.start is None})
+    if sort != "trending" and not pairs and single:
+        empty = (
+            f"no period to measure: the history holds one snapshot ({human_date(single[-1])}) up to "
+            f"{human_date(end.isoformat())}"
+        )
+    else:
+        empty = f"no model has {title_value}"
     return Report(
         title=f"Top models by {title_value}, {window}",
         data=data,
-        sections=[
-            Section(
-                f"{len(out):,} models by {title_value}{of}",
-                columns,
-                out,
-                empty=f"no model has {title_value} in this period",
-            )
-        ],
+        sections=[Section(f"{len(out):,} models by {title_value}{of}", columns, out, empty=empty)],
         footer=" · ".join(footer),
         notes=notes,
     )
 
 
 def _previous(
-    sort: str, compared: bool, accounts: list[_Org], start: date, previous_start: date
+    sort: str, compared: bool, accounts: list[Account], start: date, previous_start: date
 ) -> dict[str, str | None] | None:
     """What the rank change compares with: the previous period (`since`, `until`) and, where every
     account has the same two snapshots, their days (`from`, `to`); for trending, the scores at the
-    period's first snapshot (`from` = `to`)."""
+    period's start (`from` = `to`)."""
     if not compared:
         return None
     if sort == "trending":
-        days = {a.start[0] for a in accounts if a.start is not a.end}
+        days = {a.period.start.day for a in accounts if a.period.start is not None}
         first = days.pop() if len(days) == 1 else None
-        return {"since": start.isoformat(), "until": start.isoformat(), "from": first, "to": first}
-    pairs = {(a.before[0], a.start[0]) for a in accounts if a.before is not None}
+        day = (start - timedelta(days=1)).isoformat()  # the scores at the period's start: before it
+        return {"since": day, "until": day, "from": first, "to": first}
+    pairs = {(a.before.day, a.period.start.day) for a in accounts if a.before and a.period.start}
     (lo, hi) = pairs.pop() if len(pairs) == 1 else (None, None)
-    return {"since": previous_start.isoformat(), "until": start.isoformat(), "from": lo, "to": hi}
+    until = (start - timedelta(days=1)).isoformat()
+    return {"since": previous_start.isoformat(), "until": until, "from": lo, "to": hi}
 
 
 def _when(moment: str) -> str:
@@ -278,31 +254,28 @@ MODEL_KEYS = ("rank", "previous_rank", "rank_change", "id", "org", "downloads", 
               "trending", "downloads_all_time", "launch", "from", "to")  # fmt: skip
 
 
-def _ranked(
-    db: Database, accounts: list[_Org], keep: str, sort: str, floor: int, limit: int
+def ranked(
+    db: Database, accounts: list[Account], keep: str, sort: str, floor: int, limit: int
 ) -> tuple[list[dict[str, Any]], tuple[int, int, int]]:
     """The `limit` best models by `sort` (0: all), each with its values, rank and previous rank; and
-    (models ranked, launches, models first seen but not counted).
+    (models ranked, launches, models first seen but not counted). The movers of every report
+    (`top`, the digest of `changes`).
 
     Every model (of the kind kept) with a snapshot at its account's period end or start, its values
     at the end, the start and the previous period's start: three primary-key lookups each. The
     gains and both rankings are worked out in SQL (window functions), so that only the rows shown
-    come back. Ties rank by name, ignoring ASCII case."""
+    come back. A launch (`store.totals.launch_sql`: absent at the start, created after it) gains
+    its whole count. Ties rank by name, ignoring ASCII case."""
     points = [
-        [a.org_id, a.end[1], None if a.start is a.end else a.start[1], a.before[1] if a.before else None,
-         a.start[2], a.before[2] if a.before else None]
+        [a.org_id, a.period.end.run, a.period.start.run if a.period.start else None,
+         a.before.run if a.before else None, a.period.start.at if a.period.start else None,
+         a.before.at if a.before else None]
         for a in accounts
     ]  # fmt: skip
-    # A launch (absent at the start, created after it) gains its whole count, and so on before.
-    made = created()
-    launched = (
-        "(s.model_id IS NULL AND p.start_run IS NOT NULL AND e.downloads_all_time IS NOT NULL "
-        f"AND coalesce({made} > p.start_at, 0))"
-    )
-    launched_before = (
-        "(b.model_id IS NULL AND p.before_run IS NOT NULL AND s.downloads_all_time IS NOT NULL "
-        f"AND coalesce({made} > p.before_at, 0))"
-    )
+    if not points:
+        return [], (0, 0, 0)
+    launched, unseen = launch_sql(snap="e", prev="s", prev_at="p.start_at")
+    launched_before, _ = launch_sql(snap="s", prev="b", prev_at="p.before_at")
 
     def gain(now: str, then: str, seen: str, launch: str) -> str:
         return f"CASE WHEN {seen}.model_id IS NOT NULL THEN {now} - {then} WHEN {launch} THEN {now} END"
@@ -334,15 +307,16 @@ def _ranked(
             ), v AS (
                 SELECT p.org_id, m.repo_id, g.name AS org, e.model_id IS NOT NULL AS at_end,
                        s.model_id IS NOT NULL AS at_start, e.downloads_all_time, e.trending,
-                       {launched} AS launch,
-                       (p.start_run IS NOT NULL AND s.model_id IS NULL AND NOT {launched}) AS unseen,
+                       {launched} AS launch, {unseen} AS unseen,
                        CASE WHEN p.start_run IS NOT NULL
                             THEN {gain("e.downloads_all_time", "s.downloads_all_time", "s", launched)} END AS downloads,
                        CASE WHEN p.start_run IS NOT NULL THEN {gain("e.likes", "s.likes", "s", launched)} END AS likes_gained,
                        {growth("e.downloads_all_time", "s.downloads_all_time")} AS growth_pct,
                        s.downloads_all_time AS start_all_time,
-                       CASE WHEN {then_when} AND s.model_id IS NOT NULL THEN {then_value} END AS then_value
+                       CASE WHEN {then_when} AND s.model_id IS NOT NULL THEN {then_value} END AS then_value,
+                       rs.day AS day0, re.day AS day1
                 FROM p JOIN models m ON m.org_id = p.org_id JOIN orgs g ON g.id = m.org_id
+                JOIN runs re ON re.id = p.end_run LEFT JOIN runs rs ON rs.id = p.start_run
                 LEFT JOIN model_snapshots e ON e.run_id = p.end_run AND e.model_id = m.id
                 LEFT JOIN model_snapshots s ON s.run_id = p.start_run AND s.model_id = m.id
                 LEFT JOIN model_snapshots b ON b.run_id = p.before_run AND b.model_id = m.id
@@ -356,17 +330,20 @@ def _ranked(
                 FROM w
             )
             SELECT rank, previous_rank, repo_id, org, downloads, growth_pct, likes_gained, trending,
-                   downloads_all_time, launch, org_id, at_start, ranked, launches, unseen_n
+                   downloads_all_time, launch, day0, day1, org_id, at_start, ranked, launches, unseen_n
             FROM r WHERE rank <= :limit OR (:limit = 0 AND rank IS NOT NULL) OR nth = 1
             ORDER BY rank IS NULL, rank""",
         {"points": json.dumps(points), "floor": floor, "limit": limit},
     ).fetchall()
     keys = ("rank", "previous_rank", "id", "org", "downloads", "growth_pct", "likes_gained", "trending",
-            "downloads_all_time", "launch", "org_id", "at_start")  # fmt: skip
+            "downloads_all_time", "launch", "from", "to", "org_id", "at_start")  # fmt: skip
     # `nth = 1` brings the counts along when no model is ranked at all.
-    out = [
-        dict(zip(keys, row[:12], strict=True))
-        for row in rows
-        if row[0] is not None and (not limit or row[0] <= limit)
-    ]
-    return out, (rows[0][12], rows[0][13] or 0, rows[0][14] or 0) if rows else (0, 0, 0)
+    out = []
+    for row in rows:
+        if row[0] is None or (limit and row[0] > limit):
+            continue
+        r = dict(zip(keys, row[:14], strict=True))
+        r["growth_pct"] = round(r["growth_pct"], 2) if r["growth_pct"] is not None else None
+        r["launch"] = bool(r["launch"])
+        out.append(r)
+    return out, (rows[0][14], rows[0][15] or 0, rows[0][16] or 0) if rows else (0, 0, 0)

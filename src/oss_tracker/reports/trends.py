@@ -98,28 +98,15 @@ def trends(
         if last is not None:
             end = min(until, last) if until else last
             since = end - timedelta(days=span - 1)
-    only = per_org = None
     if groups and (companies is not None or metric == "share"):
-        per_org = (
-            {oid: ts.derivative_days(db, org_id=oid) for oid in org_ids}
-            if measured == "derivatives"
-            else ts.window_days(db, org_ids, since)
+        built, start, end = ts.grouped(
+            db, groups, metric=measured, interval=interval, since=since, until=until,
+            combined=companies is not None, share=metric == "share",
+        )  # fmt: skip
+    else:
+        built, start, end = ts.build(
+            db, subjects, metric=measured, interval=interval, since=since, until=until
         )
-        if metric == "share":  # the days of every account shown: one period, the same two days for all
-            only = ts.common_days(per_org)
-        else:  # each company's own common days
-            only = {}
-            for _, members in groups:
-                only.update(ts.common_days({oid: per_org[oid] for oid, _ in members}))
-    built, start, end = ts.build(
-        db, subjects, metric=measured, interval=interval, since=since, until=until, only_days=only,
-        available=per_org if only is not None else None,
-    )  # fmt: skip
-    if companies is not None:
-        by_id = {s.org_id: b for s, b in zip(subjects, built, strict=True)}
-        built = [ts.combine([by_id[oid] for oid, _ in members], name) for name, members in groups]
-    if metric == "share":
-        ts.shares(built)
     report = _trends_report(
         built,
         metric=metric,
@@ -150,23 +137,17 @@ def summed_downloads(db: Database, accounts: list[tuple[int, str]], name: str, *
     """Downloads per day over the last `span` days of several accounts as one series named `name`
     (an org's own trend when there is one account; a company's or group's otherwise).
 
-    The accounts' days are their common days (`series.common_days`): a day on which an account
-    tracked by then has no snapshot is a gap for the sum, never a sum over the others. On the
-    other days each account's downloads are measured between the same two points, the
-    difference of all-time counts over its models present at both, and added up.
+    The accounts are summed by `series.grouped`, as `trends --by company` sums them: on their
+    common days, each account's downloads measured between the same two points and added up.
     """
     from oss_tracker.reports import series as ts
 
-    ids = [oid for oid, _ in accounts]
-    subjects = [ts.Subject(n, oid) for oid, n in accounts]
-    last = _last_day(db, ids, "downloads")
+    last = _last_day(db, [oid for oid, _ in accounts], "downloads")
     since = last - timedelta(days=span - 1) if last is not None else None
-    only = ts.common_days(ts.org_days(db, ids)) if len(accounts) > 1 else None
-    built, start, end = ts.build(
-        db, subjects, metric="downloads", interval="day", since=since, until=None, only_days=only
-    )
-    if len(built) > 1:
-        built = [ts.combine(built, name)]
+    built, start, end = ts.grouped(
+        db, [(name, accounts)], metric="downloads", interval="day", since=since, until=None,
+        combined=len(accounts) > 1,
+    )  # fmt: skip
     return _trends_report(built, metric="downloads", interval="day", start=start, end=end, models=False)
 
 
@@ -213,6 +194,11 @@ def _trends_report(
             "gaps": s.gaps,
             **(s.window_launch or {}),
             **({"share_pct": s.window_share_pct} if share else {}),
+            **(
+                {"accounts_counted_from": [{"account": a, "from": d} for a, d in s.counted_from]}
+                if s.summed
+                else {}
+            ),
         }
         name = (
             {"company": s.org, "accounts": accounts[s.org]}  # type: ignore[index]
@@ -228,7 +214,7 @@ def _trends_report(
                 note = f"{p.drops} all-time drop{'s' if p.drops > 1 else ''}"
             elif not p.gap and p.days and p.days > _interval_days(interval):
                 note = f"over {p.days} days"
-            note = "; ".join(filter(None, (note, *launch_notes(p))))
+            note = "; ".join(filter(None, (note, *launch_notes(p, one_model=models))))
             cover = {}
             if metric == "derivatives" and not p.gap:
                 cover["coverage"] = f"{p.counted or 0}/{p.models or 0}"  # no separators: 80 columns
@@ -314,7 +300,7 @@ def _trends_report(
             group=who,
         ),
     ]
-    notes = []
+    notes = counted_from_notes(built)
     if downloads:
         sections.append(
             Section(
@@ -394,9 +380,26 @@ def _trends_report(
     )
 
 
-def launch_notes(p: Any) -> list[str]:
-    """What a downloads point (or window: a dict) counted of the models first seen in its period."""
+def counted_from_notes(built: list[Any]) -> list[str]:
+    """A note for each account counted in a sum from its first snapshot, inside the window."""
+    from oss_tracker.humanize import human_date
+
+    return [
+        f"Note: {account}'s history starts {human_date(day)}, inside the window: {s.name} counts it from "
+        "that snapshot (its downloads before are unknown)."
+        for s in built
+        for account, day in s.counted_from
+    ]
+
+
+def launch_notes(p: Any, *, one_model: bool = False) -> list[str]:
+    """What a downloads point (or window: a dict) counted of the models first seen in its period
+    (`one_model`: of a model's own series, where that model is the one first seen)."""
     get = p.get if isinstance(p, dict) else lambda k: getattr(p, k, None)
+    if one_model:
+        if get("launches"):
+            return ["launched: its whole all-time count"]
+        return ["first seen, created before: not counted"] if get("first_seen_not_counted") else []
     out = []
     if get("launches"):
         n, amount = get("launches"), get("launch_downloads")

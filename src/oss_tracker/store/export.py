@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -34,6 +35,9 @@ MANIFEST = "manifest.json"
 BATCH = 50_000  # rows read and written at a time: memory stays flat whatever the table's size
 # Not history: SQLite's own tables and the migrations' bookkeeping.
 SKIPPED = ("sqlite_%", "\\_sqlite\\_migrations")
+
+
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # a table or view name that is safe as a file name
 
 
 class ExportError(Exception):
@@ -88,6 +92,15 @@ def export(
         raise ExportError(f"unknown export format {fmt!r}: {' or '.join(FORMATS)}")
     if fmt == "parquet":
         need_pyarrow()
+    listed = objects(conn)
+    for name, kind in listed:
+        # A name becomes a file name: one from someone else's table or view (`/../../x`, `a/b`,
+        # `..`) could write outside the folder. Only plain names are exported; the schema's are.
+        if not _PLAIN.fullmatch(name):
+            raise ExportError(
+                f"the database holds a {kind} named {name!r}, which cannot be a file name in the export: "
+                "export refused, nothing written (rename or drop it)"
+            )
     from oss_tracker.files import UnusableFolder
 
     try:
@@ -102,7 +115,7 @@ def export(
         as_of = conn.execute("SELECT max(started_at) FROM runs WHERE status IN ('ok', 'partial')").fetchone()[
             0
         ]
-        for name, kind in objects(conn):
+        for name, kind in listed:
             if progress is not None:
                 progress(name)
             file = f"{name}.{fmt}"

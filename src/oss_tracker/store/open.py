@@ -227,6 +227,7 @@ def _migrate(store: Store) -> None:
 
 def open_db(path: Path, *, create: bool = True, timeout: float = 30) -> Store:
     """Open (and if need be create and migrate) the database, or raise StoreError with a reason.
+    Without `create` (a report), read-only: a file that needs a migration is refused (`OLDER`).
 
     `timeout`: seconds a statement waits for another connection's write lock (SQLite's busy
     timeout), a wait no signal can cut short."""
@@ -261,9 +262,12 @@ def open_db(path: Path, *, create: bool = True, timeout: float = 30) -> Store:
         except sqlite3.DatabaseError as err:
             raise StoreError(f"cannot prepare {path}: {err}") from None
     elif applied != SCHEMA:
-        # A file from an older version: migrations only add, so a report may apply them.
+        # A file from an older version. A report never migrates it: a migration of a long history
+        # holds the write lock for seconds, which would make the cron sync fail that day; the
+        # sync migrates it, under its lock.
         conn.close()
-        if not os.access(path, os.W_OK):
-            raise StoreError(f"{path} needs an upgrade: run `oss-tracker sync` once to migrate it")
-        return open_db(path, create=True)
+        raise StoreError(OLDER.format(path=path))
     return store
+
+
+OLDER = "{path} was written by an older oss-tracker: run `oss-tracker sync` once to upgrade it"

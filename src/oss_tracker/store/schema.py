@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,6 +15,26 @@ if TYPE_CHECKING:
     from sqlite_utils import Database
 
 MigrationFn = Callable[[Any], None]
+
+
+# Seconds a migration waits for another process's write lock (a migration of the 2-year history
+# takes ~15 s): a sync that cron started while another migrated waits rather than loses its day.
+MIGRATION_WAIT = 300.0
+
+
+def _immediate(conn: sqlite3.Connection, deadline: float) -> None:
+    """BEGIN IMMEDIATE, retried every 50 ms while another connection holds the write lock, until
+    `deadline` (time.monotonic()); then the lock error is raised."""
+    while True:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) and "busy" not in str(err):
+                raise
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
 
 
 @dataclass
@@ -41,30 +63,48 @@ class Migrations:
 
         return register
 
-    def apply(self, db: Any) -> None:
-        """Apply the pending migrations to a store.open.Store, each in its own transaction."""
-        # sqlite-utils' own table and index, character for character.
-        db.execute("""CREATE TABLE IF NOT EXISTS "_sqlite_migrations" (
+    def apply(self, db: Any, *, wait: float = MIGRATION_WAIT) -> None:
+        """Apply the pending migrations to a store.open.Store, each in its own transaction.
+
+        Each transaction is begun IMMEDIATE (the write lock first) and reads the migrations
+        applied inside it: a second process migrating the same file waits for the first (up to
+        `wait` seconds, in short steps a signal can cut), then finds the work done, instead of
+        applying a migration twice or failing on a lock taken mid-way."""
+        deadline = time.monotonic() + wait
+        _immediate(db.conn, deadline)
+        try:
+            # sqlite-utils' own table and index, character for character.
+            db.execute("""CREATE TABLE IF NOT EXISTS "_sqlite_migrations" (
    "id" INTEGER PRIMARY KEY,
    "migration_set" TEXT,
    "name" TEXT,
    "applied_at" TEXT
 )""")
-        db.execute("""CREATE UNIQUE INDEX IF NOT EXISTS "idx__sqlite_migrations_migration_set_name"
+            db.execute("""CREATE UNIQUE INDEX IF NOT EXISTS "idx__sqlite_migrations_migration_set_name"
     ON "_sqlite_migrations" ("migration_set", "name")""")
-        done = {
-            r[0]
-            for r in db.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [self.name])
-        }
+            db.conn.execute("COMMIT")
+        except BaseException:
+            db.conn.rollback()
+            raise
         for migration in self._migrations:
-            if migration.name in done:
-                continue
-            with db.atomic():
-                migration.fn(db)
-                db.execute(
-                    "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES (?, ?, ?)",
-                    [self.name, migration.name, str(datetime.now(UTC))],
-                )
+            _immediate(db.conn, deadline)
+            try:
+                done = {
+                    r[0]
+                    for r in db.execute(
+                        "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [self.name]
+                    )
+                }
+                if migration.name not in done:
+                    migration.fn(db)
+                    db.execute(
+                        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES (?, ?, ?)",
+                        [self.name, migration.name, str(datetime.now(UTC))],
+                    )
+                db.conn.execute("COMMIT")
+            except BaseException:
+                db.conn.rollback()
+                raise
 
 
 migrations = Migrations("oss_tracker")

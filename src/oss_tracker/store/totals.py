@@ -8,7 +8,7 @@ against that org's previous stored run in `org_run_totals`, and a report reads o
 The table is a cache of `live_sums` and nothing else: a point whose previous run is not the
 org's previous stored run (a week, a month, a day with two runs) is summed live, and the rows
 of an org are rebuilt when a model moves to or from it (models count under their current org,
-history included). `tests/test_org_totals.py` checks cache against live sums.
+history included) and when a model's createdAt changes (the launch rule below reads it). `tests/test_org_totals.py` checks cache against live sums.
 
 Launches (issue 14): a model absent from the earlier snapshot whose createdAt is after that
 snapshot's start had zero downloads then, so its whole all-time count is downloads of the

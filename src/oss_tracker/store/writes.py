@@ -30,6 +30,9 @@ class OrgSaved:
     taken: int = 0  # repos another org of this run had already stored (same `_id`): skipped here
     # (kind, `_id`) -> the org a repo belonged to before this org took it over in this run
     moved_out: dict[tuple[str, str], int] = field(default_factory=dict)
+    # A stored model's createdAt changed: the launch rule (store/totals.py) reads it, so the org's
+    # stored totals are recomputed with the run (their cache would keep the old answer).
+    created_changed: int = 0
 
 
 def start_run(db: Store, *, started_at: str, day: str, endpoint: str, orgs: list[str], version: str) -> int:
@@ -129,7 +132,7 @@ def _save_page(
     stored = {
         row[0]: row[1:]
         for row in db.execute(
-            """SELECT hub_id, id, repo_id, license, removed_at, org_id, last_seen_run FROM models
+            """SELECT hub_id, id, repo_id, license, removed_at, org_id, last_seen_run, created_at FROM models
                WHERE hub_id IN (SELECT value FROM json_each(?))""",
             [json.dumps([rec.hub_id for rec in page])],
         )
@@ -177,7 +180,9 @@ def _save_page(
             model_id = None
             counts.new += 0 if counts.first else 1
         else:
-            model_id, old_repo, old_license, removed_at, old_org, _ = row
+            model_id, old_repo, old_license, removed_at, old_org, _, old_created = row
+            if old_created != rec.created_at:
+                counts.created_changed += 1
             if old_org != oid:
                 counts.moved_from.add(old_org)
                 counts.moved_out[("model", rec.hub_id)] = old_org
@@ -191,7 +196,7 @@ def _save_page(
                 events.append([run_id, model_id, "restored", removed_at, None, now])
             updates.append([*values, now, run_id, model_id])
         # Seen now: listed twice in one page, the second is another org's as above.
-        stored[rec.hub_id] = (model_id, None, None, None, None, run_id)
+        stored[rec.hub_id] = (model_id, None, None, None, None, run_id, None)
         snapshots.append(
             [run_id, model_id, rec.downloads_30d, rec.downloads_all_time, rec.likes, rec.trending]
         )
@@ -240,7 +245,7 @@ def _adopt(db: Store, records: list[ModelRecord]) -> dict[str, tuple]:
         if rec.hub_id in adopted:
             continue
         db.execute("UPDATE models SET hub_id = ? WHERE id = ?", [rec.hub_id, row[0]])
-        adopted[rec.hub_id] = tuple(row)
+        adopted[rec.hub_id] = (*row, created_at)
     return adopted
 
 

@@ -537,6 +537,9 @@ def run_sync(
                 moved = {o for c in saved for o in c.moved_from}
                 if moved:
                     moved |= {store.org_id(db, c.org) for c in saved if c.moved_from}
+                # ...and of orgs a model's createdAt changed in (the launch rule reads it).
+                moved |= {store.org_id(db, c.org) for c in saved if c.created_changed}
+                if moved:
                     totals.record(db, org_ids=sorted(moved))
                 derived = derivatives.refresh(
                     db,

@@ -14,7 +14,6 @@ model (render/ never touches the database).
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,8 +74,7 @@ def write_site(site: Site, out: Path, *, base_url: str | None = None) -> Written
         ("Accounts", [(p.name, where[(p.kind, p.name)]) for p in site.pages if p.kind == "org"]),
         ("Models", [(p.name, where[(p.kind, p.name)]) for p in site.pages if p.kind == "model"]),
     ]
-    marker = json.dumps({"as_of": site.as_of, "pages": len(site.pages)}).encode() + b"\n"
-    with folder.staged(out, marker) as staging:
+    with folder.staged(out, {"as_of": site.as_of, "pages": len(site.pages)}) as staging:
         staging.write(f"assets/{library}", script)
         for name in ("site.js", "site.css"):
             staging.write(f"assets/{name}", (STATIC / name).read_bytes())

@@ -1,7 +1,8 @@
 """`feed.xml`: the feed report as an Atom feed (RFC 4287), for feed readers and chat integrations.
 
-Every entry has a permanent id (a name-based UUID of the feed's id and the entry's key, which
-the report keeps stable: a rebuilt site gives a reader no entry twice), a title, an `updated`
+Every entry has a permanent id (a name-based UUID of the entry's key: its model's Hub `_id`, and
+for a change its kind, time and values; not of the feed's accounts or address, so a rebuilt site,
+or one with an account more, gives a reader no entry twice), a title, an `updated`
 time (when the sync saw the change, RFC 3339), a text summary and a link to its page. Text is
 made one printable line (`visible`: XML 1.0 cannot even carry most control characters), then
 XML-escaped.
@@ -76,14 +77,14 @@ def atom(
         "  <author><name>oss-tracker</name></author>",
         f"  <generator version={attr(__version__)}>oss-tracker</generator>",
         f'  <link rel="alternate" type="text/html" href={attr(base + "index.html")}/>',
+        # The feed's own address: relative (to the feed) where the site's is not known.
+        f'  <link rel="self" type="application/atom+xml" href={attr(base + "feed.xml")}/>',
     ]
-    if base_url:
-        lines.append(f'  <link rel="self" type="application/atom+xml" href={attr(base + "feed.xml")}/>')
     for e in entries:
         at = stamp(e["at"])
         lines += [
             "  <entry>",
-            f"    <id>{uuid.uuid5(NAMESPACE, fid + '|' + e['key']).urn}</id>",
+            f"    <id>{uuid.uuid5(NAMESPACE, e['key']).urn}</id>",
             f'    <title type="text">{x(e["title"])}</title>',
             f"    <updated>{at}</updated>",
             f"    <published>{at}</published>",

@@ -1,17 +1,24 @@
 """The site's folder: written beside, then put in place; never through a symbolic link.
 
 `oss-tracker site OUT` writes only into a folder that does not exist yet, an empty one, or one
-it wrote before (it holds the marker file `.oss-tracker-site`), which it replaces whole. The
-new site is written into a fresh folder beside OUT (made by mkdtemp, so nobody else's: no
-symbolic link can be waiting in it), each file created new (O_EXCL | O_NOFOLLOW, relative to
-its folder's descriptor), then renamed into place: a half-written site is never seen at OUT,
-and a failure leaves OUT as it was. Replacing an earlier site takes two renames (the old one
-aside, the new one in), then the old one is deleted (shutil.rmtree never follows a link).
+it wrote before (it holds the marker file `.oss-tracker-site`), which it replaces. The new site
+is written into a fresh folder beside OUT (made by mkdtemp, so nobody else's: no symbolic link
+can be waiting in it), each file created new (O_EXCL | O_NOFOLLOW, relative to its folder's
+descriptor), then put in place: a half-written site is never seen at OUT, and a failure leaves
+OUT as it was. An earlier site is swapped with the new one in one step where the system can
+(Linux: renameat2 RENAME_EXCHANGE), so OUT never stops existing while a web server reads it;
+elsewhere in two renames (the old one aside, the new one in). The old one is then deleted
+(shutil.rmtree never follows a link).
+
+What a user put at the top of an earlier site is never deleted: the files that publish it
+(`KEPT`: CNAME, .git, ...) move into the new site; anything else the earlier site did not
+write (its marker lists what it wrote) makes the command refuse, naming it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import stat
@@ -23,6 +30,12 @@ from oss_tracker.errors import TrackerError
 
 MARKER = ".oss-tracker-site"
 MAGIC = b"oss-tracker site\n"
+# Publishing files a user adds at the top of the site (GitHub Pages' CNAME, a git clone, a Space's
+# README): moved into each new site.
+KEPT = ("CNAME", ".git", ".gitignore", ".gitattributes", "README.md")
+# What a site's top level held before its marker listed it (oss-tracker 0.1's sites).
+WRITTEN = ("index.html", "derivatives.html", "releases.html", "feed.xml", ".nojekyll", MARKER, "assets", "org",
+           "company", "model")  # fmt: skip
 
 
 class SiteError(TrackerError):
@@ -91,16 +104,36 @@ def _is_marker(path: Path) -> bool:
         return False
 
 
+def _foreign(out: Path) -> list[str]:
+    """The entries at the top of an earlier site that it did not write (its marker's `files`)."""
+    try:
+        with open(out / MARKER, "rb") as f:
+            listed = json.loads(f.read()[len(MAGIC) :] or b"{}").get("files")
+    except (OSError, ValueError, AttributeError):
+        listed = None
+    written = set(listed) if isinstance(listed, list) else set(WRITTEN)
+    return sorted(e for e in os.listdir(out) if e not in written)
+
+
+def marker_files(staging: Staging) -> list[str]:
+    """The top-level names a site writes (what its marker lists)."""
+    return sorted({name.split("/", 1)[0] for name in staging.sizes} | {MARKER})
+
+
 @contextlib.contextmanager
-def staged(out: Path, marker: bytes) -> Iterator[Staging]:
-    """A Staging folder beside OUT; when the block ends well, the site is moved into OUT."""
+def staged(out: Path, marker: dict[str, object]) -> Iterator[Staging]:
+    """A Staging folder beside OUT; when the block ends well, the site is moved into OUT (the
+    publishing files of an earlier site, `KEPT`, with it)."""
     replace = check_out(out)
+    _check_foreign(out, replace)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".new", dir=out.parent))
     staging = Staging(tmp)
+    moved: list[str] = []
     try:
         yield staging
-        staging.write(MARKER, MAGIC + marker)
+        files = marker_files(staging)
+        staging.write(MARKER, MAGIC + json.dumps({**marker, "files": files}).encode() + b"\n")
         staging.close()
         _publishable(tmp)
         replace = check_out(out)  # again: it may have changed while the site was written
@@ -108,6 +141,14 @@ def staged(out: Path, marker: bytes) -> Iterator[Staging]:
             with contextlib.suppress(FileNotFoundError):
                 os.rmdir(out)  # an empty folder (rmdir never removes a link nor a full folder)
             os.rename(tmp, out)
+            return
+        _check_foreign(out, replace)
+        for name in KEPT:
+            if os.path.lexists(out / name) and name not in files:
+                os.rename(out / name, tmp / name)
+                moved.append(name)
+        if _exchange(tmp, out):  # tmp now holds the earlier site
+            shutil.rmtree(tmp)
             return
         old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
         try:
@@ -124,8 +165,46 @@ def staged(out: Path, marker: bytes) -> Iterator[Staging]:
         shutil.rmtree(old)
     except BaseException:
         staging.close()
+        for name in moved:  # the user's files back where they were
+            with contextlib.suppress(OSError):
+                os.rename(tmp / name, out / name)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _check_foreign(out: Path, replace: bool) -> None:
+    if not replace:
+        return
+    foreign = [e for e in _foreign(out) if e not in KEPT]
+    if foreign:
+        raise SiteError(
+            f"{out} holds {', '.join(repr(e) for e in foreign[:5])}{' ...' if len(foreign) > 5 else ''}, which the "
+            f"site did not write: move {'them' if len(foreign) > 1 else 'it'} away, or write the site into a new "
+            f"folder (nothing was changed; {', '.join(KEPT)} are kept)"
+        )
+
+
+RENAME_EXCHANGE = 2  # linux/fs.h
+AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux renameat2 RENAME_EXCHANGE); False where the system
+    cannot (another OS, an old kernel or C library, a filesystem without it)."""
+    import ctypes
+    import errno
+
+    try:
+        call = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    call.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if call(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
 
 
 def _publishable(root: Path) -> None:

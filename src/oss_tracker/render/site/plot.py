@@ -33,7 +33,7 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, s
 COLOURS_20 = ["#1f77b4", "#aec7e8", "#ff7f0e", "#ffbb78", "#2ca02c", "#98df8a", "#d62728", "#ff9896", "#9467bd",
               "#c5b0d5", "#8c564b", "#c49c94", "#e377c2", "#f7b6d2", "#7f7f7f", "#c7c7c7", "#bcbd22", "#dbdb8d",
               "#17becf", "#9edae5"]  # fmt: skip
-HOVER = {"int": ",d", "delta": "+,d", "rate": ",.0f", "float": ",.2f", "share": ".2f", "pct": "+.2f"}
+HOVER = {"int": ",d", "delta": "+,d", "rate": ",.0f", "float": ",.2f", "share": ".1f", "pct": "+.2f"}
 
 
 class SiteLibraryError(TrackerError):
