@@ -9,6 +9,7 @@ model's own company, derived), not read back from a database.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections import Counter
@@ -18,7 +19,7 @@ from oss_tracker.hub.parse import model_record, providers
 from oss_tracker.store import schema
 from oss_tracker.store.kinds import active_parameters, classify
 from oss_tracker.store.open import open_db
-from tests.conftest import copy_db, load_world, model, rows, run, sync_argv, world
+from tests.conftest import ROOT, copy_db, load_world, model, rows, run, sync_argv, world
 from tests.fakehub import FakeHub
 
 KINDS_SQL = """SELECT g.name, m.kind, m.kind_inferred, count(*), sum(m.removed_at IS NOT NULL)
@@ -456,3 +457,32 @@ def test_the_digest_lists_originals_first(hub: FakeHub, tmp_path: Path) -> None:
         ("Lab/New-7B", "original"),
         ("Lab/New-7B-GGUF", "conversion"),
     ]
+
+
+def test_a_company_of_one_kind_sums_its_accounts_periods_of_that_kind(bundled_history: Path) -> None:
+    """`compare --by company --kind original`: Alibaba's period downloads are those of Qwen's and
+    Wan-AI's originals, each the all-time differences of those models between the first and last
+    snapshots (24 -> 27 Nov) plus the whole count of one created in between, from the world files."""
+    kinds = dict(rows(bundled_history, "SELECT repo_id, kind FROM models"))
+
+    def originals_period(org: str) -> int:
+        first = {m["_id"]: m for m in _world_models("2025-11-24", org)}
+        total = 0
+        for m in _world_models("2025-11-27", org):
+            if kinds[m["id"]] != "original":
+                continue
+            if m["_id"] in first:
+                total += m["downloadsAllTime"] - first[m["_id"]]["downloadsAllTime"]
+            elif m["createdAt"] > "2025-11-24T06:00:00Z":
+                total += m["downloadsAllTime"]
+        return total
+
+    result = run("--config", str(ROOT / "examples" / "watchlist.toml"), "compare", "--group", "china", "--kind",
+                 "original", "--db", str(bundled_history), "--json")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    companies = {c["company"]: c for c in json.loads(result.stdout)["companies"]}
+    assert companies["Alibaba"]["downloads_period"] == originals_period(QWEN) + originals_period("Wan-AI")
+    assert companies["DeepSeek"]["downloads_period"] == originals_period("deepseek-ai")
+    assert companies["Alibaba"]["models"] == sum(
+        kinds[m["id"]] == "original" for o in (QWEN, "Wan-AI") for m in _world_models("2025-11-27", o)
+    )
