@@ -90,7 +90,7 @@ def to_markdown(report: Report) -> str:
             parts += [_md_item(section, row) for row in section.rows] + [""]
             continue
         columns = [c for c in section.columns if c.table]
-        parts.append("| " + " | ".join(md_text(c.title or c.key) for c in columns) + " |")
+        parts.append("| " + " | ".join(md_text(c.title) for c in columns) + " |")
         parts.append("|" + "|".join(_md_align(c) for c in columns) + "|")
         for row in section.rows:
             parts.append(

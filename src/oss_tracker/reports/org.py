@@ -233,7 +233,7 @@ def kind_footer(kind: str) -> str:
 
 def releases_section(months: dict[str, int], originals: dict[str, int], kind: str = "all") -> Section:
     return Section(
-        "Releases per month (by createdAt)",
+        "Releases per month (by createdAt; current models, removed ones not counted)",
         [Column("month", "Month", "period"), Column("models", "Models", "int")]
         + ([Column("originals", "Originals", "int")] if kind == "all" else []),
         [{"month": k, "models": v, "originals": originals.get(k, 0)} for k, v in months.items()],
@@ -260,7 +260,9 @@ def details_section(details: dict[str, Any]) -> Section:
         {"item": "Mixture of experts, active parameters named",
          "value": n(details["moe_with_active_parameters"], "model") if details["moe_with_active_parameters"] else "none"},
     ]  # fmt: skip
-    return Section("What the releases are (current models)", [Column("item", ""), Column("value", "")], rows)
+    return Section(
+        "What the releases are (current models)", [Column("item", "What"), Column("value", "How many")], rows
+    )
 
 
 def derivatives_section(derivs: dict[str, Any] | None) -> Section:
