@@ -525,28 +525,23 @@ def test_originals_are_charted_once_the_releases_report_counts_them() -> None:
     )
 
 
-def test_families_are_shown_when_the_database_and_this_version_have_them(
-    bundled_history: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import importlib.machinery
-    import types
+def test_families_are_shown_where_the_database_has_them(bundled_history: Path, tmp_path: Path) -> None:
+    """The derivatives page holds `families`' ranking, row for row, once the database has families
+    (the bundled days' archive, `backfill --families`); none before."""
+    from fixtures.build_archive import main as build_archive
 
-    from oss_tracker.reports.model import Column, Report, Section
-
-    fake = types.ModuleType("oss_tracker.reports.families")
-    fake.__spec__ = importlib.machinery.ModuleSpec("oss_tracker.reports.families", None)
-    fake.family_ranking = lambda db: Report(  # type: ignore[attr-defined]
-        "Families",
-        {},
-        [Section("Families by descendants", [Column("family", "Family")], [{"family": "Qwen3 <x>"}])],
-    )
-    monkeypatch.setitem(sys.modules, "oss_tracker.reports.families", fake)
-    assert _site(bundled_history, tmp_path / "with").exit_code == 0
-    assert "<h2>Families</h2>" in (tmp_path / "with" / "derivatives.html").read_text()
-    assert "<td>Qwen3 &lt;x&gt;</td>" in (tmp_path / "with" / "derivatives.html").read_text()
-    monkeypatch.delitem(sys.modules, "oss_tracker.reports.families")
     assert _site(bundled_history, tmp_path / "without").exit_code == 0
     assert "Families" not in (tmp_path / "without" / "derivatives.html").read_text()
+    db = copy_db(bundled_history, tmp_path / "families.db")
+    assert build_archive([str(tmp_path / "archive")]) == 0
+    done = run("backfill", "--families", "--source", str(tmp_path / "archive"), "--db", str(db))
+    assert done.exit_code == 0, done.stderr
+    ranking = json.loads(run("families", "--db", str(db), "--json").stdout)["families"]
+    assert _site(db, tmp_path / "with").exit_code == 0
+    page = (tmp_path / "with" / "derivatives.html").read_text()
+    part = page.split("<h2>Families of the watched models</h2>", 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r'<tr><td>([^<]+)</td><td class="num" data-value="(\d+)">', part)
+    assert rows == [(f["id"], str(f["descendants"])) for f in ranking] and len(rows) == 20
 
 
 def test_every_chart_says_which_days_come_from_the_public_archive(tmp_path: Path) -> None:

@@ -289,21 +289,11 @@ def _derivatives(ctx: _Context) -> tuple[list[Report], list[str]]:
 
 
 def families(db: Database) -> list[Report]:
-    """Issue 16's family ranking, where this version has it (a module `reports/families.py` with a
-    `family_ranking(db) -> Report`) and the database holds families (else it raises NoData)."""
-    import importlib
-    import importlib.util
+    """Issue 16's family ranking (`oss-tracker families`), where the database holds families."""
+    from oss_tracker.reports.families import families_report
 
     try:
-        if importlib.util.find_spec("oss_tracker.reports.families") is None:
-            return []
-    except (ImportError, ValueError):
-        return []
-    build = getattr(importlib.import_module("oss_tracker.reports.families"), "family_ranking", None)
-    if build is None:
-        return []
-    try:
-        return [build(db)]
+        return [families_report(db)]
     except NoData:
         return []
 
