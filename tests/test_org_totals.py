@@ -211,3 +211,26 @@ def test_a_changed_created_at_recomputes_the_org_s_stored_totals(hub: FakeHub, t
     assert [(p["change"], p["launches"], p["first_seen_not_counted"]) for p in data["series"][0]["points"]] == [
         (None, 0, 0), (100, 0, 1), (200 + 300, 0, 0),
     ]  # fmt: skip
+
+
+def test_remembered_sums_are_the_live_sums_and_are_read_once(bundled_history: Path) -> None:
+    """Within `remembered` (the site's overview), a live sum asked again is answered from memory:
+    the same values as summed afresh, and no second query for the same pairs."""
+    db = open_db(bundled_history, create=False)
+    pairs = [(oid, run, prev) for oid, run, prev in db.execute(
+        "SELECT org_id, run_id, prev_run_id FROM org_run_totals WHERE prev_run_id IS NOT NULL"
+    ).fetchall()]  # fmt: skip
+    fresh = org_totals.live_sums(db, pairs, by="org")
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    with org_totals.remembered(db):
+        first = org_totals.live_sums(db, pairs, by="org")
+        asked = len(statements)
+        again = org_totals.live_sums(db, pairs[:3], by="org")
+        assert len(statements) == asked  # nothing summed again
+        both = org_totals.live_sums(db, pairs[:2] + [(2, 3, 1)], by="org")
+        assert len(statements) == asked + 1  # only the new pair
+    assert first == fresh and again == {(k, r): fresh[(k, r)] for k, r, _ in pairs[:3]}
+    assert both == {**{(k, r): fresh[(k, r)] for k, r, _ in pairs[:2]},
+                    **org_totals.live_sums(db, [(2, 3, 1)], by="org")}  # fmt: skip
+    assert org_totals._MEMO == {}  # forgotten once left

@@ -25,6 +25,7 @@ from oss_tracker.reports.common import (
     watched_orgs,
 )
 from oss_tracker.reports.model import Chart, ChartSeries, Column, Page, Report, Section, Site
+from oss_tracker.store.totals import remembered
 
 if TYPE_CHECKING:  # only a type: report commands do not import sqlite-utils for it
     from sqlite_utils import Database
@@ -88,7 +89,8 @@ def build_site(
     interval = "day" if _span(hist) <= DAILY_UP_TO else "week"
     since = date.fromisoformat(hist["first_day"])
     context = _Context(db, hist, demo, interval, since)
-    pages = [Page("overview", "", _overview(context, wl, watched))]
+    with remembered(db):  # the overview's share and downloads series pair the same snapshots
+        pages = [Page("overview", "", _overview(context, wl, watched))]
     chosen: dict[str, None] = {}  # the models that get a page, in order
     for oid, name in watched:
         report = org_report(db, name, top=max(top, models), days=days)

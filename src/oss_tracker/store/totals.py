@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from oss_tracker.values import created_sql
@@ -124,6 +126,22 @@ def stalls_sql(snap: str = "s", prev: str = "ps", apart: str = "0") -> str:
     )
 
 
+# Live sums already read, per connection, while `remembered` holds it (see there).
+_MEMO: dict[int, dict[tuple[str, str, int, int, int | None], dict[str, Any] | None]] = {}
+
+
+@contextmanager
+def remembered(db: Database) -> Iterator[None]:
+    """Within: a live sum asked again of `db` is answered from memory, not summed again. For a
+    reader that asks several reports of one unchanging file (the site: its share and downloads
+    series pair the same snapshots); never around writes."""
+    _MEMO[id(db)] = {}
+    try:
+        yield
+    finally:
+        _MEMO.pop(id(db), None)
+
+
 def live_sums(
     db: Database, triples: list[Triple], *, by: str, keep: str = "1"
 ) -> dict[tuple[int, int], dict[str, Any]]:
@@ -136,6 +154,21 @@ def live_sums(
     A sum past 64 bits is NULL (unknown)."""
     if not triples:
         return {}
+    memo = _MEMO.get(id(db))
+    if memo is not None:
+        known = {(key, run_id): memo[(by, keep, key, run_id, prev)] for key, run_id, prev in triples
+                 if (by, keep, key, run_id, prev) in memo}  # fmt: skip
+        asked = [t for t in triples if (by, keep, *t) not in memo]
+        fresh = _live_sums(db, asked, by=by, keep=keep) if asked else {}
+        for key, run_id, prev in asked:
+            memo[(by, keep, key, run_id, prev)] = fresh.get((key, run_id))
+        return {k: v for k, v in {**known, **fresh}.items() if v is not None}
+    return _live_sums(db, triples, by=by, keep=keep)
+
+
+def _live_sums(
+    db: Database, triples: list[Triple], *, by: str, keep: str
+) -> dict[tuple[int, int], dict[str, Any]]:
     # One aggregate subquery per triple, not a join grouped afterwards: the sums come out
     # without a sorter over every (model, point) row. MATERIALIZED: the JSON is parsed once,
     # not again for every index lookup. Per model and point: two primary-key lookups.
