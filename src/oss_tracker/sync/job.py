@@ -140,6 +140,8 @@ def _record_failure(db, err: BaseException, *, start: datetime, orgs: list[str],
 
     if isinstance(err, KeyboardInterrupt):  # SIGINT, or SIGTERM/SIGHUP raised as one (sync/stop.py)
         reason = f"interrupted by {getattr(err, 'signame', 'SIGINT')}"
+        # A stop was asked for: not another wait on a writer's lock to note it (left unrecorded then).
+        db.execute("PRAGMA busy_timeout = 0")
     else:
         reason = describe(err)
     record_failure(
