@@ -375,3 +375,15 @@ def test_status_lists_the_last_30_missed_days_and_counts_them_all(history: Path)
     # The 21st, 23rd and 24th of November, then every day from the 26th to 30 January: 3 + 66.
     assert (data["days_missed"], data["days_missed_recent"]) == (69, 30)
     assert data["missed_days"] == [f"2026-01-{d:02d}" for d in range(1, 31)]
+
+
+def test_a_file_of_another_at_the_backups_temporary_name_is_left_alone(history: Path, tmp_path: Path) -> None:
+    """The copy is written beside its target under `.NAME.tmp-PID`, made new (O_EXCL): a file that
+    is already there is someone else's, and the refusal must not delete it."""
+    theirs = tmp_path / f".copy.db.tmp-{os.getpid()}"
+    theirs.write_text("someone else's\n")
+    result = run("backup", str(tmp_path / "copy.db"), "--db", str(history))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("oss-tracker: error: cannot write ") and "File exists" in result.stderr
+    assert theirs.read_text() == "someone else's\n"
+    assert not (tmp_path / "copy.db").exists()

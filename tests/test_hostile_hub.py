@@ -505,6 +505,28 @@ def test_a_model_in_transfer_listed_by_both_orgs_is_stored_once(fake: FakeHub, t
     assert without(state, "runs", "org_snapshots") == without(expected, "runs", "org_snapshots")
 
 
+def test_a_dataset_in_transfer_listed_by_both_orgs_is_stored_once(tmp_path: Path) -> None:
+    """As for models: A/d1 moves to B while the sync pages, and B's dataset listing already holds
+    it as B/d1 (same `_id`). Stored once, under A (listed first); B's two datasets met with it."""
+    from tests.conftest import sync as sync_orgs
+
+    d1, d2 = model("A/d1", hub_id="d1" * 12), model("B/d2", hub_id="d2" * 12)
+    moved = {**d1, "id": "B/d1", "author": "B"}
+    start = world(model("A/x"), model("B/q"), datasets=[d1, d2])
+    start["orgs"]["B"]["numDatasets"] = 2  # B's overview counts the one moving in
+    with FakeHub(start) as hub:
+        hub.add_fault("mutate", match="/api/datasets?author=B", times=1, fn=_append(moved))
+        db = tmp_path / "t.db"
+        result = sync_orgs(hub, db, "A", "B")
+    assert result.exit_code == 0, result.stderr
+    assert rows(db, "SELECT status, message FROM runs") == [
+        ("ok", "1 item(s) already stored under another account this run skipped (B: 1)")
+    ]
+    assert rows(db, "SELECT r.kind, r.hub_id, r.repo_id, o.name FROM repos r JOIN orgs o ON o.id = r.org_id "
+                    "ORDER BY r.repo_id") == [("dataset", "d1" * 12, "A/d1", "A"), ("dataset", "d2" * 12, "B/d2", "B")]  # fmt: skip
+    assert rows(db, "SELECT count(*) FROM repo_snapshots") == [(2,)]
+
+
 @pytest.mark.parametrize("order", [("Alpha", "Beta"), ("Beta", "Alpha")], ids=["alpha-first", "beta-first"])
 def test_a_model_transferred_is_stored_under_the_org_its_id_names(
     fake: FakeHub, tmp_path: Path, order: tuple[str, str]

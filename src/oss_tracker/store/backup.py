@@ -71,6 +71,7 @@ def backup(source: Path, dest: Path | str, *, now: datetime, force: bool = False
     if not target.parent.is_dir():
         raise BackupError(f"cannot write {target}: no folder {target.parent}")
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    made = False  # only a file this run made is ever removed (one of that name may be another's)
     try:
         try:
             src = connect_readonly(source)
@@ -81,6 +82,7 @@ def backup(source: Path, dest: Path | str, *, now: datetime, force: bool = False
             raise BackupError(f"{source} is not a usable SQLite database ({err})") from None
         # Made new, never through a symlink planted at that name; SQLite then fills the empty file.
         os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644))
+        made = True
         dst = sqlite3.connect(tmp)
         try:
             src.backup(dst)
@@ -96,15 +98,15 @@ def backup(source: Path, dest: Path | str, *, now: datetime, force: bool = False
         os.replace(tmp, target)
         _fsync_dir(target.parent)
     except sqlite3.OperationalError as err:
-        _remove(tmp)
+        _remove(tmp, made)
         if "full" in str(err):
             raise BackupError(f"the disk is full: no backup written to {target}") from None
         raise BackupError(f"cannot back up {source} to {target}: {err}") from None
     except OSError as err:
-        _remove(tmp)
+        _remove(tmp, made)
         raise BackupError(f"cannot write {target}: {err.strerror or err}") from None
     except BaseException:
-        _remove(tmp)
+        _remove(tmp, made)
         raise
     return Backup(target, target.stat().st_size, runs)
 
@@ -129,7 +131,9 @@ def _fsync_dir(folder: Path) -> None:
         _fsync(folder)
 
 
-def _remove(path: Path) -> None:
+def _remove(path: Path, made: bool) -> None:
+    if not made:
+        return
     for p in [path, *(path.with_name(path.name + suffix) for suffix in ("-journal", "-wal", "-shm"))]:
         with contextlib.suppress(FileNotFoundError):
             p.unlink()
