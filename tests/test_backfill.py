@@ -993,3 +993,58 @@ def test_an_older_day_is_compared_with_the_day_after_it_not_with_the_newest_stat
         (now[changed][:19] + "Z",)
     ]
     assert rows(db, "SELECT count(*) FROM events WHERE kind != 'renamed'") == [(0,)]
+
+
+def test_a_day_backfilled_between_live_days_follows_the_recorded_rename(
+    tmp_path: Path, worlds: dict[str, Any]
+) -> None:
+    """The 24th and the 27th synced live (the bundled recordings: on the 27th Qwen renamed
+    Qwen3-Next-80B-A3B-Instruct-FP8 to ...-FP8-Dynamic, one `_id`), then the 25th from the archive,
+    which has no `_id`: its row under the old name is the renamed model's snapshot of that day
+    (the rename followed backwards), not a new `archive:` model removed again."""
+    from tests.conftest import FIXTURES
+
+    old, new, hub_id = (
+        "Qwen/Qwen3-Next-80B-A3B-Instruct-FP8", "Qwen/Qwen3-Next-80B-A3B-Instruct-FP8-Dynamic",
+        "68c0440d534568a8e9c27d84",
+    )  # fmt: skip
+    db = tmp_path / "a.db"
+    for day in ("2025-11-24", "2025-11-27"):
+        result = run("sync", "--db", str(db), "--replay", str(FIXTURES / "replay" / day))
+        assert result.exit_code == 0, result.stderr
+    assert rows(db, "SELECT m.repo_id, e.old, e.new FROM events e JOIN models m ON m.id = e.model_id "
+                    "WHERE e.kind = 'renamed'") == [(new, old, new)]  # fmt: skip
+    folder = tmp_path / "copy"
+    target = folder / "models" / "2025-11-25" / "models.parquet"
+    target.parent.mkdir(parents=True)
+    target.write_bytes(parquet_bytes(archive_table(worlds["2025-11-25"])))
+    result = backfill(None, db, "--source", str(folder), orgs=FIVE)
+    assert result.exit_code == 0, result.stderr
+    assert rows(db, "SELECT id, day, source FROM runs ORDER BY started_at") == [
+        (1, "2025-11-24", None), (3, "2025-11-25", "archive"), (2, "2025-11-27", None)
+    ]  # fmt: skip
+    assert rows(db, "SELECT count(*) FROM models WHERE hub_id LIKE 'archive:%'") == [(0,)]
+    assert rows(db, "SELECT hub_id, repo_id, removed_at FROM models WHERE repo_id IN (?, ?)", old, new) == [
+        (hub_id, new, None)
+    ]
+    was = next(m for m in worlds["2025-11-25"]["models"] if m["id"] == old)
+    assert rows(
+        db,
+        """SELECT m.hub_id, s.run_id, r.day, s.downloads_30d, s.downloads_all_time, s.likes
+           FROM model_snapshots s JOIN models m ON m.id = s.model_id JOIN runs r ON r.id = s.run_id
+           WHERE m.hub_id = ? ORDER BY r.started_at""",
+        hub_id,
+    ) == [
+        (hub_id, 1, "2025-11-24", *_counts(worlds["2025-11-24"], old)),
+        (hub_id, 3, "2025-11-25", was["downloads"], was["downloadsAllTime"], was["likes"]),
+        (hub_id, 2, "2025-11-27", *_counts(worlds["2025-11-27"], new)),
+    ]
+    assert (was["downloads"], was["downloadsAllTime"], was["likes"]) == (1129, 2565, 4)
+    # Nothing was made of it but the snapshot: no removal, no second rename, no new model.
+    assert rows(db, "SELECT e.kind, e.run_id FROM events e JOIN models m ON m.id = e.model_id "
+                    "WHERE m.hub_id = ? ORDER BY e.id", hub_id) == [("renamed", 2)]  # fmt: skip
+
+
+def _counts(world: dict[str, Any], repo_id: str) -> tuple[int, int, int]:
+    m = next(m for m in world["models"] if m["id"] == repo_id)
+    return m["downloads"], m["downloadsAllTime"], m["likes"]
