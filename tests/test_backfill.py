@@ -1048,3 +1048,101 @@ def test_a_day_backfilled_between_live_days_follows_the_recorded_rename(
 def _counts(world: dict[str, Any], repo_id: str) -> tuple[int, int, int]:
     m = next(m for m in world["models"] if m["id"] == repo_id)
     return m["downloads"], m["downloadsAllTime"], m["likes"]
+
+
+def _local_copy(folder: Path, worlds: dict[str, Any], days: list[str] = DAYS) -> dict[str, int]:
+    """The fixture days as a local weekly-copy folder: each day's file size."""
+    sizes = {}
+    for day in days:
+        target = folder / "models" / day / "models.parquet"
+        target.parent.mkdir(parents=True)
+        target.write_bytes(parquet_bytes(archive_table(worlds[day])))
+        sizes[day] = target.stat().st_size
+    return sizes
+
+
+def test_verbose_says_each_days_bytes_read_as_it_is_stored(tmp_path: Path, worlds: dict[str, Any]) -> None:
+    """`-v`: a line a day imported (newest first, as they are stored), with the bytes read of that
+    day's file, the same as the day's `runs.bytes_read`; then the summary line, whose total is their sum."""
+    folder = tmp_path / "copy"
+    sizes = _local_copy(folder, worlds)
+    db = tmp_path / "a.db"
+    result = run("-v", "backfill", "--db", str(db), "--source", str(folder), "--org", "MiniMaxAI",
+                 "--org", "moonshotai", "--now", "2025-12-01T00:00:00Z")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    read = dict(rows(db, "SELECT day, bytes_read FROM runs"))
+    assert sorted(read) == DAYS and all(read[d] > 0 for d in DAYS)
+
+    def share(n: int, size: int) -> str:
+        return f"{n / 1e3:,.1f} kB read ({100 * n / size:.1f} % of {size / 1e3:,.1f} kB)"
+
+    total, size = sum(read.values()), sum(sizes.values())
+    assert result.stderr.splitlines() == [
+        f"backfill: 2025-11-27 imported, 2 org(s), 24 model snapshots, 24 new model(s), 0 removed, "
+        f"{share(read['2025-11-27'], sizes['2025-11-27'])}, run #1",
+        f"backfill: 2025-11-25 imported, 2 org(s), 24 model snapshots, 0 new model(s), 0 removed, "
+        f"{share(read['2025-11-25'], sizes['2025-11-25'])}, run #2",
+        f"backfill: 2025-11-24 imported, 2 org(s), 24 model snapshots, 0 new model(s), 0 removed, "
+        f"{share(read['2025-11-24'], sizes['2025-11-24'])}, run #3",
+        f"backfill ok: 3 day(s) imported (2025-11-24 – 2025-11-27), 2 org(s), 72 model snapshots, "
+        f"24 new model(s), 0 removed, {share(total, size)}",
+    ]
+    # Without -v only the summary line; with -q nothing (all went well).
+    again = tmp_path / "b.db"
+    plain = backfill(None, again, "--source", str(folder))
+    assert plain.stderr.splitlines() == result.stderr.splitlines()[-1:]
+    quiet = run(
+        "-q", "-v", "backfill", "--db", str(tmp_path / "c.db"), "--source", str(folder), "--org", "MiniMaxAI"
+    )
+    assert (quiet.exit_code, quiet.stderr) == (0, "")
+
+
+def test_a_terminal_gets_a_progress_bar_of_days_bytes_and_time_left_and_q_nothing(
+    tmp_path: Path, worlds: dict[str, Any]
+) -> None:
+    """The real command on a pseudo-terminal: rich's bar (transient) shows the days done of those
+    planned, the MB read so far and the time left; its last frame is drawn when the bar stops, so
+    what it shows then is known (no timing asserted). `-v`'s lines go above it; `-q` prints nothing."""
+    import re
+
+    from tests.test_cli_output import tty
+
+    folder = tmp_path / "copy"
+    _local_copy(folder, worlds)
+    args = (
+        "--source",
+        str(folder),
+        "--org",
+        "MiniMaxAI",
+        "--org",
+        "moonshotai",
+        "--now",
+        "2025-12-01T00:00:00Z",
+    )
+    db = tmp_path / "a.db"
+    code, out = tty("-v", "backfill", "--db", str(db), *args, columns=160)
+    assert code == 0, out
+    total = rows(db, "SELECT sum(bytes_read) FROM runs")[0][0]
+    frames = re.findall(r"Backfilling [^\n\r]*? left", out)
+    assert frames, out
+    assert re.fullmatch(
+        rf"Backfilling +━+ 3/3 days · {total / 1e6:,.1f} MB read · (-:--:--|[0-9]+:[0-9]{{2}}:[0-9]{{2}}) left",
+        frames[-1].strip(),
+    ), frames[-1]
+    lines = [line.strip() for line in out.replace("\r", "\n").splitlines()]
+    assert [line for line in lines if line.startswith("backfill")] == [
+        *(f"backfill: {day} imported, 2 org(s), 24 model snapshots, {new} new model(s), 0 removed, "
+          f"{share} run #{n}" for n, (day, new, share) in enumerate(
+              ((d, 24 if d == "2025-11-27" else 0, _share_of(db, d)) for d in reversed(DAYS)), 1)),
+        next(line for line in lines if line.startswith("backfill ok: 3 day(s) imported")),
+    ]  # fmt: skip
+    code, out = tty("-q", "backfill", "--db", str(tmp_path / "q.db"), *args, columns=160)
+    assert (code, out) == (0, "")
+    assert rows(tmp_path / "q.db", "SELECT count(*) FROM runs") == [(3,)]
+
+
+def _share_of(db: Path, day: str) -> str:
+    """A day's `N kB read (P % of M kB),` as its -v line says it, from the run stored."""
+    (n,) = rows(db, "SELECT bytes_read FROM runs WHERE day = ?", day)[0]
+    size = (Path(rows(db, "SELECT revision FROM runs WHERE day = ?", day)[0][0])).stat().st_size
+    return f"{n / 1e3:,.1f} kB read ({100 * n / size:.1f} % of {size / 1e3:,.1f} kB),"
