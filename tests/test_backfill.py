@@ -1146,3 +1146,32 @@ def _share_of(db: Path, day: str) -> str:
     (n,) = rows(db, "SELECT bytes_read FROM runs WHERE day = ?", day)[0]
     size = (Path(rows(db, "SELECT revision FROM runs WHERE day = ?", day)[0][0])).stat().st_size
     return f"{n / 1e3:,.1f} kB read ({100 * n / size:.1f} % of {size / 1e3:,.1f} kB),"
+
+
+def test_a_count_column_of_another_type_is_read_value_by_value_and_said(
+    tmp_path: Path, worlds: dict[str, Any]
+) -> None:
+    """A revision whose `downloads` holds digit strings and whose `likes` holds booleans (the
+    writer's types changed): each value is read as any odd value is (as a CSV day's: digits read as
+    the number, anything else unknown and counted), and the run's message says what the column was."""
+    import pyarrow as pa
+
+    table = archive_table(worlds["2025-11-25"])
+    for name, kind in (("downloads", pa.string()), ("likes", pa.bool_())):
+        at = table.schema.get_field_index(name)
+        table = table.set_column(at, name, table.column(name).cast(kind))
+    target = tmp_path / "copy" / "models" / "2025-11-25" / "models.parquet"
+    target.parent.mkdir(parents=True)
+    target.write_bytes(parquet_bytes(table))
+    db = tmp_path / "a.db"
+    result = backfill(None, db, "--source", str(tmp_path / "copy"))
+    assert result.exit_code == 0, result.stderr
+    liked = sum(1 for m in worlds["2025-11-25"]["models"] if m["author"] in SMALL and m["likes"] is not None)
+    assert rows(db, "SELECT day, status, message FROM runs") == [
+        ("2025-11-25", "ok", "`downloads`: strings, read as numbers; `likes`: bool values, not numbers: "
+         f"unknown that day; {liked} odd value(s) stored as unknown")
+    ]  # fmt: skip
+    assert org_sums(db, "2025-11-25") == {
+        org: (n, d30, dall, None)
+        for org, (n, d30, dall, _) in world_sums(worlds["2025-11-25"], SMALL).items()
+    }
