@@ -993,3 +993,185 @@ def test_an_older_day_is_compared_with_the_day_after_it_not_with_the_newest_stat
         (now[changed][:19] + "Z",)
     ]
     assert rows(db, "SELECT count(*) FROM events WHERE kind != 'renamed'") == [(0,)]
+
+
+def test_a_day_backfilled_between_live_days_follows_the_recorded_rename(
+    tmp_path: Path, worlds: dict[str, Any]
+) -> None:
+    """The 24th and the 27th synced live (the bundled recordings: on the 27th Qwen renamed
+    Qwen3-Next-80B-A3B-Instruct-FP8 to ...-FP8-Dynamic, one `_id`), then the 25th from the archive,
+    which has no `_id`: its row under the old name is the renamed model's snapshot of that day
+    (the rename followed backwards), not a new `archive:` model removed again."""
+    from tests.conftest import FIXTURES
+
+    old, new, hub_id = (
+        "Qwen/Qwen3-Next-80B-A3B-Instruct-FP8", "Qwen/Qwen3-Next-80B-A3B-Instruct-FP8-Dynamic",
+        "68c0440d534568a8e9c27d84",
+    )  # fmt: skip
+    db = tmp_path / "a.db"
+    for day in ("2025-11-24", "2025-11-27"):
+        result = run("sync", "--db", str(db), "--replay", str(FIXTURES / "replay" / day))
+        assert result.exit_code == 0, result.stderr
+    assert rows(db, "SELECT m.repo_id, e.old, e.new FROM events e JOIN models m ON m.id = e.model_id "
+                    "WHERE e.kind = 'renamed'") == [(new, old, new)]  # fmt: skip
+    folder = tmp_path / "copy"
+    target = folder / "models" / "2025-11-25" / "models.parquet"
+    target.parent.mkdir(parents=True)
+    target.write_bytes(parquet_bytes(archive_table(worlds["2025-11-25"])))
+    result = backfill(None, db, "--source", str(folder), orgs=FIVE)
+    assert result.exit_code == 0, result.stderr
+    assert rows(db, "SELECT id, day, source FROM runs ORDER BY started_at") == [
+        (1, "2025-11-24", None), (3, "2025-11-25", "archive"), (2, "2025-11-27", None)
+    ]  # fmt: skip
+    assert rows(db, "SELECT count(*) FROM models WHERE hub_id LIKE 'archive:%'") == [(0,)]
+    assert rows(db, "SELECT hub_id, repo_id, removed_at FROM models WHERE repo_id IN (?, ?)", old, new) == [
+        (hub_id, new, None)
+    ]
+    was = next(m for m in worlds["2025-11-25"]["models"] if m["id"] == old)
+    assert rows(
+        db,
+        """SELECT m.hub_id, s.run_id, r.day, s.downloads_30d, s.downloads_all_time, s.likes
+           FROM model_snapshots s JOIN models m ON m.id = s.model_id JOIN runs r ON r.id = s.run_id
+           WHERE m.hub_id = ? ORDER BY r.started_at""",
+        hub_id,
+    ) == [
+        (hub_id, 1, "2025-11-24", *_counts(worlds["2025-11-24"], old)),
+        (hub_id, 3, "2025-11-25", was["downloads"], was["downloadsAllTime"], was["likes"]),
+        (hub_id, 2, "2025-11-27", *_counts(worlds["2025-11-27"], new)),
+    ]
+    assert (was["downloads"], was["downloadsAllTime"], was["likes"]) == (1129, 2565, 4)
+    # Nothing was made of it but the snapshot: no removal, no second rename, no new model.
+    assert rows(db, "SELECT e.kind, e.run_id FROM events e JOIN models m ON m.id = e.model_id "
+                    "WHERE m.hub_id = ? ORDER BY e.id", hub_id) == [("renamed", 2)]  # fmt: skip
+
+
+def _counts(world: dict[str, Any], repo_id: str) -> tuple[int, int, int]:
+    m = next(m for m in world["models"] if m["id"] == repo_id)
+    return m["downloads"], m["downloadsAllTime"], m["likes"]
+
+
+def _local_copy(folder: Path, worlds: dict[str, Any], days: list[str] = DAYS) -> dict[str, int]:
+    """The fixture days as a local weekly-copy folder: each day's file size."""
+    sizes = {}
+    for day in days:
+        target = folder / "models" / day / "models.parquet"
+        target.parent.mkdir(parents=True)
+        target.write_bytes(parquet_bytes(archive_table(worlds[day])))
+        sizes[day] = target.stat().st_size
+    return sizes
+
+
+def test_verbose_says_each_days_bytes_read_as_it_is_stored(tmp_path: Path, worlds: dict[str, Any]) -> None:
+    """`-v`: a line a day imported (newest first, as they are stored), with the bytes read of that
+    day's file, the same as the day's `runs.bytes_read`; then the summary line, whose total is their sum."""
+    folder = tmp_path / "copy"
+    sizes = _local_copy(folder, worlds)
+    db = tmp_path / "a.db"
+    result = run("-v", "backfill", "--db", str(db), "--source", str(folder), "--org", "MiniMaxAI",
+                 "--org", "moonshotai", "--now", "2025-12-01T00:00:00Z")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    read = dict(rows(db, "SELECT day, bytes_read FROM runs"))
+    assert sorted(read) == DAYS and all(read[d] > 0 for d in DAYS)
+
+    def share(n: int, size: int) -> str:
+        return f"{n / 1e3:,.1f} kB read ({100 * n / size:.1f} % of {size / 1e3:,.1f} kB)"
+
+    total, size = sum(read.values()), sum(sizes.values())
+    assert result.stderr.splitlines() == [
+        f"backfill: 2025-11-27 imported, 2 org(s), 24 model snapshots, 24 new model(s), 0 removed, "
+        f"{share(read['2025-11-27'], sizes['2025-11-27'])}, run #1",
+        f"backfill: 2025-11-25 imported, 2 org(s), 24 model snapshots, 0 new model(s), 0 removed, "
+        f"{share(read['2025-11-25'], sizes['2025-11-25'])}, run #2",
+        f"backfill: 2025-11-24 imported, 2 org(s), 24 model snapshots, 0 new model(s), 0 removed, "
+        f"{share(read['2025-11-24'], sizes['2025-11-24'])}, run #3",
+        f"backfill ok: 3 day(s) imported (2025-11-24 – 2025-11-27), 2 org(s), 72 model snapshots, "
+        f"24 new model(s), 0 removed, {share(total, size)}",
+    ]
+    # Without -v only the summary line; with -q nothing (all went well).
+    again = tmp_path / "b.db"
+    plain = backfill(None, again, "--source", str(folder))
+    assert plain.stderr.splitlines() == result.stderr.splitlines()[-1:]
+    quiet = run(
+        "-q", "-v", "backfill", "--db", str(tmp_path / "c.db"), "--source", str(folder), "--org", "MiniMaxAI"
+    )
+    assert (quiet.exit_code, quiet.stderr) == (0, "")
+
+
+def test_a_terminal_gets_a_progress_bar_of_days_bytes_and_time_left_and_q_nothing(
+    tmp_path: Path, worlds: dict[str, Any]
+) -> None:
+    """The real command on a pseudo-terminal: rich's bar (transient) shows the days done of those
+    planned, the MB read so far and the time left; its last frame is drawn when the bar stops, so
+    what it shows then is known (no timing asserted). `-v`'s lines go above it; `-q` prints nothing."""
+    import re
+
+    from tests.test_cli_output import tty
+
+    folder = tmp_path / "copy"
+    _local_copy(folder, worlds)
+    args = (
+        "--source",
+        str(folder),
+        "--org",
+        "MiniMaxAI",
+        "--org",
+        "moonshotai",
+        "--now",
+        "2025-12-01T00:00:00Z",
+    )
+    db = tmp_path / "a.db"
+    code, out = tty("-v", "backfill", "--db", str(db), *args, columns=160)
+    assert code == 0, out
+    total = rows(db, "SELECT sum(bytes_read) FROM runs")[0][0]
+    frames = re.findall(r"Backfilling [^\n\r]*? left", out)
+    assert frames, out
+    assert re.fullmatch(
+        rf"Backfilling +━+ 3/3 days · {total / 1e6:,.1f} MB read · (-:--:--|[0-9]+:[0-9]{{2}}:[0-9]{{2}}) left",
+        frames[-1].strip(),
+    ), frames[-1]
+    lines = [line.strip() for line in out.replace("\r", "\n").splitlines()]
+    assert [line for line in lines if line.startswith("backfill")] == [
+        *(f"backfill: {day} imported, 2 org(s), 24 model snapshots, {new} new model(s), 0 removed, "
+          f"{share} run #{n}" for n, (day, new, share) in enumerate(
+              ((d, 24 if d == "2025-11-27" else 0, _share_of(db, d)) for d in reversed(DAYS)), 1)),
+        next(line for line in lines if line.startswith("backfill ok: 3 day(s) imported")),
+    ]  # fmt: skip
+    code, out = tty("-q", "backfill", "--db", str(tmp_path / "q.db"), *args, columns=160)
+    assert (code, out) == (0, "")
+    assert rows(tmp_path / "q.db", "SELECT count(*) FROM runs") == [(3,)]
+
+
+def _share_of(db: Path, day: str) -> str:
+    """A day's `N kB read (P % of M kB),` as its -v line says it, from the run stored."""
+    (n,) = rows(db, "SELECT bytes_read FROM runs WHERE day = ?", day)[0]
+    size = (Path(rows(db, "SELECT revision FROM runs WHERE day = ?", day)[0][0])).stat().st_size
+    return f"{n / 1e3:,.1f} kB read ({100 * n / size:.1f} % of {size / 1e3:,.1f} kB),"
+
+
+def test_a_count_column_of_another_type_is_read_value_by_value_and_said(
+    tmp_path: Path, worlds: dict[str, Any]
+) -> None:
+    """A revision whose `downloads` holds digit strings and whose `likes` holds booleans (the
+    writer's types changed): each value is read as any odd value is (as a CSV day's: digits read as
+    the number, anything else unknown and counted), and the run's message says what the column was."""
+    import pyarrow as pa
+
+    table = archive_table(worlds["2025-11-25"])
+    for name, kind in (("downloads", pa.string()), ("likes", pa.bool_())):
+        at = table.schema.get_field_index(name)
+        table = table.set_column(at, name, table.column(name).cast(kind))
+    target = tmp_path / "copy" / "models" / "2025-11-25" / "models.parquet"
+    target.parent.mkdir(parents=True)
+    target.write_bytes(parquet_bytes(table))
+    db = tmp_path / "a.db"
+    result = backfill(None, db, "--source", str(tmp_path / "copy"))
+    assert result.exit_code == 0, result.stderr
+    liked = sum(1 for m in worlds["2025-11-25"]["models"] if m["author"] in SMALL and m["likes"] is not None)
+    assert rows(db, "SELECT day, status, message FROM runs") == [
+        ("2025-11-25", "ok", "`downloads`: strings, read as numbers; `likes`: bool values, not numbers: "
+         f"unknown that day; {liked} odd value(s) stored as unknown")
+    ]  # fmt: skip
+    assert org_sums(db, "2025-11-25") == {
+        org: (n, d30, dall, None)
+        for org, (n, d30, dall, _) in world_sums(worlds["2025-11-25"], SMALL).items()
+    }

@@ -2,9 +2,6 @@
 
 # (No `from __future__ import annotations`: see cli/core.py.)
 
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -361,37 +358,13 @@ def backfill(
             families=families,
             companies=_companies,
         )
-        with _backfill_progress() as progress:
-            summary = run_backfill(job, progress)
+        from oss_tracker.render.progress import backfill_progress
+
+        with backfill_progress(State.verbosity < 0, State.verbosity > 0) as (progress, said):
+            summary = run_backfill(job, progress, lambda day: said(day.line()))
     if State.verbosity >= 0 or summary.status != "ok":
         typer.echo(visible(summary.line()), err=True)
     if summary.status == "failed":
         raise typer.Exit(codes.FAILED)
     if summary.status != "ok":
         raise typer.Exit(codes.PARTIAL)
-
-
-@contextmanager
-def _backfill_progress() -> Iterator[Callable[[int, int, int, str], None] | None]:
-    """A progress bar on a terminal (days, bytes read, time left); nothing otherwise."""
-    if not sys.stderr.isatty() or State.verbosity < 0:
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    with Progress(
-        TextColumn("Backfilling {task.fields[day]}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("days · {task.fields[read]}"),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("backfill", total=None, day="", read="0 MB")
-
-        def update(done: int, total: int, read: int, day: str) -> None:
-            bar.update(task, completed=done, total=total, day=day, read=f"{read / 1e6:,.1f} MB read")
-
-        yield update

@@ -10,6 +10,9 @@ Nothing about the file is assumed; each shape is detected (ARCHIVES.md lists wha
 - **Types.** Counts are taken from integers or integral floats; `createdAt` from a timestamp (with
   or without a zone: UTC), or an ISO string; `tags` from a list, or (CSV) a JSON list in a string;
   `cardData` from a JSON string or a struct. Anything else is unknown for that row (counted).
+  Counts are read from text the same way in a Parquet day as in a CSV one (digits read as a
+  number); a Parquet column of counts whose type is not a number type is said in a note
+  (`downloads`: strings, read as numbers), since the archive's writer changing types is news.
 - **Reading.** Phase 1 reads `id` of every row group and finds the watched rows (an account's
   rows are those whose id's namespace is the account, in ASCII case); phase 2 reads the cheap
   columns and `tags` of the row groups holding them; phase 3 reads `cardData` (the heaviest
@@ -52,6 +55,9 @@ CHEAP = {
     "safetensors.total": "parameters",
 }
 SNAPSHOT_COLUMNS = ("downloads", "downloadsAllTime", "likes")
+# Columns of numbers: one of another type in a Parquet day is read value by value as any odd
+# value is (text that is a number read as one, anything else unknown), and said in the day's notes.
+NUMERIC = ("downloads", "downloadsAllTime", "likes", "trendingScore", "safetensors.total")
 # Read for every watched row; the others (and `tags`) only for rows that may have changed.
 SNAPSHOT_TIER = frozenset(
     {"downloads", "downloadsAllTime", "likes", "trendingScore", "createdAt", "lastModified"}
@@ -202,6 +208,7 @@ def read_parquet(
         _fields(cheap, has_tags),
         file_rows=pf.metadata.num_rows,
     )
+    day.notes += [n for c in cheap if c in NUMERIC and (n := _type_note(c, _leaf_type(schema, c)))]
     day.notes += _missing_notes(cheap, has_tags)
     pattern = _pattern(orgs)
     pool = pa.default_memory_pool()
@@ -341,15 +348,34 @@ def read_csv(source: Any, orgs: list[str], *, ceiling: str, names: Names) -> Tab
 
 def _leaf(schema: Any, path: str) -> bool:
     """Whether a dotted column path exists (a struct's child)."""
+    return _leaf_type(schema, path) is not None
+
+
+def _leaf_type(schema: Any, path: str) -> Any:
+    """The Arrow type of a dotted column path (a struct's child), or None when there is none."""
     import pyarrow as pa
 
     parts = path.split(".")
     kind = schema.field(parts[0]).type
     for part in parts[1:]:
         if not pa.types.is_struct(kind) or kind.get_field_index(part) < 0:
-            return False
+            return None
         kind = kind.field(part).type
-    return True
+    return kind
+
+
+def _type_note(column: str, kind: Any) -> str | None:
+    """What a column of numbers of another type becomes (its values go through `_num` and the
+    checks as a CSV's do): said, since a revision's types changing is news; None for numbers."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind):
+        return None
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return f"`{column}`: strings, read as numbers"
+    return f"`{column}`: {kind} values, not numbers: unknown that day"
 
 
 def _column(table: Any, path: str) -> list[Any]:

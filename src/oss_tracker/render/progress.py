@@ -1,5 +1,5 @@
-"""Progress on a terminal while a sync runs: a live line on stderr (rich), nothing
-when stderr is not a terminal or the command is quiet."""
+"""Progress on a terminal while a sync or a backfill runs: a live line or bar on stderr (rich),
+nothing when stderr is not a terminal or the command is quiet."""
 
 from __future__ import annotations
 
@@ -39,3 +39,46 @@ def sync_progress(
             show()
 
         yield update, retrying
+
+
+BackfillBar = Callable[[int, int, int, str], None]  # days done, days planned, bytes read, current day
+
+
+@contextmanager
+def backfill_progress(
+    quiet: bool, verbose: bool
+) -> Iterator[tuple[BackfillBar | None, Callable[[str], None]]]:
+    """A bar on a terminal (days, MB read, time left) and a way to say a line (`-v`'s line a day):
+    above the bar on a terminal, plain on stderr otherwise; nothing at all with -q."""
+
+    def plain(line: str) -> None:
+        if verbose and not quiet:
+            print(visible(line), file=sys.stderr, flush=True)
+
+    if not sys.stderr.isatty() or quiet:
+        yield None, plain
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.text import Text
+
+    with Progress(
+        TextColumn("Backfilling {task.fields[day]}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("days · {task.fields[read]} ·"),
+        TimeRemainingColumn(),
+        TextColumn("left"),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("backfill", total=None, day="", read="0.0 MB read")
+
+        def update(done: int, total: int, read: int, day: str) -> None:
+            bar.update(task, completed=done, total=total, day=day, read=f"{read / 1e6:,.1f} MB read")
+
+        def above(line: str) -> None:
+            if verbose:  # a Text, not a str: rich would read `[...]` in a line as markup
+                bar.console.print(Text(visible(line)), soft_wrap=True)
+
+        yield update, above

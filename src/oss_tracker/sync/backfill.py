@@ -84,6 +84,16 @@ class DayDone:
     removed: int
     bytes_read: int
     file_size: int
+    orgs: int  # the accounts asked of this day (those not stored already)
+
+    def line(self) -> str:
+        """`-v`'s line for the day, in the summary line's words: what was stored, what reading cost."""
+        state = "imported" if self.status == "ok" else f"imported ({self.status})"
+        return (
+            f"backfill: {self.day} {state}, {self.orgs} org(s), {self.models:,} model snapshots, "
+            f"{self.new:,} new model(s), {self.removed:,} removed, "
+            f"{read_share(self.bytes_read, self.file_size)}, run #{self.run_id}"
+        )
 
 
 @dataclass
@@ -144,12 +154,15 @@ class BackfillSummary:
 
 
 Progress = Callable[[int, int, int, str], None]  # days done, days planned, bytes read, current day
+Said = Callable[[DayDone], None]  # each day imported, as soon as it is stored (`-v`'s lines)
 # How long a backfill waits, before a day's write, for a sync that holds the database (a sync takes
 # minutes; one that holds it for longer has hung, and the backfill stops: partial, run it again).
 WRITE_WAIT = 3600.0
 
 
-def run_backfill(job: BackfillJob, progress: Progress | None = None) -> BackfillSummary:
+def run_backfill(
+    job: BackfillJob, progress: Progress | None = None, said: Said | None = None
+) -> BackfillSummary:
     """Plan, read and store the days; raises BackfillError when nothing could be planned."""
     from oss_tracker.store.open import check_location, open_db
     from oss_tracker.sync.lock import DatabaseLock
@@ -185,7 +198,7 @@ def run_backfill(job: BackfillJob, progress: Progress | None = None) -> Backfill
                     timeout=job.timeout,
                 )
                 on_stop.append(session.transport.cancel)
-            return _Backfill(db, job, orgs, wall, session, local, progress, lock).run()
+            return _Backfill(db, job, orgs, wall, session, local, progress, lock, said).run()
         finally:
             if session is not None:
                 session.close()
@@ -194,11 +207,11 @@ def run_backfill(job: BackfillJob, progress: Progress | None = None) -> Backfill
 
 class _Backfill:
     def __init__(self, db: Any, job: BackfillJob, orgs: list[str], wall: datetime, session: Any,
-                 local: Path | None, progress: Progress | None, lock: Any) -> None:  # fmt: skip
+                 local: Path | None, progress: Progress | None, lock: Any, said: Said | None = None) -> None:  # fmt: skip
         from oss_tracker.store.archive import licence_names
 
         self.db, self.job, self.orgs, self.wall = db, job, orgs, wall
-        self.session, self.local, self.progress, self.lock = session, local, progress, lock
+        self.session, self.local, self.progress, self.lock, self.said = session, local, progress, lock, said
         self.summary = BackfillSummary(orgs)
         self.found: list[Candidate] = []  # every archived day there is (the plan is taken from them)
         self.family_step: Any = None
@@ -256,6 +269,8 @@ class _Backfill:
             if result is not None:
                 self.summary.imported.append(result)
                 bytes_read += result.bytes_read
+                if self.said is not None:
+                    self.said(result)
         if self.progress is not None:
             self.progress(len(todo), len(todo), bytes_read, "")
         if self.session is not None:
@@ -605,9 +620,8 @@ class _Backfill:
             file_rows=table.file_rows,
         )
         saved = save_day(self.db, day, version=__version__, finished_at=iso(datetime.now(UTC)))
-        return DayDone(
-            cand.day, saved.run_id, saved.status, saved.models, saved.new, saved.removed, read_bytes, size
-        )
+        return DayDone(cand.day, saved.run_id, saved.status, saved.models, saved.new, saved.removed,
+                       read_bytes, size, len(orgs))  # fmt: skip
 
 
 class _Gap(Exception):
