@@ -871,10 +871,10 @@ def test_a_week_whose_last_day_is_a_gap_is_taken_from_an_earlier_day_of_it(
 def test_a_truncated_file_or_an_accounts_sharp_fall_removes_nothing_that_day(
     tmp_path: Path, worlds: dict[str, Any]
 ) -> None:
-    """The archive's build once broke for weeks (ARCHIVES.md): a day whose file holds far fewer rows
-    than the days beside it, or an account far fewer than its snapshots beside the day, is stored as
-    read but incomplete, so that no model missing from it is removed that day (and restored the
-    next). A model missing from a complete account that day is removed as before."""
+    """The archive's build once broke for weeks (DESIGN.md, "The public archive"): a day whose file holds
+    far fewer rows than the days beside it, or an account far fewer than its snapshots beside the
+    day, is stored as read but incomplete, so that no model missing from it is removed that day (and
+    restored the next). A model missing from a complete account that day is removed as before."""
     import pyarrow as pa
 
     def write(folder: Path, day: str, table: Any) -> None:

@@ -1,7 +1,7 @@
 """One archived day's file (`models.parquet`, or `models.csv` of the early months) into records of
 the watched accounts: only the columns the history needs, only the row groups holding them.
 
-Nothing about the file is assumed; each shape is detected (ARCHIVES.md lists what is known):
+Nothing about the file is assumed; each shape is detected (what is known: DESIGN.md, "The public archive"):
 
 - **Columns.** `id` is required (no `id`, no day). Every other column may be missing in a
   revision (`downloadsAllTime` exists only from 2025-02-27): a missing column is unknown (NULL)
@@ -91,8 +91,8 @@ class Unreadable(Exception):
     """The file is not an archive day the tracker can read (the message says why)."""
 
 
-# `downloadsAllTime` exists from this day on (ARCHIVES.md): a column of that name in an earlier day
-# is used only if its values pass a check (`all_time_verdict`), never assumed.
+# `downloadsAllTime` exists from this day on (DESIGN.md, "The public archive"): a column of that
+# name in an earlier day is used only if its values pass a check (`all_time_verdict`), never assumed.
 ALL_TIME_FROM = "2025-02-27"
 ALL_TIME_AGREE = 0.95  # the share of rows whose all-time count is at least their 30-day count
 

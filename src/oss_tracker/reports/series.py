@@ -1,6 +1,6 @@
 """Time series from the snapshots: days, buckets, period downloads, drops and gaps.
 
-Words (see DESIGN.md): a day's value is the LAST run of that UTC day that stored the
+Words (see DESIGN.md, "Words"): a day's value is the LAST run of that UTC day that stored the
 org; *downloads in a period* are the difference of all-time counts between two
 snapshots, summed over the models present in both, plus the whole all-time count of each
 model launched in between (created after the first snapshot: zero downloads then); a

@@ -1,7 +1,7 @@
 """`top`: models ranked by downloads in a period, by growth, by likes gained or by the Hub's
 trending score, with each one's rank change since the previous period of the same length.
 
-Words (see DESIGN.md and docs/schema.md): a model's downloads in a period are the difference
+Words (DESIGN.md, "Words"; docs/schema.md): a model's downloads in a period are the difference
 of its all-time counts at the period's two snapshots; a model launched in the period (absent
 at its start, created after it) counts its whole all-time count; one first seen in the period
 but created before it is not ranked (its downloads before it was seen are unknown) and is

@@ -35,9 +35,10 @@ FIELDS = ("models", "downloads_30d", "downloads_all_time", "likes", "downloads",
 # What a level alone (no previous run) has for the period fields.
 NO_PERIOD = {"downloads": None, "base": None, "drops": 0, "launches": 0, "launch_downloads": None,
              "first_seen_not_counted": 0, "stalls": 0}  # fmt: skip
-# A stalled counter (the public archive's, ARCHIVES.md): a model's all-time count that stood still
-# over at least STALL_DAYS while its 30-day count says it is downloaded STALL_30D times a month
-# (~10 a day: a whole day without one is then no chance). Its downloads come later, in a jump.
+# A stalled counter (the public archive's, DESIGN.md, "The public archive"): a model's all-time
+# count that stood still over at least STALL_DAYS while its 30-day count says it is downloaded
+# STALL_30D times a month (~10 a day: a whole day without one is then no chance). Its downloads
+# come later, in a jump.
 STALL_DAYS = 0.75
 STALL_30D = 300
 Triple = tuple[int, int, int | None]  # (org or model id, run, previous run or None)
