@@ -378,6 +378,45 @@ def test_the_licence_mix_weighted_by_downloads(bundled_history: Path) -> None:
     }
 
 
+def test_the_licences_of_one_kind(bundled_history: Path) -> None:
+    """`licenses --kind original`: the licences of Qwen's current originals alone (kinds as the DB
+    classified them, licences and 30-day downloads from the 27th's world), each month's releases too."""
+    kinds = dict(rows(bundled_history, "SELECT repo_id, kind FROM models WHERE removed_at IS NULL"))
+    originals = [m for m in _world_models("2025-11-27", QWEN) if kinds[m["id"]] == "original"]
+    counts = Counter(_licence_key(m) for m in originals)
+    downloads = Counter()
+    for m in originals:
+        downloads[_licence_key(m)] += m["downloads"]
+    data = _json(bundled_history, "licenses", "--org", QWEN, "--kind", "original")
+    [qwen] = data["orgs"]
+    assert (data["kind"], qwen["models"], qwen["originals"]) == ("original", len(originals), 103)
+    assert {x["license"]: x["models"] for x in qwen["licenses"]} == counts
+    assert {x["license"]: x["downloads_30d"] for x in qwen["licenses"]} == downloads
+    assert counts == {"apache-2.0": 59, "tongyi-qianwen": 27, "tongyi-qianwen-research": 8, "qwen": 5,
+                      "qwen-research": 2, "tongyi-qianwen-license-agreement": 1, "unknown": 1}  # fmt: skip
+    # the fixtures' permissive licences: apache-2.0 and mit; every other named one is custom
+    groups = Counter()
+    for name, n in counts.items():
+        groups[
+            "permissive" if name in ("apache-2.0", "mit") else name if name == "unknown" else "custom"
+        ] += n
+    assert (
+        qwen["groups"]
+        == {"permissive": 59, "copyleft": 0, "custom": 43, "unknown": 1}
+        == {g: groups[g] for g in ("permissive", "copyleft", "custom", "unknown")}
+    )
+    assert qwen["permissive_share_pct"] == round(100 * 59 / 103, 1) == 57.3
+    assert qwen["permissive_downloads_share_pct"] == round(
+        100 * downloads["apache-2.0"] / sum(downloads.values()), 1
+    )
+    months = Counter(m["createdAt"][:7] for m in originals)
+    assert {r["month"]: sum(r[g] for g in ("permissive", "copyleft", "custom", "unknown"))
+            for r in data["by_release_month"]} == months  # fmt: skip
+    # all kinds: Qwen's 1,060 current models, of which the same 103 originals
+    every = _json(bundled_history, "licenses", "--org", QWEN)["orgs"][0]
+    assert (every["models"], every["originals"]) == (1060, 103)
+
+
 def test_report_says_what_the_releases_are(bundled_history: Path) -> None:
     """Point 8, summed per account: the current models an inference provider serves live, and which
     providers; the distinct papers their arxiv: tags cite (the 27th's world, read independently)."""
