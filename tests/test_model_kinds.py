@@ -342,6 +342,91 @@ def test_releases_count_originals_and_all_and_filter_by_kind(bundled_history: Pa
     )
 
 
+def test_releases_say_whether_gated_and_the_model_type_and_mark_an_inferred_kind(
+    bundled_history: Path,
+) -> None:
+    """Point 8 in `releases`: each release's `gated` (as stored: false, auto or manual) and its
+    `model_type` (from its config), as the 27th's listing said; the table marks a kind the Hub did
+    not declare with `*` and a footnote, while the JSON and CSV keep the kind and kind_inferred apart."""
+    listed = {m["id"]: m for o in (QWEN, "moonshotai") for m in _world_models("2025-11-27", o)}
+    feed = {
+        r["id"]: r
+        for o in (QWEN, "moonshotai")
+        for r in _json(bundled_history, "releases", "--org", o, "--limit", "0")["releases"]
+    }
+    got = {
+        repo: (feed[repo]["gated"], feed[repo]["model_type"], feed[repo]["kind"], feed[repo]["kind_inferred"])
+        for repo in ("Qwen/Qwen2.5-Math-PRM-72B", "moonshotai/Kimi-Audio-7B", "Qwen/Qwen1.5-7B-Chat-GGUF")
+    }
+    assert got == {
+        "Qwen/Qwen2.5-Math-PRM-72B": ("auto", "qwen2", "original", False),
+        "moonshotai/Kimi-Audio-7B": ("auto", "kimi_audio", "original", False),
+        "Qwen/Qwen1.5-7B-Chat-GGUF": ("false", None, "conversion", True),  # no config: a GGUF repo
+    }
+    for repo, (gated, model_type, _, _) in got.items():
+        w = listed[repo]
+        assert (gated, model_type) == (
+            "false" if w["gated"] is False else w["gated"],
+            (w.get("config") or {}).get("model_type"),
+        )
+    # the two gated models of these accounts, and no other
+    assert sorted(r for r, x in feed.items() if x["gated"] != "false") == sorted(
+        r for r, w in listed.items() if w["gated"] is not False
+    ) == ["Qwen/Qwen2.5-Math-PRM-72B", "moonshotai/Kimi-Audio-7B"]  # fmt: skip
+    argv = ("releases", "--org", "deepseek-ai", "--kind", "derived", "--db", str(bundled_history))
+    md = run(*argv, "--format", "markdown").stdout.splitlines()
+    assert [line.split(" | ")[1:3] for line in md if line.startswith("| ") and "deepseek-ai/" in line] == [
+        ["deepseek-ai/DeepSeek-V3.2-Exp", "derived"],  # a declared finetune
+        ["deepseek-ai/DeepSeek-V3.1", "derived\\*"],  # its base's relation undeclared
+        ["deepseek-ai/DeepSeek-Coder-V2-Instruct", "derived\\*"],
+    ]
+    assert (
+        "· \\* kind inferred: the Hub does not declare it (oss-tracker model ID says how it was inferred) ·"
+        in md[-1]
+    )
+    table = " ".join(run(*argv, env={"COLUMNS": "300"}).stdout.split())
+    assert "│ deepseek-ai/DeepSeek-V3.1 │ derived* │ mit │" in table
+    assert "* kind inferred: the Hub does not declare it" in table
+    csv_rows = run(*argv, "--format", "csv").stdout.splitlines()
+    assert [line.split(",")[1:5] for line in csv_rows[1:]] == [
+        ["deepseek-ai/DeepSeek-V3.2-Exp", "deepseek-ai", "derived", "false"],
+        ["deepseek-ai/DeepSeek-V3.1", "deepseek-ai", "derived", "true"],
+        ["deepseek-ai/DeepSeek-Coder-V2-Instruct", "deepseek-ai", "derived", "true"],
+    ]
+    # No kind inferred among the releases shown: no mark, no footnote.
+    declared = run(
+        "releases", "--org", "moonshotai", "--db", str(bundled_history), "--format", "markdown"
+    ).stdout
+    assert "\\*" not in declared and "kind inferred" not in declared
+
+
+def test_the_status_column_is_titled_and_shown_only_where_a_release_is_removed(bundled_history: Path) -> None:
+    """The release tables mark a removed model, dataset or Space in a "Status" column; a list
+    without one has no such column (it would be empty)."""
+
+    def header(*argv: str) -> str:
+        md = run("releases", *argv, "--db", str(bundled_history), "--format", "markdown").stdout.splitlines()
+        return next(line for line in md if line.startswith("| Created |"))
+
+    head = ("| Created | Model | Kind | Licence | Size | Active | Context | Providers | Pipeline | First seen "
+            "| At first sight | First 7 days | First 30 days |")  # fmt: skip
+    # 9 Nov 2024: twelve Qwen conversions, Qwen2.5-Coder-3B-Instruct-GPTQ-Int8 removed on the 27th
+    assert header("--org", QWEN, "--since", "2024-11-09", "--until", "2024-11-09") == head + " Status |"
+    assert header("--org", "deepseek-ai") == head  # none removed
+    assert (
+        header("--type", "dataset", "--org", "MiniMaxAI")
+        == (
+            "| Created | Dataset | Account | Licence | First seen | 30-day | Likes | Status |"  # LongCtx-Eval removed
+        )
+    )
+    assert header("--type", "dataset", "--org", "Qwen") == (
+        "| Created | Dataset | Account | Licence | First seen | 30-day | Likes |"
+    )
+    assert header("--type", "space", "--org", "MiniMaxAI") == (
+        "| Created | Space | Account | Licence | SDK | First seen | Likes |"
+    )
+
+
 def _licence_key(m: dict) -> str:
     tag = next((t[8:] for t in m["tags"] if t.startswith("license:")), None)
     if tag == "other":
@@ -376,6 +461,45 @@ def test_the_licence_mix_weighted_by_downloads(bundled_history: Path) -> None:
         "originals": 1,
         "downloads_30d": downloads["unknown"],
     }
+
+
+def test_the_licences_of_one_kind(bundled_history: Path) -> None:
+    """`licenses --kind original`: the licences of Qwen's current originals alone (kinds as the DB
+    classified them, licences and 30-day downloads from the 27th's world), each month's releases too."""
+    kinds = dict(rows(bundled_history, "SELECT repo_id, kind FROM models WHERE removed_at IS NULL"))
+    originals = [m for m in _world_models("2025-11-27", QWEN) if kinds[m["id"]] == "original"]
+    counts = Counter(_licence_key(m) for m in originals)
+    downloads = Counter()
+    for m in originals:
+        downloads[_licence_key(m)] += m["downloads"]
+    data = _json(bundled_history, "licenses", "--org", QWEN, "--kind", "original")
+    [qwen] = data["orgs"]
+    assert (data["kind"], qwen["models"], qwen["originals"]) == ("original", len(originals), 103)
+    assert {x["license"]: x["models"] for x in qwen["licenses"]} == counts
+    assert {x["license"]: x["downloads_30d"] for x in qwen["licenses"]} == downloads
+    assert counts == {"apache-2.0": 59, "tongyi-qianwen": 27, "tongyi-qianwen-research": 8, "qwen": 5,
+                      "qwen-research": 2, "tongyi-qianwen-license-agreement": 1, "unknown": 1}  # fmt: skip
+    # the fixtures' permissive licences: apache-2.0 and mit; every other named one is custom
+    groups = Counter()
+    for name, n in counts.items():
+        groups[
+            "permissive" if name in ("apache-2.0", "mit") else name if name == "unknown" else "custom"
+        ] += n
+    assert (
+        qwen["groups"]
+        == {"permissive": 59, "copyleft": 0, "custom": 43, "unknown": 1}
+        == {g: groups[g] for g in ("permissive", "copyleft", "custom", "unknown")}
+    )
+    assert qwen["permissive_share_pct"] == round(100 * 59 / 103, 1) == 57.3
+    assert qwen["permissive_downloads_share_pct"] == round(
+        100 * downloads["apache-2.0"] / sum(downloads.values()), 1
+    )
+    months = Counter(m["createdAt"][:7] for m in originals)
+    assert {r["month"]: sum(r[g] for g in ("permissive", "copyleft", "custom", "unknown"))
+            for r in data["by_release_month"]} == months  # fmt: skip
+    # all kinds: Qwen's 1,060 current models, of which the same 103 originals
+    every = _json(bundled_history, "licenses", "--org", QWEN)["orgs"][0]
+    assert (every["models"], every["originals"]) == (1060, 103)
 
 
 def test_report_says_what_the_releases_are(bundled_history: Path) -> None:

@@ -199,22 +199,23 @@ def test_csv_neutralises_formulas_and_escapes_controls(hostile: tuple[Path, list
     out = _output(hostile[0], "releases", "csv")
     table = list(csv.reader(io.StringIO(out)))
     head = table[0]
-    assert head[:3] + head[5:6] + head[9:10] + head[13:15] == [
-        "created_at", "id", "org", "license", "architecture", "pipeline_tag", "library_name"
+    assert head[:3] + head[5:6] + head[9:11] + head[14:16] == [
+        "created_at", "id", "org", "license", "architecture", "model_type", "pipeline_tag", "library_name"
     ]  # fmt: skip
-    assert [r[1:2] + r[5:6] + r[9:10] + r[13:15] for r in table[1:]] == [
-        ["Evil/nl\\n# heading|cell", MARKUP, MARKUP, "'+1", "'@x"],
-        ["Evil/cr\\rok\\x07", "x\\ry", "", "'\\t=1+1", "'-1"],  # "-1" is text here: kept text
+    assert [r[1:2] + r[5:6] + r[9:11] + r[14:16] for r in table[1:]] == [
+        ["Evil/nl\\n# heading|cell", MARKUP, MARKUP, "", "'+1", "'@x"],
+        ["Evil/cr\\rok\\x07", "x\\ry", "", "", "'\\t=1+1", "'-1"],  # "-1" is text here: kept text
         [
             "Evil/rlo\\u202egnp.exe",
             "'@sum(1)",
             "Evil\\x1b[2JForCausalLM",
+            "'=1+1",
             "'-x",
             "' =1+1",
         ],  # = after a blank too
-        ["Evil/gone\\x9b2J", "mit", "", "text-generation", "transformers"],
-        ["Evil/cls\\x1b[2J", "evil\\x1b[5m", "", "text\\x9b31mgen", "'" + FORMULA],
-        ["Evil/base\\x1b]0;pwned\\x07", "mit", "", "text-generation", "transformers"],
+        ["Evil/gone\\x9b2J", "mit", "", "", "text-generation", "transformers"],
+        ["Evil/cls\\x1b[2J", "evil\\x1b[5m", "", "", "text\\x9b31mgen", "'" + FORMULA],
+        ["Evil/base\\x1b]0;pwned\\x07", "mit", "", "", "text-generation", "transformers"],
     ]
     # Numbers stay numbers: a negative change is written as it is, not as text.
     trends = list(csv.reader(io.StringIO(_output(hostile[0], "trends", "csv"))))

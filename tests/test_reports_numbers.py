@@ -289,6 +289,8 @@ def test_releases_newest_first_with_removed_ones_kept(race_db: Path) -> None:
         "kind": "original",
         "kind_inferred": False,
         "architecture": None,  # this world's listing sends no config, gguf or providers
+        "model_type": None,
+        "gated": "false",
         "active_parameters": 3_000_000_000,
         "context_length": None,
         "providers": None,

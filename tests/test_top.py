@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import model, rows, run, sync, world
+from tests.conftest import WATCHLIST, load_world, model, rows, run, sync, world
 from tests.fakehub import FakeHub
 from tests.test_reports_world import shared_race_db
 
@@ -291,3 +291,64 @@ def test_kind_ranks_one_kind_of_model(bundled_history: Path) -> None:
            JOIN model_snapshots a ON a.model_id = m.id AND a.run_id = 1
            JOIN model_snapshots b ON b.model_id = m.id AND b.run_id = 3 WHERE m.repo_id = 'Qwen/Qwen3-32B-GPTQ-Int8'""",
     ) == [(30_387,)]
+
+
+def _expected_week(*orgs: str) -> list[tuple[str, int]]:
+    """The recorded days' ranking of `orgs`' current models worked out from the world files: each
+    model's all-time count on 27 Nov less its count on 24 Nov (the last 7 days' first snapshot;
+    matched by `_id`, a renamed model is one model), or all of it for a model created after the
+    24th's run; ordered by downloads, then by name as `top` breaks ties."""
+    first = {m["_id"]: m["downloadsAllTime"] for m in load_world("2025-11-24")["models"]}
+    ranked = []
+    for m in load_world("2025-11-27")["models"]:
+        if m["author"] not in orgs:
+            continue
+        if m["_id"] in first:
+            ranked.append((m["id"], m["downloadsAllTime"] - first[m["_id"]]))
+        else:
+            assert m["createdAt"] > "2025-11-24T06:00:00Z", m["id"]  # a launch, counted whole
+            ranked.append((m["id"], m["downloadsAllTime"]))
+    return sorted(ranked, key=lambda r: (-r[1], r[0].lower(), r[0]))
+
+
+def _top_with_watchlist(db: Path, *args: str) -> Any:
+    result = run("--config", str(WATCHLIST), "top", *args, "--limit", "0", "--db", str(db), "--json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_a_company_ranks_the_models_of_all_its_accounts(bundled_history: Path) -> None:
+    """`--company Alibaba` under examples/watchlist.toml: Qwen's and Wan-AI's current models, one
+    ranking (the built-in watch list's Alibaba is Qwen alone)."""
+    data = _top_with_watchlist(bundled_history, "--company", "Alibaba")
+    expected = _expected_week("Qwen", "Wan-AI")
+    assert (data["ranked"], data["shown"], data["launches"]) == (1068, 1068, 1)  # 1,060 + 8
+    assert [(m["id"], m["downloads"]) for m in data["models"]] == expected
+    assert {m["org"] for m in data["models"]} == {"Qwen", "Wan-AI"}
+    by_id = {m["id"]: m for m in data["models"]}
+    assert (
+        by_id["Qwen/Qwen3-4B-Instruct-2507"]["rank"],
+        by_id["Qwen/Qwen3-4B-Instruct-2507"]["downloads"],
+    ) == (
+        1,
+        786_172,
+    )
+    wan = [(m["id"], m["downloads"]) for m in data["models"] if m["org"] == "Wan-AI"]
+    assert wan == _expected_week("Wan-AI") and len(wan) == 8
+    # the launch of the week (created 25 Nov), its whole count
+    assert by_id["Qwen/Qwen3-VL-32B-Thinking-FP8"]["launch"] is True
+    builtin = _top(bundled_history, "--company", "Alibaba", "--limit", "0")
+    assert {m["org"] for m in builtin["models"]} == {"Qwen"}
+
+
+def test_a_group_ranks_the_union_of_its_companies_accounts(bundled_history: Path) -> None:
+    """`--group china`: every account of its companies that the history holds (deepseek-ai, Qwen,
+    Wan-AI, moonshotai, MiniMaxAI; the unverified ones were never synced)."""
+    data = _top_with_watchlist(bundled_history, "--group", "china")
+    expected = _expected_week("deepseek-ai", "Qwen", "Wan-AI", "moonshotai", "MiniMaxAI")
+    assert [(m["id"], m["downloads"]) for m in data["models"]] == expected
+    assert (data["ranked"], data["launches"]) == (1163, 2)  # 1,060 + 8 + 71 + 14 + 10
+    assert {m["id"] for m in data["models"] if m["launch"]} == {
+        "Qwen/Qwen3-VL-32B-Thinking-FP8",
+        "deepseek-ai/DeepSeek-Math-V2",
+    }

@@ -397,9 +397,15 @@ def _pages(api: HfApi, kind: str, org: str, expand: list[str], expected: int | N
         yield from page
 
 
+# A model's detail (its derivative counts) and the derivatives' listing: tests/test_expand.py
+# checks every name of these and of the listings' against huggingface_hub's Expand*Property_T.
+CHILDREN_EXPAND = ["childrenModelCount", "baseModels"]
+DERIVATIVES_EXPAND = ["author", "downloads", "likes", "createdAt", "tags"]
+
+
 def fetch_children(api: HfApi, repo_id: str) -> ChildCounts:
     """Direct derivatives by relation, and the model's own declared bases (detail-only fields)."""
-    info = api.model_info(repo_id, expand=["childrenModelCount", "baseModels"])
+    info = api.model_info(repo_id, expand=CHILDREN_EXPAND)
     children = parse_children(getattr(info, "children_model_count", None))
     if children is None:
         return ChildCounts(total=None, split=None, bases=[])
@@ -417,7 +423,7 @@ def iter_derivatives(
     `list_models`: its ModelInfo keeps the `_id` only as a private attribute."""
     tag = f"base_model:{relation}:{base}" if relation else f"base_model:{base}"
     params: dict[str, Any] | None = {
-        "filter": tag, "sort": "downloads", "expand": ["author", "downloads", "likes", "createdAt", "tags"],
+        "filter": tag, "sort": "downloads", "expand": DERIVATIVES_EXPAND,
         **({"limit": limit} if limit else {}),
     }  # fmt: skip
     ceiling = date_ceiling(None)

@@ -368,8 +368,9 @@ def repo_releases(
     title = noun[0].upper() + noun[1:]
     columns = [Column("created_at", "Created", "date"), Column("id", title[:-1]), Column("org", "Account"),
                Column("license", "Licence"), Column("first_seen", "First seen", "date"),
-               Column("likes", "Likes", "int"), Column("removed_at", "Removed at", table=False),
-               Column("status", "", csv=False)]  # fmt: skip
+               Column("likes", "Likes", "int"), Column("removed_at", "Removed at", table=False)]  # fmt: skip
+    if any(i["status"] for i in items):  # a status column only where a repo is removed
+        columns.append(Column("status", "Status", csv=False))
     if kind == "dataset":
         columns.insert(5, Column("downloads_30d", "30-day", "int"))
     else:

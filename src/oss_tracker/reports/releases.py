@@ -72,11 +72,13 @@ def releases(
             "context_length": r[14],
             "providers": _listed(r[15]),
             "papers": _listed(r[16]),
+            "model_type": r[17],
+            "gated": r[18],
         }
         for r in db.execute(
             f"""SELECT m.repo_id, g.name, {created()}, m.first_seen, m.license, m.parameters, m.pipeline_tag,
                        m.library_name, m.removed_at, m.id, m.kind, m.kind_inferred, m.architecture,
-                       m.active_parameters, m.context_length, m.providers, m.papers
+                       m.active_parameters, m.context_length, m.providers, m.papers, m.model_type, m.gated
                 FROM models m JOIN orgs g ON g.id = m.org_id WHERE {where}
                 ORDER BY {released} DESC, m.repo_id
                 {"LIMIT ?" if limit else ""}""",
@@ -139,6 +141,18 @@ def releases(
         charts += [only] if only.series else []
     shown = f"showing {len(feed)} of {total:,} (--limit 0 shows all)" if len(feed) < total else ""
     counted = f"{originals:,} of {total:,} releases are originals" if kind == "all" else ""
+    # The table marks a kind the Hub did not declare (as `model` says "inferred"); the CSV has
+    # kind and kind_inferred apart, the JSON its rows as they are.
+    shown_rows = [
+        {**r, "kind_shown": f"{r['kind']}*" if r["kind"] and r["kind_inferred"] else r["kind"]} for r in feed
+    ]
+    inferred = (
+        "* kind inferred: the Hub does not declare it (oss-tracker model ID says how it was inferred)"
+        if any(r["kind_inferred"] for r in feed)
+        else ""
+    )
+    # A status column only where a release is removed: an empty column says nothing.
+    status = [Column("status", "Status", csv=False)] if any(r["status"] for r in feed) else []
     return Report(
         title="Releases" + (f" {window}" if window else ""),
         data=data,
@@ -149,26 +163,29 @@ def releases(
                     Column("created_at", "Created", "date"),
                     Column("id", "Model"),
                     Column("org", "Org", table=False),  # the repo id names it
-                    Column("kind", "Kind"),
+                    Column("kind", "Kind", table=False),
+                    Column("kind_shown", "Kind", csv=False),
                     Column("kind_inferred", "Kind inferred", "bool", table=False),
                     Column("license", "Licence"),
                     Column("license_group", "Group", table=False),
                     Column("parameters", "Size", "size"),
                     Column("active_parameters", "Active", "size"),
                     Column("architecture", "Architecture", table=False),
+                    Column("model_type", "Model type", table=False),
                     Column("context_length", "Context", "int"),
                     Column("served_by", "Providers", "int"),
                     Column("papers_cited", "Papers", "int", table=False),
                     Column("pipeline_tag", "Pipeline"),
                     Column("library_name", "Library", table=False),
+                    Column("gated", "Gated", table=False),
                     Column("first_seen", "First seen", "date"),
                     Column("downloads_at_first_sight", "At first sight", "int"),
                     Column("downloads_first_7_days", "First 7 days", "int"),
                     Column("downloads_first_30_days", "First 30 days", "int"),
                     Column("removed_at", "Removed at", table=False),
-                    Column("status", "", csv=False),
+                    *status,
                 ],
-                feed,
+                shown_rows,
                 empty=empty,
             ),
             Section(
@@ -181,7 +198,7 @@ def releases(
                 empty=empty,
             ),
         ],
-        footer=history_footer(hist, counted, kind_note(kind), shown),
+        footer=history_footer(hist, counted, kind_note(kind), shown, inferred),
         charts=charts,
         main=0,
     )
