@@ -347,6 +347,44 @@ def test_compare_says_group_implies_by_company(bundled_history: Path) -> None:
     ]
 
 
+# -- point 16: a filter that matches no model says so ---------------------------------------------
+def test_a_kind_no_model_is_of_is_named(bundled_history: Path) -> None:
+    """`report --org Wan-AI --kind conversion` said "nothing to show" and "no derivative counts yet",
+    `top` "no model has downloads in the period": Wan-AI has models, none of them a conversion."""
+    kinds = dict(rows(bundled_history, "SELECT m.kind, count(*) FROM models m JOIN orgs g ON g.id = m.org_id "
+                                       "WHERE g.name = 'Wan-AI' AND m.removed_at IS NULL GROUP BY m.kind"))  # fmt: skip
+    assert kinds and "conversion" not in kinds and "derived" not in kinds, kinds
+
+    def empties(*argv: str) -> list[tuple[str, str]]:
+        """Each empty part of the Markdown form: (its title, what it says)."""
+        done = run(*argv, "--db", str(bundled_history), "-f", "markdown")
+        assert (done.exit_code, done.stderr) == (0, ""), done.stderr
+        return re.findall(r"(?m)^## (.+)\n\n_(.+)_$", done.stdout)
+
+    none = "no conversion among Wan-AI's models"
+    assert empties("report", "--org", "Wan-AI", "--kind", "conversion") == [
+        ("Top 10 models by downloads (last 30 days)", none),
+        ("Licence mix", none),
+        ("Releases per month (by createdAt; current models, removed ones not counted)", none),
+        ("Derivatives (direct children; each model's latest count)", none),
+    ]
+    assert empties("top", "--org", "Wan-AI", "--kind", "derived") == [
+        ("0 models by downloads in the period", "no derived model among Wan-AI's models")
+    ]
+    assert empties("licenses", "--org", "Wan-AI", "--kind", "conversion") == [
+        ("Licences", none),
+        ("Licence changes (newest first)", "no licence change seen"),
+        ("Licences of each month's releases (current licences, by createdAt)", none),
+    ]
+    # A company is named; several accounts are named each. Alibaba (Qwen and Wan-AI) has Qwen's.
+    company = ("--config", str(WATCHLIST), "report", "--kind", "conversion", "--company")
+    assert [said for _, said in empties(*company, "MiniMax")] == ["no conversion among MiniMax's models"] * 4
+    assert empties(*company, "Alibaba") == []
+    assert empties("top", "--org", "Wan-AI", "--org", "MiniMaxAI", "--kind", "conversion") == [
+        ("0 models by downloads in the period", "no conversion among the models of Wan-AI, MiniMaxAI")
+    ]
+
+
 # -- point 17: an option that does nothing where it is given is refused -----------------------------
 @pytest.mark.parametrize(
     ("argv", "line"),
