@@ -21,7 +21,7 @@ import pytest
 import typer
 
 from oss_tracker.cli.options import DATE_FORMS, parse_day
-from tests.conftest import ROOT, hub_fixtures, model, rows, run, sync_argv, world
+from tests.conftest import ROOT, WATCHLIST, hub_fixtures, model, rows, run, sync_argv, world
 from tests.fakehub import FakeHub
 from tests.test_reports_world import shared_race_db
 
@@ -76,6 +76,22 @@ def test_a_bad_value_from_the_environment_names_the_variable(tmp_path: Path) -> 
         "oss-tracker: error: invalid value for --retry-wait (from $OSS_TRACKER_RETRY_WAIT): nan is not a number\n"
     )
     assert not (tmp_path / "t.db").exists()
+
+
+def test_the_bare_name_prints_the_help_on_stdout_and_succeeds() -> None:
+    """`oss-tracker` and `oss-tracker watch` alone printed the help on stderr, exit 2: what a new
+    user typing the name wants is the help, as `-h` prints it."""
+    for argv in ([], ["watch"]):
+        helped = run(*argv, "-h")
+        assert helped.stdout.startswith(f"Usage: {shlex.join(['oss-tracker', *argv])} [OPTIONS] COMMAND")
+        bare = run(*argv)
+        assert (bare.exit_code, bare.stdout, bare.stderr) == (0, helped.stdout, "")
+        through_main = entry(*argv)  # the console script's path (cli.main, its lazy loading)
+        assert (through_main.returncode, through_main.stdout, through_main.stderr) == (
+            0,
+            entry(*argv, "-h").stdout,
+            "",
+        )
 
 
 def test_help_is_dash_h_too() -> None:
@@ -277,6 +293,98 @@ def test_report_refuses_two_subjects_and_says_what_to_run(race_db: Path) -> None
     )
 
 
+@pytest.mark.parametrize(
+    ("subjects", "fix"),
+    [
+        (["--org", "Qwen", "--org", "deepseek-ai"],
+         "run it once for each, or put accounts side by side with: oss-tracker compare --org Qwen --org deepseek-ai"),
+        (["--company", "Alibaba", "--company", "Moonshot AI"],
+         "run it once for each, or put the companies side by side with: "
+         "oss-tracker compare --company Alibaba --company 'Moonshot AI' --by company"),
+        (["--group", "china", "--group", "us"],
+         "run it once for each, or put their companies side by side with: oss-tracker compare --group china --group us"),
+        # Mixed subjects: `compare --org Qwen --group china` was suggested, and refused.
+        (["--org", "Qwen", "--group", "china"],
+         "run one report for each: oss-tracker report --org Qwen; oss-tracker report --group china"),
+    ],
+)  # fmt: skip
+def test_the_command_report_suggests_for_two_subjects_works(
+    bundled_history: Path, subjects: list[str], fix: str
+) -> None:
+    config, db = ("--config", str(WATCHLIST)), ("--db", str(bundled_history))
+    refused = run(*config, "report", *subjects, *db)
+    listed = shlex.join(subjects)
+    assert (refused.exit_code, refused.stdout, refused.stderr) == (
+        2,
+        "",
+        f"oss-tracker: error: report covers one account, company or group, not 2 ({listed}): {fix}\n",
+    )
+    for suggested in re.split(r"; (?=oss-tracker )", fix.split(": ", 1)[1]):
+        words = shlex.split(suggested)
+        assert words[0] == "oss-tracker"
+        done = run(*config, *words[1:], *db)
+        assert (done.exit_code, done.stderr) == (0, ""), suggested
+
+
+def test_compare_says_group_implies_by_company(bundled_history: Path) -> None:
+    """`compare --org Qwen --group china` was refused as if --by company had been given."""
+    config, db = ("--config", str(WATCHLIST)), ("--db", str(bundled_history))
+    refused = run(*config, "compare", "--org", "Qwen", "--group", "china", *db)
+    assert (refused.exit_code, refused.stdout, refused.stderr) == (
+        2,
+        "",
+        "oss-tracker: error: --group implies --by company, which compares companies, not accounts (--org): "
+        "add --by org to show the group's accounts beside them\n",
+    )
+    by_org = run(*config, "compare", "--org", "Qwen", "--group", "china", "--by", "org", *db, "--json")
+    assert by_org.exit_code == 0, by_org.stderr
+    assert [r["org"] for r in json.loads(by_org.stdout)["orgs"]] == [
+        "Qwen",
+        "deepseek-ai",
+        "Wan-AI",
+        "moonshotai",
+        "MiniMaxAI",
+    ]
+
+
+# -- point 16: a filter that matches no model says so ---------------------------------------------
+def test_a_kind_no_model_is_of_is_named(bundled_history: Path) -> None:
+    """`report --org Wan-AI --kind conversion` said "nothing to show" and "no derivative counts yet",
+    `top` "no model has downloads in the period": Wan-AI has models, none of them a conversion."""
+    kinds = dict(rows(bundled_history, "SELECT m.kind, count(*) FROM models m JOIN orgs g ON g.id = m.org_id "
+                                       "WHERE g.name = 'Wan-AI' AND m.removed_at IS NULL GROUP BY m.kind"))  # fmt: skip
+    assert kinds and "conversion" not in kinds and "derived" not in kinds, kinds
+
+    def empties(*argv: str) -> list[tuple[str, str]]:
+        """Each empty part of the Markdown form: (its title, what it says)."""
+        done = run(*argv, "--db", str(bundled_history), "-f", "markdown")
+        assert (done.exit_code, done.stderr) == (0, ""), done.stderr
+        return re.findall(r"(?m)^## (.+)\n\n_(.+)_$", done.stdout)
+
+    none = "no conversion among Wan-AI's models"
+    assert empties("report", "--org", "Wan-AI", "--kind", "conversion") == [
+        ("Top 10 models by downloads (last 30 days)", none),
+        ("Licence mix", none),
+        ("Releases per month (by createdAt; current models, removed ones not counted)", none),
+        ("Derivatives (direct children; each model's latest count)", none),
+    ]
+    assert empties("top", "--org", "Wan-AI", "--kind", "derived") == [
+        ("0 models by downloads in the period", "no derived model among Wan-AI's models")
+    ]
+    assert empties("licenses", "--org", "Wan-AI", "--kind", "conversion") == [
+        ("Licences", none),
+        ("Licence changes (newest first)", "no licence change seen"),
+        ("Licences of each month's releases (current licences, by createdAt)", none),
+    ]
+    # A company is named; several accounts are named each. Alibaba (Qwen and Wan-AI) has Qwen's.
+    company = ("--config", str(WATCHLIST), "report", "--kind", "conversion", "--company")
+    assert [said for _, said in empties(*company, "MiniMax")] == ["no conversion among MiniMax's models"] * 4
+    assert empties(*company, "Alibaba") == []
+    assert empties("top", "--org", "Wan-AI", "--org", "MiniMaxAI", "--kind", "conversion") == [
+        ("0 models by downloads in the period", "no conversion among the models of Wan-AI, MiniMaxAI")
+    ]
+
+
 # -- point 17: an option that does nothing where it is given is refused -----------------------------
 @pytest.mark.parametrize(
     ("argv", "line"),
@@ -391,23 +499,71 @@ def test_the_same_words_everywhere(race_db: Path) -> None:
     )
 
 
+def _with_limit() -> list[str]:
+    from oss_tracker.cli import app
+
+    root = typer.main.get_command(app)
+    return [n for n, c in root.commands.items() if any("--limit" in p.opts for p in c.params)]  # type: ignore[attr-defined]
+
+
+def test_top_is_read_as_limit_on_every_command_that_has_limit(bundled_history: Path) -> None:
+    """`report --top 3` was read as --limit 3 with a warning, `changes --top 3` refused with no hint
+    towards --limit: one rule now, wherever --limit is."""
+    assert _with_limit() == ["report", "changes", "derivatives", "families", "top", "releases"]
+    warning = "oss-tracker: warning: --top is now --limit (--top will go)\n"
+    for name in _with_limit():
+        argv = [
+            name,
+            *(["--org", "Qwen"] if name == "report" else []),
+            "--db",
+            str(bundled_history),
+            "--json",
+        ]
+        limited, old = run(*argv, "--limit", "1"), run(*argv, "--top", "1")
+        assert (old.exit_code, old.stdout, old.stderr) == (
+            limited.exit_code,
+            limited.stdout,
+            warning + limited.stderr,
+        ), name
+        assert limited.exit_code == (1 if name == "families" else 0), (
+            name,
+            limited.stderr,
+        )  # no families there
+        if name != "families":
+            assert run(*argv).stdout != limited.stdout, name  # --top 1 is not the default ignored
+        both = run(*argv, "--limit", "1", "--top", "1")
+        assert (both.exit_code, both.stdout, both.stderr) == (
+            2,
+            "",
+            "oss-tracker: error: --top is the old name of --limit: give --limit alone\n",
+        ), name
+    assert run("changes", "--top", "-1").stderr == (
+        "oss-tracker: error: invalid value for --top: -1 is not in the range 0<=x<=1000000\n"
+    )
+
+
 def _commands() -> list[list[str]]:
     from oss_tracker.cli import app
 
     root = typer.main.get_command(app)
-    out = []
+    out: list[list[str]] = [[]]  # the root's own help, then each command's (and each group's)
     for name, command in root.commands.items():  # type: ignore[attr-defined]
         subs = getattr(command, "commands", None)
-        out += [[name, sub] for sub in subs] if subs else [[name]]
+        out += [[name], *([name, sub] for sub in subs)] if subs else [[name]]
     return out
 
 
-@pytest.mark.parametrize("argv", _commands(), ids=" ".join)
+@pytest.mark.parametrize("argv", _commands(), ids=lambda argv: " ".join(argv) or "(root)")
 def test_every_help_has_examples_that_parse_and_plain_metavars(argv: list[str]) -> None:
     helped = run(*argv, "-h")
     assert helped.exit_code == 0
     text = helped.stdout
+    # Typer's type names, and its choices in angle brackets (`-f <table|json|csv|markdown>`, where
+    # `--kind original|conversion|derived|all` was plain), and a range beside --limit's default
+    # (`[default: 20; 0<=x<=1000000]`; a range that says something, as --retries', stays).
     assert not re.search(r"<(int|float|str|path|text|integer)[^>]*>|INTEGER|FLOAT|TEXT|RANGE", text), text
+    assert not re.search(r"<[^<>\s]*\|[^<>\s]*>", text), text
+    assert not re.search(r"(--limit|--min-downloads) N[^\[]*\[default: \d+;", text), text
     examples = text.split("\n  Examples:\n", 1)[1].split("\n\n", 1)[0].splitlines()
     assert examples and all(line.startswith("    oss-tracker ") for line in examples)
     for line in examples:

@@ -262,6 +262,33 @@ def test_backup_into_a_folder_written_with_a_slash_makes_it_and_next_week_works(
     assert taken.read_text() == "not a folder"
 
 
+def test_backup_into_a_symbolic_link_written_with_a_slash_says_it_is_one(
+    history: Path, tmp_path: Path
+) -> None:
+    """`backup lnk/` where lnk is a dangling symbolic link said "lnk is a file": refused still (no
+    link is followed into a write, nor its target made), in words that say what lnk is."""
+    dangling, target = tmp_path / "lnk", tmp_path / "gone"
+    dangling.symlink_to(target)
+    refused = run("backup", f"{dangling}/", "--db", str(history))
+    assert (refused.exit_code, refused.stdout) == (1, "")
+    assert refused.stderr == (
+        f"oss-tracker: error: {dangling}/ names a folder, but {dangling} is a symbolic link to nothing "
+        "(its target does not exist)\n"
+    )
+    assert not os.path.lexists(target) and os.readlink(dangling) == str(target)
+    afile = tmp_path / "afile"
+    afile.write_text("not a folder")
+    to_file = tmp_path / "to-file"
+    to_file.symlink_to(afile)
+    refused = run("backup", f"{to_file}/", "--db", str(history))
+    assert (
+        refused.stderr
+        == f"oss-tracker: error: {to_file}/ names a folder, but {to_file} is a symbolic link to a file\n"
+    )
+    assert refused.exit_code == 1 and afile.read_text() == "not a folder"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != history.name) == ["afile", "lnk", "to-file"]
+
+
 def test_backup_never_overwrites_without_force(history: Path, tmp_path: Path) -> None:
     dest = tmp_path / "copy.db"
     dest.write_text("an older backup")

@@ -75,7 +75,17 @@ class Commands(TyperGroup):
 
 app = typer.Typer(
     cls=Commands,
-    help="Keep a local history of what open-model publishers release on the Hugging Face Hub, and how it is used.",
+    help="""Keep a local history of what open-model publishers release on the Hugging Face Hub, and how it is used.
+
+    \b
+    Examples:
+      oss-tracker sync --db demo.db --replay fixtures/replay/2025-11-24
+      oss-tracker sync
+      oss-tracker report --org Qwen
+      oss-tracker --config examples/watchlist.toml compare --group china
+      oss-tracker status --json
+      oss-tracker report -h
+    """,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

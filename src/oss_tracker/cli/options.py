@@ -14,6 +14,12 @@ import typer
 from oss_tracker.cli.core import usage, watchlist
 
 
+def choices(values: type[StrEnum]) -> str:
+    """The metavar of an option with these values, plain as `--kind`'s: `table|json|csv|markdown`
+    (Typer would write `<table|json|csv|markdown>`)."""
+    return "|".join(v.value for v in values)
+
+
 class Fmt(StrEnum):
     table = "table"
     json = "json"
@@ -78,6 +84,7 @@ KindOpt = Annotated[
     ModelKind,
     typer.Option(
         "--kind",
+        metavar=choices(ModelKind),
         help="Original models, conversions (quantized or converted copies), derived ones "
         "(finetunes, adapters, merges of its own), or all.",
     ),
@@ -127,7 +134,10 @@ DbOpt = Annotated[
     ),
 ]
 FmtOpt = Annotated[
-    Fmt | None, typer.Option("--format", "-f", help="Output format (default: table).", show_default=False)
+    Fmt | None,
+    typer.Option(
+        "--format", "-f", metavar=choices(Fmt), help="Output format (default: table).", show_default=False
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Short for --format json.")]
 OrgsOpt = Annotated[
@@ -148,11 +158,42 @@ GroupOpt = Annotated[
 ]
 
 
+def within(lowest: int, highest: int) -> Any:
+    """A callback bounding an integer option, for the options whose range would only be noise in
+    their help (Typer's `min`/`max` print `[default: 20; 0<=x<=1000000]`); the same error words."""
+
+    def check(value: int | None) -> int | None:
+        if value is not None and not lowest <= value <= highest:
+            raise typer.BadParameter(f"{value} is not in the range {lowest}<=x<={highest}")
+        return value
+
+    return check
+
+
 def limit(what: str) -> Any:
     """`--limit N`: how many of a list to show; 0 shows them all, in every command."""
     return typer.Option(
-        "--limit", metavar="N", min=0, max=MAX_ROWS, help=f"How many {what} to list (0: all)."
+        "--limit", metavar="N", callback=within(0, MAX_ROWS), help=f"How many {what} to list (0: all)."
     )
+
+
+# `--top N`, the old name of `--limit` (report's), on every command that has `--limit`: one rule.
+TopOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--top", metavar="N", callback=within(0, MAX_ROWS), hidden=True, help="Old name of --limit."
+    ),
+]
+
+
+def rows(ctx: typer.Context, limit: int, top: int | None) -> int:
+    """How many rows --limit asks for, or --top, its old name (with a warning); both is a usage error."""
+    if top is None:
+        return limit
+    if given(ctx, "limit"):
+        raise usage("--top is the old name of --limit: give --limit alone")
+    typer.echo("oss-tracker: warning: --top is now --limit (--top will go)", err=True)
+    return top
 
 
 def days(help: str) -> Any:
@@ -163,9 +204,9 @@ def plot(what: str) -> Any:
     return typer.Option("--plot", metavar="FILE", help=f"Also write {what}: FILE.png or FILE.svg.")
 
 
-def choice(name: str, help: str, **kwargs: Any) -> Any:
-    """An option whose values are an enum's (Typer lists them)."""
-    return typer.Option(name, help=help, **kwargs)
+def choice(name: str, values: type[StrEnum], help: str, **kwargs: Any) -> Any:
+    """An option whose values are an enum's, listed in its metavar."""
+    return typer.Option(name, metavar=choices(values), help=help, **kwargs)
 
 
 def seconds(name: str, help: str, *, minimum: float = 0, envvar: str | None = None) -> Any:
@@ -174,7 +215,9 @@ def seconds(name: str, help: str, *, minimum: float = 0, envvar: str | None = No
     )
 
 
-IntervalOpt = Annotated[Interval, choice("--interval", "One point a day, week or month (its last snapshot).")]
+IntervalOpt = Annotated[
+    Interval, choice("--interval", Interval, "One point a day, week or month (its last snapshot).")
+]
 TokenOpt = Annotated[
     str | None,
     typer.Option(

@@ -62,8 +62,8 @@ def report(
     company: Annotated[list[str] | None, typer.Option("--company", metavar="NAME", help="Or a company of the watch list: its accounts summed.")] = None,
     group: Annotated[list[str] | None, typer.Option("--group", metavar="NAME", help="Or a group of the watch list: all its companies' accounts summed.")] = None,
     db: DbOpt = None,
-    limit: Annotated[int | None, o.limit("top models (default: 10)")] = None,
-    top: Annotated[int | None, typer.Option("--top", metavar="N", min=0, max=o.MAX_ROWS, hidden=True, help="Old name of --limit.")] = None,
+    limit: Annotated[int, o.limit("top models")] = 10,
+    top: o.TopOpt = None,
     days: Annotated[int, o.days("Days of downloads trend to show.")] = 30,
     kind: KindOpt = ModelKind.all,
     fmt: FmtOpt = None,
@@ -92,16 +92,8 @@ def report(
     if len(named) != 1:
         if not named:
             raise usage("report needs one of --org ORG, --company NAME or --group NAME")
-        listed = " ".join(f"{flag} {value}" for flag, value in named)
-        raise usage(
-            f"report covers one account, company or group, not {len(named)} ({listed}): run it once for "
-            f"each, or put accounts side by side with: oss-tracker compare {listed}"
-        )
-    if top is not None and limit is not None:
-        raise usage("--top is the old name of --limit: give --limit alone")
-    if top is not None:
-        typer.echo("oss-tracker: warning: --top is now --limit (--top will go)", err=True)
-    count = next(n for n in (limit, top, 10) if n is not None)
+        raise usage(_one_subject(named))
+    count = o.rows(ctx, limit, top)
     with errors():
         database = open_database(db)
         if company or group:
@@ -120,14 +112,38 @@ def report(
         show(org_report(database, name, top=count, days=days, kind=kind.value), fmt_name)
 
 
+def _one_subject(named: list[tuple[str, str]]) -> str:
+    """Why `report` refuses several subjects, with a command that shows them: `compare` for
+    subjects of one type (accounts side by side, or companies, the companies of groups), else a
+    report of each."""
+    import shlex
+
+    quoted = " ".join(f"{flag} {shlex.quote(value)}" for flag, value in named)
+    why = f"report covers one account, company or group, not {len(named)} ({quoted})"
+    flags = {flag for flag, _ in named}
+    if flags == {"--org"}:
+        return f"{why}: run it once for each, or put accounts side by side with: oss-tracker compare {quoted}"
+    if flags == {"--company"}:
+        return (
+            f"{why}: run it once for each, or put the companies side by side with: "
+            f"oss-tracker compare {quoted} --by company"
+        )
+    if flags == {"--group"}:
+        return f"{why}: run it once for each, or put their companies side by side with: oss-tracker compare {quoted}"
+    each = "; ".join(f"oss-tracker report {flag} {shlex.quote(value)}" for flag, value in named)
+    return f"{why}: run one report for each: {each}"
+
+
 @command()
 def changes(
+    ctx: typer.Context,
     org: OrgsOpt = None,
     company: CompanyOpt = None,
     group: GroupOpt = None,
     since: Annotated[date | None, o.since("Every sync from this day on (UTC), not only the last")] = None,
     until: UntilOpt = None,
     limit: Annotated[int, o.limit("top movers")] = 10,
+    top: o.TopOpt = None,
     db: DbOpt = None,
     fmt: FmtOpt = None,
     as_json: JsonOpt = False,
@@ -147,6 +163,7 @@ def changes(
       oss-tracker changes --since 7d --limit 20
     """
     fmt_name = output(fmt, as_json)
+    limit = o.rows(ctx, limit, top)
     check_window(since, until)
     with errors():
         from oss_tracker.reports.changes import changes as changes_report
@@ -193,10 +210,11 @@ def derivatives(
     company: CompanyOpt = None,
     group: GroupOpt = None,
     limit: Annotated[int, o.limit("bases (or repos with --list)")] = 20,
+    top: o.TopOpt = None,
     family: Annotated[str | None, typer.Option("--family", metavar="MODEL|GLOB", help="A model id (or a former name): its family tree from the archive and its history. A name glob, e.g. 'Qwen3-*': also roll up those models' direct derivatives.")] = None,
     list_repos: Annotated[bool, typer.Option("--list", help="List ID's derivative repos live from the Hub.")] = False,
     edges: Annotated[bool, typer.Option("--edges", help="Only the watched models built on another watched account's model.")] = False,
-    relation: Annotated[Relation | None, typer.Option("--relation", help="With --list: only this relation.")] = None,
+    relation: Annotated[Relation | None, typer.Option("--relation", metavar=o.choices(Relation), help="With --list: only this relation.")] = None,
     db: DbOpt = None,
     endpoint: EndpointOpt = None,
     fmt: FmtOpt = None,
@@ -225,12 +243,13 @@ def derivatives(
         if model_id is not None and edges:
             raise usage("--edges shows every watched model built on another watched account's: give no ID")
         if model_id is not None:
-            refuse(ctx, ("org", "company", "group", "family", "limit"),
+            refuse(ctx, ("org", "company", "group", "family", "limit", "top"),
                    "with an ID (its count history); give no ID for the ranking")  # fmt: skip
         elif edges:
-            refuse(ctx, ("family", "limit"), "with --edges (every such model is listed)")
+            refuse(ctx, ("family", "limit", "top"), "with --edges (every such model is listed)")
         elif family is not None and is_model_id(family):
             refuse(ctx, ("org", "company", "group"), "with --family MODEL (that model's family tree)")
+    limit = o.rows(ctx, limit, top)
     with errors():
         if list_repos:
             _setup_logging()  # the one report that asks the Hub: -v shows its retries
@@ -266,12 +285,14 @@ def is_model_id(value: str) -> bool:
 
 @command()
 def families(
+    ctx: typer.Context,
     org: OrgsOpt = None,
     company: CompanyOpt = None,
     group: GroupOpt = None,
-    by: Annotated[FamilyBy, o.choice("--by", "Rank by descendants, community 30-day downloads, or new descendants since --since.")] = FamilyBy.descendants,
+    by: Annotated[FamilyBy, o.choice("--by", FamilyBy, "Rank by descendants, community 30-day downloads, or new descendants since --since.")] = FamilyBy.descendants,
     since: Annotated[date | None, o.since("Start of the growth window", " Default: 30 days back.")] = None,
     limit: Annotated[int, o.limit("families")] = 20,
+    top: o.TopOpt = None,
     db: DbOpt = None,
     fmt: FmtOpt = None,
     as_json: JsonOpt = False,
@@ -286,6 +307,7 @@ def families(
       oss-tracker families --org Qwen --by growth --since 3m --json
     """
     fmt_name = output(fmt, as_json)
+    limit = o.rows(ctx, limit, top)
     with errors():
         from oss_tracker.reports.families import families_report
 
@@ -302,8 +324,8 @@ def trends(
     company: CompanyOpt = None,
     group: GroupOpt = None,
     model: Annotated[list[str] | None, typer.Option("--model", metavar="ID", help="A model (repo id, repeatable) instead of organizations.")] = None,
-    by: Annotated[By | None, o.choice("--by", "One series per Hub account (org), or per company of the watch list, its accounts summed. Default: company with --company or --group, else org.", show_default=False)] = None,
-    metric: Annotated[Metric, o.choice("--metric", "What to follow (share: of the downloads of all those shown).")] = Metric.downloads,
+    by: Annotated[By | None, o.choice("--by", By, "One series per Hub account (org), or per company of the watch list, its accounts summed. Default: company with --company or --group, else org.", show_default=False)] = None,
+    metric: Annotated[Metric, o.choice("--metric", Metric, "What to follow (share: of the downloads of all those shown).")] = Metric.downloads,
     since: SinceOpt = None,
     until: UntilOpt = None,
     interval: IntervalOpt = o.Interval.day,
@@ -355,13 +377,14 @@ def top(
     org: OrgsOpt = None,
     company: CompanyOpt = None,
     group: GroupOpt = None,
-    sort: Annotated[TopSort, o.choice("--sort", "Rank by downloads in the period, growth (of the all-time count), likes gained, or the Hub's trending score.")] = TopSort.downloads,
+    sort: Annotated[TopSort, o.choice("--sort", TopSort, "Rank by downloads in the period, growth (of the all-time count), likes gained, or the Hub's trending score.")] = TopSort.downloads,
     days: Annotated[int, o.days("The period: the last N days.")] = 7,
     since: SinceOpt = None,
     until: UntilOpt = None,
     kind: KindOpt = ModelKind.all,
-    min_downloads: Annotated[int, typer.Option("--min-downloads", metavar="N", min=0, max=MAX_COUNT, help="With --sort growth: rank only models with at least N all-time downloads at the start.")] = 1_000,
+    min_downloads: Annotated[int, typer.Option("--min-downloads", metavar="N", callback=o.within(0, MAX_COUNT), help="With --sort growth: rank only models with at least N all-time downloads at the start.")] = 1_000,
     limit: Annotated[int, o.limit("models")] = 20,
+    top: o.TopOpt = None,
     db: DbOpt = None,
     fmt: FmtOpt = None,
     as_json: JsonOpt = False,
@@ -381,6 +404,7 @@ def top(
       oss-tracker --config examples/watchlist.toml top --group china --sort trending --json
     """
     fmt_name = output(fmt, as_json)
+    limit = o.rows(ctx, limit, top)
     check_window(since, until)
     if since is not None:
         refuse(ctx, ("days",), "with --since (the period is --since to --until)")
@@ -399,14 +423,16 @@ def top(
 
 @command()
 def releases(
+    ctx: typer.Context,
     org: OrgsOpt = None,
     company: CompanyOpt = None,
     group: GroupOpt = None,
     kind: Annotated[str | None, typer.Option("--kind", metavar="original|conversion|derived|all", help="Original models, conversions (quantized or converted copies), derived ones (finetunes, adapters, merges of its own), or all (default).", show_default=False)] = None,
-    repo_type: Annotated[Kind, o.choice("--type", "Models, datasets or Spaces (--kind model|dataset|space before).")] = Kind.model,
+    repo_type: Annotated[Kind, o.choice("--type", Kind, "Models, datasets or Spaces (--kind model|dataset|space before).")] = Kind.model,
     since: SinceOpt = None,
     until: UntilOpt = None,
     limit: Annotated[int, o.limit("releases")] = 50,
+    top: o.TopOpt = None,
     plot: Annotated[Path | None, o.plot("releases per month")] = None,
     db: DbOpt = None,
     fmt: FmtOpt = None,
@@ -421,6 +447,7 @@ def releases(
       oss-tracker releases --type dataset --since 30d
     """
     fmt_name = output(fmt, as_json)
+    limit = o.rows(ctx, limit, top)
     model_kind = kind or ModelKind.all.value
     if kind in (k.value for k in Kind):
         # `--kind` named the repo type before models had kinds: still read so, for a while.
@@ -490,7 +517,7 @@ def compare(
     since: Annotated[date | None, o.since("Start of the download period", " Default: the last 30 days.")] = None,
     company: CompanyOpt = None,
     group: GroupOpt = None,
-    by: Annotated[By | None, o.choice("--by", "One column per Hub account (org), or per company, its accounts summed. Default: company with --group, else org.", show_default=False)] = None,
+    by: Annotated[By | None, o.choice("--by", By, "One column per Hub account (org), or per company, its accounts summed. Default: company with --group, else org.", show_default=False)] = None,
     kind: KindOpt = ModelKind.all,
     db: DbOpt = None,
     fmt: FmtOpt = None,
@@ -515,6 +542,11 @@ def compare(
     named = [*(hub_names(orgs, hint="ORG") if orgs else []), *(hub_names(org) if org else [])]
     by_company = by is By.company or (by is None and bool(group))
     if by_company and named:
+        if by is None:  # implied by --group
+            raise usage(
+                "--group implies --by company, which compares companies, not accounts (--org): "
+                "add --by org to show the group's accounts beside them"
+            )
         raise usage("--by company compares companies: name them with --company or --group, not accounts")
     with errors():
         if by_company:

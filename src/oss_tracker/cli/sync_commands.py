@@ -73,7 +73,7 @@ def sync(
     retry_wait: RetryWait = 1.0,
     max_wait: MaxWait = 300.0,
     timeout: Annotated[float, o.seconds("--timeout", "Seconds before a Hub request times out.", minimum=1)] = 60.0,
-    derivatives: Annotated[Derivatives, o.choice("--derivatives", "Derivative counts: auto refreshes the stalest within the rate-limit budget, all refreshes every model, none skips.")] = Derivatives.auto,
+    derivatives: Annotated[Derivatives, o.choice("--derivatives", Derivatives, "Derivative counts: auto refreshes the stalest within the rate-limit budget, all refreshes every model, none skips.")] = Derivatives.auto,
     derivative_workers: Annotated[int, typer.Option("--derivative-workers", metavar="N", min=1, max=16, help="Derivative counts fetched at once.")] = 8,
     families: FamiliesOpt = False,
     now: NowOpt = None,
@@ -239,7 +239,7 @@ def backup(
 @command()
 def export(
     folder: Annotated[Path, typer.Argument(metavar="DIR", help="A new or empty folder to write (made if missing).")],
-    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="CSV, or Parquet (needs pyarrow).")] = ExportFormat.csv,
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", metavar=o.choices(ExportFormat), help="CSV, or Parquet (needs pyarrow).")] = ExportFormat.csv,
     db: DbOpt = None,
 ) -> None:  # fmt: skip
     """Every table and view of the database, one file each, for other tools: NAME.csv or
@@ -275,7 +275,12 @@ def backfill(
     since: SinceOpt = None,
     until: UntilOpt = None,
     every: Annotated[
-        Interval, typer.Option("--every", help="One archived day per day, week or month (the last of each).")
+        Interval,
+        typer.Option(
+            "--every",
+            metavar=o.choices(Interval),
+            help="One archived day per day, week or month (the last of each).",
+        ),
     ] = Interval.day,
     source: Annotated[
         str,

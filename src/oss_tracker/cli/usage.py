@@ -91,6 +91,15 @@ def run_group(group: Any, args: list[str], extra: dict[str, Any]) -> int:
         except typer.Exit as done:
             _flush()
             return done.exit_code
+        except typer.TyperException as err:
+            # `oss-tracker`, `oss-tracker watch` alone: what a new user typing the name wants is
+            # the help, on stdout like `-h`, and no failure (Click calls it a usage error, exit 2).
+            ctx = getattr(err, "ctx", None)
+            if type(err).__name__ != "NoArgsIsHelpError" or ctx is None:
+                raise
+            typer.echo(ctx.get_help())
+            _flush()
+            return 0
     except BrokenPipeError:
         return pipe_closed()
     except OSError as err:  # stdout failed outside a command (help to a full disk...)
@@ -104,10 +113,6 @@ def run_group(group: Any, args: list[str], extra: dict[str, Any]) -> int:
         typer.echo(f"{PROG}: error: interrupted", err=True)
         return INTERRUPTED
     except typer.TyperException as err:  # Click's usage errors (and any ClickException)
-        if type(err).__name__ == "NoArgsIsHelpError":  # `oss-tracker`, `oss-tracker watch`: the help
-            ctx = getattr(err, "ctx", None)
-            typer.echo(ctx.get_help() if ctx is not None else str(err), err=True)
-            return 2
         from oss_tracker.escape import visible
 
         typer.echo(f"{PROG}: error: {visible(usage_line(err, _locate(group, args)))}", err=True)

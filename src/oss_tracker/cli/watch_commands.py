@@ -11,7 +11,15 @@ from oss_tracker.cli.options import EndpointOpt, FmtOpt, JsonOpt, hub_names, lab
 from oss_tracker.escape import visible
 
 watch_app = typer.Typer(
-    help="Show or change the watch list: companies, their Hub accounts, groups.", no_args_is_help=True
+    help="""Show or change the watch list: companies, their Hub accounts, groups.
+
+    \b
+    Examples:
+      oss-tracker watch list
+      oss-tracker watch add zai-org --company Zhipu --country CN --group china
+      oss-tracker watch remove zai-org
+    """,
+    no_args_is_help=True,
 )
 app.add_typer(watch_app, name="watch")
 

@@ -46,6 +46,27 @@ def kind_note(kind: str) -> str:
     return "" if kind == "all" else f"{kind} models only (--kind {kind})"
 
 
+def kind_missing(kind: str, of: list[str]) -> str:
+    """The empty-state words of a part filtered by --kind when none of the models of `of` (an
+    account, a company, several accounts) is of that kind: "no conversion among Wan-AI's models",
+    rather than "nothing to show" or "no model has downloads in the period"."""
+    noun = "derived model" if kind == "derived" else kind
+    whose = f"{of[0]}'s models" if len(of) == 1 else f"the models of {', '.join(of)}"
+    return f"no {noun} among {whose}"
+
+
+def none_of_kind(db: Database, org_ids: list[int], kind: str) -> bool:
+    """True when --kind names a kind that none of these accounts' current models is of."""
+    if kind == "all" or not org_ids:
+        return False
+    marks = ",".join("?" * len(org_ids))
+    found = db.execute(
+        f"SELECT 1 FROM models m WHERE m.org_id IN ({marks}) AND m.removed_at IS NULL AND {kind_filter(kind)} LIMIT 1",
+        org_ids,
+    ).fetchone()
+    return found is None
+
+
 # A run the reports read: every run in the file is one (a run is stored whole or not at all).
 STORED_RUN = "r.status IN ('ok', 'partial')"
 

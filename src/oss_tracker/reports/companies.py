@@ -18,7 +18,9 @@ from oss_tracker.reports.common import (
     derivative_totals,
     details_summary,
     kind_filter,
+    kind_missing,
     kind_note,
+    none_of_kind,
     repo_summary,
     sourced,
     total,
@@ -37,6 +39,7 @@ from oss_tracker.reports.org import (
     org_snapshot,
     releases_section,
     repo_rows,
+    say_none_of_kind,
     top_section,
     trend_data,
     trend_part,
@@ -138,6 +141,16 @@ def company_report(
                     Column("downloads_30d", "30-day", "int"), Column("downloads_all_time", "All-time", "int"),
                     Column("likes", "Likes", "int"), Column("followers", "Followers", "int")]  # fmt: skip
     sum_of = "the sum of its companies' accounts" if group is not None else "the sum of its accounts"
+    by_kind = [
+        top_section(top, top_models),
+        *licence_sections(data, kind),
+        releases_section(months, original_months, kind),
+    ]
+    derivs_part = derivatives_section(derivs)
+    if none_of_kind(db, [oid for oid, _ in ids], kind):
+        say_none_of_kind(
+            [*by_kind, derivs_part], kind_missing(kind, accounts if group is not None else [company.name])
+        )
     return Report(
         notes=_mixed_days([(p["org"], p["as_of"]) for p in parts])
         + unknown_parts(parts, SUMMED)
@@ -151,12 +164,10 @@ def company_report(
                 rows + repo_rows(repos),
             ),
             Section("By account", account_cols, data["by_account"]),
-            top_section(top, top_models),
-            *licence_sections(data, kind),
-            releases_section(months, original_months, kind),
+            *by_kind,
             details_section(data["details"]),
             *trend_sections(trend, days),
-            derivatives_section(derivs),
+            derivs_part,
         ],  # fmt: skip
         footer=f"{label} = {sum_of} {', '.join(accounts)}; as of {human_datetime(data['as_of'])}; "
         "downloads per day: a day counts only when every account has a snapshot that day"

@@ -9,7 +9,9 @@ from oss_tracker.reports.common import (
     history,
     history_footer,
     kind_filter,
+    kind_missing,
     kind_note,
+    none_of_kind,
     sourced,
     watched_orgs,
 )
@@ -127,6 +129,8 @@ def licenses_report(db: Database, *, orgs: list[str] | None = None, kind: str = 
     by_month = [months[k] for k in sorted(months, key=lambda k: (k[0], k[1].lower()), reverse=False)]
     by_month.sort(key=lambda r: r["month"], reverse=True)
     hist = history(db, org_ids)
+    # A --kind none of the accounts' models is of says so, not "no models".
+    missing = kind_missing(kind, list(names.values())) if none_of_kind(db, org_ids, kind) else None
     data = {
         "as_of": hist["as_of"],
         "kind": kind,
@@ -169,7 +173,7 @@ def licenses_report(db: Database, *, orgs: list[str] | None = None, kind: str = 
                     Column("downloads_share_pct", "Share of downloads", "share"),
                 ],
                 detail,
-                empty="no models",
+                empty=missing or "no models",
                 group="org",
             ),
             Section(
@@ -198,7 +202,7 @@ def licenses_report(db: Database, *, orgs: list[str] | None = None, kind: str = 
                     Column("unknown", "Unknown", "int"),
                 ],
                 by_month,
-                empty="no releases",
+                empty=missing or "no releases",
             ),
         ],
         footer=history_footer(

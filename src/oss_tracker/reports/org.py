@@ -13,7 +13,9 @@ from oss_tracker.reports.common import (
     details_summary,
     difference,
     kind_filter,
+    kind_missing,
     kind_note,
+    none_of_kind,
     org_row,
     org_runs,
     repo_summary,
@@ -136,6 +138,14 @@ def org_report(db: Database, org: str, *, top: int = 10, days: int = 30, kind: s
         {"metric": label, "value": data[k], "change": change[k] if change else None}
         for k, label in TOTAL_LABELS.items()
     ]
+    by_kind = [
+        top_section(top, data["top_models"]),
+        *licence_sections(data, kind),
+        releases_section(months, data["original_releases_by_month"], kind),
+    ]
+    derivs_part = derivatives_section(derivs)
+    if none_of_kind(db, [org_id], kind):
+        say_none_of_kind([*by_kind, derivs_part], kind_missing(kind, [name]))
     return Report(
         title=f"{name} on the Hugging Face Hub",
         data=data,
@@ -147,12 +157,10 @@ def org_report(db: Database, org: str, *, top: int = 10, days: int = 30, kind: s
                 TOTALS_COLUMNS,
                 total_rows + repo_rows(repos),
             ),
-            top_section(top, data["top_models"]),
-            *licence_sections(data, kind),
-            releases_section(months, data["original_releases_by_month"], kind),
+            *by_kind,
             details_section(data["details"]),
             *trend_sections(trend, days),
-            derivatives_section(derivs),
+            derivs_part,
         ],
         footer=f"as of {_human_dt(as_of)}"
         + (f"; compared with {_human_dt(previous_as_of)}" if previous_as_of else "")
@@ -222,6 +230,14 @@ def trend_sections(trend: Report, days: int) -> list[Section]:
     if drops.rows:
         out.append(Section(drops.title, drops.columns, drops.rows, empty=drops.empty))
     return out
+
+
+def say_none_of_kind(sections: list[Section], words: str) -> None:
+    """The parts of a report filtered by --kind, when no model is of that kind: each empty one
+    says so (`common.kind_missing`), not "nothing to show" or "no derivative counts yet"."""
+    for section in sections:
+        if not section.rows:
+            section.empty = words
 
 
 def kind_footer(kind: str) -> str:

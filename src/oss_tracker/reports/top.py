@@ -19,7 +19,14 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from oss_tracker.errors import NoData
-from oss_tracker.reports.common import archived, kind_filter, sourced, watched_orgs
+from oss_tracker.reports.common import (
+    archived,
+    kind_filter,
+    kind_missing,
+    none_of_kind,
+    sourced,
+    watched_orgs,
+)
 from oss_tracker.reports.model import Column, Report, Section
 from oss_tracker.reports.period import Edges, Snap, edges, last_days, measured, snapshot_before, span
 from oss_tracker.store.totals import launch_sql
@@ -214,6 +221,8 @@ def top(
             f"no period to measure: the history holds one snapshot ({human_date(single[-1])}) up to "
             f"{human_date(end.isoformat())}"
         )
+    elif none_of_kind(db, ids, kind):
+        empty = kind_missing(kind, [name for _, name in watched])
     else:
         empty = f"no model has {title_value}"
     return Report(

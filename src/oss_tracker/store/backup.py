@@ -39,6 +39,17 @@ def backup_path(source: Path, dest: Path | str, now: datetime) -> Path:
     return Path(dest)
 
 
+def _not_a_folder(path: Path) -> str:
+    """What stands at `path` instead of a folder, in words (a dangling link is no file)."""
+    if path.is_symlink():
+        return (
+            "a symbolic link to a file"
+            if path.exists()
+            else "a symbolic link to nothing (its target does not exist)"
+        )
+    return "a file" if path.is_file() else "not a folder"
+
+
 def backup(source: Path, dest: Path | str, *, now: datetime, force: bool = False) -> Backup:
     """Copy `source` with SQLite's online backup (safe while a sync runs), check it, then move it in place.
 
@@ -55,7 +66,7 @@ def backup(source: Path, dest: Path | str, *, now: datetime, force: bool = False
     if not is_regular(source):  # a FIFO would block the open for ever
         raise BackupError(f"{source} is not a regular file (a FIFO, a device...): not a database")
     if names_folder(dest) and os.path.lexists(Path(dest)) and not Path(dest).is_dir():
-        raise BackupError(f"{dest} names a folder, but {Path(dest)} is a file")
+        raise BackupError(f"{dest} names a folder, but {Path(dest)} is {_not_a_folder(Path(dest))}")
     target = backup_path(source, dest, now)
     if target.exists():
         with contextlib.suppress(OSError):
