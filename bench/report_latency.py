@@ -27,7 +27,7 @@ import time
 import tomllib
 from pathlib import Path
 
-from _common import OSS_TRACKER, PYTHON, env, machine, median, ms, run_child, table, workdir
+from _common import OSS_TRACKER, PYTHON, TYPER_VERSION, env, machine, median, ms, run_child, table, workdir
 from synth import build_families, build_history
 
 ORG = "lab-00"  # the largest org of the synthetic history
@@ -36,9 +36,6 @@ WATCHLIST = "".join(
     f'[companies."Co {c}"]\naccounts = {json.dumps([f"lab-{4 * c + i:02d}" for i in range(4)])}\n'
     for c in range(5)
 )
-# `oss-tracker --version` through the Typer app, the reference of the "2x --version" goal.
-TYPER_VERSION = [PYTHON, "-c", "import sys\nsys.argv = ['oss-tracker', '--version']\n"
-                 "from oss_tracker.cli import load\nload()(prog_name='oss-tracker')\n"]  # fmt: skip
 PASS = [PYTHON, "-c", "pass"]
 
 
