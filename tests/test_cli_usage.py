@@ -347,6 +347,22 @@ def test_compare_says_group_implies_by_company(bundled_history: Path) -> None:
     ]
 
 
+def test_compare_of_a_group_and_a_company_shows_both(bundled_history: Path, tmp_path: Path) -> None:
+    """`compare --group g --company MiniMax` left the company out without a word: the groups alone
+    were read. Now the group's companies and the ones named, each once."""
+    config = tmp_path / "watchlist.toml"
+    config.write_text(
+        '[companies.DeepSeek]\naccounts = ["deepseek-ai"]\n[companies.MiniMax]\naccounts = ["MiniMaxAI"]\n'
+        '[companies.Moonshot]\naccounts = ["moonshotai"]\n[groups]\ng = ["DeepSeek", "Moonshot"]\n'
+    )
+    args = ("--config", str(config), "compare", "--db", str(bundled_history), "--json")
+    both = run(*args, "--group", "g", "--company", "MiniMax", "--company", "deepseek")
+    assert both.exit_code == 0, both.stderr
+    data = json.loads(both.stdout)
+    assert sorted(c["company"] for c in data["companies"]) == ["DeepSeek", "MiniMax", "Moonshot"]
+    assert data["group"]["name"] == "group g and companies MiniMax, deepseek"
+
+
 # -- point 16: a filter that matches no model says so ---------------------------------------------
 def test_a_kind_no_model_is_of_is_named(bundled_history: Path) -> None:
     """`report --org Wan-AI --kind conversion` said "nothing to show" and "no derivative counts yet",

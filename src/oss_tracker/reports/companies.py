@@ -410,14 +410,15 @@ def group_as_company(wl: WatchList, group: str) -> tuple[Company, list[Company]]
 def chosen_companies(
     wl: WatchList, companies: list[str] | None, groups: list[str] | None
 ) -> tuple[list[Company], str]:
-    """The companies `compare --by company` shows, and what to call them: the groups' members, the
-    companies named, or the whole watch list."""
-    if groups:
-        found, label = [c for g in groups for c in wl.group(g)], "group " + ", ".join(groups)
-    elif companies:
-        found, label = [wl.company(c) for c in companies], "chosen companies"
-    else:
-        found, label = list(wl.companies.values()), "watch list"
+    """The companies `compare --by company` shows, and what to call them: the groups' members and
+    the companies named (both, when both are given), or the whole watch list."""
+    found = [c for g in groups or [] for c in wl.group(g)] + [wl.company(c) for c in companies or []]
+    parts = (["group " + ", ".join(groups)] if groups else []) + (
+        ["companies " + ", ".join(companies)] if companies else []
+    )
+    label = " and ".join(parts) if parts else "watch list"
+    if not found and not parts:
+        found = list(wl.companies.values())
     # A company named twice (two groups holding it, two spellings of its name) is one company.
     once: dict[str, Company] = {}
     for c in found:
