@@ -256,10 +256,16 @@ def releases_section(months: dict[str, int], originals: dict[str, int], kind: st
     )
 
 
+SHOWN_PROVIDERS = 5
+
+
 def details_section(details: dict[str, Any]) -> Section:
     """What the current models are (issue 14, point 8): served by inference providers, citing papers."""
     providers = details["providers"]
-    named = ", ".join(f"{p} ({n})" for p, n in providers.items())
+    # The five serving most by name, the rest counted: the whole list is in the JSON.
+    named = ", ".join(f"{p} ({n})" for p, n in list(providers.items())[:SHOWN_PROVIDERS])
+    if len(providers) > SHOWN_PROVIDERS:
+        named += f" and {len(providers) - SHOWN_PROVIDERS} more"
 
     def n(count: int, noun: str) -> str:
         return f"{count:,} {noun}{'' if count == 1 else 's'}"
