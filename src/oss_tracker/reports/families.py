@@ -320,7 +320,7 @@ def _api_section(rows: list[dict[str, Any]], title: str, empty: str) -> Section:
         [Column("id", "Model"), Column("archive_day", "Archive", "date"), Column("archive_direct", "Direct", "int"),
          Column("api_day", "model_info", "date"), Column("api_direct", "Direct", "int"),
          Column("difference", "Difference", "delta"), Column("allowed", "Allowed", "int"),
-         Column("verdict", "")],
+         Column("verdict", "Verdict")],
         rows,
         empty=empty,
     )  # fmt: skip
