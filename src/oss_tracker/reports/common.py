@@ -327,14 +327,15 @@ def model_facts(db: Database, model_ids: list[int]) -> dict[int, dict[str, Any]]
                 "context_length": context,
                 "active_parameters": active,
                 "moe": is_moe(mtype, active),
-                "providers": _json_or_none(providers),
-                "papers": _json_or_none(papers),
+                "providers": json_column(providers),
+                "papers": json_column(papers),
             },
         }
     return out
 
 
-def _json_or_none(text: str | None) -> Any:
+def json_column(text: str | None) -> Any:
+    """A JSON column (providers, papers) as its value; None where unknown or unreadable."""
     import json
 
     if text is None:

@@ -12,6 +12,7 @@ from oss_tracker.reports.common import (
     created,
     history,
     history_footer,
+    json_column,
     kind_filter,
     kind_note,
     served,
@@ -70,8 +71,8 @@ def releases(
             "architecture": r[12],
             "active_parameters": r[13],
             "context_length": r[14],
-            "providers": _listed(r[15]),
-            "papers": _listed(r[16]),
+            "providers": json_column(r[15]),
+            "papers": json_column(r[16]),
             "model_type": r[17],
             "gated": r[18],
         }
@@ -202,16 +203,6 @@ def releases(
         charts=charts,
         main=0,
     )
-
-
-def _listed(text: str | None) -> Any:
-    """A JSON column (providers, papers) as its value; None where unknown."""
-    if text is None:
-        return None
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
 
 
 def launch_velocity(db: Database, model_ids: list[int]) -> list[dict[str, int | None]]:
