@@ -312,9 +312,9 @@ def test_releases_count_originals_and_all_and_filter_by_kind(bundled_history: Pa
         0,
         {"conversion"},
     )
-    assert recent["by_month"] == [
-        {"month": "2025-11", "org": QWEN, "releases": 78, "originals": 0},
-        {"month": "2025-10", "org": QWEN, "releases": 12, "originals": 0},
+    assert recent["by_month"] == [  # every Qwen release of those 30 days a conversion
+        {"month": "2025-11", "org": QWEN, "releases": 78, "originals": 0, "conversions": 78},
+        {"month": "2025-10", "org": QWEN, "releases": 12, "originals": 0, "conversions": 12},
     ]
     originals = _json(bundled_history, "releases", "--kind", "original", "--limit", "0")
     assert (originals["kind"], originals["total"], originals["originals"]) == ("original", 199, 199)

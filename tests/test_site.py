@@ -87,7 +87,8 @@ def test_every_chart_says_what_it_shows_and_where_its_numbers_come_from(demo_sit
     # The originals chart: the releases report counts each month's originals (issue 14, point 1).
     assert titles == ["Companies&#x27; share of downloads", "Accounts&#x27; share of downloads",
                       "Downloads per day", "Releases per month",
-                      "Original releases per month (conversions and derived models left out)", "Licence mix"]  # fmt: skip
+                      "Original releases per month (conversions and derived models left out)",
+                      "Conversions per month (quantized or converted copies)", "Licence mix"]  # fmt: skip
     span = "as of 27 Nov 2025 06:00 UTC · history 24 Nov 2025 – 27 Nov 2025, 3 daily snapshots"
     demo = "demo data: replayed from a recording, not fetched from the Hub"
     for note in notes:
@@ -510,19 +511,21 @@ def test_hostile_names_are_text_in_the_feed(hostile_site: tuple[Path, Path]) -> 
 
 
 # -- guards for issues built beside this one ----------------------------------------------------------
-def test_originals_are_charted_once_the_releases_report_counts_them() -> None:
+def test_originals_and_conversions_are_charted_apart() -> None:
     from oss_tracker.reports.site import release_charts
 
-    rows = [{"month": "2025-10", "org": "Qwen", "releases": 5, "originals": 2},
-            {"month": "2025-11", "org": "Qwen", "releases": 3, "originals": 0}]  # fmt: skip
+    rows = [{"month": "2025-10", "org": "Qwen", "releases": 5, "originals": 2, "conversions": 3},
+            {"month": "2025-11", "org": "Qwen", "releases": 3, "originals": 0, "conversions": 2}]  # fmt: skip
     charts = release_charts(rows, ["Qwen"], "note")
     assert [c.title for c in charts] == [
-        "Releases per month", "Original releases per month (conversions and derived models left out)"]  # fmt: skip
-    assert [s.values for s in charts[1].series] == [[2, 0]]
-    assert (
-        len(release_charts([{k: v for k, v in r.items() if k != "originals"} for r in rows], ["Qwen"], ""))
-        == 1
-    )
+        "Releases per month", "Original releases per month (conversions and derived models left out)",
+        "Conversions per month (quantized or converted copies)"]  # fmt: skip
+    assert [[s.values for s in c.series] for c in charts] == [[[5, 3]], [[2, 0]], [[3, 2]]]
+    # a month with no original: no originals chart, the others drawn
+    none = [{**r, "originals": 0} for r in rows]
+    assert [c.title for c in release_charts(none, ["Qwen"], "")][1:] == [
+        "Conversions per month (quantized or converted copies)"
+    ]
 
 
 def test_families_are_shown_where_the_database_has_them(bundled_history: Path, tmp_path: Path) -> None:
@@ -606,7 +609,8 @@ def test_a_history_of_one_day_has_no_trend_yet_and_an_empty_valid_feed(tmp_path:
     )
     # No period yet: no shares, no downloads per day.
     assert titles == [
-        "Releases per month", "Original releases per month (conversions and derived models left out)", "Licence mix"
+        "Releases per month", "Original releases per month (conversions and derived models left out)",
+        "Conversions per month (quantized or converted copies)", "Licence mix"
     ]  # fmt: skip
     root = ET.parse(out / "feed.xml").getroot()
     _check_rfc4287(root)

@@ -210,7 +210,11 @@ def test_the_overview_shows_the_numbers_of_trends_releases_licenses_and_compare(
     companies = {"DeepSeek": ["deepseek-ai"], "Alibaba": ["Qwen", "Wan-AI"], "Moonshot AI": ["moonshotai"],
                  "MiniMax": ["MiniMaxAI"]}  # fmt: skip
     assert _share_series(by_company["series"], "company") == _shares(trend, companies)
-    assert _chart(seen, "Releases per month") == _months(_json("releases", "--db", db)["by_month"])
+    by_month = _json("releases", "--db", db)["by_month"]
+    assert _chart(seen, "Releases per month") == _months(by_month)
+    for key, title in (("originals", "Original releases per month (conversions and derived models left out)"),
+                       ("conversions", "Conversions per month (quantized or converted copies)")):  # fmt: skip
+        assert _chart(seen, title) == _months([{**r, "releases": r[key]} for r in by_month if r[key]]), title
     licences = _json("licenses", "--db", db)["orgs"]
     groups = ("permissive", "copyleft", "custom", "unknown")
     assert _chart(seen, "Licence mix") == {

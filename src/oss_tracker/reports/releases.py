@@ -96,16 +96,21 @@ def releases(
         f"SELECT count(*) FROM models m WHERE {where} AND m.kind = 'original'", args
     ).fetchone()[0]
     months = db.execute(
-        f"""SELECT substr({released}, 1, 7) AS month, g.name, count(*), sum(m.kind = 'original')
+        f"""SELECT substr({released}, 1, 7) AS month, g.name, count(*), sum(m.kind = 'original'),
+                   sum(m.kind = 'conversion')
             FROM models m JOIN orgs g ON g.id = m.org_id WHERE {where}
             GROUP BY month, g.name ORDER BY month DESC, g.name COLLATE NOCASE""",
         args,
     ).fetchall()
-    # Each month's original releases beside all of them: the site charts them too (reports/site.py).
-    by_month = [{"month": m, "org": o, "releases": n, "originals": k or 0} for m, o, n, k in months]
+    # Each month's original releases and conversions beside all of them: the site charts them too
+    # (reports/site.py).
+    by_month = [
+        {"month": m, "org": o, "releases": n, "originals": k or 0, "conversions": c or 0}
+        for m, o, n, k, c in months
+    ]
     names = [name for _, name in watched]
     wide: dict[str, dict[str, Any]] = {}
-    for m, o, n, k in months:
+    for m, o, n, k, _ in months:
         wide.setdefault(m, {"month": m, **dict.fromkeys(names, 0), "originals": 0, "total": 0})
         wide[m][o] = n
         wide[m]["originals"] += k or 0

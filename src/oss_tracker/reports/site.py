@@ -63,7 +63,6 @@ COMPANY_COLUMNS = {"models": "Models", "releases_30d": "Rel. 30d", "releases_90d
                    "derivatives": "Derivatives"}  # fmt: skip
 # Issue 14 (originals vs conversions): when the releases report's `by_month` rows carry this key
 # (each month's original releases), the overview charts originals beside all releases.
-ORIGINALS = "originals"
 
 
 def build_site(
@@ -203,18 +202,21 @@ def _overview(ctx: _Context, wl: WatchList, watched: list[tuple[int, str]]) -> l
 
 
 def release_charts(by_month: list[dict[str, Any]], names: list[str], note: str) -> list[Chart]:
-    """Releases per month per account, stacked; and, once the releases report tells each month's
-    originals (issue 14: the `ORIGINALS` key of its rows), the original releases alone."""
+    """Releases per month per account, stacked; then the original releases alone and the
+    conversions alone (the `releases` report's `originals` and `conversions` of each month), where
+    the rows count them."""
     from oss_tracker.reports.releases import _months_chart
 
-    chart = _months_chart(by_month, names)
-    chart.note = note
-    out = [chart] if chart.series else []
-    if any(ORIGINALS in r for r in by_month):
-        originals = _months_chart([{**r, "releases": r[ORIGINALS] or 0} for r in by_month], names)
-        originals.title = "Original releases per month (conversions and derived models left out)"
-        originals.note = note
-        out += [originals] if originals.series else []
+    out = []
+    for key, title in ((None, "Releases per month"),
+                       ("originals", "Original releases per month (conversions and derived models left out)"),
+                       ("conversions", "Conversions per month (quantized or converted copies)")):  # fmt: skip
+        if key is not None and not any(key in r for r in by_month):
+            continue  # a report that does not count them (an account's page has no conversions)
+        rows = by_month if key is None else [{**r, "releases": r.get(key) or 0} for r in by_month]
+        chart = _months_chart(rows, names)
+        chart.title, chart.note = title, note
+        out += [chart] if chart.series else []
     return out
 
 
@@ -245,7 +247,9 @@ def _account_page(ctx: _Context, report: Report, org_ids: list[int]) -> Report:
             org_ids=org_ids,
         )
     label = data.get("org") or data.get("company") or data.get("group") or ""
-    months = [{"month": m, "org": label, "releases": n} for m, n in data["releases_by_month"].items()]
+    originals = data["original_releases_by_month"]
+    months = [{"month": m, "org": label, "releases": n, "originals": originals.get(m, 0)}
+              for m, n in data["releases_by_month"].items()]  # fmt: skip
     charts = list(report.charts) + release_charts(months, [label], ctx.note(RELEASES, org_ids=org_ids))
     licences = data["licenses"]
     if licences:
