@@ -1175,3 +1175,34 @@ def test_a_count_column_of_another_type_is_read_value_by_value_and_said(
         org: (n, d30, dall, None)
         for org, (n, d30, dall, _) in world_sums(worlds["2025-11-25"], SMALL).items()
     }
+
+
+@pytest.mark.parametrize(
+    ("on_25th", "on_27th", "stored"),
+    [(None, "2025-11-24T18:00:00.000Z", "2025-11-24T18:00:00Z"),
+     ("2025-11-24T18:00:00.000Z", None, "2025-11-24T18:00:00Z")],
+    ids=["created-at-learnt", "created-at-not-unlearnt"],
+)  # fmt: skip
+def test_a_newer_day_changing_created_at_recomputes_the_stored_totals(
+    tmp_path: Path, on_25th: str | None, on_27th: str | None, stored: str
+) -> None:
+    """A model launched on the 24th whose createdAt one day's file lacks: the launch rule reads
+    createdAt, so a later backfill that learns it recomputes the org's stored totals (the cache
+    read 24,225 where the snapshots give 5,024,225); a day without it keeps the stored one."""
+    worlds = {d: load_world(d) for d in ("2025-11-24", "2025-11-25", "2025-11-27")}
+    src = next(m for m in worlds["2025-11-25"]["models"] if m["author"] == "MiniMaxAI")
+    for day, created, total in (("2025-11-25", on_25th, 5_000_000), ("2025-11-27", on_27th, 5_100_000)):
+        worlds[day]["models"].append({**src, "id": "MiniMaxAI/Launched", "createdAt": created,
+                                      "downloadsAllTime": total, "downloads": 4_000_000})  # fmt: skip
+    folder = tmp_path / "archive"
+    for day, world in worlds.items():
+        target = folder / "models" / day / "models.parquet"
+        target.parent.mkdir(parents=True)
+        target.write_bytes(parquet_bytes(archive_table(world)))
+    db = tmp_path / "h.db"
+    for until in ("2025-11-25", "2025-11-27"):
+        done = run("backfill", "--db", str(db), "--now", "2025-12-01T00:00:00Z", "--source", str(folder),
+                   "--org", "MiniMaxAI", "--until", until)  # fmt: skip
+        assert done.exit_code == 0, done.stderr
+    assert rows(db, "SELECT created_at FROM models WHERE repo_id = 'MiniMaxAI/Launched'") == [(stored,)]
+    assert cached_totals(db) == live_totals(db)
