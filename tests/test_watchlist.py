@@ -100,6 +100,29 @@ def test_sync_without_org_watches_every_account_of_the_watch_list(
     ]
 
 
+def test_a_broken_watch_list_costs_a_sync_of_named_accounts_nothing(
+    hub: FakeHub, config: Path, tmp_path: Path
+) -> None:
+    """Accounts named on the command line need no watch list: one that became unreadable after
+    the first sync costs only the companies (the stored ones are kept), never the day; without
+    named accounts the watch list is what to sync, and the run stops in one line."""
+    hub.set_world(hub_world())
+    db = tmp_path / "t.db"
+    synced(hub, config, db)
+    stored = rows(db, "SELECT account, company FROM kind_companies ORDER BY 1")
+    assert ("qwen", "Alibaba") in stored and ("wan-ai", "Alibaba") in stored
+    config.write_text("[companies.X\n")
+    named = run("--config", str(config), *sync_argv(hub, db, "Qwen", now="2025-11-25T06:00:00Z"))
+    assert named.exit_code == 0, named.stderr
+    assert "the watch list cannot be read (" in named.stderr and "not valid TOML" in named.stderr
+    assert rows(db, "SELECT count(*) FROM runs") == [(2,)]
+    assert rows(db, "SELECT account, company FROM kind_companies ORDER BY 1") == stored
+    every = run("--config", str(config), *sync_argv(hub, db, now="2025-11-26T06:00:00Z"))
+    assert (every.exit_code, every.stderr.count("\n")) == (1, 1)
+    assert every.stderr.startswith("oss-tracker: error: ") and "is not valid TOML" in every.stderr
+    assert rows(db, "SELECT count(*) FROM runs") == [(2,)]
+
+
 def test_a_company_report_sums_its_accounts(hub: FakeHub, config: Path, tmp_path: Path) -> None:
     hub.set_world(hub_world())
     db = tmp_path / "t.db"

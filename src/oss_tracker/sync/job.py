@@ -3,6 +3,7 @@ Hub session, the run, and everything closed again in the right order."""
 
 from __future__ import annotations
 
+import logging
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,6 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from oss_tracker.errors import FAILED, TrackerError
+from oss_tracker.watchlist import WatchListError
+
+log = logging.getLogger("oss_tracker")
 
 
 @dataclass
@@ -68,7 +72,15 @@ def run_job(
     manifest = read_manifest(job.replay) if job.replay is not None else Manifest(None, None)
     # A replay asks for what its recording asked for, unless told otherwise.
     orgs = job.named or manifest.orgs or job.watched()
-    companies = job.companies()
+    try:
+        companies: dict[str, str] | None = job.companies()
+    except WatchListError as err:
+        if job.named is None:  # the watch list names the accounts: without it there is no run
+            raise
+        # Accounts named on the command line need no watch list: a broken one costs the day's
+        # classification by companies only (the stored companies are kept), never the day.
+        log.warning("the watch list cannot be read (%s): models classified by the companies stored", err)
+        companies = None
     now, clock = job.now, _wall_clock
     if job.replay is not None:
         now = now or manifest.recorded_at
@@ -81,6 +93,10 @@ def run_job(
     with stop_on_signals(job.path) as on_stop, sync_lock(job.path, wait=job.wait) as locked:
         # The real path the lock holds: a symlink swapped meanwhile cannot lead SQLite elsewhere.
         db = open_db(locked.path, create=True, timeout=BUSY_TIMEOUT)
+        if companies is None:
+            from oss_tracker.store.kinds import stored_companies
+
+            companies = stored_companies(db)
         session = None
         try:
             locked.check()  # ...nor a file renamed over the real path
