@@ -107,3 +107,29 @@ def test_a_company_named_twice_is_counted_once(late: tuple[Path, Path], args: tu
     lab = next(c for c in data["companies"] if c["company"] == "Lab")
     # Of all tracked 30-day downloads: Lab's models 10 + 10 of the three models' 30 (conftest.model).
     assert lab["share_of_all_pct"] == round(100.0 * 20 / 30, 1)
+
+
+def test_compare_by_account_sums_by_the_same_rule(late: tuple[Path, Path]) -> None:
+    """`compare` (accounts side by side) sums its group column as a company does: LabB's followers
+    are unknown, so the group's are (it gave LabA's and Solo's alone, 75), and a note says why;
+    the downloads, all known, are summed and shared."""
+    config, db = late
+    data = _json(config, db, "compare")
+    assert [(r["org"], r["followers"]) for r in data["orgs"]] == [("LabA", 70), ("LabB", None), ("Solo", 5)]
+    assert data["group"]["followers"] is None
+    assert data["group"]["downloads_all_time"] == 2_000 + 800 + 3_300
+    assert [r["share_30d_pct"] for r in data["orgs"]] == [33.3, 33.3, 33.3]
+    table = run("--config", str(config), "compare", "--db", str(db)).stdout
+    assert "Note: followers unknown for LabB: the sum is unknown, not a sum of the others." in " ".join(
+        table.split()
+    )
+
+
+def test_one_kind_of_companies_compared_says_nothing_of_originals(late: tuple[Path, Path]) -> None:
+    """Filtered to one kind, the originals are not counted apart: no note that they are unknown
+    (there were three: original models, releases in 30 and 90 days), the followers' one kept."""
+    config, db = late
+    table = " ".join(run("--config", str(config), "compare", "--by", "company", "--kind", "original",
+                         "--db", str(db)).stdout.split())  # fmt: skip
+    assert "Note: followers unknown for LabB: the sum is unknown, not a sum of the others." in table
+    assert "original models unknown" not in table and "original releases 30d unknown" not in table

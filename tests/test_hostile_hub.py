@@ -774,8 +774,9 @@ def test_reports_read_impossible_stored_dates_as_unknown(tmp_path: Path) -> None
             "org": "A",
             "releases": 3,
             "originals": 3,
+            "conversions": 0,
         },  # dated by first seen, as with no createdAt
-        {"month": "2025-05", "org": "A", "releases": 1, "originals": 1},
+        {"month": "2025-05", "org": "A", "releases": 1, "originals": 1, "conversions": 0},
     ]
     a = report("report", "--org", "A")
     assert a["releases_by_month"] == {"2025-05": 1}

@@ -313,9 +313,9 @@ def test_releases_per_month_and_filters(race_db: Path) -> None:
         "moonshotai/Kimi-K2-Instruct",
     ]
     assert data["by_month"] == [
-        {"month": "2025-11", "org": "moonshotai", "releases": 1, "originals": 1},
-        {"month": "2025-11", "org": "Qwen", "releases": 1, "originals": 1},
-        {"month": "2025-07", "org": "moonshotai", "releases": 1, "originals": 1},
+        {"month": "2025-11", "org": "moonshotai", "releases": 1, "originals": 1, "conversions": 0},
+        {"month": "2025-11", "org": "Qwen", "releases": 1, "originals": 1, "conversions": 0},
+        {"month": "2025-07", "org": "moonshotai", "releases": 1, "originals": 1, "conversions": 0},
     ]
     assert (data["total"], data["originals"]) == (3, 3)
     limited = cli_json(race_db, "releases", "--limit", "2")

@@ -438,3 +438,16 @@ def sourced(build: Callable[..., Report]) -> Callable[..., Report]:
         return with_source(db, build(db, *args, **kwargs))
 
     return labelled
+
+
+def unknown_parts(parts: list[dict[str, Any]], keys: tuple[str, ...], name: str = "org") -> list[str]:
+    """A note for each figure left unknown in a sum because an account's is unknown."""
+    out = []
+    for key in keys:
+        missing = [p[name] for p in parts if p.get(key) is None]
+        if missing:
+            out.append(
+                f"Note: {key.replace('_', ' ')} unknown for {', '.join(missing)}: the sum is unknown, "
+                "not a sum of the others."
+            )
+    return out

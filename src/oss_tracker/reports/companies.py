@@ -24,6 +24,7 @@ from oss_tracker.reports.common import (
     repo_summary,
     sourced,
     total,
+    unknown_parts,
     watched_orgs,
 )
 from oss_tracker.reports.compare import compare
@@ -302,7 +303,9 @@ def company_compare(
                 side, row_kind="kind"),
     ]  # fmt: skip
     notes = _mixed_days([(m["org"], m["as_of"]) for r in rows for m in by_org_rows(by_org, r["accounts"])])
-    notes += unknown_parts([m for r in rows for m in by_org_rows(by_org, r["accounts"])], LEVELS)
+    # Filtered to one kind, the originals are not counted apart: no figure of theirs to miss.
+    levels = tuple(k for k in LEVELS if kind == "all" or not k.startswith("original_"))
+    notes += unknown_parts([m for r in rows for m in by_org_rows(by_org, r["accounts"])], levels)
     notes += [
         f"Note: {c['account']}'s history starts {c['from']}, inside the period: {r['company']} counts it from "
         "that snapshot (its downloads before are unknown)."
@@ -310,19 +313,6 @@ def company_compare(
         for c in r["accounts_counted_from"]
     ]
     return Report(f"Companies compared ({label})", data, sections, footer, main=0, notes=notes)
-
-
-def unknown_parts(parts: list[dict[str, Any]], keys: tuple[str, ...], name: str = "org") -> list[str]:
-    """A note for each figure left unknown in a sum because an account's is unknown."""
-    out = []
-    for key in keys:
-        missing = [p[name] for p in parts if p.get(key) is None]
-        if missing:
-            out.append(
-                f"Note: {key.replace('_', ' ')} unknown for {', '.join(missing)}: the sum is unknown, "
-                "not a sum of the others."
-            )
-    return out
 
 
 def by_org_rows(by_org: dict[str, dict[str, Any]], accounts: list[str]) -> list[dict[str, Any]]:

@@ -18,7 +18,9 @@ from oss_tracker.reports.common import (
     org_runs,
     repo_summary,
     sourced,
+    total,
     totals_at,
+    unknown_parts,
     watched_orgs,
 )
 from oss_tracker.reports.model import Column, Report, Section
@@ -185,22 +187,19 @@ def compare(
     tracked = watched_orgs(db, None)
     subset = {oid for oid, _ in tracked} != set(org_ids)
     everyone = _org_rows(db, tracked, ref, start, kind)[0] if subset else rows
-    all_30d = sum(r["downloads_30d"] or 0 for r in everyone)
-    all_period = sum(r["downloads_period"] or 0 for r in everyone)
-    sum_30d = sum(r["downloads_30d"] or 0 for r in rows)
-    sum_period = sum(r["downloads_period"] or 0 for r in rows)
+    # One rule for a sum (common.total): a part unknown makes it unknown, as for companies.
+    all_30d = total([r["downloads_30d"] for r in everyone])
+    all_period = total([r["downloads_period"] for r in everyone])
+    sum_30d = total([r["downloads_30d"] for r in rows])
+    sum_period = total([r["downloads_period"] for r in rows])
     for r in rows:
-        r["share_30d_pct"] = _share(r["downloads_30d"] or 0, sum_30d)
+        r["share_30d_pct"] = _share(r["downloads_30d"], sum_30d)
         r["share_period_pct"] = _share(r["downloads_period"], sum_period)
-        r["share_30d_of_all_pct"] = _share(r["downloads_30d"] or 0, all_30d)
+        r["share_30d_of_all_pct"] = _share(r["downloads_30d"], all_30d)
         r["share_period_of_all_pct"] = _share(r["downloads_period"], all_period)
 
-    def total(key: str) -> int | None:
-        values = [r[key] for r in rows if r[key] is not None]
-        return sum(values) if values else None
-
     group = {
-        k: total(k)
+        k: total([r[k] for r in rows])
         for k in (
             "models",
             "original_models",
@@ -237,7 +236,9 @@ def compare(
         "all_tracked": {"orgs": len(everyone), "downloads_30d": all_30d, "downloads_period": all_period},
         "drops": drops,
     }
-    notes = []
+    notes = unknown_parts(
+        rows, ("downloads_30d", "downloads_all_time", "downloads_period", "likes", "followers")
+    )
     if drops:
         notes.append(
             f"Warning: {len(drops)} all-time download count{'s' if len(drops) > 1 else ''} went down in the "

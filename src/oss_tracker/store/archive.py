@@ -438,11 +438,16 @@ class _Writer:
             fields = [
                 (col, getattr(rec, f))
                 for f, col in ATTRIBUTES.items()
-                if f in self.day.fields and (rec.described or f in ("created_at", "last_modified"))
+                if f in self.day.fields
+                and (rec.described or f in ("created_at", "last_modified"))
                 # A day without a createdAt for it does not unlearn the stored one.
                 and not (f == "created_at" and rec.created_at is None)
             ]
-            if rec.created_at is not None and "created_at" in self.day.fields and rec.created_at != m.created_at:
+            if (
+                rec.created_at is not None
+                and "created_at" in self.day.fields
+                and rec.created_at != m.created_at
+            ):
                 # The launch rule reads createdAt: the org's stored totals are recomputed (as a sync does).
                 self.moved.add(m.org_id)
             if rec.license is not None:
