@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -292,15 +293,19 @@ def _group(rng, schema, start, n, ids, authors, row_of, offsets, base_ids, rel_n
 
 
 def timed(argv: list[str], work: Path) -> dict:
+    """Wall, CPU (user + system), peak RSS and the output of a child, with the 1-minute load before it."""
+    load = os.getloadavg()[0]
     t0 = time.perf_counter()
     proc = subprocess.run(
-        ["/usr/bin/time", "-f", "MAXRSS %M", *argv], capture_output=True, text=True, env=env(work)
+        ["/usr/bin/time", "-f", "MAXRSS %M CPU %U %S", *argv], capture_output=True, text=True, env=env(work)
     )
     wall = time.perf_counter() - t0
     lines = proc.stderr.strip().splitlines()
     if proc.returncode != 0:
         sys.exit(f"{argv} failed: {proc.stderr}")
-    return {"wall": wall, "peak_mib": int(lines[-1].split()[1]) / 1024, "line": "\n".join(lines[:-1])}
+    _, rss, _, user, system = lines[-1].split()
+    return {"wall": wall, "cpu": float(user) + float(system), "load": load, "peak_mib": int(rss) / 1024,
+            "line": "\n".join(lines[:-1])}  # fmt: skip
 
 
 def floor(file: Path, columns: list[str]) -> float:
@@ -372,7 +377,9 @@ def main() -> None:
     for name, argv in runs:
         r = timed(argv, args.out)
         read = sqlite3.connect(db).execute("SELECT sum(bytes_read) FROM family_days").fetchone()[0]
-        print(f"{name}: {r['wall']:.1f} s, peak RSS {r['peak_mib']:.0f} MiB")
+        print(
+            f"{name}: {r['wall']:.1f} s (CPU {r['cpu']:.1f} s), peak RSS {r['peak_mib']:.0f} MiB, load {r['load']:.1f}"
+        )
         print(f"  {r['line']}")
     conn = sqlite3.connect(db)
     for day, read, rows_, bases_from, with_bases in conn.execute(

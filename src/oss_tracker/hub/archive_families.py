@@ -9,7 +9,7 @@ usable one, else from `tags` (`base_model:<id>`, `base_model:<relation>:<id>`). 
 revision: a `baseModels` column of another shape, or whose every id is null by the footer's
 statistics, is not used (`tags` is, said in a note).
 
-**The graph, in columns** (pyarrow only: it does not bring numpy, so neither do we). Declared
+**The graph, in columns** (pyarrow only, no pandas; pyarrow imports numpy where it is installed, docs/benchmarks.md). Declared
 base ids are lower-cased in ASCII (repo ids are case-insensitive) and dictionary-encoded: an edge
 is (base code, child row, relation code, and the code of the child's own id when some repo
 declares it: only declaring rows need one, not the 3 M rows). A repo declaring itself is dropped
