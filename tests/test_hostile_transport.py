@@ -227,16 +227,19 @@ def test_sigterm_stops_a_sync_stuck_in_a_slow_read_within_seconds(
 def test_origins_compare_as_a_browser_compares_them() -> None:
     from oss_tracker.hub.transport import origin, public_endpoint
 
-    assert origin("HTTPS://User:Secret@HF-Mirror.COM:443/base/") == ("https", "hf-mirror.com", 443)
-    assert origin("http://hf-mirror.com") == ("http", "hf-mirror.com", 80)
+    assert origin("HTTPS://User:Secret@Hub-Mirror.EXAMPLE:443/base/") == ("https", "hub-mirror.example", 443)
+    assert origin("http://hub-mirror.example") == ("http", "hub-mirror.example", 80)
     assert origin("http://[::1]:8080") == ("http", "::1", 8080)
-    assert public_endpoint("HTTPS://User:Secret@HF-Mirror.COM:443/base/") == "https://hf-mirror.com/base"
+    assert (
+        public_endpoint("HTTPS://User:Secret@Hub-Mirror.EXAMPLE:443/base/")
+        == "https://hub-mirror.example/base"
+    )
     assert public_endpoint("http://u:p@127.0.0.1:8080") == "http://127.0.0.1:8080"
     assert public_endpoint("http://[::1]:80") == "http://[::1]"
 
 
 def test_the_off_endpoint_check_compares_normalised_origins() -> None:
-    """The transport compared `netloc` strings: `HF-MIRROR.com:443` against the `hf-mirror.com`
+    """The transport compared `netloc` strings: `HUB-MIRROR.example:443` against the `hub-mirror.example`
     the client sends to, so every request was refused."""
     sent: list[str] = []
 
@@ -246,23 +249,27 @@ def test_the_off_endpoint_check_compares_normalised_origins() -> None:
 
     transport = HubTransport(
         httpx2.MockTransport(answer),
-        endpoint="HTTPS://user:secret@HF-MIRROR.com:443",
+        endpoint="HTTPS://user:secret@HUB-MIRROR.example:443",
         policy=RetryPolicy(retries=0),
     )
     with httpx2.Client(transport=transport) as client:
         for url in (
-            "https://hf-mirror.com/api/models",
-            "https://HF-Mirror.com:443/api/x",
-            "https://u:p@hf-mirror.com/a",
+            "https://hub-mirror.example/api/models",
+            "https://Hub-Mirror.example:443/api/x",
+            "https://u:p@hub-mirror.example/a",
         ):
             assert client.get(url).status_code == 200
-        for url in ("http://hf-mirror.com/api/models", "https://hf-mirror.com:8443/a", "https://evil.com/a"):
+        for url in (
+            "http://hub-mirror.example/api/models",
+            "https://hub-mirror.example:8443/a",
+            "https://evil.com/a",
+        ):
             with pytest.raises(OffEndpoint):
                 client.get(url)
     assert sent == [
-        "https://hf-mirror.com/api/models",
-        "https://hf-mirror.com/api/x",
-        "https://hf-mirror.com/a",
+        "https://hub-mirror.example/api/models",
+        "https://hub-mirror.example/api/x",
+        "https://hub-mirror.example/a",
     ]
 
 
