@@ -78,9 +78,11 @@ def test_csv_export_has_every_table_and_view_and_reads_back(bundled_history: Pat
         total += len(rows)
     assert (manifest["format"], manifest["as_of"]) == ("csv", "2025-11-27T06:00:00Z")
     assert manifest["schema"][0] == "m001_initial" and sorted(manifest["schema"]) == sorted(SCHEMA)
-    assert (
-        result.stderr
-        == f"export ok: 21 tables and 5 views, {total:,} rows, csv files and manifest.json in {out}\n"
+    # The bundled days are replayed demo data: the export says so, as every report does.
+    demo = "demo data: replayed from a recording, not fetched from the Hub (the bundled demo's numbers are partly invented)"
+    assert (manifest["source"], manifest["source_note"]) == ("replay", demo)
+    assert result.stderr == (
+        f"export ok: 21 tables and 5 views, {total:,} rows, csv files and manifest.json in {out} · {demo}\n"
     )
     assert (out / "models.csv").read_text().splitlines()[0] == (
         "id,hub_id,repo_id,org_id,created_at,last_modified,license,license_tag,license_name,pipeline_tag,"
@@ -114,7 +116,10 @@ def hostile_db(hostile: tuple[Path, Any]) -> Path:  # noqa: F811 (the fixture im
 
 def test_csv_export_neutralises_formulas_and_keeps_values_exact(hostile_db: Path, tmp_path: Path) -> None:
     out = tmp_path / "h"
-    assert run("export", str(out), "--db", str(hostile_db)).exit_code == 0
+    done = run("export", str(out), "--db", str(hostile_db))
+    assert done.exit_code == 0 and "demo data" not in done.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert (manifest["source"], manifest["source_note"]) == ("hub", None)  # synced from a Hub (the fake one)
     with open(out / "models.csv", newline="", encoding="utf-8") as f:
         table = list(csv.DictReader(f))
     cells = {

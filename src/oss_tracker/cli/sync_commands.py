@@ -259,14 +259,17 @@ def export(
 
         if fmt is ExportFormat.parquet:
             need_pyarrow()  # before the folder is made
+        from oss_tracker.reports.common import data_source
+
         database = open_database(db)
-        done = write_export(getattr(database, "conn", database), folder, fmt.value)  # a Store's connection
+        source = data_source(database)  # the demo's data stays labelled as such in what it exports
+        done = write_export(getattr(database, "conn", database), folder, fmt.value, source=source)
     tables = sum(1 for e in done if e.type == "table")
     rows = sum(e.rows for e in done)
     emit(str(folder))
     say(
         f"export ok: {tables} tables and {len(done) - tables} views, {rows:,} rows, "
-        f"{fmt.value} files and {MANIFEST} in {folder}"
+        f"{fmt.value} files and {MANIFEST} in {folder}" + (f" · {source[1]}" if source[1] else "")
     )
 
 

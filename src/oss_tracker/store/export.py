@@ -85,9 +85,11 @@ def export(
     *,
     now: datetime | None = None,
     progress: Callable[[str], None] | None = None,
+    source: tuple[str, str] = ("", ""),
 ) -> list[Exported]:
     """Write every table and view into `folder` (new or empty) as `NAME.csv` or `NAME.parquet`,
-    then `manifest.json`; the files written, in order."""
+    then `manifest.json`; the files written, in order. `source`: where the runs came from and a
+    note (the demo's label), said in the manifest."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}: {' or '.join(FORMATS)}")
     if fmt == "parquet":
@@ -131,6 +133,8 @@ def export(
                     "SELECT name FROM _sqlite_migrations WHERE migration_set = 'oss_tracker' ORDER BY applied_at, name"
                 ).fetchall()
             ],
+            "source": source[0] or None,
+            "source_note": source[1] or None,
             "csv_text_rule": CSV_RULE if fmt == "csv" else None,
             "files": [asdict(e) for e in done],
         }
