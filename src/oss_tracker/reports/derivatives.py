@@ -25,6 +25,21 @@ RELATION_COLUMNS = [
 ]
 
 
+# A row of `latest_counts`, in its query's order.
+LATEST_KEYS = (
+    "id",
+    "org",
+    "finetune",
+    "quantized",
+    "adapter",
+    "merge",
+    "total",
+    "as_of",
+    "change",
+    "previous_as_of",
+)
+
+
 def latest_counts(db: Database, orgs: list[str] | None = None) -> list[dict[str, Any]]:
     """Each current model's latest count, largest first, with the change since its previous count."""
     where, args = "", []
@@ -43,19 +58,7 @@ def latest_counts(db: Database, orgs: list[str] | None = None) -> list[dict[str,
             ORDER BY d.total DESC, m.repo_id""",
         args,
     ).fetchall()
-    keys = (
-        "id",
-        "org",
-        "finetune",
-        "quantized",
-        "adapter",
-        "merge",
-        "total",
-        "as_of",
-        "change",
-        "previous_as_of",
-    )
-    return [dict(zip(keys, r, strict=True)) for r in rows]
+    return [dict(zip(LATEST_KEYS, r, strict=True)) for r in rows]
 
 
 @sourced
@@ -108,17 +111,7 @@ def ranking(
         "bases": [
             {
                 k: c[k]
-                for k in (
-                    "id",
-                    "org",
-                    "finetune",
-                    "quantized",
-                    "adapter",
-                    "merge",
-                    "total",
-                    "as_of",
-                    "change",
-                )
+                for k in LATEST_KEYS[:-1]  # the JSON's base rows: all but the previous count's day
             }
             for c in counts[: limit or None]
         ]
