@@ -133,3 +133,13 @@ def test_one_kind_of_companies_compared_says_nothing_of_originals(late: tuple[Pa
                          "--db", str(db)).stdout.split())  # fmt: skip
     assert "Note: followers unknown for LabB: the sum is unknown, not a sum of the others." in table
     assert "original models unknown" not in table and "original releases 30d unknown" not in table
+
+
+def test_one_share_rule_for_every_report() -> None:
+    """compare, companies, families, licences and report share by `common.share_pct`: one decimal,
+    unknown with an unknown part and of a total that is not positive (a period whose all-time
+    counts went down can sum below zero: compare gave -50.0 % of it)."""
+    from oss_tracker.reports.common import share_pct
+
+    assert [share_pct(50, 200), share_pct(1, 3), share_pct(-20, 100)] == [25.0, 33.3, -20.0]
+    assert [share_pct(50, -100), share_pct(5, 0), share_pct(None, 5), share_pct(5, None)] == [None] * 4

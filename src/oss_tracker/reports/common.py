@@ -451,3 +451,9 @@ def unknown_parts(parts: list[dict[str, Any]], keys: tuple[str, ...], name: str 
                 "not a sum of the others."
             )
     return out
+
+
+def share_pct(part: int | None, whole: int | None) -> float | None:
+    """`part` as a percentage of `whole`, to one decimal; unknown when either is, and where the
+    whole is not positive (all-time counts that went down can make a period's total so)."""
+    return round(100.0 * part / whole, 1) if part is not None and whole is not None and whole > 0 else None

@@ -22,6 +22,7 @@ from oss_tracker.reports.common import (
     kind_note,
     none_of_kind,
     repo_summary,
+    share_pct,
     sourced,
     total,
     unknown_parts,
@@ -254,17 +255,17 @@ def company_compare(
     group_30d = total([r["downloads_30d"] for r in rows])
     group_period = total([r["downloads_period"] for r in rows])
     for r in rows:
-        r["share_of_group_pct"] = _pct(r["downloads_30d"], group_30d)
-        r["share_of_all_pct"] = _pct(r["downloads_30d"], all_30d)
-        r["period_share_of_group_pct"] = _pct(r["downloads_period"], group_period)
-        r["period_share_of_all_pct"] = _pct(r["downloads_period"], all_period)
+        r["share_of_group_pct"] = share_pct(r["downloads_30d"], group_30d)
+        r["share_of_all_pct"] = share_pct(r["downloads_30d"], all_30d)
+        r["period_share_of_group_pct"] = share_pct(r["downloads_period"], group_period)
+        r["period_share_of_all_pct"] = share_pct(r["downloads_period"], all_period)
     rows.sort(key=lambda r: (-(r["downloads_30d"] or 0), r["company"]))
     group = {
         "name": label,
         "downloads_30d": group_30d,
         "downloads_period": group_period,
-        "share_of_all_pct": _pct(group_30d, all_30d),
-        "period_share_of_all_pct": _pct(group_period, all_period),
+        "share_of_all_pct": share_pct(group_30d, all_30d),
+        "period_share_of_all_pct": share_pct(group_period, all_period),
     }
     data = {"as_of": everything["as_of"], "since": everything["since"], "kind": kind, "companies": rows, "group": group,
             "all_tracked": {"downloads_30d": all_30d, "downloads_period": all_period}}  # fmt: skip
@@ -326,10 +327,6 @@ def _mixed_days(latest: list[tuple[str, str]]) -> list[str]:
         return []
     listed = ", ".join(f"{org} {day[:10]}" for org, day in latest)
     return [f"Warning: the accounts' latest snapshots are from different days ({listed}); the sums mix them."]
-
-
-def _pct(part: int | None, whole: int | None) -> float | None:
-    return round(100.0 * part / whole, 1) if part is not None and whole else None
 
 
 def _repos(db: Database, accounts: list[str]) -> dict[str, dict[str, Any]]:

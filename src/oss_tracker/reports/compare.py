@@ -17,6 +17,7 @@ from oss_tracker.reports.common import (
     kind_note,
     org_runs,
     repo_summary,
+    share_pct,
     sourced,
     total,
     totals_at,
@@ -193,10 +194,10 @@ def compare(
     sum_30d = total([r["downloads_30d"] for r in rows])
     sum_period = total([r["downloads_period"] for r in rows])
     for r in rows:
-        r["share_30d_pct"] = _share(r["downloads_30d"], sum_30d)
-        r["share_period_pct"] = _share(r["downloads_period"], sum_period)
-        r["share_30d_of_all_pct"] = _share(r["downloads_30d"], all_30d)
-        r["share_period_of_all_pct"] = _share(r["downloads_period"], all_period)
+        r["share_30d_pct"] = share_pct(r["downloads_30d"], sum_30d)
+        r["share_period_pct"] = share_pct(r["downloads_period"], sum_period)
+        r["share_30d_of_all_pct"] = share_pct(r["downloads_30d"], all_30d)
+        r["share_period_of_all_pct"] = share_pct(r["downloads_period"], all_period)
 
     group = {
         k: total([r[k] for r in rows])
@@ -225,8 +226,8 @@ def compare(
         if group["downloads_period"] is not None and base_sum
         else None
     )
-    group["share_30d_of_all_pct"] = _share(group["downloads_30d"], all_30d)
-    group["share_period_of_all_pct"] = _share(group["downloads_period"], all_period)
+    group["share_30d_of_all_pct"] = share_pct(group["downloads_30d"], all_30d)
+    group["share_period_of_all_pct"] = share_pct(group["downloads_period"], all_period)
     data = {
         "as_of": hist["as_of"],
         "since": start.isoformat(),
@@ -324,7 +325,3 @@ def compare(
         notes=notes,
         main=0,
     )
-
-
-def _share(part: int | None, whole: int | None) -> float | None:
-    return round(100.0 * part / whole, 1) if part is not None and whole else None

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from oss_tracker.errors import NoData
-from oss_tracker.reports.common import model_row, sourced, watched_orgs
+from oss_tracker.reports.common import model_row, share_pct, sourced, watched_orgs
 from oss_tracker.reports.model import Chart, ChartSeries, Column, Report, Section
 from oss_tracker.store.families import api_compared, api_differences
 
@@ -41,11 +41,6 @@ BY = ("descendants", "community", "growth")
 STALE_DAYS = 3  # the archive is a day or two behind the Hub; more than this is worth a note
 
 
-def _share(part: int | None, whole: int | None) -> float | None:
-    # No share of a total that is not positive (all-time counts that went down can make a period's so).
-    return round(100 * part / whole, 1) if part is not None and whole is not None and whole > 0 else None
-
-
 def _stale(db: Database, day: str) -> list[str]:
     """A note when the families are much older than the last live sync."""
     row = db.execute(
@@ -69,7 +64,7 @@ def _family_row(row: tuple[Any, ...]) -> dict[str, Any]:
     f = dict(zip(FAMILY_COLUMNS, row, strict=True))
     f["direct"] = f["finetune"] + f["quantized"] + f["adapter"] + f["merge"] + f["unspecified"]
     f["total_30d"] = _sum(f["own_30d"], f["company_30d"], f["community_30d"])
-    f["community_share_pct"] = _share(f["community_30d"], f["total_30d"])
+    f["community_share_pct"] = share_pct(f["community_30d"], f["total_30d"])
     f["period_total"] = _sum(f["period_own"], f["period_company"], f["period_community"])
     return f
 
@@ -194,8 +189,8 @@ def family_report(db: Database, ident: str, *, limit: int = 20) -> Report:
             ("family", "the whole family", f["total_30d"], f["period_total"]),
         ]
         downloads = [
-            {"part": key, "label": label, "downloads_30d": d30, "share_30d_pct": _share(d30, f["total_30d"]),
-             "downloads_period": per, "share_period_pct": _share(per, f["period_total"])}
+            {"part": key, "label": label, "downloads_30d": d30, "share_30d_pct": share_pct(d30, f["total_30d"]),
+             "downloads_period": per, "share_period_pct": share_pct(per, f["period_total"])}
             for key, label, d30, per in parts
         ]  # fmt: skip
         data["downloads"] = {
@@ -376,7 +371,7 @@ def families_report(
     ranked = [
         {"model_id": model_id, "id": repo_id, "org": org, "descendants": n, "direct": direct,
          "deeper": n - direct, "merges": merges, "growth": grew, "own_30d": own, "community_30d": community,
-         "community_share_pct": _share(community, _sum(own, company, community)), "community_period": None}
+         "community_share_pct": share_pct(community, _sum(own, company, community)), "community_period": None}
         for model_id, repo_id, org, n, direct, merges, own, company, community, grew, _ in found
     ]  # fmt: skip
     shown = ranked[:limit]
@@ -493,7 +488,7 @@ def _owners(db: Database, day_id: int, chain: list[int], names: dict[str, str]) 
         own_period, built_period = periods.get((kind, name.lower()), (None, None))
         out.append(
             {"kind": kind, "name": name, "accounts": members, "models": models, "own_30d": own,
-             "built_30d": built, "built_share_pct": _share(built, _sum(own, built)), "community": community,
+             "built_30d": built, "built_share_pct": share_pct(built, _sum(own, built)), "community": community,
              "company": company, "own_period": own_period, "built_period": built_period}
         )  # fmt: skip
     return out

@@ -12,6 +12,7 @@ from oss_tracker.reports.common import (
     kind_missing,
     kind_note,
     none_of_kind,
+    share_pct,
     sourced,
     watched_orgs,
 )
@@ -77,12 +78,12 @@ def licenses_report(db: Database, *, orgs: list[str] | None = None, kind: str = 
         entry["licenses"].sort(key=lambda x: (-x["models"], x["license"]))
         total, orig, dl = entry["models"], entry["originals"], entry["downloads_30d"]
         for item in entry["licenses"]:
-            item["share_pct"] = _pct(item["models"], total)
-            item["downloads_share_pct"] = _pct(item["downloads_30d"], dl)
+            item["share_pct"] = share_pct(item["models"], total)
+            item["downloads_share_pct"] = share_pct(item["downloads_30d"], dl)
             detail.append({"org": entry["org"], **item})
-        entry["permissive_share_pct"] = _pct(entry["groups"]["permissive"], total)
-        entry["original_permissive_share_pct"] = _pct(entry["original_groups"]["permissive"], orig)
-        entry["permissive_downloads_share_pct"] = _pct(entry["downloads_by_group"]["permissive"], dl)
+        entry["permissive_share_pct"] = share_pct(entry["groups"]["permissive"], total)
+        entry["original_permissive_share_pct"] = share_pct(entry["original_groups"]["permissive"], orig)
+        entry["permissive_downloads_share_pct"] = share_pct(entry["downloads_by_group"]["permissive"], dl)
         group_rows.append(
             {
                 "org": entry["org"],
@@ -213,7 +214,3 @@ def licenses_report(db: Database, *, orgs: list[str] | None = None, kind: str = 
         ),
         main=1,
     )
-
-
-def _pct(part: int, whole: int) -> float | None:
-    return round(100.0 * part / whole, 1) if whole else None

@@ -19,6 +19,7 @@ from oss_tracker.reports.common import (
     org_row,
     org_runs,
     repo_summary,
+    share_pct,
     sourced,
     totals_at,
 )
@@ -106,7 +107,7 @@ def licence_mix(
     totals = {k: sum(g[k] for g in groups.values()) for k in ("models", "originals", "downloads_30d")}
 
     def share(key: str) -> float | None:
-        return round(100.0 * groups["permissive"][key] / totals[key], 1) if totals[key] else None
+        return share_pct(groups["permissive"][key], totals[key])
 
     return {
         "licenses": licenses,
@@ -327,18 +328,15 @@ def licence_sections(data: dict[str, Any], kind: str = "all") -> list[Section]:
     licenses, downloads = data["licenses"], data["license_downloads_30d"]
     total_models, total_downloads = sum(licenses.values()), sum(downloads.values())
 
-    def pct(part: int, whole: int) -> float | None:
-        return round(100.0 * part / whole, 1) if whole else None
-
     rows = [
         {"license": k, "group": lic.group(k), "models": v, "originals": data["original_licenses"].get(k, 0),
-         "downloads_30d": downloads.get(k, 0), "models_pct": pct(v, total_models),
-         "downloads_pct": pct(downloads.get(k, 0), total_downloads)}
+         "downloads_30d": downloads.get(k, 0), "models_pct": share_pct(v, total_models),
+         "downloads_pct": share_pct(downloads.get(k, 0), total_downloads)}
         for k, v in licenses.items()
     ]  # fmt: skip
     groups = [
-        {"group": g, **v, "models_pct": pct(v["models"], total_models),
-         "downloads_pct": pct(v["downloads_30d"], total_downloads)}
+        {"group": g, **v, "models_pct": share_pct(v["models"], total_models),
+         "downloads_pct": share_pct(v["downloads_30d"], total_downloads)}
         for g, v in data["license_groups"].items()
     ]  # fmt: skip
     originals = [Column("originals", "Originals", "int", table=kind == "all")]
