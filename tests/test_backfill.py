@@ -610,13 +610,8 @@ def test_stalled_counters_are_counted_per_model_in_any_order_and_drops_flagged(
 def test_only_rows_that_may_have_changed_are_read_whole(tmp_path: Path, worlds: dict[str, Any]) -> None:
     """The 2nd day's file holds the same lastModified for every model: its tags, cardData and the
     other descriptive columns are not read at all, only the ids and the snapshot's columns."""
-
     data = parquet_bytes(archive_table(worlds["2025-11-24"]))
-    folder = tmp_path / "copy"
-    for day in ("2025-11-24", "2025-11-26"):
-        target = folder / "models" / day / "models.parquet"
-        target.parent.mkdir(parents=True)
-        target.write_bytes(data)
+    folder = _one_file_twice(tmp_path / "copy", data)
     chunks, unchanged = _chunks(data)
     db = tmp_path / "a.db"
     assert backfill(None, db, "--source", str(folder), orgs=FIVE).exit_code == 0
@@ -631,21 +626,26 @@ def test_only_rows_that_may_have_changed_are_read_whole(tmp_path: Path, worlds: 
 def test_a_day_with_nothing_changed_reads_the_ids_once_and_the_snapshots_columns(
     tmp_path: Path, worlds: dict[str, Any]
 ) -> None:
-    """Exactly: the footer, every row group's `id`, the snapshot's columns (and pyarrow's small
-    gaps between them); `id` is not read again with the snapshot's columns. Many filler rows, so
-    that the ids outweigh the footer's allowance."""
+    """At most the footer, every row group's `id`, the snapshot's columns (and pyarrow's small gaps
+    between them): `id` is not read again with the snapshot's columns. Many filler rows, so that
+    a second read of the ids would not fit in the footer's allowance."""
     data = parquet_bytes(archive_table(worlds["2025-11-24"], filler=30_000), row_group_size=5_000)
-    folder = tmp_path / "copy"
-    for day in ("2025-11-24", "2025-11-26"):
-        target = folder / "models" / day / "models.parquet"
-        target.parent.mkdir(parents=True)
-        target.write_bytes(data)
+    folder = _one_file_twice(tmp_path / "copy", data)
     chunks, unchanged = _chunks(data)
     assert chunks["id"] > 64 * 1024 + (unchanged - chunks["id"]) // 2  # a second read would show
     db = tmp_path / "a.db"
     assert backfill(None, db, "--source", str(folder), orgs=FIVE).exit_code == 0
     second = rows(db, "SELECT bytes_read FROM runs WHERE day = '2025-11-24'")[0][0]
     assert chunks["id"] < second <= unchanged
+
+
+def _one_file_twice(folder: Path, data: bytes) -> Path:
+    """A local copy holding the same file on two days (the 24th and the 26th)."""
+    for day in ("2025-11-24", "2025-11-26"):
+        target = folder / "models" / day / "models.parquet"
+        target.parent.mkdir(parents=True)
+        target.write_bytes(data)
+    return folder
 
 
 def _chunks(data: bytes) -> tuple[dict[str, int], int]:
