@@ -100,12 +100,20 @@ def load_range(loads: list[float]) -> str:
 
 @contextmanager
 def fakehub_process(
-    world: Path, *, latency: float = 0.0, quota: int = 100_000, window: float = 300.0
+    world: Path,
+    *,
+    latency: float = 0.0,
+    quota: int = 100_000,
+    window: float = 300.0,
+    archive: tuple[Path, str] | None = None,
 ) -> Iterator[str]:
     """tests/fakehub.py in its own process (so that it does not share the GIL or the RSS of
-    what is measured), with TCP_NODELAY (see fakehub_nodelay.py); yields its URL."""
+    what is measured), with TCP_NODELAY (see fakehub_nodelay.py); yields its URL. `archive`:
+    (file, commit date) of a one-day `cfahlgren1/hub-stats` to serve as well."""
     args = [PYTHON, str(ROOT / "bench" / "fakehub_nodelay.py"), str(world), "--latency", str(latency),
             "--quota", str(quota), "--window", str(window)]  # fmt: skip
+    if archive is not None:
+        args += ["--archive", str(archive[0]), "--archive-at", archive[1]]
     proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         url = proc.stdout.readline().strip() if proc.stdout else ""

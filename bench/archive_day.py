@@ -233,10 +233,13 @@ def _filler(rng, start: int, n: int, schema):
     return pa.table({f.name: cols[f.name].cast(f.type) for f in schema}, schema=schema)
 
 
-def backfill(work: Path, name: str, db: Path, days: list[tuple[str, Path]], *, fresh: bool) -> dict:
-    """One `oss-tracker backfill` of these (day, file) pairs (a local archive folder of links) into
-    `db` (emptied first when `fresh`), in a child: wall time, its peak RSS, the 1-minute load when
-    it started, and each imported day's bytes and the file's size, in the order they were imported."""
+def backfill(
+    work: Path, name: str, db: Path, days: list[tuple[str, Path]], *, fresh: bool, hub: str | None = None
+) -> dict:
+    """One `oss-tracker backfill` of these (day, file) pairs (a local archive folder of links; with
+    `hub`, the one day the fake Hub at that URL serves as `cfahlgren1/hub-stats`) into `db`
+    (emptied first when `fresh`), in a child: wall time, its peak RSS, the 1-minute load when it
+    started, and each imported day's bytes and the file's size, in the order they were imported."""
     import sqlite3
 
     folder = work / name / "models"
@@ -249,7 +252,12 @@ def backfill(work: Path, name: str, db: Path, days: list[tuple[str, Path]], *, f
         for old in work.glob(db.name + "*"):
             old.unlink()
     before = _run_ids(db)
-    argv = [OSS_TRACKER, "backfill", "--db", str(db), "--source", str(folder.parent)]
+    argv = [OSS_TRACKER, "backfill", "--db", str(db)]
+    if hub is None:
+        argv += ["--source", str(folder.parent)]
+    else:  # -v: the live listings' lines
+        argv[1:1] = ["-v"]
+        argv += ["--endpoint", hub, "--since", days[0][0], "--until", days[0][0]]
     argv += [f for o in ORGS for f in ("--org", o)]
     # Through /usr/bin/time: a child's ru_maxrss counts the parent's pages it was forked with
     # (this process, after generating a file, is large), not only what the command used.
@@ -344,21 +352,28 @@ def floor(file: Path, columns: str = "snapshot", against: Path | None = None) ->
         pf = pq.ParquetFile(f, pre_buffer=True)
         names = pf.schema_arrow.names
         snap = [c for c in CHEAP if c in SNAPSHOT_TIER and c in names]
-        more = [c for c in CHEAP if c not in SNAPSHOT_TIER and c.split(".")[0] in names] + ["tags"]
+        more = [c for c in CHEAP if c not in SNAPSHOT_TIER and c != "gguf.total" and c.split(".")[0] in names]
+        more += ["tags"]
         for g in range(pf.num_row_groups):
             ids = pf.read_row_group(g, columns=["id"]).column("id")
             hits = pc.indices_nonzero(pc.match_substring_regex(ids, pattern, ignore_case=True))
             if len(hits):
-                cols = pf.read_row_group(g, columns=["id", *snap]).take(hits)
+                ids_l = ids.take(hits).to_pylist()  # kept from the first read, as the import does
+                cols = pf.read_row_group(g, columns=snap).take(hits)
+                mods = cols.column("lastModified").to_pylist()
                 if columns == "all":
-                    pf.read_row_group(g, columns=[*more, "cardData"]).take(hits)
-                elif against is not None and any(
-                    known.get(i) != m
-                    for i, m in zip(
-                        cols.column("id").to_pylist(), cols.column("lastModified").to_pylist(), strict=True
-                    )
-                ):
-                    pf.read_row_group(g, columns=more).take(hits)
+                    whole = [True] * len(ids_l)
+                    described = pf.read_row_group(g, columns=[*more, "cardData"]).take(hits)
+                else:
+                    whole = [
+                        against is not None and known.get(i) != m for i, m in zip(ids_l, mods, strict=True)
+                    ]
+                    described = pf.read_row_group(g, columns=more).take(hits) if any(whole) else None
+                # A GGUF repo's parameters (a row read whole without a safetensors total): `gguf.total`.
+                if described is not None:
+                    totals = described.column("safetensors").combine_chunks().flatten()[0].to_pylist()
+                    if any(w and t is None for w, t in zip(whole, totals, strict=True)):
+                        pf.read_row_group(g, columns=["gguf.total"]).take(hits)
     return time.perf_counter() - t0, f.read_bytes, time.process_time() - c0
 
 
@@ -416,10 +431,14 @@ def main() -> None:
     ap.add_argument("--chain", default="10,50,5,5,5",
                     help="models modified between each older day and the day after it (comma-separated)")  # fmt: skip
     ap.add_argument("--out", type=Path, default=Path("/tmp/oss-archive"))
+    ap.add_argument("--first-day-only", action="store_true",
+                    help="only the newest day into a fresh database, from a local file and from the Hub")  # fmt: skip
     args = ap.parse_args()
     chain = tuple(int(n) for n in args.chain.split(",") if n)
     args.out.mkdir(parents=True, exist_ok=True)
     paths = chain_paths(args.out, args.rows, args.group, args.layout, chain)
+    if args.first_day_only:
+        paths = paths[:1]
     print(machine())
     if not all(p.exists() for p in paths):
         t0 = time.perf_counter()
@@ -446,7 +465,33 @@ def main() -> None:
     # One day into a fresh database, then (separate runs) an older day: the same file, or one with
     # models modified since it (compared with the stored state: the day imported just before).
     one = backfill(w, "a", w / "one.db", [(NEWEST, file)], fresh=True)
-    rows.append(_row(f"{args.layout}, first day, fresh database", one["runs"][0], one, one["load"]))
+    rows.append(
+        _row(f"{args.layout}, first day, fresh database, local file", one["runs"][0], one, one["load"])
+    )
+    # The same day from the Hub (the fake Hub serving the file as hub-stats, and the fixture
+    # world as the accounts' live state): the accounts are listed live first.
+    world = ROOT / "fixtures" / "worlds" / "2025-11-24.json"
+    with fakehub_process(world, archive=(file, f"{NEWEST}T13:05:00.000Z")) as url:
+        live = backfill(w, "h", w / "hub.db", [(NEWEST, file)], fresh=True, hub=url)
+    rows.append(_row(f"{args.layout}, first day, fresh database, from the Hub (live listing first)",
+                     live["runs"][0], live, live["load"]))  # fmt: skip
+    print("from the Hub:", live["line"])
+    if args.first_day_only:
+        print(
+            table(
+                [
+                    "day imported (four orgs)",
+                    "read",
+                    "of the file",
+                    "wall",
+                    "CPU",
+                    "peak RSS",
+                    "load (1 min)",
+                ],
+                rows,
+            )
+        )
+        return
     again = backfill(w, "b", w / "one.db", [(_day(NEWEST, 1), file)], fresh=False)
     label = f"{args.layout}, an older day after it, no model modified"
     rows.append(_row(label, again["runs"][0], again, again["load"]))

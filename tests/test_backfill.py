@@ -610,16 +610,51 @@ def test_stalled_counters_are_counted_per_model_in_any_order_and_drops_flagged(
 def test_only_rows_that_may_have_changed_are_read_whole(tmp_path: Path, worlds: dict[str, Any]) -> None:
     """The 2nd day's file holds the same lastModified for every model: its tags, cardData and the
     other descriptive columns are not read at all, only the ids and the snapshot's columns."""
-    import pyarrow.parquet as pq
-
-    from oss_tracker.hub.archive_table import SNAPSHOT_TIER
-
     data = parquet_bytes(archive_table(worlds["2025-11-24"]))
-    folder = tmp_path / "copy"
+    folder = _one_file_twice(tmp_path / "copy", data)
+    chunks, unchanged = _chunks(data)
+    db = tmp_path / "a.db"
+    assert backfill(None, db, "--source", str(folder), orgs=FIVE).exit_code == 0
+    first, second = (r[0] for r in rows(db, "SELECT bytes_read FROM runs ORDER BY id"))
+    assert second <= unchanged and second < first
+    assert first >= chunks["id"] + chunks["tags"] + chunks["cardData"]
+    # The licences and attributes stand, and no event was made of the unread columns.
+    assert rows(db, "SELECT count(*) FROM events") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM models WHERE license = 'unknown'")[0][0] == 19  # as the worlds say
+
+
+def test_a_day_with_nothing_changed_reads_the_ids_once_and_the_snapshots_columns(
+    tmp_path: Path, worlds: dict[str, Any]
+) -> None:
+    """At most the footer, every row group's `id`, the snapshot's columns (and pyarrow's small gaps
+    between them): `id` is not read again with the snapshot's columns. Many filler rows, so that
+    a second read of the ids would not fit in the footer's allowance."""
+    data = parquet_bytes(archive_table(worlds["2025-11-24"], filler=30_000), row_group_size=5_000)
+    folder = _one_file_twice(tmp_path / "copy", data)
+    chunks, unchanged = _chunks(data)
+    assert chunks["id"] > 64 * 1024 + (unchanged - chunks["id"]) // 2  # a second read would show
+    db = tmp_path / "a.db"
+    assert backfill(None, db, "--source", str(folder), orgs=FIVE).exit_code == 0
+    second = rows(db, "SELECT bytes_read FROM runs WHERE day = '2025-11-24'")[0][0]
+    assert chunks["id"] < second <= unchanged
+
+
+def _one_file_twice(folder: Path, data: bytes) -> Path:
+    """A local copy holding the same file on two days (the 24th and the 26th)."""
     for day in ("2025-11-24", "2025-11-26"):
         target = folder / "models" / day / "models.parquet"
         target.parent.mkdir(parents=True)
         target.write_bytes(data)
+    return folder
+
+
+def _chunks(data: bytes) -> tuple[dict[str, int], int]:
+    """A Parquet day's compressed bytes per top-level column, and the most a day whose watched rows
+    are all unchanged may read: the footer, the ids and the snapshot's columns."""
+    import pyarrow.parquet as pq
+
+    from oss_tracker.hub.archive_table import SNAPSHOT_TIER
+
     meta = pq.ParquetFile(io.BytesIO(data)).metadata
     chunks: dict[str, int] = {}
     holes = 0  # pyarrow reads across a gap of up to 8 KiB between two chunks it needs, rather than ask twice
@@ -631,15 +666,115 @@ def test_only_rows_that_may_have_changed_are_read_whole(tmp_path: Path, worlds: 
             if top != "id" and top not in SNAPSHOT_TIER and col.total_compressed_size <= 8192:
                 holes += col.total_compressed_size
     snapshot = sum(v for k, v in chunks.items() if k == "id" or k in SNAPSHOT_TIER)
-    db = tmp_path / "a.db"
-    assert backfill(None, db, "--source", str(folder), orgs=FIVE).exit_code == 0
-    first, second = (r[0] for r in rows(db, "SELECT bytes_read FROM runs ORDER BY id"))
     footer = 64 * 1024  # pyarrow reads the file's last 64 KiB for the footer
-    assert second <= snapshot + footer + holes < first
-    assert first >= snapshot + chunks["tags"] + chunks["cardData"]
-    # The licences and attributes stand, and no event was made of the unread columns.
-    assert rows(db, "SELECT count(*) FROM events") == [(0,)]
-    assert rows(db, "SELECT count(*) FROM models WHERE license = 'unknown'")[0][0] == 19  # as the worlds say
+    return chunks, snapshot + footer + holes
+
+
+def test_a_first_backfill_from_the_hub_takes_unchanged_models_from_a_live_listing(
+    hub: FakeHub, tmp_path: Path, worlds: dict[str, Any], parquet: dict[str, bytes]
+) -> None:
+    """Into a database that knows no model of an account, the newest archived day would need every
+    row's tags (and cardData for a `license:other`): the account is listed live first (never
+    stored), and a row whose lastModified is the listed one is described by the listing. The
+    history is the one read whole when the listing fails; a model changed since is read whole."""
+
+    def first_backfill(db: Path) -> Any:
+        return run("-v", "backfill", "--db", str(db), "--endpoint", hub.url, "--org", "MiniMaxAI", "--org",
+                   "moonshotai", "--now", "2025-12-01T00:00:00Z", "--retries", "0")  # fmt: skip
+
+    def said(result: Any) -> list[str]:
+        return [line.partition(" INFO ")[2] for line in result.stderr.splitlines() if " INFO " in line]
+
+    # A listing that fails costs bytes only: every row is read whole, as from local files.
+    hub.add_fault("status", match="/api/models", times=99, status=500)
+    whole = tmp_path / "whole.db"
+    failed = first_backfill(whole)
+    assert failed.exit_code == 0, failed.stderr
+    assert said(failed) == [
+        f"backfill: {org} could not be listed live (HTTP 500 for GET /api/models after 1 attempts): "
+        "its archived rows are read whole"
+        for org in SMALL
+    ]
+    hub.clear_faults()
+    chunks, unchanged = _chunks(parquet["2025-11-27"])
+    whole_read = dict(rows(whole, "SELECT day, bytes_read FROM runs"))
+    assert whole_read["2025-11-27"] >= chunks["id"] + chunks["tags"] + chunks["cardData"]
+    # Listed live, nothing changed since the archive's last day: it reads what it reads after a live sync.
+    db = tmp_path / "a.db"
+    listed = hub.count("/api/models")
+    result = first_backfill(db)
+    assert result.exit_code == 0, result.stderr
+    assert said(result) == [
+        "backfill: MiniMaxAI listed live, 10 model(s): archived rows unchanged since are not read whole",
+        "backfill: moonshotai listed live, 14 model(s): archived rows unchanged since are not read whole",
+    ]
+    assert hub.count("/api/models") - listed == 2  # a page each
+    read = dict(rows(db, "SELECT day, bytes_read FROM runs"))
+    assert read["2025-11-27"] <= unchanged
+    assert [read[d] for d in DAYS[:2]] == [whole_read[d] for d in DAYS[:2]]
+    # ...and stores the same history: nothing of the listing is stored.
+    assert content(db) == content(whole) | {"runs": content(db)["runs"]}
+    assert [r[:-1] for r in rows(db, "SELECT day, status, orgs, bytes_read FROM runs ORDER BY id")] == [
+        r[:-1] for r in rows(whole, "SELECT day, status, orgs, bytes_read FROM runs ORDER BY id")
+    ]
+    # MiniMax-M2 had a commit after the archive's last day (a new licence, live only): its row is
+    # read whole, and its licence is the archive's.
+    world = json.loads(json.dumps(worlds["2025-11-27"]))
+    m2 = next(m for m in world["models"] if m["id"] == "MiniMaxAI/MiniMax-M2")
+    m2["lastModified"] = "2025-11-28T09:00:00.000Z"
+    m2["tags"] = [t for t in m2["tags"] if not t.startswith("license:")] + ["license:apache-2.0"]
+    m2["cardData"] = {"license": "apache-2.0"}
+    hub.set_world(world)
+    changed = tmp_path / "changed.db"
+    assert first_backfill(changed).exit_code == 0
+    assert content(changed) == content(whole) | {"runs": content(changed)["runs"]}
+    assert rows(
+        changed, "SELECT license, license_name FROM models WHERE repo_id = 'MiniMaxAI/MiniMax-M2'"
+    ) == [("modified-mit", "modified-mit")]
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(io.BytesIO(parquet["2025-11-27"]))
+    group = next(
+        g for g in range(pf.num_row_groups)
+        if m2["id"] in pf.read_row_group(g, columns=["id"]).column("id").to_pylist()
+    )  # fmt: skip
+    meta = pf.metadata.row_group(group)
+    heavy = sum(
+        meta.column(c).total_compressed_size
+        for c in range(meta.num_columns)
+        if meta.column(c).path_in_schema.split(".")[0] in ("tags", "cardData")
+    )
+    newest = rows(changed, "SELECT bytes_read FROM runs WHERE day = '2025-11-27'")[0][0]
+    assert read["2025-11-27"] + heavy <= newest < whole_read["2025-11-27"]  # its row group's, not all
+    # A database that knows the accounts lists nothing live.
+    before = hub.count("/api/models")
+    assert backfill(hub, db, "--since", "2025-11-20").exit_code == 0
+    assert hub.count("/api/models") == before
+
+
+def test_a_gguf_repos_parameters_are_its_gguf_headers_count_as_a_sync_takes_them(
+    tmp_path: Path, worlds: dict[str, Any]
+) -> None:
+    """A repo without safetensors (a GGUF conversion) has its parameter count in `gguf.total`."""
+    world = worlds["2025-11-24"]
+    folder = tmp_path / "copy"
+    _local_copy(folder, worlds, ["2025-11-24"])
+    db = tmp_path / "a.db"
+    assert backfill(None, db, "--source", str(folder), orgs=["Qwen"]).exit_code == 0
+
+    def total(m: dict[str, Any]) -> int | None:
+        st, gg = m.get("safetensors"), m.get("gguf")
+        return st.get("total") if isinstance(st, dict) else gg.get("total") if isinstance(gg, dict) else None
+
+    expected = sorted((m["id"], total(m)) for m in world["models"] if m["author"] == "Qwen")
+    assert rows(db, "SELECT repo_id, parameters FROM models ORDER BY repo_id") == expected
+    gguf = [(i, n) for i, n in expected if n is not None and not isinstance(
+        next(m for m in world["models"] if m["id"] == i).get("safetensors"), dict)]  # fmt: skip
+    assert len(gguf) == 117
+    synced = tmp_path / "s.db"
+    with FakeHub(world) as fake:
+        assert sync(fake, synced, "Qwen", now="2025-11-24T20:00:00Z").exit_code == 0
+    assert rows(synced, "SELECT repo_id, parameters FROM models ORDER BY repo_id") == expected
 
 
 def test_every_month_quiet_and_an_archive_that_cannot_be_listed(hub: FakeHub, tmp_path: Path) -> None:

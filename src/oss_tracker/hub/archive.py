@@ -31,7 +31,6 @@ from oss_tracker.hub.parse import iso_time
 
 log = logging.getLogger("oss_tracker")
 
-DEFAULT_REPO = "cfahlgren1/hub-stats"
 SHA = re.compile(r"[0-9a-f]{40}")
 # Pages of commits a listing may bring: 100,000 commits at the Hub's page size, ~100 years of daily uploads.
 MAX_COMMIT_PAGES = 2000

@@ -7,6 +7,8 @@ Nothing about the file is assumed; each shape is detected (what is known: DESIGN
   revision (`downloadsAllTime` exists only from 2025-02-27): a missing column is unknown (NULL)
   for the day, said in a note, never a zero. The ModelRecord fields a day had are reported in
   `fields` so that the store does not overwrite what it knows with nothing.
+- **Parameters.** `safetensors.total`, else (none sent) `gguf.total`, as a sync takes them
+  (`gguf.total` read only in row groups holding such a row).
 - **Types.** Counts are taken from integers or integral floats; `createdAt` from a timestamp (with
   or without a zone: UTC), or an ISO string; `tags` from a list, or (CSV) a JSON list in a string;
   `cardData` from a JSON string or a struct. Anything else is unknown for that row (counted).
@@ -53,11 +55,12 @@ CHEAP = {
     "library_name": "library_name",
     "gated": "gated",
     "safetensors.total": "parameters",
+    "gguf.total": "parameters",  # a GGUF repo has no safetensors: the GGUF header's count, as a sync takes it
 }
 SNAPSHOT_COLUMNS = ("downloads", "downloadsAllTime", "likes")
 # Columns of numbers: one of another type in a Parquet day is read value by value as any odd
 # value is (text that is a number read as one, anything else unknown), and said in the day's notes.
-NUMERIC = ("downloads", "downloadsAllTime", "likes", "trendingScore", "safetensors.total")
+NUMERIC = ("downloads", "downloadsAllTime", "likes", "trendingScore", "safetensors.total", "gguf.total")
 # Read for every watched row; the others (and `tags`) only for rows that may have changed.
 SNAPSHOT_TIER = frozenset(
     {"downloads", "downloadsAllTime", "likes", "trendingScore", "createdAt", "lastModified"}
@@ -198,7 +201,11 @@ def read_parquet(
     names_in = set(schema.names)
     cheap = [c for c in CHEAP if c.split(".")[0] in names_in and _leaf(schema, c)]
     snap = [c for c in cheap if c in SNAPSHOT_TIER]
-    describe = [c for c in cheap if c not in SNAPSHOT_TIER] + (["tags"] if "tags" in names_in else [])
+    # `gguf.total` only where a row read whole has no safetensors total (a GGUF repo): see phase 3.
+    gguf = [c for c in cheap if c == "gguf.total"]
+    describe = [c for c in cheap if c not in SNAPSHOT_TIER and c not in gguf] + (
+        ["tags"] if "tags" in names_in else []
+    )
     has_tags, has_card = "tags" in names_in, "cardData" in names_in
     check_chunks(pf, ["id", *cheap, *(["tags"] if has_tags else []), *(["cardData"] if has_card else [])],
                  source.seek(0, 2))  # fmt: skip
@@ -215,28 +222,30 @@ def read_parquet(
     try:
         # Phase 1: the watched rows of each row group.
         hits: dict[int, Any] = {}
+        hit_ids: dict[int, list[Any]] = {}
         for group in range(pf.num_row_groups):
             column = ids[group] if ids is not None else pf.read_row_group(group, columns=["id"]).column("id")
             found = pc.indices_nonzero(pc.match_substring_regex(column, pattern, ignore_case=True))
             if len(found):
                 hits[group] = found
+                hit_ids[group] = column.take(found).to_pylist()  # kept: `id` is never read twice
             del column
-            if ids is None:
-                pool.release_unused()  # a row group's ids are ~100 MB decoded: give them back now
         # Phase 2: the snapshot's columns of those row groups, down to the watched rows.
         taken: dict[int, dict[str, list[Any]]] = {}
         for group, rows in hits.items():
-            taken[group] = _take(pf, group, ["id", *snap], rows)
-            pool.release_unused()
+            taken[group] = {"id": hit_ids[group], **(_take(pf, group, snap, rows) if snap else {})}
         # Phase 3: what describes a model (tags: licence and base; pipeline, library...) only for
         # the rows that may have changed: a model not stored yet, or whose lastModified is not the
-        # stored one (a licence or a base is changed by a commit, which moves lastModified).
+        # stored one (a licence or a base is changed by a commit, which moves lastModified); then
+        # `gguf.total` where such a row has no safetensors total.
         for group, cols in taken.items():
             cols["_described"] = [_changed(rid, modified, names) for rid, modified in
                                   zip(cols["id"], cols.get("lastModified") or [None] * len(cols["id"]), strict=True)]  # fmt: skip
             if describe and any(cols["_described"]):
                 cols.update(_take(pf, group, describe, hits[group]))
-                pool.release_unused()
+            totals = cols.get("safetensors.total") or [None] * len(cols["id"])
+            if gguf and any(d and t is None for d, t in zip(cols["_described"], totals, strict=True)):
+                cols.update(_take(pf, group, gguf, hits[group]))
         # Phase 4: cardData (the heaviest column) only where a licence name is needed and not known.
         for group, cols in taken.items():
             tags = cols.get("tags") or [None] * len(cols["id"])
@@ -245,9 +254,13 @@ def read_parquet(
                 for r, t, d in zip(cols["id"], tags, cols["_described"], strict=True)
             ):
                 cols.update(_take(pf, group, ["cardData"], hits[group]))
-                pool.release_unused()
     except (pa.ArrowException, OSError) as err:
         raise Unreadable(f"a row group could not be read ({_short(err)})") from None
+    finally:
+        # The day's decoded columns go back to the system once the day is read, not after each row
+        # group: the pool reuses them between row groups (giving them back each time cost a third
+        # of a day's import in page faults), and a day at a time stays well under the memory goal.
+        pool.release_unused()
     for cols in taken.values():
         _records(cols, orgs, day, ceiling, names, has_tags)
     return day
@@ -493,6 +506,10 @@ def _records(
                 lic = licenses.License(stored[2], lic.tag, stored[1])  # the stored name, tag unchanged
         base, relation = base_from_tags(tags or [])
         raw = {c: get[c][i] for c in CHEAP}
+        # As a sync (hub/parse.py): safetensors' total, else (none sent) the GGUF header's.
+        sent_parameters = (
+            raw["safetensors.total"] if raw["safetensors.total"] is not None else raw["gguf.total"]
+        )
         rec = ModelRecord(
             hub_id="",
             repo_id=repo_id,
@@ -505,7 +522,7 @@ def _records(
             license=lic,  # type: ignore[arg-type]  # None: not known that day
             pipeline_tag=text(raw["pipeline_tag"]),
             library_name=text(raw["library_name"]),
-            parameters=count(_num(raw["safetensors.total"])),
+            parameters=count(_num(sent_parameters)),
             gated=_gated(_boolean(raw["gated"])) if raw["gated"] is not None else None,
             base_model=base,
             base_relation=relation,
@@ -517,7 +534,7 @@ def _records(
             for stored_v, sent in (
                 (rec.created_at, raw["createdAt"]), (rec.downloads_30d, raw["downloads"]),
                 (rec.downloads_all_time, raw["downloadsAllTime"]), (rec.likes, raw["likes"]),
-                (rec.trending, raw["trendingScore"]), (rec.parameters, raw["safetensors.total"]),
+                (rec.trending, raw["trendingScore"]), (rec.parameters, sent_parameters),
             )
             if stored_v is None and sent not in (None, "")
         )  # fmt: skip

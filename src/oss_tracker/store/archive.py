@@ -146,6 +146,16 @@ def held(db: Database) -> dict[str, set[str]]:
     return out
 
 
+def accounts_with_models(db: Database) -> set[str]:
+    """The accounts (lower case) of which at least one model is stored."""
+    return {
+        r[0].lower()
+        for r in db.execute(
+            "SELECT o.name FROM orgs o WHERE EXISTS (SELECT 1 FROM models m WHERE m.org_id = o.id)"
+        ).fetchall()
+    }
+
+
 def licence_names(db: Database) -> dict[str, tuple[str | None, str | None, str, str | None]]:
     """Current repo id (lower case) -> (licence tag, licence name, key, lastModified) of the stored
     models. A row whose lastModified is the stored one is not read whole (its repo had no commit

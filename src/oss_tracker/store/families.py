@@ -196,12 +196,6 @@ NOISE_REPOS = 2
 NOISE_SHARE = 0.02
 
 
-def day_orgs(db: Database) -> dict[str, tuple[int, set[str]]]:
-    """Family day -> (its id, the accounts (lower case) it walked)."""
-    return {d: (int(i), {o.lower() for o in _names(orgs)}) for i, d, orgs in db.execute(
-        "SELECT id, day, orgs FROM family_days").fetchall()}  # fmt: skip
-
-
 MAX_APART = 30  # days between an archived day and a model_info count past which they are not compared
 
 

@@ -4,7 +4,9 @@ Plans the days (the archive's commits, or local files), skips what is already st
 each remaining day's file (only the watched rows' columns: hub/archive_table.py) and stores it
 as one run in one transaction (store/archive.py). Locked like a sync, so a backfill and a sync
 never write at once; resumable and idempotent because every stored day is whole and a day (an
-account on a day) already stored is never read again.
+account on a day) already stored is never read again. From the Hub, an account the database
+knows no model of is listed live first (`_list_live`, never stored), so that the newest day's
+rows unchanged since are not read whole.
 
 Which revision is a day: the archive (`cfahlgren1/hub-stats`) overwrites `models.parquet`
 daily, one commit an upload, but its commit listing does not say which files a commit changed.
@@ -158,6 +160,17 @@ Said = Callable[[DayDone], None]  # each day imported, as soon as it is stored (
 # How long a backfill waits, before a day's write, for a sync that holds the database (a sync takes
 # minutes; one that holds it for longer has hung, and the backfill stops: partial, run it again).
 WRITE_WAIT = 3600.0
+# What an archived row's descriptive columns say (hub/archive_table.py's `tags` and the cheap columns
+# outside the snapshot's), as a live listing of the same commit says it.
+LIVE_DESCRIBES = (
+    "license",
+    "pipeline_tag",
+    "library_name",
+    "parameters",
+    "gated",
+    "base_model",
+    "base_relation",
+)
 
 
 def run_backfill(
@@ -220,6 +233,9 @@ class _Backfill:
         # is one known here had no commit in between, so its licence and base are the known ones
         # and its descriptive columns are not read (hub/archive_table.py).
         self.known = licence_names(db)
+        # Repo id (lower case) -> its live listing's ModelRecord, for the accounts the database knew
+        # no model of (`_list_live`): never stored, only what an unread row's columns would have said.
+        self.live: dict[str, Any] = {}
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
@@ -257,6 +273,8 @@ class _Backfill:
         # downloads need the day before's counts, kept from the day read just before.
         if not self.job.families:
             todo.reverse()
+        if any(snapshots for _, snapshots, _ in todo):
+            self._list_live()
         bytes_read = 0
         for done, (cand, snapshots, families) in enumerate(todo):
             if self.progress is not None:
@@ -276,6 +294,51 @@ class _Backfill:
         if self.session is not None:
             self.summary.requests = self.session.transport.requests
         return self.summary
+
+    def _list_live(self) -> None:
+        """The live state of each watched account the database knows no model of (a first backfill
+        into a new database, or an account just added to the watch list): one listing each, as a
+        sync's, kept in memory and never stored. An archived row whose lastModified is the listed
+        one had no commit since, so its licence, base, pipeline, library, parameters and gating are
+        the listing's and its descriptive columns are not read: the newest archived day then costs
+        what it costs after a live sync (on a 3 M-row day 10 % of the file instead of 64 %:
+        docs/benchmarks.md). Only with the Hub as the source; a listing that fails costs bytes only."""
+        from oss_tracker.hub import client as hub
+        from oss_tracker.store.archive import accounts_with_models
+
+        if self.session is None:
+            return
+        stored = accounts_with_models(self.db)
+        for org in self.orgs:
+            if org.lower() in stored:
+                continue
+            try:
+                records = list(hub.iter_org_models(self.session.api, org, now=self.wall))
+            except KeyboardInterrupt:
+                raise
+            except Exception as err:  # noqa: BLE001 - without it every row of the account is read whole
+                log.info("backfill: %s could not be listed live (%s): its archived rows are read whole",
+                         org, describe(err))  # fmt: skip
+                continue
+            for rec in records:
+                key = rec.repo_id.lower()
+                if rec.last_modified is not None and key not in self.known:
+                    self.live[key] = rec
+                    self.known[key] = (rec.license.tag, rec.license.name, rec.license.key, rec.last_modified)
+            log.info("backfill: %s listed live, %s model(s): archived rows unchanged since are not read whole",
+                     org, f"{len(records):,}")  # fmt: skip
+
+    def _describe_from_live(self, table: Any) -> None:
+        """Rows not read whole whose repo the database did not know: described by the live listing,
+        which holds the same commit (the same lastModified)."""
+        for rows in table.rows.values():
+            for rec in rows:
+                live = self.live.get(rec.repo_id.lower())
+                if rec.described or live is None or live.last_modified != rec.last_modified:
+                    continue
+                for name in LIVE_DESCRIBES:
+                    setattr(rec, name, getattr(live, name))
+                rec.described = True
 
     def _family_step(self, planned: list[Candidate]) -> Any:
         from oss_tracker.sync.families import FamilyStep
@@ -469,6 +532,7 @@ class _Backfill:
             ids = graph.ids if graph is not None else None
             table = read_parquet(source.file, orgs, ceiling=ceiling, names=self._known, ids=ids)
         distrust_all_time(table, cand.day)
+        self._describe_from_live(table)
         with self._writing():
             # A sync may have stored this day meanwhile (the lock was not held while reading).
             held = stored.held(self.db).get(cand.day, set())
