@@ -717,20 +717,31 @@ def test_a_first_backfill_from_the_hub_takes_unchanged_models_from_a_live_listin
     assert [r[:-1] for r in rows(db, "SELECT day, status, orgs, bytes_read FROM runs ORDER BY id")] == [
         r[:-1] for r in rows(whole, "SELECT day, status, orgs, bytes_read FROM runs ORDER BY id")
     ]
-    # MiniMax-M2 had a commit after the archive's last day (a new licence, live only): its row is
-    # read whole, and its licence is the archive's.
+    # MiniMax-M2 had a commit after the archive's last day (a new licence, live only), and so had
+    # Kimi-K2-Base (`license:other` both times, another licence name live): their rows are read
+    # whole, and their licences are the archive's (the listing's name is a later commit's).
     world = json.loads(json.dumps(worlds["2025-11-27"]))
     m2 = next(m for m in world["models"] if m["id"] == "MiniMaxAI/MiniMax-M2")
     m2["lastModified"] = "2025-11-28T09:00:00.000Z"
     m2["tags"] = [t for t in m2["tags"] if not t.startswith("license:")] + ["license:apache-2.0"]
     m2["cardData"] = {"license": "apache-2.0"}
+    k2 = next(m for m in world["models"] if m["id"] == "moonshotai/Kimi-K2-Base")
+    assert "license:other" in k2["tags"] and k2["cardData"]["license_name"] == "modified-mit"
+    k2["lastModified"] = "2025-11-28T09:00:00.000Z"
+    k2["cardData"] = {**k2["cardData"], "license_name": "renamed-licence"}
     hub.set_world(world)
     changed = tmp_path / "changed.db"
     assert first_backfill(changed).exit_code == 0
     assert content(changed) == content(whole) | {"runs": content(changed)["runs"]}
     assert rows(
-        changed, "SELECT license, license_name FROM models WHERE repo_id = 'MiniMaxAI/MiniMax-M2'"
-    ) == [("modified-mit", "modified-mit")]
+        changed,
+        "SELECT repo_id, license, license_name FROM models WHERE repo_id IN (?, ?) ORDER BY 1",
+        m2["id"],
+        k2["id"],
+    ) == [
+        ("MiniMaxAI/MiniMax-M2", "modified-mit", "modified-mit"),
+        ("moonshotai/Kimi-K2-Base", "modified-mit", "modified-mit"),
+    ]
     import pyarrow.parquet as pq
 
     pf = pq.ParquetFile(io.BytesIO(parquet["2025-11-27"]))
@@ -750,6 +761,32 @@ def test_a_first_backfill_from_the_hub_takes_unchanged_models_from_a_live_listin
     before = hub.count("/api/models")
     assert backfill(hub, db, "--since", "2025-11-20").exit_code == 0
     assert hub.count("/api/models") == before
+
+
+def test_a_listed_lastmodified_the_archived_day_cannot_have_is_read_whole(
+    hub: FakeHub, tmp_path: Path, worlds: dict[str, Any]
+) -> None:
+    """An archived row dated after its own day (a garbled or hostile file) whose lastModified is the
+    listed one: the record cannot hold that date, so the row is read whole, as without a listing."""
+    world = json.loads(json.dumps(worlds["2025-11-27"]))
+    odd = next(m for m in world["models"] if m["id"] == "moonshotai/Moonlight-16B-A3B")
+    odd["lastModified"] = "2025-11-29T10:00:00.000Z"  # the 27th's commit is at 13:05 that day
+    days = {d: parquet_bytes(archive_table(world if d == "2025-11-27" else worlds[d])) for d in DAYS}
+    hub.archive = ArchiveRepo(history(days))
+    hub.set_world(world)
+
+    def first_backfill(db: Path) -> Any:
+        return backfill(hub, db, "--retries", "0", orgs=["moonshotai"])
+
+    hub.add_fault("status", match="/api/models", times=99, status=500)
+    whole = tmp_path / "whole.db"
+    assert first_backfill(whole).exit_code == 0
+    hub.clear_faults()
+    db = tmp_path / "a.db"
+    assert first_backfill(db).exit_code == 0
+    assert content(db) == content(whole) | {"runs": content(db)["runs"]}
+    assert rows(db, "SELECT pipeline_tag, library_name, parameters, gated FROM models WHERE repo_id = ?",
+                odd["id"]) == [(odd["pipeline_tag"], odd["library_name"], odd["safetensors"]["total"], "false")]  # fmt: skip
 
 
 def test_a_gguf_repos_parameters_are_its_gguf_headers_count_as_a_sync_takes_them(

@@ -111,6 +111,7 @@ class TableDay:
 
 
 Names = Callable[[str], "tuple[str | None, str | None, str, str | None] | None"]
+Listed = Callable[[str], "str | None"]  # a repo's lastModified as a live listing gave it, or None
 
 
 def _pattern(orgs: list[str]) -> str:
@@ -188,11 +189,21 @@ def check_chunks(pf: Any, columns: list[str], size: int) -> None:
 
 
 def read_parquet(
-    source: Any, orgs: list[str], *, ceiling: str, names: Names, ids: list[Any] | None = None
+    source: Any,
+    orgs: list[str],
+    *,
+    ceiling: str,
+    names: Names,
+    ids: list[Any] | None = None,
+    listed: Listed | None = None,
 ) -> TableDay:
     """The watched accounts' rows of one Parquet day. `names(repo_id)` gives what is known of a repo
     (licence tag, licence name, licence key, lastModified), or None for a repo not known. `ids`:
-    the `id` column of each row group when a caller has read it already (families: read once)."""
+    the `id` column of each row group when a caller has read it already (families: read once).
+    `listed(repo_id)`: for a repo `names` does not know, the lastModified a live listing gave it; a
+    row with that lastModified is not read whole, and is left undescribed (licence None) for the
+    caller to describe from the listing. Nothing else of the listing is used here (its licence
+    name is a later commit's for any other row)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -239,7 +250,7 @@ def read_parquet(
         # stored one (a licence or a base is changed by a commit, which moves lastModified); then
         # `gguf.total` where such a row has no safetensors total.
         for group, cols in taken.items():
-            cols["_described"] = [_changed(rid, modified, names) for rid, modified in
+            cols["_described"] = [_changed(rid, modified, names, listed, ceiling) for rid, modified in
                                   zip(cols["id"], cols.get("lastModified") or [None] * len(cols["id"]), strict=True)]  # fmt: skip
             if describe and any(cols["_described"]):
                 cols.update(_take(pf, group, describe, hits[group]))
@@ -272,13 +283,15 @@ def _take(pf: Any, group: int, columns: list[str], rows: Any) -> dict[str, list[
     return {c: _column(table, c) for c in columns}
 
 
-def _changed(repo_id: Any, modified: Any, names: Names) -> bool:
-    """Whether a row must be read whole: its repo is not known, or its lastModified is not the known one."""
-    known = names(repo_id) if isinstance(repo_id, str) else None
-    if known is None:
+def _changed(repo_id: Any, modified: Any, names: Names, listed: Listed | None, ceiling: str) -> bool:
+    """Whether a row must be read whole: its repo is not known (nor listed), or its lastModified,
+    read as the record's is (the day's ceiling), is not the known one."""
+    if not isinstance(repo_id, str):
         return True
-    when = _date(modified, MODIFIED_FLOOR, "9999")
-    return when is None or when != known[3]
+    known = names(repo_id)
+    was = known[3] if known is not None else listed(repo_id) if listed is not None else None
+    when = _date(modified, MODIFIED_FLOOR, ceiling)
+    return was is None or when is None or when != was
 
 
 def all_time_verdict(both: int, agree: int, day: str) -> tuple[bool, str]:
@@ -534,7 +547,10 @@ def _records(
             for stored_v, sent in (
                 (rec.created_at, raw["createdAt"]), (rec.downloads_30d, raw["downloads"]),
                 (rec.downloads_all_time, raw["downloadsAllTime"]), (rec.likes, raw["likes"]),
-                (rec.trending, raw["trendingScore"]), (rec.parameters, sent_parameters),
+                (rec.trending, raw["trendingScore"]),
+                # Parameters only where read for this row (whether a row not read whole has them
+                # depends on its neighbours in the row group).
+                *([(rec.parameters, sent_parameters)] if described else []),
             )
             if stored_v is None and sent not in (None, "")
         )  # fmt: skip

@@ -233,9 +233,10 @@ class _Backfill:
         # is one known here had no commit in between, so its licence and base are the known ones
         # and its descriptive columns are not read (hub/archive_table.py).
         self.known = licence_names(db)
-        # Repo id (lower case) -> its live listing's ModelRecord, for the accounts the database knew
-        # no model of (`_list_live`): never stored, only what an unread row's columns would have said.
-        self.live: dict[str, Any] = {}
+        # Repo id (lower case) -> (lastModified, then the LIVE_DESCRIBES values) from the live
+        # listing of the accounts the database knew no model of (`_list_live`): never stored, and
+        # used only for a row whose lastModified is the listed one (the same commit).
+        self.live: dict[str, tuple[Any, ...]] = {}
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
@@ -297,12 +298,13 @@ class _Backfill:
 
     def _list_live(self) -> None:
         """The live state of each watched account the database knows no model of (a first backfill
-        into a new database, or an account just added to the watch list): one listing each, as a
-        sync's, kept in memory and never stored. An archived row whose lastModified is the listed
-        one had no commit since, so its licence, base, pipeline, library, parameters and gating are
-        the listing's and its descriptive columns are not read: the newest archived day then costs
-        what it costs after a live sync (on a 3 M-row day 10 % of the file instead of 64 %:
-        docs/benchmarks.md). Only with the Hub as the source; a listing that fails costs bytes only."""
+        into a new database, or an account just added to the watch list): its overview, then one
+        listing, as a sync's (the overview's count bounds it), kept in memory and never stored. An
+        archived row whose lastModified is the listed one had no commit since, so its licence, base,
+        pipeline, library, parameters and gating are the listing's and its descriptive columns are
+        not read: the newest archived day then costs what it costs after a live sync (on a 3 M-row
+        day 10 % of the file instead of 64 %: docs/benchmarks.md). Only with the Hub as the source;
+        a listing that fails costs bytes only."""
         from oss_tracker.hub import client as hub
         from oss_tracker.store.archive import accounts_with_models
 
@@ -312,21 +314,29 @@ class _Backfill:
         for org in self.orgs:
             if org.lower() in stored:
                 continue
+            listed: dict[str, tuple[Any, ...]] = {}
             try:
-                records = list(hub.iter_org_models(self.session.api, org, now=self.wall))
+                overview = hub.fetch_overview(self.session.api, org)
+                for rec in hub.iter_org_models(self.session.api, overview.name, expected=overview.num_models,
+                                               now=self.wall):  # fmt: skip
+                    if rec.last_modified is not None:
+                        listed[rec.repo_id.lower()] = (
+                            rec.last_modified,
+                            *(getattr(rec, f) for f in LIVE_DESCRIBES),
+                        )
             except KeyboardInterrupt:
                 raise
             except Exception as err:  # noqa: BLE001 - without it every row of the account is read whole
                 log.info("backfill: %s could not be listed live (%s): its archived rows are read whole",
                          org, describe(err))  # fmt: skip
                 continue
-            for rec in records:
-                key = rec.repo_id.lower()
-                if rec.last_modified is not None and key not in self.known:
-                    self.live[key] = rec
-                    self.known[key] = (rec.license.tag, rec.license.name, rec.license.key, rec.last_modified)
+            self.live.update((key, values) for key, values in listed.items() if key not in self.known)
             log.info("backfill: %s listed live, %s model(s): archived rows unchanged since are not read whole",
-                     org, f"{len(records):,}")  # fmt: skip
+                     org, f"{len(listed):,}")  # fmt: skip
+
+    def _listed(self, repo_id: str) -> str | None:
+        live = self.live.get(repo_id.lower())
+        return live[0] if live is not None else None
 
     def _describe_from_live(self, table: Any) -> None:
         """Rows not read whole whose repo the database did not know: described by the live listing,
@@ -334,10 +344,10 @@ class _Backfill:
         for rows in table.rows.values():
             for rec in rows:
                 live = self.live.get(rec.repo_id.lower())
-                if rec.described or live is None or live.last_modified != rec.last_modified:
+                if rec.described or live is None or live[0] != rec.last_modified:
                     continue
-                for name in LIVE_DESCRIBES:
-                    setattr(rec, name, getattr(live, name))
+                for name, value in zip(LIVE_DESCRIBES, live[1:], strict=True):
+                    setattr(rec, name, value)
                 rec.described = True
 
     def _family_step(self, planned: list[Candidate]) -> Any:
@@ -530,7 +540,8 @@ class _Backfill:
             table = read_csv(source.file, orgs, ceiling=ceiling, names=self._known)
         else:  # the ids of every row group are the graph's when its families are built too
             ids = graph.ids if graph is not None else None
-            table = read_parquet(source.file, orgs, ceiling=ceiling, names=self._known, ids=ids)
+            table = read_parquet(source.file, orgs, ceiling=ceiling, names=self._known, ids=ids,
+                                 listed=self._listed if self.live else None)  # fmt: skip
         distrust_all_time(table, cand.day)
         self._describe_from_live(table)
         with self._writing():
