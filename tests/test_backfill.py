@@ -885,6 +885,42 @@ def test_columns_of_unexpected_types_are_unknown_values_not_a_failure(tmp_path: 
     )
 
 
+def test_an_odd_parameter_count_is_counted_only_on_a_day_its_row_is_read_whole(tmp_path: Path) -> None:
+    """B's parameter count is unreadable text. The 26th (the newest, every row new) reads it and
+    counts it; on the 24th B is unchanged and not read whole, though A's change reads the row
+    group's descriptive columns beside it: B's value is not stored, so it is not counted either."""
+    import pyarrow as pa
+
+    from fixtures.build_archive import parquet_bytes as to_bytes
+
+    def day(a_modified: str) -> Any:
+        return pa.table(
+            {
+                "id": pa.array(["moonshotai/A", "moonshotai/B"]),
+                "downloads": pa.array([10, 20]),
+                "likes": pa.array([1, 2]),
+                "lastModified": pa.array([a_modified, "2025-11-20T00:00:00Z"]),
+                "safetensors": pa.array(
+                    [{"total": "7000"}, {"total": "n/a"}], pa.struct([("total", pa.string())])
+                ),  # fmt: skip
+                "tags": pa.array([["license:mit"], ["license:mit"]]),
+            }
+        )
+
+    for name, modified in (("2025-11-26", "2025-11-25T00:00:00Z"), ("2025-11-24", "2025-11-23T00:00:00Z")):
+        folder = tmp_path / "copy" / "models" / name
+        folder.mkdir(parents=True)
+        (folder / "models.parquet").write_bytes(to_bytes(day(modified)))
+    db = tmp_path / "a.db"
+    assert backfill(None, db, "--source", str(tmp_path / "copy"), orgs=["moonshotai"]).exit_code == 0
+    messages = dict(rows(db, "SELECT day, message FROM runs"))
+    assert "1 odd value(s) stored as unknown" in messages["2025-11-26"]
+    assert "odd value" not in (messages["2025-11-24"] or "")
+    assert rows(db, "SELECT repo_id, parameters FROM models ORDER BY 1") == [
+        ("moonshotai/A", 7000), ("moonshotai/B", None)
+    ]  # fmt: skip
+
+
 def test_a_period_from_a_day_without_all_time_counts_is_a_gap_even_with_a_launch(
     tmp_path: Path, worlds: dict[str, Any]
 ) -> None:
