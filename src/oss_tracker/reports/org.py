@@ -339,33 +339,25 @@ def licence_sections(data: dict[str, Any], kind: str = "all") -> list[Section]:
          "downloads_pct": share_pct(v["downloads_30d"], total_downloads)}
         for g, v in data["license_groups"].items()
     ]  # fmt: skip
-    originals = [Column("originals", "Originals", "int", table=kind == "all")]
+    # The same figures for a licence and for a licence group.
+    figures = [
+        Column("models", "Models", "int"),
+        Column("originals", "Originals", "int", table=kind == "all"),
+        Column("models_pct", "Share", "share"),
+        Column("downloads_30d", "30-day downloads", "int"),
+        Column("downloads_pct", "Share of downloads", "share"),
+    ]
     return [
         Section(
             "Licence mix",
-            [
-                Column("license", "Licence"),
-                Column("group", "Group", table=False),
-                Column("models", "Models", "int"),
-                *originals,
-                Column("models_pct", "Share", "share"),
-                Column("downloads_30d", "30-day downloads", "int"),
-                Column("downloads_pct", "Share of downloads", "share"),
-            ],
+            [Column("license", "Licence"), Column("group", "Group", table=False), *figures],
             rows,
-        ),  # fmt: skip
+        ),
         Section(
             "Licence groups (permissive = OSI-approved permissive)",
-            [
-                Column("group", "Group"),
-                Column("models", "Models", "int"),
-                *originals,
-                Column("models_pct", "Share", "share"),
-                Column("downloads_30d", "30-day downloads", "int"),
-                Column("downloads_pct", "Share of downloads", "share"),
-            ],
+            [Column("group", "Group"), *figures],
             groups,
-        ),  # fmt: skip
+        ),
     ]
 
 
